@@ -1,0 +1,49 @@
+"""The `azure-batch-maya` command: one sub-command a module, imported only when it runs.
+
+Each module in `COMMANDS` has `register(subparsers)`; the heavy imports (Azure SDKs, Qt) live
+inside the handlers so that `scan` of a big scene is not paying for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from azure_batch_maya import __version__
+
+COMMANDS = ("scan",)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code 2 unless given."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="azure-batch-maya",
+        description="Render Maya scenes on Azure Batch or a local pool.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"azure_batch_maya.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except CliError as exc:
+        print(f"azure-batch-maya: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("azure-batch-maya: interrupted", file=sys.stderr)
+        return 130
+    return code

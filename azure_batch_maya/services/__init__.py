@@ -1,0 +1,1 @@
+"""A thin layer over azure-batch, azure-storage-blob and azure-identity."""
