@@ -48,7 +48,7 @@ def ensure_venv() -> None:
 
 
 def ensure_azurite() -> None:
-    """Install Azurite (the storage emulator) from npm into `.tools/`, pinned in its package.json."""
+    """Install Azurite (the storage emulator) from npm into `.tools/`, as tools/azurite pins it."""
     manifest = ROOT / "tools" / "azurite" / "package.json"
     if not manifest.exists():
         return

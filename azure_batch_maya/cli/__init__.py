@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"azure-batch-maya: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `... | head` closed our stdout: not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("azure-batch-maya: interrupted", file=sys.stderr)
         return 130

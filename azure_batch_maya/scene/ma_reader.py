@@ -1,0 +1,447 @@
+"""The offline reader: a `SceneInfo` from a Maya ASCII (.ma) file, without Maya.
+
+Big scenes are mostly numeric data in mesh nodes. The reader finds the top-level
+`createNode` / `select` statements with `str.find` and tokenizes only the blocks that can hold
+what it needs (node types in the file-attribute table, cameras, layers, render globals, and
+any block with a string attribute), so a 200 MB scene costs little more than reading it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from azure_batch_maya.scene.errors import SceneError
+from azure_batch_maya.scene.file_attributes import (
+    ASSET_SUFFIXES,
+    FILE_ATTRIBUTES,
+    SHARED_NODE_TYPES,
+    file_attribute,
+)
+from azure_batch_maya.scene.mel import Statement, Token, statements
+from azure_batch_maya.scene.model import (
+    Camera,
+    FileRef,
+    FrameRange,
+    PluginRequirement,
+    RenderLayer,
+    SceneInfo,
+)
+from azure_batch_maya.scene.project import find_project_root
+
+_CODESETS = {"65001": "utf-8", "utf8": "utf-8", "utf-8": "utf-8"}
+# Codecs in which the bytes of `"` and `\` never occur inside a multi-byte character, so the
+# file can be scanned as latin-1 and only the strings we keep decoded properly.
+_ASCII_SAFE = {"utf-8", "cp1252", "latin-1", "iso8859-1", "ascii", "cp949", "euc_kr", "cp1251"}
+_HEADER_CODESET = re.compile(r"^//Codeset:\s*(\S+)", re.MULTILINE)
+_BLOCK_START = re.compile(r"\n[ \t]*(?:createNode|select)[ \t]")
+_LEGACY_LINK = re.compile(r'\nconnectAttr "([^"\n]+)\.msg" "([^"\n]+)\.(?:lrl|legacyRenderLayer)"')
+_TRUE = {"yes", "on", "true", "1"}
+_MAX_WARNINGS = 50
+
+_TRACKED_TYPES = frozenset(FILE_ATTRIBUTES) | {
+    "camera",
+    "renderLayer",
+    "renderSetupLayer",
+    "aiAOVDriver",
+}
+_UNTRACKED_STRING_TYPES = frozenset({"reference", "script", "renderSetup", "simpleSelector"})
+_GLOBALS = {
+    "ren": "currentRenderer",
+    "fs": "startFrame",
+    "ef": "endFrame",
+    "bfs": "byFrameStep",
+    "an": "animation",
+    "ifp": "imageFilePrefix",
+    "imfkey": "imfPluginKey",
+    "me": "modifyExtension",
+}
+
+
+@dataclass
+class _Node:
+    name: str
+    node_type: str
+    parent: str = ""
+    attrs: dict[str, list[str]] = field(default_factory=dict)
+    files: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Scan:
+    """What the reader collects while walking the file; turned into a SceneInfo at the end."""
+
+    decode: _Decoder
+    maya_version: str | None = None
+    file_format_version: str | None = None
+    plugins: list[PluginRequirement] = field(default_factory=list)
+    references: list[FileRef] = field(default_factory=list)
+    nodes: list[_Node] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < _MAX_WARNINGS:
+            self.warnings.append(message)
+        elif len(self.warnings) == _MAX_WARNINGS:
+            self.warnings.append("more warnings were left out")
+
+
+class _Decoder:
+    """Turns strings scanned as latin-1 back into the file's own encoding."""
+
+    def __init__(self, codec: str, recode: bool) -> None:
+        self.codec = codec
+        self.recode = recode
+        self.failed = False
+
+    def __call__(self, text: str) -> str:
+        if not self.recode or text.isascii():
+            return text
+        raw = text.encode("latin-1")
+        try:
+            return raw.decode(self.codec)
+        except UnicodeDecodeError:
+            self.failed = True
+            return raw.decode(self.codec, errors="replace")
+
+
+def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo:
+    """Read a .ma scene; `project` overrides the `workspace.mel` search."""
+    scene = Path(path)
+    if scene.suffix.lower() == ".mb":
+        raise SceneError(
+            f"{scene} is a Maya binary scene; headless scanning needs Maya ASCII (.ma). "
+            "Save it as .ma, or scan it from inside Maya with the plug-in."
+        )
+    try:
+        data = scene.read_bytes()
+    except IsADirectoryError:
+        raise SceneError(f"{scene} is a folder, not a Maya scene file") from None
+    except FileNotFoundError:
+        raise SceneError(f"{scene} does not exist") from None
+    except OSError as exc:
+        raise SceneError(f"cannot read {scene}: {exc.strerror or exc}") from None
+    root = Path(project) if project is not None else find_project_root(scene)
+    return parse_ma(
+        data,
+        scene=str(scene.resolve()),
+        project_root=str(root.resolve()) if root is not None else None,
+    )
+
+
+def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> SceneInfo:
+    """The pure part of `read_ma`: bytes in, SceneInfo out."""
+    _check_header(data, scene)
+    codeset, codec = _codeset(data)
+    recode = codec in _ASCII_SAFE
+    text = data.decode("latin-1") if recode else data.decode(codec, errors="replace")
+    scan = _Scan(decode=_Decoder(codec, recode))
+    if codeset is None:
+        scan.warn("no //Codeset: line; strings were read as UTF-8")
+
+    first_block = _BLOCK_START.search(text)
+    header_end = first_block.start() if first_block else len(text)
+    _read_header(text, header_end, scan)
+    for start, end in _blocks(text, header_end):
+        _read_block(text, start, end, scan)
+    if scan.decode.failed:
+        scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
+    return _scene_info(text, scene, codeset, project_root, scan)
+
+
+def _check_header(data: bytes, scene: str) -> None:
+    if not data.strip():
+        raise SceneError(f"{scene} is empty; it is not a Maya scene")
+    if data[:4] in (b"FOR4", b"FOR8") or data[:3] == b"CAT":
+        raise SceneError(
+            f"{scene} is a Maya binary scene; headless scanning needs Maya ASCII (.ma). "
+            "Save it as .ma, or scan it from inside Maya with the plug-in."
+        )
+    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"//Maya ASCII"):
+        raise SceneError(f"{scene} is not a Maya ASCII scene (no '//Maya ASCII' first line)")
+    if b"\x00" in data[:65536]:
+        raise SceneError(f"{scene} holds binary data; it is not a readable Maya ASCII scene")
+
+
+def _codeset(data: bytes) -> tuple[str | None, str]:
+    match = _HEADER_CODESET.search(data[:4096].decode("latin-1"))
+    if match is None:
+        return None, "utf-8"
+    codeset = match.group(1)
+    name = _CODESETS.get(codeset.lower(), f"cp{codeset}" if codeset.isdigit() else codeset)
+    try:
+        return codeset, codecs.lookup(name).name
+    except LookupError:
+        return codeset, "utf-8"
+
+
+def _blocks(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each top-level `createNode`/`select` block, in file order."""
+    previous = start
+    for match in _BLOCK_START.finditer(text, start):
+        if match.start() > previous:
+            yield previous, match.start()
+        previous = match.start()
+    if previous < len(text):
+        yield previous, len(text)
+
+
+def _read_header(text: str, end: int, scan: _Scan) -> None:
+    seen: set[str] = set()
+    for stmt in statements(text, 0, end):
+        words = stmt.tokens
+        if stmt.command == "file":
+            _read_file_statement(words, scan, seen)
+        elif stmt.command == "requires":
+            _read_requires(words, scan)
+        elif stmt.command == "fileInfo" and len(words) >= 3 and words[1].text == "version":
+            scan.maya_version = scan.decode(words[2].text)
+        if not stmt.complete:
+            scan.warn("the scene header ends inside a statement; the file may be truncated")
+
+
+def _read_file_statement(words: tuple[Token, ...], scan: _Scan, seen: set[str]) -> None:
+    flags = _flags(words[1:], arity={"-r": 0, "-rdi": 1, "-dr": 1, "-ns": 1, "-rfn": 1})
+    if "-r" not in flags and "-rdi" not in flags:
+        return
+    path = next((t.text for t in reversed(words) if t.quoted), None)
+    if path is None:
+        return
+    node = flags.get("-rfn") or (flags.get("-ns", "") + "RN")
+    if node in seen:
+        return
+    seen.add(node)
+    scan.references.append(
+        FileRef(scan.decode(node), "reference", "file", scan.decode(path)),
+    )
+
+
+def _read_requires(words: tuple[Token, ...], scan: _Scan) -> None:
+    node_types: list[str] = []
+    positional: list[str] = []
+    items = iter(words[1:])
+    for token in items:
+        if not token.quoted and token.text.startswith("-"):
+            value = next(items, None)
+            if token.text == "-nodeType" and value is not None:
+                node_types.append(value.text)
+            continue
+        positional.append(scan.decode(token.text))
+    if len(positional) < 2:
+        return
+    name, version = positional[0], positional[1]
+    if name == "maya":
+        scan.file_format_version = version
+    elif all((p.name, p.version) != (name, version) for p in scan.plugins):
+        scan.plugins.append(PluginRequirement(name, version, tuple(node_types)))
+
+
+def _flags(words: tuple[Token, ...], arity: dict[str, int]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    items = iter(words)
+    for token in items:
+        if token.quoted or not token.text.startswith("-"):
+            continue
+        if arity.get(token.text, 1) == 0:
+            found[token.text] = ""
+            continue
+        value = next(items, None)
+        found[token.text] = value.text if value is not None else ""
+    return found
+
+
+def _read_block(text: str, start: int, end: int, scan: _Scan) -> None:
+    head = next(statements(text, start, min(end, start + 4096)), None)
+    if head is None:
+        return
+    node = _block_node(head, scan)
+    if node is None:
+        return
+    tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
+    if not tracked and text.find('"string', start, end) == -1:
+        return
+    custom: set[str] = set()
+    for stmt in statements(text, start, end):
+        if stmt.command == "setAttr":
+            _read_set_attr(stmt, node, scan, custom)
+        elif stmt.command == "addAttr":
+            custom.update(_flags(stmt.tokens[1:], arity={}).get(f, "") for f in ("-sn", "-ln"))
+        if stmt.unterminated_string:
+            scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
+        elif not stmt.complete and end == len(text):
+            scan.warn("the scene ends inside a statement; the file may be truncated")
+    sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
+    for attr, path in node.files:
+        scan.references.append(FileRef(node.name, node.node_type, attr, path, sequence, tiling))
+    if tracked or node.attrs:
+        scan.nodes.append(node)
+
+
+def _block_node(head: Statement, scan: _Scan) -> _Node | None:
+    words = head.tokens
+    if head.command == "createNode" and len(words) >= 2:
+        flags = _flags(words[2:], arity={"-s": 0, "-ss": 0, "-shared": 0, "-skipSelect": 0})
+        name = scan.decode(flags.get("-n", words[1].text))
+        return _Node(name, words[1].text, parent=scan.decode(flags.get("-p", "")))
+    if head.command == "select":
+        names = [t.text for t in words[1:] if not t.text.startswith("-")]
+        if len(names) == 1:
+            name = scan.decode(names[0].lstrip(":"))
+            return _Node(name, SHARED_NODE_TYPES.get(name, ""))
+    return None
+
+
+def _read_set_attr(stmt: Statement, node: _Node, scan: _Scan, custom: set[str]) -> None:
+    words = stmt.tokens[1:]
+    index = next((i for i, t in enumerate(words) if t.quoted), None)
+    if index is None:
+        return
+    target = words[index].text
+    if not target.startswith("."):
+        return  # `setAttr "other.attr"` inside a block: not this node's, and rare
+    attr = target[1:]
+    rest = words[index + 1 :]
+    value_type = ""
+    if len(rest) >= 2 and rest[0].text in ("-type", "-typ") and not rest[0].quoted:
+        value_type = rest[1].text
+        rest = rest[2:]
+    values = [t.text for t in rest if not (not t.quoted and t.text.startswith("-") and _flag(t))]
+    if value_type == "stringArray" and values:
+        values = values[1:]
+    node.attrs[attr] = values
+    entry = file_attribute(node.node_type, attr)
+    if entry is not None:
+        for value in values if entry.string_array else values[:1]:
+            if value:
+                node.files.append((attr, scan.decode(value)))
+        return
+    if (
+        value_type == "string"
+        and values
+        and attr not in custom
+        and node.node_type not in _UNTRACKED_STRING_TYPES
+        and _looks_like_asset(values[0])
+    ):
+        scan.warn(
+            f"{node.name}.{attr} ({node.node_type or 'unknown type'}) holds "
+            f"{scan.decode(values[0])!r}, which looks like a file this scan does not track; "
+            "check it reaches the render nodes"
+        )
+
+
+def _flag(token: Token) -> bool:
+    """A `-flag` word, as opposed to a negative number."""
+    return len(token.text) > 1 and not (token.text[1].isdigit() or token.text[1] == ".")
+
+
+def _hints(node: _Node) -> tuple[bool, int]:
+    sequence = _first(node.attrs, "ufe", "useFrameExtension") in _TRUE
+    try:
+        tiling = int(_first(node.attrs, "uvt", "uvTilingMode") or 0)
+    except ValueError:
+        tiling = 0
+    return sequence, tiling
+
+
+def _first(attrs: dict[str, list[str]], *names: str) -> str:
+    for name in names:
+        values = attrs.get(name)
+        if values:
+            return values[0]
+    return ""
+
+
+def _looks_like_asset(value: str) -> bool:
+    if "\n" in value or len(value) > 1024 or "." not in value:
+        return False
+    suffix = value.rsplit(".", 1)[1].lower()
+    if suffix not in ASSET_SUFFIXES:
+        return False
+    folder = re.split(r"[/\\]", value, maxsplit=1)
+    if len(folder) == 1:
+        return value.count(".") == 1 and " " not in value
+    return " " not in folder[0]  # "STRING mayaFile /x.ma" is metadata, not a path
+
+
+def _scene_info(
+    text: str, scene: str, codeset: str | None, project_root: str | None, scan: _Scan
+) -> SceneInfo:
+    globals_ = _merged(scan.nodes, "defaultRenderGlobals")
+    driver = _merged(scan.nodes, "defaultArnoldDriver")
+
+    def setting(short: str, default: str) -> str:
+        values = globals_.get(short) or globals_.get(_GLOBALS[short])
+        return scan.decode(values[0]) if values else default
+
+    renderer = setting("ren", "mayaSoftware")
+    frames = FrameRange(
+        start=_number(setting("fs", "1"), 1.0, scan, "startFrame"),
+        end=_number(setting("ef", "10"), 10.0, scan, "endFrame"),
+        step=_number(setting("bfs", "1"), 1.0, scan, "byFrameStep"),
+    )
+    image_format = setting("imfkey", "")
+    if renderer == "arnold" and driver.get("ai_translator"):
+        image_format = driver["ai_translator"][0]
+    return SceneInfo(
+        scene=scene,
+        maya_version=scan.maya_version or scan.file_format_version,
+        codeset=codeset,
+        renderer=renderer,
+        frames=frames,
+        animation=setting("an", "no").lower() in _TRUE,
+        image_prefix=setting("ifp", ""),
+        image_format=image_format,
+        layers=_layers(text, scan),
+        cameras=tuple(
+            Camera(n.name, n.parent or n.name, _first(n.attrs, "rnd", "renderable") not in _FALSE)
+            for n in scan.nodes
+            if n.node_type == "camera"
+        ),
+        project_root=project_root,
+        plugins=tuple(scan.plugins),
+        references=tuple(scan.references),
+        renumber_frames=setting("me", "no").lower() in _TRUE,
+        warnings=tuple(scan.warnings),
+    )
+
+
+_FALSE = {"no", "off", "false", "0"}
+
+
+def _merged(nodes: list[_Node], name: str) -> dict[str, list[str]]:
+    """All attributes set on a shared node, later `select -ne` blocks winning."""
+    merged: dict[str, list[str]] = {}
+    for node in nodes:
+        if node.name == name:
+            merged.update(node.attrs)
+    return merged
+
+
+def _number(value: str, default: float, scan: _Scan, what: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        scan.warn(f"defaultRenderGlobals.{what} is {value!r}, not a number; using {default:g}")
+        return default
+
+
+def _layers(text: str, scan: _Scan) -> tuple[RenderLayer, ...]:
+    setup_layers = {n.name for n in scan.nodes if n.node_type == "renderSetupLayer"}
+    legacy_of: dict[str, str] = {}
+    if setup_layers:
+        for match in _LEGACY_LINK.finditer(text):
+            legacy, owner = (scan.decode(g) for g in match.groups())
+            if owner in setup_layers:
+                legacy_of[legacy] = owner
+    return tuple(
+        RenderLayer(
+            n.name,
+            renderable=_first(n.attrs, "rndr", "renderable") not in _FALSE,
+            render_setup=legacy_of.get(n.name),
+        )
+        for n in scan.nodes
+        if n.node_type == "renderLayer"
+    )
