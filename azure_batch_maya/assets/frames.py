@@ -1,0 +1,99 @@
+"""Frame lists as people type them: `1-10x2`, `5`, `1-3,7,10-20x5`.
+
+Used to limit sequence expansion to the frames being rendered, and later to chunk render tasks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from azure_batch_maya.scene.model import FrameRange
+
+_PART = re.compile(
+    r"^\s*(?P<start>-?\d+(?:\.\d+)?)"
+    r"(?:\s*-\s*(?P<end>-?\d+(?:\.\d+)?)(?:\s*[x:]\s*(?P<step>\d+(?:\.\d+)?))?)?\s*$"
+)
+
+
+class FrameSpecError(ValueError):
+    """A frame list that cannot be read; the message shows the accepted forms."""
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """Ranges of frames, in the order given; each is a `FrameRange` (start, end, step)."""
+
+    ranges: tuple[FrameRange, ...]
+
+    def frames(self) -> tuple[float, ...]:
+        """Every frame once, in order of first appearance."""
+        seen: dict[float, None] = {}
+        for r in self.ranges:
+            for f in expand(r):
+                seen.setdefault(f, None)
+        return tuple(seen)
+
+    def int_frames(self) -> frozenset[int]:
+        """The whole frames touched; what sequence files on disk are numbered by."""
+        return frozenset(math.floor(f) for f in self.frames())
+
+    def __str__(self) -> str:
+        return ",".join(_format(r) for r in self.ranges)
+
+
+def parse_frames(text: str) -> FrameSpec:
+    """Read `1-10x2`, `5`, `1-3,7,10-20x5` (`:` is accepted for `x`).
+
+    Raises:
+        FrameSpecError: on anything else, on a zero step, or on a range that runs backwards.
+    """
+    ranges: list[FrameRange] = []
+    for part in text.split(","):
+        m = _PART.match(part)
+        if m is None:
+            raise FrameSpecError(
+                f"cannot read frames {text!r}: use forms like 5, 1-10, 1-10x2 or 1-3,7,10-20x5"
+            )
+        start = float(m["start"])
+        end = float(m["end"]) if m["end"] is not None else start
+        step = float(m["step"]) if m["step"] is not None else 1.0
+        if step <= 0:
+            raise FrameSpecError(f"frame step must be above 0 in {part.strip()!r}")
+        if end < start:
+            raise FrameSpecError(
+                f"frames {part.strip()!r} run backwards; write {_n(end)}-{_n(start)}"
+            )
+        ranges.append(FrameRange(start, end, step))
+    return FrameSpec(tuple(ranges))
+
+
+def from_range(frames: FrameRange) -> FrameSpec:
+    """The scene's own render range as a spec."""
+    return FrameSpec((frames,))
+
+
+def expand(r: FrameRange) -> tuple[float, ...]:
+    """start, start+step, … up to end; empty when the range is reversed or the step is not > 0."""
+    if r.step <= 0 or r.end < r.start:
+        return ()
+    count = math.floor((r.end - r.start) / r.step + 1e-9) + 1
+    return tuple(_clean(r.start + i * r.step) for i in range(count))
+
+
+def _clean(value: float) -> float:
+    rounded = round(float(value), 6)
+    return float(int(rounded)) if rounded.is_integer() else rounded
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _format(r: FrameRange) -> str:
+    if r.start == r.end:
+        return _n(r.start)
+    if r.step == 1:
+        return f"{_n(r.start)}-{_n(r.end)}"
+    return f"{_n(r.start)}-{_n(r.end)}x{_n(r.step)}"

@@ -1,0 +1,329 @@
+"""Find every file a scene references on this machine, by rules tried in a fixed order.
+
+For each reference the first rule that finds a file wins, and the resolution says which:
+
+1. `as_written`      the path as written; a relative one against the project root.
+2. `project_reroot`  the path re-rooted under the project: the longest tail of it that exists
+                     below the project root (`C:/Shot 010/cache/a.ass` → `<project>/cache/a.ass`);
+                     what a project copied to another disk or OS needs.
+3. `scene_folder`    the file name in the scene's own folder.
+4. `sourceimages`    the project's `sourceimages` folder and the folders below it.
+5. `working_dir`     the working directory.
+6. `search_path`     the user's search paths, in the order added, each with its subfolders.
+
+Rules 4 and 6 prefer the candidate whose folders match most of the written path's tail; two
+equally good candidates are kept as `alternatives` (a warning), never a silent pick. A path with
+tokens (UDIM, frames, …) resolves to the folder holding at least one matching file, and `files`
+lists them all; frame tokens count only frames being rendered. `<MAYA_RESOURCES>` paths (the
+default OCIO config) resolve by rule `maya_resources`: every node has them with Maya.
+"""
+
+# String paths, not pathlib: this runs per reference over indexes of tens of thousands of files.
+# ruff: noqa: PTH100, PTH109, PTH118, PTH119, PTH120, PTH206
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from azure_batch_maya.assets.index import FolderIndex
+from azure_batch_maya.assets.scenepath import ScenePath, parse_scene_path
+from azure_batch_maya.assets.tokens import (
+    NamePattern,
+    compile_name,
+    expand_env,
+    implicit_tokens,
+)
+from azure_batch_maya.scene.model import FileRef, SceneInfo
+
+RULES = (
+    "as_written",
+    "project_reroot",
+    "scene_folder",
+    "sourceimages",
+    "working_dir",
+    "search_path",
+)
+MAYA_RESOURCES = "maya_resources"
+_HINTS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    """Where to look: the places the rules name, and the frames being rendered."""
+
+    scene_dir: str
+    project_root: str | None = None
+    working_dir: str = "."
+    search_paths: tuple[str, ...] = ()
+    frames: frozenset[int] | None = None
+    env: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One reference and what became of it: the rule, the local path, the concrete files."""
+
+    ref: FileRef
+    rule: str | None
+    resolved: str | None  # the local path; for a token path, its folder joined to the pattern
+    files: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()  # equally good other candidates (a warning)
+    missing_frames: tuple[int, ...] = ()  # rendered frames of a sequence with no file
+    message: str = ""  # why it was not found, with what would help
+
+    @property
+    def found(self) -> bool:
+        return self.rule is not None
+
+    @property
+    def needs_upload(self) -> bool:
+        return self.rule is not None and self.rule != MAYA_RESOURCES
+
+    @property
+    def written(self) -> ScenePath:
+        return parse_scene_path(self.ref.path)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"resolved": self.resolved, "rule": self.rule, "files": list(self.files)}
+
+
+@dataclass(frozen=True)
+class _Target:
+    path: ScenePath
+    name: str
+    pattern: NamePattern | None
+    unset: tuple[str, ...]
+
+
+def build_index(context: SearchContext) -> FolderIndex:
+    """Walk the project and the search paths once; every reference is answered from this."""
+    roots = list(context.search_paths)
+    if context.project_root:
+        roots.append(context.project_root)
+    return FolderIndex(roots)
+
+
+def resolve_scene(
+    scene: SceneInfo,
+    *,
+    search_paths: Sequence[str] = (),
+    frames: frozenset[int] | None = None,
+    working_dir: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Resolution, ...]:
+    """Resolve every reference of `scene`, with the folders walked once."""
+    context = SearchContext(
+        scene_dir=os.path.dirname(os.path.abspath(scene.scene)),
+        project_root=os.path.abspath(scene.project_root) if scene.project_root else None,
+        working_dir=os.path.abspath(working_dir or os.getcwd()),
+        search_paths=tuple(os.path.abspath(p) for p in search_paths),
+        frames=frames,
+        env=dict(os.environ) if env is None else env,
+    )
+    index = build_index(context)
+    return tuple(resolve_ref(ref, context, index) for ref in scene.references)
+
+
+def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Resolution:
+    """Try the rules in order for one reference; see the module docstring."""
+    raw = ref.path.strip()
+    if not raw:
+        return Resolution(ref, None, None, message=f"{_where(ref)} has no file set")
+    if "<maya_resources>" in raw.lower():
+        return Resolution(ref, MAYA_RESOURCES, None)
+    target = _target(ref, context.env or {})
+    for rule, folder in _direct_folders(target, context):
+        found = _lookup(index, folder, target, context.frames)
+        if found:
+            return _found(ref, rule, folder, target, found, (), context.frames)
+    if context.project_root:
+        sourceimages = os.path.join(context.project_root, "sourceimages")
+        hit = _best_below(index, sourceimages, target, context.frames)
+        if hit:
+            return _found(ref, "sourceimages", hit[0], target, hit[1], hit[2], context.frames)
+    for folder in _working_folders(target, context):
+        found = _lookup(index, folder, target, context.frames)
+        if found:
+            return _found(ref, "working_dir", folder, target, found, (), context.frames)
+    for root in context.search_paths:
+        hit = _best_below(index, root, target, context.frames)
+        if hit:
+            return _found(ref, "search_path", hit[0], target, hit[1], hit[2], context.frames)
+    return Resolution(ref, None, None, message=_missing_message(ref, target, context, index))
+
+
+def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:
+    expanded, unset = expand_env(ref.path.strip(), env)
+    path = parse_scene_path(expanded)
+    name = implicit_tokens(path.name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
+    return _Target(path, name, compile_name(name), unset)
+
+
+def _direct_folders(target: _Target, context: SearchContext) -> list[tuple[str, str]]:
+    """Rules 1–3: single folders, in order, without repeats."""
+    path = target.path
+    out: list[tuple[str, str]] = []
+    if path.is_absolute:
+        if not path.is_windows or os.name == "nt":
+            out.append(("as_written", _native(path.anchor, path.folders)))
+    elif context.project_root:
+        out.append(("as_written", os.path.join(context.project_root, *path.folders)))
+    if context.project_root:
+        for k in range(len(path.folders) + 1):
+            tail = path.folders[k:]
+            if ".." in tail:
+                continue
+            out.append(("project_reroot", os.path.join(context.project_root, *tail)))
+    out.append(("scene_folder", context.scene_dir))
+    seen: set[str] = set()
+    unique: list[tuple[str, str]] = []
+    for rule, folder in out:
+        folder = os.path.normpath(folder)
+        if folder not in seen:
+            seen.add(folder)
+            unique.append((rule, folder))
+    return unique
+
+
+def _working_folders(target: _Target, context: SearchContext) -> list[str]:
+    folders = [context.working_dir]
+    if not target.path.is_absolute and target.path.folders:
+        folders.insert(0, os.path.normpath(os.path.join(context.working_dir, *target.path.folders)))
+    return folders
+
+
+def _native(anchor: str, folders: tuple[str, ...]) -> str:
+    return os.path.normpath(anchor + "/".join(folders)) if folders else os.path.normpath(anchor)
+
+
+def _lookup(
+    index: FolderIndex, folder: str, target: _Target, frames: frozenset[int] | None
+) -> list[str]:
+    names = index.names_in(folder)
+    if target.pattern is None:
+        return [target.name] if target.name in names else []
+    return sorted(n for n in names if target.pattern.match(n, frames))
+
+
+def _best_below(
+    index: FolderIndex, root: str, target: _Target, frames: frozenset[int] | None
+) -> tuple[str, list[str], tuple[str, ...]] | None:
+    """The folder below `root` that best fits the written path's tail, its files, and ties."""
+    by_folder: dict[str, list[str]] = {}
+    if target.pattern is None:
+        for folder, name in index.find_name(target.name, root):
+            if name == target.name:
+                by_folder.setdefault(folder, []).append(name)
+    else:
+        for folder, name in index.find_pattern(target.pattern, root):
+            if target.pattern.match(name, frames):
+                by_folder.setdefault(folder, []).append(name)
+    if not by_folder:
+        return None
+    written = [p.lower() for p in target.path.folders]
+    scored = sorted(by_folder, key=lambda f: (-_tail_score(f, root, written), len(f), f))
+    best = scored[0]
+    top = _tail_score(best, root, written)
+    ties = tuple(
+        os.path.join(f, target.name) for f in scored[1:] if _tail_score(f, root, written) == top
+    )
+    return best, sorted(by_folder[best]), ties
+
+
+def _tail_score(folder: str, root: str, written: list[str]) -> int:
+    rel = os.path.relpath(folder, root)
+    parts = [] if rel == "." else [p.lower() for p in rel.split(os.sep)]
+    score = 0
+    while score < min(len(parts), len(written)) and parts[-1 - score] == written[-1 - score]:
+        score += 1
+    return score
+
+
+def _found(
+    ref: FileRef,
+    rule: str,
+    folder: str,
+    target: _Target,
+    names: list[str],
+    ties: tuple[str, ...],
+    frames: frozenset[int] | None,
+) -> Resolution:
+    missing: tuple[int, ...] = ()
+    if target.pattern is not None and target.pattern.frame_groups and frames:
+        have = {
+            int(m.group(g))
+            for n in names
+            if (m := target.pattern.regex.fullmatch(n))
+            for g in target.pattern.frame_groups
+        }
+        missing = tuple(sorted(frames - have))
+    return Resolution(
+        ref,
+        rule,
+        os.path.join(folder, target.name),
+        tuple(os.path.join(folder, n) for n in names),
+        alternatives=ties,
+        missing_frames=missing,
+    )
+
+
+def _missing_message(
+    ref: FileRef, target: _Target, context: SearchContext, index: FolderIndex
+) -> str:
+    looked = ["as written"]
+    if context.project_root:
+        looked += [
+            f"re-rooted under the project {context.project_root}",
+            "in the scene folder",
+            f"in {os.path.join(context.project_root, 'sourceimages')}",
+        ]
+    else:
+        looked.append("in the scene folder")
+    looked.append("in the working directory")
+    if context.search_paths:
+        n = len(context.search_paths)
+        looked.append(f"in {n} search path{'s' if n > 1 else ''}")
+    text = f"{_where(ref)}: {ref.path} not found (looked {', '.join(looked)})."
+    if target.unset:
+        names = ", ".join(f"${v}" for v in target.unset)
+        text += f" Environment variable {names} is not set here; set it or add a search path."
+    elsewhere = _elsewhere(index, target)
+    if elsewhere:
+        shown = elsewhere[:_HINTS_SHOWN]
+        places = ", ".join(shown)
+        folders = " or ".join(dict.fromkeys(os.path.dirname(p) for p in shown))
+        if target.pattern is not None or any(os.path.basename(p) == target.name for p in shown):
+            text += f" A file of that name exists at {places}; add {folders} as a search path."
+        else:
+            text += (
+                f" A file of that name in another case exists at {places}: Linux render nodes"
+                f" tell case apart, so rename it to {target.name} or fix the path in the scene."
+            )
+    elif not context.project_root and not target.path.is_absolute:
+        text += " The path is relative: pass the Maya project with --project."
+    elif target.path.is_windows and os.name != "nt":
+        text += (
+            " It is a Windows path: add the folder that holds the file on this machine as a"
+            " search path, or set the project so its tail can be found under it."
+        )
+    else:
+        text += " Add the folder that holds it as a search path."
+    return text
+
+
+def _elsewhere(index: FolderIndex, target: _Target) -> list[str]:
+    """Files anywhere indexed that fit the name: the evidence for a helpful hint."""
+    hits: list[tuple[str, str]] = []
+    for root in index.roots:
+        if target.pattern is None:
+            hits += index.find_name(target.name, root)
+        elif target.pattern.skeleton is not None:
+            hits += index.find_pattern(target.pattern, root)
+    return sorted({os.path.join(d, n) for d, n in hits})
+
+
+def _where(ref: FileRef) -> str:
+    return f"{ref.node}.{ref.attribute} ({ref.node_type})"

@@ -1,0 +1,221 @@
+"""Resolution over a real project folder: each reference lands on the rule the docs promise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from azure_batch_maya.assets.resolve import RULES, resolve_scene
+from azure_batch_maya.scene.model import FileRef, SceneInfo
+
+
+def touch(path: Path, data: bytes = b"x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    for rel in [
+        "scenes/shot.ma",
+        "scenes/near.tif",
+        "sourceimages/wall.tif",
+        "sourceimages/sub/brick/brick.tif",
+        "sourceimages/a/dup.tif",
+        "sourceimages/b/dup.tif",
+        "textures/udim/skin.1001.tif",
+        "textures/udim/skin.1002.tif",
+        "textures/udim/skin.1011.tif",
+        "textures/udim/skin.tx",
+        "old/lost.tif",
+        "old/wall2.tif",
+        *[f"cache/tree.{f:04d}.ass" for f in range(1, 11)],
+    ]:
+        touch(proj / rel)
+    touch(tmp_path / "lib" / "a" / "metal" / "metal.tif")
+    touch(tmp_path / "lib" / "other" / "metal" / "metal.tif")
+    touch(tmp_path / "cwd" / "cwdonly.tif")
+    return proj
+
+
+def scene_with(proj: Path, *refs: FileRef) -> SceneInfo:
+    return SceneInfo(
+        scene=str(proj / "scenes" / "shot.ma"), project_root=str(proj), references=refs
+    )
+
+
+def ref(node: str, path: str, node_type: str = "file", attr: str = "ftn", **kw) -> FileRef:
+    return FileRef(node, node_type, attr, path, **kw)
+
+
+def resolve(proj: Path, *refs: FileRef, frames=frozenset(range(1, 4)), env=None):
+    tmp = proj.parent
+    results = resolve_scene(
+        scene_with(proj, *refs),
+        search_paths=[str(tmp / "lib")],
+        frames=frames,
+        working_dir=str(tmp / "cwd"),
+        env=env or {},
+    )
+    return {r.ref.node: r for r in results}
+
+
+def test_each_rule_in_order(project: Path):
+    tmp = project.parent
+    got = resolve(
+        project,
+        ref("rel", "sourceimages/wall.tif"),
+        ref("moved", "C:/Projects/Shot 010/cache/tree.####.ass", "aiStandIn", "dso"),
+        ref("back", "C:\\Projects\\Shot 010\\cache\\tree.0005.ass", "aiStandIn", "dso"),
+        ref("near", "C:/x/near.tif"),
+        ref("brick", "C:/Users/me/Desktop/brick.tif"),
+        ref("cwd", "E:/nowhere/cwdonly.tif"),
+        ref("metal", "//server/share/a/metal/metal.tif"),
+    )
+    assert [got[n].rule for n in ("rel", "moved", "back", "near", "brick", "cwd", "metal")] == [
+        "as_written",
+        "project_reroot",
+        "project_reroot",
+        "scene_folder",
+        "sourceimages",
+        "working_dir",
+        "search_path",
+    ]
+    assert got["rel"].files == (str(project / "sourceimages" / "wall.tif"),)
+    assert got["moved"].files == tuple(
+        str(project / "cache" / f"tree.{f:04d}.ass") for f in (1, 2, 3)
+    )
+    assert got["moved"].resolved == str(project / "cache" / "tree.####.ass")
+    assert got["back"].files == (str(project / "cache" / "tree.0005.ass"),)
+    assert got["near"].files == (str(project / "scenes" / "near.tif"),)
+    assert got["brick"].files == (str(project / "sourceimages" / "sub" / "brick" / "brick.tif"),)
+    assert got["cwd"].files == (str(tmp / "cwd" / "cwdonly.tif"),)
+    # the candidate matching more of the written tail (a/metal) wins, without a tie
+    assert got["metal"].files == (str(tmp / "lib" / "a" / "metal" / "metal.tif"),)
+    assert got["metal"].alternatives == ()
+    assert set(RULES) >= {r.rule for r in got.values()}
+
+
+def test_udim_sets_explicit_and_implied(project: Path):
+    got = resolve(
+        project,
+        ref("tok", "./textures/udim/skin.<UDIM>.tif"),
+        ref("mode", "textures/udim/skin.1001.tif", uv_tiling=3),
+        ref("plain", "textures/udim/skin.1001.tif"),
+    )
+    skins = tuple(str(project / "textures" / "udim" / f"skin.{t}.tif") for t in (1001, 1002, 1011))
+    assert got["tok"].files == skins
+    assert got["mode"].files == skins
+    assert got["plain"].files == skins[:1]
+
+
+def test_frame_sequence_only_over_rendered_frames(project: Path):
+    got = resolve(
+        project,
+        ref("seq", "cache/tree.0001.ass", "aiStandIn", "dso", frame_sequence=True),
+        frames=frozenset(range(8, 13)),
+    )
+    seq = got["seq"]
+    assert seq.rule == "as_written"
+    assert [Path(f).name for f in seq.files] == [f"tree.{f:04d}.ass" for f in (8, 9, 10)]
+    assert seq.missing_frames == (11, 12)
+
+
+def test_equal_candidates_are_a_warning_not_a_silent_pick(project: Path):
+    got = resolve(project, ref("dup", "C:/z/dup.tif"))
+    dup = got["dup"]
+    assert dup.rule == "sourceimages"
+    assert dup.files == (str(project / "sourceimages" / "a" / "dup.tif"),)
+    assert dup.alternatives == (str(project / "sourceimages" / "b" / "dup.tif"),)
+
+
+def test_missing_says_which_search_path_would_help(project: Path):
+    got = resolve(project, ref("lost", "C:/anything/lost.tif"))
+    lost = got["lost"]
+    assert lost.rule is None and lost.resolved is None and lost.files == ()
+    old = project / "old"
+    assert f"A file of that name exists at {old / 'lost.tif'}; add {old} as a search path" in (
+        lost.message
+    )
+    assert lost.message.startswith("lost.ftn (file): C:/anything/lost.tif not found")
+
+
+def test_missing_in_another_case_says_rename(project: Path):
+    msg = resolve(project, ref("case", "C:/q/WALL2.TIF"))["case"].message
+    assert str(project / "old" / "wall2.tif") in msg
+    assert "rename it to WALL2.TIF" in msg
+
+
+def test_environment_variables(project: Path):
+    env = {"TEXROOT": str(project / "sourceimages")}
+    got = resolve(
+        project,
+        ref("dollar", "$TEXROOT/wall.tif"),
+        ref("braces", "${TEXROOT}/wall.tif"),
+        ref("percent", "%TEXROOT%/wall.tif"),
+        ref("unset", "${NOPE}/gone.tif"),
+        env=env,
+    )
+    wall = (str(project / "sourceimages" / "wall.tif"),)
+    for name in ("dollar", "braces", "percent"):
+        assert got[name].rule == "as_written" and got[name].files == wall
+    assert got["unset"].rule is None
+    assert "Environment variable $NOPE is not set here" in got["unset"].message
+
+
+def test_maya_resources_and_empty_paths(project: Path):
+    got = resolve(
+        project,
+        ref(
+            "ocio",
+            "<MAYA_RESOURCES>/OCIO-configs/Maya2022-default/config.ocio",
+            "colorManagementGlobals",
+            "cfp",
+        ),
+        ref("empty", ""),
+    )
+    assert got["ocio"].rule == "maya_resources" and not got["ocio"].needs_upload
+    assert got["empty"].rule is None and "has no file set" in got["empty"].message
+
+
+def test_relative_path_without_project_asks_for_one(tmp_path: Path):
+    scene = SceneInfo(scene=str(tmp_path / "s.ma"), references=(ref("f", "sourceimages/x.tif"),))
+    (res,) = resolve_scene(scene, working_dir=str(tmp_path), env={})
+    assert res.rule is None
+    assert "pass the Maya project with --project" in res.message
+
+
+def test_arnold_tokens_match_all(project: Path):
+    touch(project / "test" / "mari.body.tif")
+    touch(project / "test" / "mari.head.tif")
+    touch(project / "test" / "mudbox._u1_v1.tif")
+    touch(project / "test" / "mudbox._u2_v1.tif")
+    got = resolve(
+        project,
+        ref("attr", "./test/mari.<attr:myString>.tif"),
+        ref("shape", "./test/mari.<shapeName>.tif"),
+        ref("tile", "./test/mudbox.<tile>.tif"),
+        ref("uv", "./test/mudbox._u<utile>_v<vtile>.tif"),
+    )
+    mari = tuple(str(project / "test" / f"mari.{n}.tif") for n in ("body", "head"))
+    mud = tuple(str(project / "test" / f"mudbox._u{u}_v1.tif") for u in (1, 2))
+    assert got["attr"].files == mari and got["shape"].files == mari
+    assert got["tile"].files == mud and got["uv"].files == mud
+
+
+def test_folders_are_walked_once(project: Path, monkeypatch):
+    calls: list[str] = []
+    real = os.scandir
+
+    def counting(path):
+        calls.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    refs = [ref(f"n{i}", f"C:/far/away/lost{i}.tif") for i in range(50)]
+    resolve(project, *refs)
+    assert len(calls) == len(set(calls))
