@@ -1,0 +1,86 @@
+"""Content hashes of local files, computed once and kept by (path, size, mtime).
+
+Uploads are incremental by content, so every submission needs every file's hash; re-reading
+gigabytes of textures each time would cost minutes. An entry is reused only while the file's
+size and modification time (in nanoseconds) are unchanged; anything else is hashed again. The
+cache is one JSON file, replaced atomically, so a crash leaves the old one intact and a damaged
+one is simply started afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "hashes.json"
+_VERSION = 1
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """A file's size and SHA-256 at the moment it was hashed."""
+
+    size: int
+    sha256: str
+
+
+class HashCache:
+    """Load with `HashCache.load(folder)`, ask `digest(path)`, then `save()` once at the end."""
+
+    def __init__(self, path: Path, entries: dict[str, list[object]] | None = None) -> None:
+        self.path = path
+        self._entries: dict[str, list[object]] = entries or {}
+        self._dirty = False
+        self.hashed = 0  # files actually read this session; the rest came from the cache
+
+    @classmethod
+    def load(cls, folder: Path) -> HashCache:
+        path = folder / CACHE_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != _VERSION or not isinstance(data.get("entries"), dict):
+                raise ValueError("unknown layout")
+            return cls(path, data["entries"])
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError) as exc:
+            log.warning("hash cache %s unreadable (%s); starting a new one", path, exc)
+            return cls(path)
+
+    def digest(self, file: str) -> FileDigest:
+        """The file's digest, from the cache when size and mtime still match."""
+        key = os.path.abspath(file)  # noqa: PTH100 - string keys, as stored
+        st = Path(key).stat()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            return FileDigest(st.st_size, str(entry[2]))
+        sha = sha256_of(Path(key))
+        self.hashed += 1
+        self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
+        self._dirty = True
+        return FileDigest(st.st_size, sha)
+
+    def save(self) -> None:
+        """Write the cache if anything changed, atomically (temporary file, then replace)."""
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": _VERSION, "entries": self._entries}), "utf-8")
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,31 @@
+"""Redshift's path-override file (`REDSHIFT_PATHOVERRIDE_FILE`): one `"source" "target"` a line.
+
+The format has no documented escape for a double quote, so a path holding one cannot be written;
+it is left out and named in `skipped`, so the caller can warn instead of shipping a broken file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from azure_batch_maya.render.pathmap import NodePathMap
+
+ENV_VAR = "REDSHIFT_PATHOVERRIDE_FILE"
+
+
+@dataclass(frozen=True)
+class RedshiftOverrides:
+    text: str
+    skipped: tuple[str, ...]
+
+
+def redshift_overrides(pathmap: NodePathMap) -> RedshiftOverrides:
+    lines: list[str] = []
+    skipped: list[str] = []
+    pairs = [(d.scene, d.node) for d in pathmap.dirs] + list(pathmap.files)
+    for source, target in pairs:
+        if any(c in s for s in (source, target) for c in '"\n\r'):
+            skipped.append(source)
+            continue
+        lines.append(f'"{source}" "{target}"')
+    return RedshiftOverrides("\n".join(lines) + ("\n" if lines else ""), tuple(skipped))
