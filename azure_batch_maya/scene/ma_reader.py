@@ -37,8 +37,9 @@ _CODESETS = {"65001": "utf-8", "utf8": "utf-8", "utf-8": "utf-8"}
 # file can be scanned as latin-1 and only the strings we keep decoded properly.
 _ASCII_SAFE = {"utf-8", "cp1252", "latin-1", "iso8859-1", "ascii", "cp949", "euc_kr", "cp1251"}
 _HEADER_CODESET = re.compile(r"^//Codeset:\s*(\S+)", re.MULTILINE)
-_BLOCK_START = re.compile(r"\n[ \t]*(?:createNode|select)[ \t]")
-_LEGACY_LINK = re.compile(r'\nconnectAttr "([^"\n]+)\.msg" "([^"\n]+)\.(?:lrl|legacyRenderLayer)"')
+# Maya writes top-level statements at column 0; `str.find` on these is what keeps big files fast.
+_BLOCK_STARTS = ("\ncreateNode ", "\nselect ")
+_LEGACY_LINK = r'\nconnectAttr "([^"\n]+)\.msg" "([^"\n]+)\.(?:lrl|legacyRenderLayer)"'
 _TRUE = {"yes", "on", "true", "1"}
 _MAX_WARNINGS = 50
 
@@ -108,6 +109,51 @@ class _Decoder:
             return raw.decode(self.codec, errors="replace")
 
 
+class _Source:
+    """The file's content: scanned as bytes where the codec allows (no 200 MB decode), and
+    decoded only in the regions the reader tokenizes."""
+
+    def __init__(self, data: bytes, codec: str) -> None:
+        self.data = data if codec in _ASCII_SAFE else None
+        self.text = "" if self.data is not None else data.decode(codec, errors="replace")
+        self.size = len(self.data) if self.data is not None else len(self.text)
+
+    def region(self, start: int, end: int) -> str:
+        if self.data is not None:
+            return self.data[start:end].decode("latin-1")
+        return self.text[start:end]
+
+    def contains(self, needle: str, start: int, end: int) -> bool:
+        if self.data is not None:
+            return self.data.find(needle.encode("latin-1"), start, end) != -1
+        return self.text.find(needle, start, end) != -1
+
+    def positions(self, needle: str) -> list[int]:
+        found: list[int] = []
+        if self.data is not None:
+            raw = needle.encode("latin-1")
+            at = self.data.find(raw)
+            while at != -1:
+                found.append(at)
+                at = self.data.find(raw, at + 1)
+        else:
+            at = self.text.find(needle)
+            while at != -1:
+                found.append(at)
+                at = self.text.find(needle, at + 1)
+        return found
+
+    def matches(self, pattern: str, start: int = 0) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(position, groups) of each match; the groups are latin-1 or decoded text."""
+        if self.data is not None:
+            for match in re.compile(pattern.encode("latin-1")).finditer(self.data, start):
+                groups = tuple(g.decode("latin-1") for g in match.groups())
+                yield match.start(), groups
+        else:
+            for text_match in re.compile(pattern).finditer(self.text, start):
+                yield text_match.start(), text_match.groups()
+
+
 def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo:
     """Read a .ma scene; `project` overrides the `workspace.mel` search."""
     scene = Path(path)
@@ -136,24 +182,23 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     """The pure part of `read_ma`: bytes in, SceneInfo out."""
     _check_header(data, scene)
     codeset, codec = _codeset(data)
-    recode = codec in _ASCII_SAFE
-    text = data.decode("latin-1") if recode else data.decode(codec, errors="replace")
-    scan = _Scan(decode=_Decoder(codec, recode))
+    source = _Source(data, codec)
+    scan = _Scan(decode=_Decoder(codec, recode=source.data is not None))
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    first_block = _BLOCK_START.search(text)
-    header_end = first_block.start() if first_block else len(text)
-    _read_header(text, header_end, scan)
-    for start, end in _blocks(text, header_end):
-        _read_block(text, start, end, scan)
+    starts = sorted(p for needle in _BLOCK_STARTS for p in source.positions(needle))
+    ends = [*starts[1:], source.size]
+    _read_header(source.region(0, starts[0] if starts else source.size), scan)
+    for index, start in enumerate(starts):
+        _read_block(source, start, ends[index], scan)
     if scan.decode.failed:
         scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
-    return _scene_info(text, scene, codeset, project_root, scan)
+    return _scene_info(source, scene, codeset, project_root, scan)
 
 
 def _check_header(data: bytes, scene: str) -> None:
-    if not data.strip():
+    if not data or data.isspace():
         raise SceneError(f"{scene} is empty; it is not a Maya scene")
     if data[:4] in (b"FOR4", b"FOR8") or data[:3] == b"CAT":
         raise SceneError(
@@ -178,22 +223,11 @@ def _codeset(data: bytes) -> tuple[str | None, str]:
         return codeset, "utf-8"
 
 
-def _blocks(text: str, start: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each top-level `createNode`/`select` block, in file order."""
-    previous = start
-    for match in _BLOCK_START.finditer(text, start):
-        if match.start() > previous:
-            yield previous, match.start()
-        previous = match.start()
-    if previous < len(text):
-        yield previous, len(text)
-
-
-def _read_header(text: str, end: int, scan: _Scan) -> None:
+def _read_header(text: str, scan: _Scan) -> None:
     seen: set[str] = set()
-    for stmt in statements(text, 0, end):
+    for stmt in statements(text):
         words = stmt.tokens
-        if stmt.command == "file":
+        if stmt.command == "file" and stmt.complete:
             _read_file_statement(words, scan, seen)
         elif stmt.command == "requires":
             _read_requires(words, scan)
@@ -253,25 +287,31 @@ def _flags(words: tuple[Token, ...], arity: dict[str, int]) -> dict[str, str]:
     return found
 
 
-def _read_block(text: str, start: int, end: int, scan: _Scan) -> None:
-    head = next(statements(text, start, min(end, start + 4096)), None)
+def _read_block(source: _Source, start: int, end: int, scan: _Scan) -> None:
+    head_text = source.region(start, min(end, start + 4096))
+    words = head_text.split(None, 2)
+    created = len(words) >= 2 and words[0] == "createNode"
+    if created and words[1] not in _TRACKED_TYPES and not source.contains('"string', start, end):
+        return  # the bulk of a big scene: meshes, transforms, curves
+    head = next(statements(head_text), None)
     if head is None:
         return
     node = _block_node(head, scan)
     if node is None:
         return
     tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
-    if not tracked and text.find('"string', start, end) == -1:
+    if not tracked and not created and not source.contains('"string', start, end):
         return
     custom: set[str] = set()
-    for stmt in statements(text, start, end):
+    for stmt in statements(source.region(start, end)):
+        if stmt.unterminated_string:
+            scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
+            break
         if stmt.command == "setAttr":
             _read_set_attr(stmt, node, scan, custom)
         elif stmt.command == "addAttr":
             custom.update(_flags(stmt.tokens[1:], arity={}).get(f, "") for f in ("-sn", "-ln"))
-        if stmt.unterminated_string:
-            scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
-        elif not stmt.complete and end == len(text):
+        if not stmt.complete and end == source.size:
             scan.warn("the scene ends inside a statement; the file may be truncated")
     sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
     for attr, path in node.files:
@@ -308,33 +348,37 @@ def _read_set_attr(stmt: Statement, node: _Node, scan: _Scan, custom: set[str]) 
     if len(rest) >= 2 and rest[0].text in ("-type", "-typ") and not rest[0].quoted:
         value_type = rest[1].text
         rest = rest[2:]
-    values = [t.text for t in rest if not (not t.quoted and t.text.startswith("-") and _flag(t))]
-    if value_type == "stringArray" and values:
-        values = values[1:]
-    node.attrs[attr] = values
+    strings = [t.text for t in rest if t.quoted]
+    node.attrs[attr] = strings if value_type else [t.text for t in rest if not _flag(t)]
     entry = file_attribute(node.node_type, attr)
     if entry is not None:
-        for value in values if entry.string_array else values[:1]:
+        for value in strings if entry.string_array else strings[:1]:
             if value:
                 node.files.append((attr, scan.decode(value)))
         return
     if (
         value_type == "string"
-        and values
+        and strings
         and attr not in custom
         and node.node_type not in _UNTRACKED_STRING_TYPES
-        and _looks_like_asset(values[0])
+        and _looks_like_asset(strings[0])
     ):
         scan.warn(
             f"{node.name}.{attr} ({node.node_type or 'unknown type'}) holds "
-            f"{scan.decode(values[0])!r}, which looks like a file this scan does not track; "
+            f"{scan.decode(strings[0])!r}, which looks like a file this scan does not track; "
             "check it reaches the render nodes"
         )
 
 
 def _flag(token: Token) -> bool:
     """A `-flag` word, as opposed to a negative number."""
-    return len(token.text) > 1 and not (token.text[1].isdigit() or token.text[1] == ".")
+    text = token.text
+    return (
+        not token.quoted
+        and len(text) > 1
+        and text[0] == "-"
+        and not (text[1].isdigit() or text[1] == ".")
+    )
 
 
 def _hints(node: _Node) -> tuple[bool, int]:
@@ -367,7 +411,7 @@ def _looks_like_asset(value: str) -> bool:
 
 
 def _scene_info(
-    text: str, scene: str, codeset: str | None, project_root: str | None, scan: _Scan
+    source: _Source, scene: str, codeset: str | None, project_root: str | None, scan: _Scan
 ) -> SceneInfo:
     globals_ = _merged(scan.nodes, "defaultRenderGlobals")
     driver = _merged(scan.nodes, "defaultArnoldDriver")
@@ -394,7 +438,7 @@ def _scene_info(
         animation=setting("an", "no").lower() in _TRUE,
         image_prefix=setting("ifp", ""),
         image_format=image_format,
-        layers=_layers(text, scan),
+        layers=_layers(source, scan),
         cameras=tuple(
             Camera(n.name, n.parent or n.name, _first(n.attrs, "rnd", "renderable") not in _FALSE)
             for n in scan.nodes
@@ -428,12 +472,12 @@ def _number(value: str, default: float, scan: _Scan, what: str) -> float:
         return default
 
 
-def _layers(text: str, scan: _Scan) -> tuple[RenderLayer, ...]:
+def _layers(source: _Source, scan: _Scan) -> tuple[RenderLayer, ...]:
     setup_layers = {n.name for n in scan.nodes if n.node_type == "renderSetupLayer"}
     legacy_of: dict[str, str] = {}
     if setup_layers:
-        for match in _LEGACY_LINK.finditer(text):
-            legacy, owner = (scan.decode(g) for g in match.groups())
+        for _, groups in source.matches(_LEGACY_LINK):
+            legacy, owner = (scan.decode(g) for g in groups)
             if owner in setup_layers:
                 legacy_of[legacy] = owner
     return tuple(

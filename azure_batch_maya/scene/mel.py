@@ -20,6 +20,7 @@ _TOKEN = re.compile(
     | "(?P<string>[^"\\]*(?:\\.[^"\\]*)*)"
     | "(?P<open>[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
     | (?P<punct>[;(){}])
+    | (?P<bulk>[^\s";(){}]+(?:[ \t\r\n]+[^\s";(){}]+){15,})
     | (?P<word>[^\s";(){}]+)
     """,
     re.VERBOSE | re.DOTALL,
@@ -48,6 +49,10 @@ class Statement:
     def command(self) -> str:
         first = self.tokens[0] if self.tokens else None
         return first.text if first is not None and not first.quoted else ""
+
+
+BULK = Token("\u2026", quoted=False)
+"""Stands for a run of sixteen or more bare words (vertex data and the like)."""
 
 
 def unescape(raw: str) -> str:
@@ -79,6 +84,10 @@ def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[St
             tokens.append(Token(unescape(match.group("open")), quoted=True))
             yield Statement(tuple(tokens), stmt_start, complete=False, unterminated_string=True)
             return
+        if kind == "bulk":  # numeric array data: one token, never split into words
+            tokens.append(BULK)
+            concat = False
+            continue
         if kind == "word":
             word = match.group("word")
             if word == "+" and tokens and tokens[-1].quoted:
