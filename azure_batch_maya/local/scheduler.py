@@ -1,0 +1,725 @@
+"""The local pool's engine: allocates nodes, runs jobs' tasks on them, recovers after restarts.
+
+One loop thread moves pools and jobs through the service's states and hands active tasks to
+free slots; one thread per running task drives it through job preparation, resource files,
+its host process and output files. Every state change is committed to the store first.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azure_batch_maya.local import failures
+from azure_batch_maya.local.entities import (
+    auto_pool_body,
+    new_node,
+    new_pool,
+    node_id,
+    transition,
+)
+from azure_batch_maya.local.formats import (
+    UNLIMITED_SECONDS,
+    iso,
+    parse_duration,
+    parse_iso,
+)
+from azure_batch_maya.local.host import HostResult, HostSpec
+from azure_batch_maya.local.layout import PREP_TASK_DIR, NodeLayout, host_dir
+from azure_batch_maya.local.runner import HostLost, command_for, environment, run_step
+from azure_batch_maya.local.store import Store
+from azure_batch_maya.local.transfer import (
+    TransferError,
+    fetch_resource_files,
+    upload_output_files,
+)
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, Any]
+_TICK_SECONDS = 0.25
+# Stop reasons after which the task's state was already recorded (or must not be).
+_SILENT_STOPS = ("terminated", "jobterminated", "jobdeleted", "shutdown")
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """How this local pool presents itself and how much of the machine it may use."""
+
+    account_name: str
+    base_url: str
+    data_dir: Path
+    slots: int
+
+
+@dataclass
+class _Attempt:
+    job_id: str
+    task_id: str
+    pool_id: str
+    node_id: str
+    slots: int
+    stop_reason: str | None = None
+    host_dirs: list[Path] = field(default_factory=list)
+
+
+class Engine:
+    """Owns the running tasks; the REST layer takes `lock` around read-modify-write of state."""
+
+    def __init__(self, store: Store, config: PoolConfig) -> None:
+        self.store = store
+        self.config = config
+        self.lock = threading.RLock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._attempts: dict[tuple[str, str], _Attempt] = {}
+        self._threads: dict[tuple[str, str], threading.Thread] = {}
+        self._used: dict[str, int] = {}
+        self._prep_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._loop: threading.Thread | None = None
+        self.dispatched = 0
+
+    # Life cycle
+    def start(self) -> None:
+        self._recover()
+        self._loop = threading.Thread(target=self._run_loop, name="local-pool-loop", daemon=True)
+        self._loop.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the loop and the running commands; they are requeued at the next start."""
+        self._stopping.set()
+        self._wake.set()
+        if self._loop is not None:
+            self._loop.join(timeout)
+        with self.lock:
+            for attempt in self._attempts.values():
+                self._stop_attempt(attempt, "shutdown")
+            threads = list(self._threads.values())
+        for thread in threads:
+            thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(_TICK_SECONDS)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                with self.lock:
+                    self._tick()
+            except Exception:
+                log.exception("local pool loop failed; continuing")
+
+    def _tick(self) -> None:
+        for pool in self.store.list_pools():
+            self._tick_pool(pool)
+        for job in self.store.list_jobs():
+            self._tick_job(job)
+        self._dispatch()
+
+    # Pools
+    def _tick_pool(self, pool: Doc) -> None:
+        if pool["state"] == "deleting":
+            nodes = {node["id"] for node in self.store.list_nodes(pool["id"])}
+            busy = [a for a in self._attempts.values() if a.node_id in nodes]
+            for attempt in busy:
+                self._stop_attempt(attempt, "pooldeleted")
+            if not busy:
+                for gone in nodes:
+                    shutil.rmtree(NodeLayout(self.config.data_dir, gone).root, True)
+                self.store.delete_pool(pool["id"])
+            return
+        if pool["allocationState"] != "steady":
+            self._resize(pool)
+
+    def _resize(self, pool: Doc) -> None:
+        nodes = self.store.list_nodes(pool["id"])
+        elsewhere = sum(
+            len(self.store.list_nodes(other["id"]))
+            for other in self.store.list_pools()
+            if other["id"] != pool["id"]
+        )
+        room = max(0, self.config.slots - elsewhere)
+        ticks = self.store.ticks()
+        short = False
+        counts = {}
+        for dedicated, target_name in (
+            (True, "targetDedicatedNodes"),
+            (False, "targetLowPriorityNodes"),
+        ):
+            mine = [n for n in nodes if n["isDedicated"] == dedicated]
+            target = pool[target_name] if pool["allocationState"] == "resizing" else len(mine)
+            for node in mine[target:]:
+                if self._used.get(node["id"], 0) == 0:
+                    self.store.delete_node(pool["id"], node["id"])
+                    mine.remove(node)
+            room -= len(mine)
+            taken = {n["id"] for n in mine}
+            index = 0
+            while len(mine) < target:
+                if room <= 0:
+                    short = True
+                    break
+                if node_id(pool["id"], index, dedicated) not in taken:
+                    node = new_node(pool, index, dedicated, self.config.base_url, ticks)
+                    for folder in ("shared", "startup", "workitems"):
+                        (NodeLayout(self.config.data_dir, node["id"]).root / folder).mkdir(
+                            parents=True, exist_ok=True
+                        )
+                    self.store.put_node(pool["id"], node)
+                    mine.append(node)
+                    room -= 1
+                index += 1
+            counts[target_name] = len(mine)
+        pool["currentDedicatedNodes"] = counts["targetDedicatedNodes"]
+        pool["currentLowPriorityNodes"] = counts["targetLowPriorityNodes"]
+        busy_extra = (
+            pool["currentDedicatedNodes"] > pool["targetDedicatedNodes"]
+            or pool["currentLowPriorityNodes"] > pool["targetLowPriorityNodes"]
+        )
+        if pool["allocationState"] == "stopping" or not busy_extra:
+            if short:
+                pool["resizeErrors"] = [
+                    {
+                        "code": "AccountCoreQuotaReached",
+                        "message": (
+                            f"The local pool has {self.config.slots} slots in all; start it"
+                            " with more (--slots) or resize other pools down."
+                        ),
+                    }
+                ]
+            else:
+                pool.pop("resizeErrors", None)
+            transition(pool, "steady", ticks, key="allocationState")
+        self.store.put_pool(pool)
+
+    # Jobs
+    def _tick_job(self, job: Doc) -> None:
+        state = job["state"]
+        if state == "active":
+            self._tick_active_job(job)
+        elif state in ("terminating", "deleting"):
+            running = [a for a in self._attempts.values() if a.job_id == job["id"]]
+            reason = "jobdeleted" if state == "deleting" else "jobterminated"
+            for attempt in running:
+                self._stop_attempt(attempt, reason)
+            if running:
+                return
+            if state == "deleting":
+                self._forget_job(job)
+            else:
+                ticks = self.store.ticks()
+                transition(job, "completed", ticks)
+                job["executionInfo"]["endTime"] = iso(ticks)
+                self.store.put_job(job)
+                self._end_auto_pool(job)
+
+    def _tick_active_job(self, job: Doc) -> None:
+        auto = job["poolInfo"].get("autoPoolSpecification")
+        if auto and "poolId" not in job["executionInfo"]:
+            body = auto_pool_body(job, str(uuid.uuid4()).upper())
+            self.store.put_pool(new_pool(body, self.config.base_url, self.store.ticks()))
+            job["executionInfo"]["poolId"] = body["id"]
+            self.store.put_job(job)
+        limit = parse_duration(job["constraints"]["maxWallClockTime"])
+        started = parse_iso(job["creationTime"])
+        if limit < UNLIMITED_SECONDS and self.store.ticks() - started > limit * 10_000_000:
+            self.terminate_job(job, "MaxWallClockTimeExpiry")
+            return
+        if job.get("onAllTasksComplete") == "terminatejob":
+            counts = self.store.task_counts(job["id"])
+            if counts["active"][0] == 0 and counts["running"][0] == 0:
+                self.terminate_job(job, "AllTasksComplete")
+
+    def terminate_job(self, job: Doc, reason: str) -> None:
+        """Terminating: running tasks end now, and the job completes once they have."""
+        ticks = self.store.ticks()
+        transition(job, "terminating", ticks)
+        job["executionInfo"]["terminateReason"] = reason
+        self.store.put_job(job)
+        for attempt in [a for a in self._attempts.values() if a.job_id == job["id"]]:
+            task = self.store.get_task(attempt.job_id, attempt.task_id)
+            if task is not None:
+                self._complete_now(task, failures.ENDED_BY_JOB, ticks)
+                self.store.put_task(attempt.job_id, task)
+            self._stop_attempt(attempt, "jobterminated")
+        self.wake()
+
+    def terminate_task(self, job_id: str, task: Doc) -> None:
+        """End one task by request: completed with `TaskEnded`, its command stopped."""
+        if task["state"] == "completed":
+            return
+        self._complete_now(task, failures.ENDED_BY_USER, self.store.ticks())
+        self.store.put_task(job_id, task)
+        attempt = self._attempts.get((job_id, task["id"]))
+        if attempt is not None:
+            self._stop_attempt(attempt, "terminated")
+        self.wake()
+
+    def _complete_now(self, task: Doc, failure: Doc, ticks: int) -> None:
+        info = task["executionInfo"]
+        info["endTime"] = iso(ticks)
+        info["result"] = "failure"
+        info["failureInfo"] = failure
+        transition(task, "completed", ticks)
+
+    def _end_auto_pool(self, job: Doc) -> None:
+        auto = job["poolInfo"].get("autoPoolSpecification")
+        pool_id = job["executionInfo"].get("poolId")
+        if auto and auto.get("poolLifetimeOption", "job") == "job" and not auto.get("keepAlive"):
+            pool = self.store.get_pool(pool_id) if pool_id else None
+            if pool is not None and pool["state"] != "deleting":
+                transition(pool, "deleting", self.store.ticks())
+                self.store.put_pool(pool)
+
+    def _forget_job(self, job: Doc) -> None:
+        for pool in self.store.list_pools():
+            for node in self.store.list_nodes(pool["id"]):
+                shutil.rmtree(NodeLayout(self.config.data_dir, node["id"]).job_dir(job["id"]), True)
+        shutil.rmtree(self.config.data_dir / "hosts" / job["id"], True)
+        self.store.delete_job(job["id"])
+        self._end_auto_pool(job)
+
+    # Dispatch
+    def _dispatch(self) -> None:
+        jobs = [job for job in self.store.list_jobs() if job["state"] == "active"]
+        jobs.sort(key=lambda job: (-int(job.get("priority", 0)), job["creationTime"]))
+        for job in jobs:
+            pool_id = job["executionInfo"].get("poolId")
+            pool = self.store.get_pool(pool_id) if pool_id else None
+            if pool is None or pool["state"] != "active":
+                continue
+            self._dispatch_job(job, pool)
+
+    def _dispatch_job(self, job: Doc, pool: Doc) -> None:
+        per_node = int(pool.get("taskSlotsPerNode", 1))
+        failed_prep = {
+            prep["nodeId"]
+            for prep in self.store.list_preps(job["id"])
+            if prep["jobPreparationTaskExecutionInfo"].get("result") == "failure"
+            and job["jobPreparationTask"].get("waitForSuccess", True)
+        }
+        free = {
+            node["id"]: per_node - self._used.get(node["id"], 0)
+            for node in self.store.list_nodes(pool["id"])
+            if node["id"] not in failed_prep and node["schedulingState"] == "enabled"
+        }
+        budget = sum(max(0, slots) for slots in free.values())
+        if job.get("maxParallelTasks", -1) != -1:
+            mine = sum(1 for a in self._attempts.values() if a.job_id == job["id"])
+            budget = min(budget, int(job["maxParallelTasks"]) - mine)
+        if budget <= 0:
+            return
+        pack = pool["taskSchedulingPolicy"]["nodeFillType"].lower() == "pack"
+        nodes = {node["id"]: node for node in self.store.list_nodes(pool["id"])}
+        with self.store.transaction():
+            for task in self.store.tasks_in_state(job["id"], "active", budget):
+                need = int(task.get("requiredSlots", 1))
+                fitting = [n for n, slots in free.items() if slots >= need]
+                if not fitting:
+                    break
+                chosen = (min if pack else max)(fitting, key=lambda n: (free[n], n))
+                free[chosen] -= need
+                self._begin(job, pool, nodes[chosen], task, need)
+
+    def _begin(self, job: Doc, pool: Doc, node: Doc, task: Doc, slots: int) -> None:
+        ticks = self.store.ticks()
+        layout = NodeLayout(self.config.data_dir, node["id"])
+        relative = layout.relative_task_dir(job["id"], task["id"])
+        task["nodeInfo"] = {
+            "affinityId": node["affinityId"],
+            "nodeUrl": node["url"],
+            "poolId": pool["id"],
+            "nodeId": node["id"],
+            "taskRootDirectory": relative,
+            "taskRootDirectoryUrl": f"{node['url']}/files/{relative}",
+        }
+        needs_prep = "jobPreparationTask" in job and not self._prep_succeeded(job, node["id"])
+        transition(task, "preparing" if needs_prep else "running", ticks)
+        if not needs_prep:
+            task["executionInfo"]["startTime"] = iso(ticks)
+        self.store.put_task(job["id"], task)
+        self._used[node["id"]] = self._used.get(node["id"], 0) + slots
+        node["runningTasksCount"] += 1
+        node["runningTaskSlotsCount"] += slots
+        transition(node, "running", ticks)
+        self.store.put_node(pool["id"], node)
+        self.dispatched += 1
+        self._launch(_Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
+
+    def _launch(self, attempt: _Attempt) -> None:
+        key = (attempt.job_id, attempt.task_id)
+        self._attempts[key] = attempt
+        thread = threading.Thread(
+            target=self._drive, args=(attempt,), name=f"task-{attempt.task_id}", daemon=True
+        )
+        self._threads[key] = thread
+        thread.start()
+
+    def _stop_attempt(self, attempt: _Attempt, reason: str) -> None:
+        from azure_batch_maya.local.host import request_stop
+
+        if attempt.stop_reason is None:
+            attempt.stop_reason = reason
+        for folder in attempt.host_dirs:
+            request_stop(folder)
+
+    # Running one task
+    def _drive(self, attempt: _Attempt) -> None:
+        try:
+            self._drive_steps(attempt)
+        except HostLost as lost:
+            log.warning("%s; requeueing task %s", lost, attempt.task_id)
+            with self.lock:
+                self._requeue(attempt)
+        except Exception:
+            log.exception("task %s/%s failed in the local pool", attempt.job_id, attempt.task_id)
+            with self.lock:
+                self._requeue(attempt)
+        finally:
+            with self.lock:
+                self._release(attempt)
+
+    def _drive_steps(self, attempt: _Attempt) -> None:
+        with self.lock:
+            job = self.store.get_job(attempt.job_id)
+            task = self.store.get_task(attempt.job_id, attempt.task_id)
+        if job is None or task is None:
+            return
+        if "jobPreparationTask" in job:
+            if not self._ensure_prep(job, attempt):
+                with self.lock:
+                    self._requeue(attempt, count=False)
+                return
+            with self.lock:
+                task = self.store.get_task(attempt.job_id, attempt.task_id)
+                if task is None or task["state"] == "completed":
+                    return
+                if task["state"] == "preparing":
+                    ticks = self.store.ticks()
+                    transition(task, "running", ticks)
+                    task["executionInfo"]["startTime"] = iso(ticks)
+                    self.store.put_task(attempt.job_id, task)
+        if attempt.stop_reason is not None:
+            return
+        layout = NodeLayout(self.config.data_dir, attempt.node_id)
+        info = task["executionInfo"]
+        folder = host_dir(
+            self.config.data_dir,
+            attempt.job_id,
+            attempt.task_id,
+            attempt.node_id,
+            f"{info['retryCount']}-{info['requeueCount']}",
+        )
+        attempt.host_dirs.append(folder)
+        task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
+        failure: Doc | None = None
+        result: HostResult | None = None
+        try:
+            result = run_step(folder, lambda: self._task_spec(job, task, layout, attempt))
+        except TransferError as error:
+            failure = failures.failure_info(error.code, error.message)
+        if attempt.stop_reason in _SILENT_STOPS:
+            return
+        if result is not None and result.stopped and attempt.stop_reason is None:
+            raise HostLost(f"host in {folder} was stopped by a shutdown")
+        succeeded = failure is None and result is not None and _succeeded(result)
+        if failure is None and attempt.stop_reason is None:
+            try:
+                upload_output_files(task.get("outputFiles") or [], task_dir / "wd", succeeded)
+            except TransferError as error:
+                failure = failures.failure_info(error.code, error.message)
+                succeeded = False
+        with self.lock:
+            self._finish(attempt, result, failure, succeeded)
+
+    def _task_spec(self, job: Doc, task: Doc, layout: NodeLayout, attempt: _Attempt) -> HostSpec:
+        task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
+        working = task_dir / "wd"
+        working.mkdir(parents=True, exist_ok=True)
+        fetch_resource_files(task.get("resourceFiles") or [], working)
+        variables = self._variables(job, layout, attempt, attempt.task_id, task_dir)
+        return _spec(
+            task,
+            working,
+            task_dir,
+            environment(
+                variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
+            ),
+        )
+
+    def _variables(
+        self, job: Doc, layout: NodeLayout, attempt: _Attempt, task_id: str, task_dir: Path
+    ) -> dict[str, str]:
+        node = {
+            "AZ_BATCH_ACCOUNT_NAME": self.config.account_name,
+            "AZ_BATCH_ACCOUNT_URL": self.config.base_url,
+            "AZ_BATCH_POOL_ID": attempt.pool_id,
+            "AZ_BATCH_NODE_ID": attempt.node_id,
+            "AZ_BATCH_NODE_IS_DEDICATED": "false" if attempt.node_id.endswith("_p") else "true",
+            "AZ_BATCH_NODE_ROOT_DIR": str(layout.root),
+            "AZ_BATCH_NODE_SHARED_DIR": str(layout.shared),
+            "AZ_BATCH_NODE_STARTUP_DIR": str(layout.startup),
+            "AZ_BATCH_JOB_ID": attempt.job_id,
+            "AZ_BATCH_TASK_ID": task_id,
+            "AZ_BATCH_TASK_DIR": str(task_dir),
+            "AZ_BATCH_TASK_WORKING_DIR": str(task_dir / "wd"),
+            "AZ_BATCH_TASK_USER_IDENTITY": "PoolNonAdmin",
+        }
+        if "jobPreparationTask" in job:
+            node["AZ_BATCH_JOB_PREP_DIR"] = str(layout.prep_dir(attempt.job_id))
+            node["AZ_BATCH_JOB_PREP_WORKING_DIR"] = str(layout.prep_dir(attempt.job_id) / "wd")
+        return node
+
+    def _finish(
+        self, attempt: _Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
+    ) -> None:
+        task = self.store.get_task(attempt.job_id, attempt.task_id)
+        if task is None or task["state"] == "completed":
+            return
+        if attempt.stop_reason == "pooldeleted":
+            self._requeue(attempt)
+            return
+        ticks = self.store.ticks()
+        info = task["executionInfo"]
+        if result is not None:
+            info["startTime"] = iso(result.start_ticks)
+            info["endTime"] = iso(result.end_ticks)
+            if result.exit_code is not None:
+                info["exitCode"] = result.exit_code
+            else:
+                info.pop("exitCode", None)
+        else:
+            info["endTime"] = iso(ticks)
+        if failure is None and result is not None and not succeeded:
+            failure = _failure_of(result)
+        info["result"] = "success" if succeeded else "failure"
+        if failure is not None:
+            info["failureInfo"] = failure
+        else:
+            info.pop("failureInfo", None)
+        retries = int(task["constraints"]["maxTaskRetryCount"])
+        if not succeeded and (retries == -1 or info["retryCount"] < retries):
+            info["retryCount"] += 1
+            info["lastRetryTime"] = iso(ticks)
+            transition(task, "active", ticks)
+        else:
+            transition(task, "completed", ticks)
+        self.store.put_task(attempt.job_id, task)
+        node_doc = self._node(attempt)
+        if node_doc is not None:
+            node_doc["totalTasksRun"] += 1
+            node_doc["totalTasksSucceeded"] += 1 if succeeded else 0
+            self.store.put_node(attempt.pool_id, node_doc)
+
+    def _requeue(self, attempt: _Attempt, *, count: bool = True) -> None:
+        """Back to active without using a retry, as after a node restart."""
+        task = self.store.get_task(attempt.job_id, attempt.task_id)
+        if task is None or task["state"] == "completed":
+            return
+        ticks = self.store.ticks()
+        if count:
+            task["executionInfo"]["requeueCount"] += 1
+            task["executionInfo"]["lastRequeueTime"] = iso(ticks)
+        task.pop("nodeInfo", None)
+        transition(task, "active", ticks)
+        self.store.put_task(attempt.job_id, task)
+
+    def _node(self, attempt: _Attempt) -> Doc | None:
+        for node in self.store.list_nodes(attempt.pool_id):
+            if node["id"] == attempt.node_id:
+                return node
+        return None
+
+    def _release(self, attempt: _Attempt) -> None:
+        key = (attempt.job_id, attempt.task_id)
+        if self._attempts.get(key) is attempt:
+            del self._attempts[key]
+            self._threads.pop(key, None)
+        self._used[attempt.node_id] = max(0, self._used.get(attempt.node_id, 0) - attempt.slots)
+        node = self._node(attempt)
+        if node is not None:
+            node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
+            node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
+            if node["runningTasksCount"] == 0:
+                transition(node, "idle", self.store.ticks())
+            self.store.put_node(attempt.pool_id, node)
+        self.wake()
+
+    # Job preparation
+    def _prep_succeeded(self, job: Doc, node_id: str) -> bool:
+        prep = self.store.get_prep(job["id"], node_id)
+        info: Doc = (prep or {}).get("jobPreparationTaskExecutionInfo", {})
+        return bool(info.get("state") == "completed" and info.get("result") == "success")
+
+    def _ensure_prep(self, job: Doc, attempt: _Attempt) -> bool:
+        """Run the job preparation task once on this node; True when tasks may follow it."""
+        key = (job["id"], attempt.node_id)
+        with self.lock:
+            guard = self._prep_locks.setdefault(key, threading.Lock())
+        spec = job["jobPreparationTask"]
+        wait = bool(spec.get("waitForSuccess", True))
+        with guard:
+            with self.lock:
+                status = self.store.get_prep(job["id"], attempt.node_id)
+            info = (status or {}).get("jobPreparationTaskExecutionInfo", {})
+            if info.get("state") == "completed":
+                return info.get("result") == "success" or not wait
+            retries = int(spec["constraints"]["maxTaskRetryCount"])
+            retry = int(info.get("retryCount", 0))
+            layout = NodeLayout(self.config.data_dir, attempt.node_id)
+            while True:
+                folder = host_dir(
+                    self.config.data_dir, job["id"], PREP_TASK_DIR, attempt.node_id, str(retry)
+                )
+                attempt.host_dirs.append(folder)
+                with self.lock:
+                    self._record_prep(job, layout, attempt, retry, None, None)
+                failure: Doc | None = None
+                result: HostResult | None = None
+                try:
+                    result = run_step(folder, lambda: self._prep_spec(job, layout, attempt))
+                except TransferError as error:
+                    failure = failures.failure_info(error.code, error.message)
+                if attempt.stop_reason is not None:
+                    return False
+                if result is not None and result.stopped:
+                    shutil.rmtree(folder, True)
+                    continue
+                succeeded = failure is None and result is not None and _succeeded(result)
+                if not succeeded and result is not None and failure is None:
+                    failure = _failure_of(result)
+                done = succeeded or (retries != -1 and retry >= retries)
+                with self.lock:
+                    self._record_prep(
+                        job,
+                        layout,
+                        attempt,
+                        retry,
+                        result,
+                        failure if not succeeded else None,
+                        done=done,
+                    )
+                if done:
+                    return succeeded or not wait
+                retry += 1
+
+    def _prep_spec(self, job: Doc, layout: NodeLayout, attempt: _Attempt) -> HostSpec:
+        spec = job["jobPreparationTask"]
+        prep_dir = layout.prep_dir(job["id"])
+        working = prep_dir / "wd"
+        working.mkdir(parents=True, exist_ok=True)
+        fetch_resource_files(spec.get("resourceFiles") or [], working)
+        variables = self._variables(job, layout, attempt, str(spec["id"]), prep_dir)
+        return _spec(
+            spec,
+            working,
+            prep_dir,
+            environment(
+                variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
+            ),
+        )
+
+    def _record_prep(
+        self,
+        job: Doc,
+        layout: NodeLayout,
+        attempt: _Attempt,
+        retry: int,
+        result: HostResult | None,
+        failure: Doc | None,
+        *,
+        done: bool = False,
+    ) -> None:
+        ticks = self.store.ticks()
+        node_url = f"{self.config.base_url}/pools/{attempt.pool_id}/nodes/{attempt.node_id}"
+        relative = layout.relative_task_dir(job["id"], PREP_TASK_DIR)
+        previous = self.store.get_prep(job["id"], attempt.node_id)
+        info: Doc = dict((previous or {}).get("jobPreparationTaskExecutionInfo", {}))
+        info.setdefault("startTime", iso(ticks))
+        info.update(
+            {
+                "state": "completed" if done else "running",
+                "taskRootDirectory": relative,
+                "taskRootDirectoryUrl": f"{node_url}/files/{relative}",
+                "retryCount": retry,
+            }
+        )
+        if retry:
+            info["lastRetryTime"] = iso(ticks)
+        if result is not None:
+            info["startTime"] = iso(result.start_ticks)
+            info["endTime"] = iso(result.end_ticks)
+            if result.exit_code is not None:
+                info["exitCode"] = result.exit_code
+        if done:
+            info["result"] = "failure" if failure else "success"
+            if failure:
+                info["failureInfo"] = failure
+        self.store.put_prep(
+            job["id"],
+            attempt.node_id,
+            {
+                "poolId": attempt.pool_id,
+                "nodeId": attempt.node_id,
+                "nodeUrl": node_url,
+                "jobPreparationTaskExecutionInfo": info,
+            },
+        )
+
+    # Restart
+    def _recover(self) -> None:
+        """Adopt or collect every task that was running when the server last stopped."""
+        with self.lock:
+            for state in ("preparing", "running"):
+                for job_id, task in self.store.states_of(state):
+                    node_info = task.get("nodeInfo") or {}
+                    pool_id, node = node_info.get("poolId"), node_info.get("nodeId")
+                    nodes = {n["id"] for n in self.store.list_nodes(pool_id)} if pool_id else set()
+                    attempt = _Attempt(
+                        job_id,
+                        task["id"],
+                        str(pool_id),
+                        str(node),
+                        int(task.get("requiredSlots", 1)),
+                    )
+                    if node not in nodes:
+                        self._requeue(attempt)
+                        continue
+                    self._used[attempt.node_id] = self._used.get(attempt.node_id, 0) + attempt.slots
+                    log.info("resuming task %s/%s after a restart", job_id, task["id"])
+                    self._launch(attempt)
+
+
+def _spec(task: Doc, working: Path, task_dir: Path, env: dict[str, str]) -> HostSpec:
+    limit = parse_duration(
+        (task.get("constraints") or {}).get("maxWallClockTime", "P10675199DT2H48M5.4775807S")
+    )
+    return HostSpec(
+        command=command_for(str(task["commandLine"])),
+        cwd=str(working),
+        env=env,
+        stdout=str(task_dir / "stdout.txt"),
+        stderr=str(task_dir / "stderr.txt"),
+        timeout_seconds=None if limit >= UNLIMITED_SECONDS else limit,
+    )
+
+
+def _succeeded(result: HostResult) -> bool:
+    return result.error is None and not result.timed_out and result.exit_code == 0
+
+
+def _failure_of(result: HostResult) -> Doc:
+    if result.error is not None:
+        return failures.failure_info(result.error, result.message or result.error)
+    if result.timed_out:
+        return failures.WALL_CLOCK
+    return failures.EXIT_CODE

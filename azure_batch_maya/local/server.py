@@ -1,0 +1,198 @@
+"""The local pool's HTTP server on 127.0.0.1, and its command line.
+
+`python -m azure_batch_maya.local.server --data DIR [--port 0] [--slots N]` serves the Batch
+REST API and prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`) once it
+listens. The account key is a throwaway made for this local pool and kept, with 0600
+permissions, in `DIR/account.json`: acceptable for a service that only listens on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from azure_batch_maya.local.api import BatchApi
+from azure_batch_maya.local.auth import Credentials
+from azure_batch_maya.local.errors import BatchServiceError
+from azure_batch_maya.local.rest import Reply, error_reply
+from azure_batch_maya.local.scheduler import Engine, PoolConfig
+from azure_batch_maya.local.store import Store
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+DEFAULT_ACCOUNT = "localpool"
+_CHUNK = 64 * 1024
+
+
+def load_credentials(data_dir: Path, account: str | None, bearer: str | None) -> Credentials:
+    """The account name and key of this data folder, made on first use (file mode 0600)."""
+    path = data_dir / "account.json"
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if account is None or account == stored["account_name"]:
+            return Credentials(stored["account_name"], stored["account_key"], bearer)
+    name = account or DEFAULT_ACCOUNT
+    key = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump({"account_name": name, "account_key": key}, handle)
+    return Credentials(name, key, bearer)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: LocalPoolServer
+
+    def version_string(self) -> str:
+        return "Microsoft-HTTPAPI/2.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _serve(self) -> None:
+        request_id = str(uuid.uuid4())
+        raw_path, _, raw_query = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        api = self.server.api
+        try:
+            reply = api.handle(self.command, raw_path, raw_query, headers, body)
+        except BatchServiceError as error:
+            reply = error_reply(api.base, error, request_id, head=self.command == "HEAD")
+        except Exception:
+            log.exception("request %s %s failed", self.command, self.path)
+            reply = error_reply(
+                api.base, BatchServiceError("InternalError"), request_id, head=False
+            )
+        self._send(reply, request_id, headers)
+
+    def _send(self, reply: Reply, request_id: str, request_headers: dict[str, str]) -> None:
+        self.send_response(reply.status)
+        if reply.body is not None:
+            payload = json.dumps(reply.body, separators=(",", ":")).encode("utf-8")
+            content_type = "application/json; odata=minimalmetadata"
+        else:
+            payload = reply.content or b""
+            content_type = reply.headers.get("Content-Type", "")
+        headers = dict(reply.headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        headers.update(
+            {
+                "request-id": request_id,
+                "DataServiceVersion": "3.0",
+                "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+                "X-Content-Type-Options": "nosniff",
+            }
+        )
+        if request_headers.get("return-client-request-id", "").lower() == "true":
+            headers["client-request-id"] = request_headers.get("client-request-id", "")
+        chunked = not reply.length_framed and self.command != "HEAD"
+        if chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        else:
+            headers.setdefault("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if not chunked:
+            self.wfile.write(payload)
+            return
+        for start in range(0, len(payload), _CHUNK):
+            piece = payload[start : start + _CHUNK]
+            self.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+class LocalPoolServer(ThreadingHTTPServer):
+    """The HTTP side: one thread per connection, the API and engine behind it."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, api_factory: Any) -> None:
+        super().__init__((HOST, port), _Handler)
+        self.api: BatchApi = api_factory(f"http://{HOST}:{self.server_address[1]}")
+
+
+def build(
+    data_dir: Path, *, port: int, slots: int, account: str | None, bearer: str | None
+) -> tuple[LocalPoolServer, Engine, Credentials]:
+    """A ready server (not yet serving) with its engine started on the data folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    credentials = load_credentials(data_dir, account, bearer)
+    holder: dict[str, Engine] = {}
+
+    def make_api(base_url: str) -> BatchApi:
+        config = PoolConfig(credentials.account_name, base_url, data_dir, slots)
+        engine = Engine(Store(data_dir / "state.sqlite"), config)
+        holder["engine"] = engine
+        return BatchApi(engine, credentials)
+
+    server = LocalPoolServer(port, make_api)
+    engine = holder["engine"]
+    engine.start()
+    return server, engine, credentials
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m azure_batch_maya.local.server",
+        description="Serve the Batch REST API on 127.0.0.1 and run its tasks on this machine.",
+    )
+    parser.add_argument("--data", type=Path, required=True, help="folder for state and task files")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--slots", type=int, default=os.cpu_count() or 1, help="nodes in all")
+    parser.add_argument("--account", default=None, help=f"account name (default {DEFAULT_ACCOUNT})")
+    parser.add_argument("--bearer-token", default=None, help="also accept this bearer token")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    server, engine, credentials = build(
+        args.data, port=args.port, slots=args.slots, account=args.account, bearer=args.bearer_token
+    )
+    stopping = threading.Event()
+
+    def shut_down(_signum: int, _frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
+    ready = {
+        "batch_url": server.api.base,
+        "batch_account": credentials.account_name,
+        "batch_key": credentials.account_key,
+        "pid": os.getpid(),
+    }
+    sys.stdout.write(json.dumps(ready) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        engine.stop()
+        server.server_close()
+        engine.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
