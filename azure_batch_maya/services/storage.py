@@ -1,0 +1,283 @@
+"""Blob storage as the product uses it: containers, listings, file transfers and SAS URLs.
+
+Listings ask for metadata with the list itself (one request per 5,000 blobs), never a HEAD per
+file. Transfers report progress and stop on a cancel event between chunks; a download goes to
+`name.part` and is renamed only once its size (and MD5, when stored) check out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import (
+    BlobProperties,
+    BlobServiceClient,
+    ContainerSasPermissions,
+    ContentSettings,
+    generate_container_sas,
+)
+
+from azure_batch_maya.services.errors import (
+    IntegrityError,
+    TransferCancelledError,
+    service_call,
+)
+
+log = logging.getLogger(__name__)
+
+LIST_PAGE_SIZE = 5000
+CLOCK_SKEW = timedelta(minutes=5)
+PART_SUFFIX = ".part"
+_HASH_BLOCK = 4 * 1024 * 1024
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in total) after each chunk."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """What a listing says about one blob: enough to decide whether to upload again."""
+
+    name: str
+    size: int
+    md5: bytes | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    last_modified: datetime | None = None
+
+
+class SasAccess(str, Enum):
+    """Least privilege per use: tasks read inputs (and list them); they only write outputs."""
+
+    INPUTS = "inputs"
+    OUTPUTS = "outputs"
+
+
+def create_container(
+    client: BlobServiceClient, container: str, *, metadata: Mapping[str, str] | None = None
+) -> None:
+    """Create a container; `AlreadyExistsError` if it exists."""
+    with _storage(client, f"creating container {container}"):
+        client.create_container(container, metadata=dict(metadata or {}))
+    log.info("created container %s", container)
+
+
+def ensure_container(client: BlobServiceClient, container: str) -> bool:
+    """Create the container unless it exists; True when this call created it."""
+    with _storage(client, f"creating container {container}"):
+        try:
+            client.create_container(container)
+        except ResourceExistsError:
+            return False
+    log.info("created container %s", container)
+    return True
+
+
+def delete_container(client: BlobServiceClient, container: str, *, missing_ok: bool = True) -> None:
+    """Delete a container and everything in it."""
+    with _storage(client, f"deleting container {container}"):
+        try:
+            client.delete_container(container)
+        except ResourceNotFoundError:
+            if not missing_ok:
+                raise
+    log.info("deleted container %s", container)
+
+
+def list_containers(client: BlobServiceClient, *, prefix: str | None = None) -> list[str]:
+    """Names of the account's containers, optionally only those starting with `prefix`."""
+    with _storage(client, "listing containers"):
+        return [c.name for c in client.list_containers(name_starts_with=prefix)]
+
+
+def list_blobs(
+    client: BlobServiceClient, container: str, *, prefix: str | None = None
+) -> Iterator[BlobInfo]:
+    """Every blob under `prefix` with its size, MD5 and metadata, 5,000 per request."""
+    container_client = client.get_container_client(container)
+    with _storage(client, f"listing blobs in {container}"):
+        pages = container_client.list_blobs(
+            name_starts_with=prefix, include=["metadata"], results_per_page=LIST_PAGE_SIZE
+        )
+        for blob in pages:
+            yield _blob_info(blob)
+
+
+def upload_file(
+    client: BlobServiceClient,
+    container: str,
+    path: Path,
+    blob_name: str,
+    *,
+    metadata: Mapping[str, str] | None = None,
+    md5: bytes | None = None,
+    overwrite: bool = True,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    max_concurrency: int = 1,
+) -> BlobInfo:
+    """Upload one file as a block blob, storing its MD5 so later listings can compare content.
+
+    `max_concurrency` parallelises this file's blocks; parallelise across files in the caller.
+    A cancelled upload commits nothing: the blob keeps its previous content (or stays absent).
+    """
+    _raise_if_cancelled(cancel, f"upload of {path.name}")
+    size = path.stat().st_size
+    digest = md5 if md5 is not None else file_md5(path)
+
+    def hook(current: int, total: int | None) -> None:
+        _raise_if_cancelled(cancel, f"upload of {path.name}")
+        if progress is not None:
+            progress(current, total or size)
+
+    blob = client.get_blob_client(container, blob_name)
+    with (
+        _storage(client, f"uploading {path.name} to {container}/{blob_name}"),
+        path.open("rb") as f,
+    ):
+        blob.upload_blob(
+            f,
+            length=size,
+            overwrite=overwrite,
+            metadata=dict(metadata or {}),
+            content_settings=ContentSettings(content_md5=bytearray(digest)),
+            max_concurrency=max_concurrency,
+            progress_hook=hook,
+        )
+    log.debug("uploaded %s (%d bytes) to %s/%s", path, size, container, blob_name)
+    return BlobInfo(name=blob_name, size=size, md5=digest, metadata=dict(metadata or {}))
+
+
+def download_file(
+    client: BlobServiceClient,
+    container: str,
+    blob_name: str,
+    destination: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> BlobInfo:
+    """Download a blob to `destination` through `destination.part`, renamed only when complete.
+
+    A cancelled, failed or corrupt download removes its `.part` file and leaves `destination`
+    as it was, so a file under the final name is always a whole one.
+    """
+    _raise_if_cancelled(cancel, f"download of {blob_name}")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    part = destination.with_name(destination.name + PART_SUFFIX)
+    blob = client.get_blob_client(container, blob_name)
+    try:
+        with _storage(client, f"downloading {container}/{blob_name}"):
+            downloader = blob.download_blob()
+            info = _blob_info(downloader.properties)
+            digest = hashlib.md5(usedforsecurity=False)
+            done = 0
+            with part.open("wb") as f:
+                for chunk in downloader.chunks():
+                    _raise_if_cancelled(cancel, f"download of {blob_name}")
+                    f.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, info.size)
+        _check_complete(blob_name, info, done, digest.digest())
+        part.replace(destination)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    log.debug("downloaded %s/%s to %s", container, blob_name, destination)
+    return info
+
+
+def create_container_sas_url(
+    client: BlobServiceClient,
+    container: str,
+    *,
+    access: SasAccess,
+    time_limit: timedelta,
+    now: datetime | None = None,
+) -> str:
+    """A container URL with a SAS for tasks: read+list for inputs, write only for outputs.
+
+    It expires `time_limit` from `now` (pass the job's time limit plus time to upload its last
+    outputs). Signed with the account key when the client has one, else with a user delegation
+    key from Entra ID.
+    """
+    start = (now or datetime.now(timezone.utc)) - CLOCK_SKEW
+    expiry = start + CLOCK_SKEW + time_limit
+    permission = (
+        ContainerSasPermissions(read=True, list=True)
+        if access is SasAccess.INPUTS
+        else ContainerSasPermissions(write=True)
+    )
+    container_client = client.get_container_client(container)
+    signing: dict[str, Any] = {}
+    account_key = getattr(client.credential, "account_key", None)
+    if account_key:
+        signing["account_key"] = account_key
+    else:
+        with _storage(client, "getting a user delegation key for a SAS"):
+            signing["user_delegation_key"] = client.get_user_delegation_key(start, expiry)
+    sas = generate_container_sas(
+        client.account_name or "",
+        container,
+        permission=permission,
+        start=start,
+        expiry=expiry,
+        protocol="https" if container_client.url.startswith("https:") else None,
+        **signing,
+    )
+    log.debug("SAS for %s (%s) until %s", container, access.value, expiry.isoformat())
+    return f"{container_client.url}?{sas}"
+
+
+def file_md5(path: Path) -> bytes:
+    """The MD5 digest of a file, as storage keeps it in Content-MD5."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as f:
+        while block := f.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.digest()
+
+
+def _blob_info(blob: BlobProperties) -> BlobInfo:
+    md5 = blob.content_settings.content_md5 if blob.content_settings else None
+    return BlobInfo(
+        name=blob.name,
+        size=blob.size,
+        md5=bytes(md5) if md5 else None,
+        metadata=dict(blob.metadata or {}),
+        last_modified=blob.last_modified,
+    )
+
+
+def _check_complete(blob_name: str, info: BlobInfo, size: int, md5: bytes) -> None:
+    if size != info.size:
+        raise IntegrityError(
+            "SizeMismatch",
+            f"Download of {blob_name} stopped at {size} of {info.size} bytes; download it again",
+        )
+    if info.md5 is not None and info.md5 != md5:
+        raise IntegrityError(
+            "Md5Mismatch",
+            f"{blob_name} arrived with a different MD5 than storage holds for it; download it "
+            "again, and upload it again if this repeats",
+        )
+
+
+def _raise_if_cancelled(cancel: threading.Event | None, what: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise TransferCancelledError("Cancelled", f"The {what} was cancelled")
+
+
+def _storage(client: BlobServiceClient, action: str) -> AbstractContextManager[None]:
+    return service_call("storage", account=client.account_name or "", action=action)

@@ -1,0 +1,356 @@
+"""Storage over real HTTP against Azurite: containers, listings, transfers, SAS and errors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from azure_batch_maya.local.azurite import start_azurite
+from azure_batch_maya.services.clients import ClientOptions, create_blob_service_client
+from azure_batch_maya.services.errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    ConnectionFailedError,
+    IntegrityError,
+    NotFoundError,
+    PermissionDeniedError,
+    TransferCancelledError,
+    service_call,
+)
+from azure_batch_maya.services.settings import Secrets, ServiceSettings
+from azure_batch_maya.services.storage import (
+    SasAccess,
+    create_container,
+    create_container_sas_url,
+    delete_container,
+    download_file,
+    ensure_container,
+    file_md5,
+    list_blobs,
+    list_containers,
+    upload_file,
+)
+
+CHUNK = 64 * 1024
+FAST = ClientOptions(retry_total=0, transfer_chunk=CHUNK)
+
+
+def storage_settings(endpoint: str, account: str = "devstoreaccount1") -> ServiceSettings:
+    return ServiceSettings(
+        batch_url="http://127.0.0.1:1",
+        batch_account="",
+        storage_account=account,
+        storage_blob_endpoint=endpoint,
+    )
+
+
+def key_client(process, *, key: str | None = None, **sdk_options) -> BlobServiceClient:
+    return create_blob_service_client(
+        storage_settings(process.blob_endpoint),
+        Secrets(storage_key=key or process.account_key),
+        options=FAST,
+        **sdk_options,
+    )
+
+
+@pytest.fixture
+def client(azurite) -> BlobServiceClient:
+    return key_client(azurite)
+
+
+@pytest.fixture
+def container(client) -> str:
+    name = f"c{uuid.uuid4().hex[:12]}"
+    create_container(client, name)
+    return name
+
+
+def write_file(path: Path, size: int) -> Path:
+    path.write_bytes(bytes(i % 251 for i in range(size)))
+    return path
+
+
+def test_containers_are_created_once_listed_and_deleted(client):
+    name = f"jobs-{uuid.uuid4().hex[:8]}"
+    assert ensure_container(client, name) is True
+    assert ensure_container(client, name) is False
+    with pytest.raises(AlreadyExistsError) as exists:
+        create_container(client, name)
+    assert exists.value.code == "ContainerAlreadyExists"
+    assert name in list_containers(client, prefix="jobs-")
+    delete_container(client, name)
+    assert name not in list_containers(client, prefix="jobs-")
+    delete_container(client, name)
+    with pytest.raises(NotFoundError) as missing:
+        delete_container(client, name, missing_ok=False)
+    assert "upload the assets again" in missing.value.message
+
+
+def test_a_connection_string_client_reaches_the_same_account(azurite, container, client):
+    by_string = create_blob_service_client(
+        storage_settings(""), Secrets(storage_connection_string=azurite.connection_string)
+    )
+    assert container in list_containers(by_string)
+
+
+def put_tiny_blobs(url: str, names: list[str]) -> None:
+    """PUT one-byte blobs through a write SAS over raw keep-alive HTTP: the fastest real way."""
+    parts = urlsplit(url)
+    md5 = base64.b64encode(hashlib.md5(b"x").digest()).decode()
+
+    def worker(share: list[str]) -> None:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+        for name in share:
+            headers = {
+                "x-ms-blob-type": "BlockBlob",
+                "x-ms-version": "2021-08-06",
+                "x-ms-blob-content-md5": md5,
+                "x-ms-meta-sha256": f"h{name[-8:-3]}",
+            }
+            connection.request("PUT", f"{parts.path}/{name}?{parts.query}", b"x", headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 201, response.status
+        connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(worker, [names[k::8] for k in range(8)]))
+
+
+def test_listing_5001_blobs_takes_two_requests_and_carries_metadata(azurite, client, container):
+    writer = create_container_sas_url(
+        client, container, access=SasAccess.OUTPUTS, time_limit=timedelta(hours=1)
+    )
+    put_tiny_blobs(writer, [f"assets/{i:05d}.tx" for i in range(5001)])
+    client.get_container_client(container).upload_blob("other/readme.txt", b"not in assets/")
+
+    listing_requests: list[str] = []
+
+    def count(response) -> None:
+        if "comp=list" in response.http_request.url:
+            listing_requests.append(response.http_request.url)
+
+    counted = key_client(azurite, raw_response_hook=count)
+    blobs = list(list_blobs(counted, container, prefix="assets/"))
+
+    assert len(blobs) == 5001
+    assert len(listing_requests) == 2
+    assert blobs[0].name == "assets/00000.tx"
+    assert blobs[4321].metadata == {"sha256": "h04321"}
+    assert blobs[4321].size == 1
+    assert blobs[4321].md5 == hashlib.md5(b"x").digest()
+
+
+def test_parallel_uploads_do_not_overflow_the_connection_pool(client, container, caplog):
+    caplog.set_level(logging.WARNING, logger="urllib3")
+    container_client = client.get_container_client(container)
+    with ThreadPoolExecutor(24) as pool:
+        list(pool.map(lambda i: container_client.upload_blob(f"p{i}", b"1"), range(240)))
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_upload_and_download_report_progress_and_keep_md5(client, container, tmp_path):
+    source = write_file(tmp_path / "wall 木.tif", 5 * CHUNK + 123)
+    uploaded: list[tuple[int, int]] = []
+    info = upload_file(
+        client,
+        container,
+        source,
+        "tex/wall 木.tif",
+        metadata={"kind": "texture"},
+        progress=lambda done, total: uploaded.append((done, total)),
+    )
+    assert info.md5 == file_md5(source) == hashlib.md5(source.read_bytes()).digest()
+    assert len(uploaded) >= 5
+    assert uploaded[-1] == (source.stat().st_size, source.stat().st_size)
+
+    [listed] = list(list_blobs(client, container, prefix="tex/"))
+    assert (listed.name, listed.size, listed.md5) == (info.name, info.size, info.md5)
+    assert listed.metadata == {"kind": "texture"}
+
+    downloaded: list[tuple[int, int]] = []
+    target = tmp_path / "home" / "wall.tif"
+    got = download_file(
+        client,
+        container,
+        "tex/wall 木.tif",
+        target,
+        progress=lambda done, total: downloaded.append((done, total)),
+    )
+    assert target.read_bytes() == source.read_bytes()
+    assert got.md5 == info.md5
+    assert len(downloaded) == 6
+    assert [done for done, _ in downloaded] == sorted(done for done, _ in downloaded)
+    assert downloaded[-1] == (info.size, info.size)
+    assert not (tmp_path / "home" / "wall.tif.part").exists()
+
+
+def test_a_cancelled_upload_leaves_no_blob(client, container, tmp_path):
+    source = write_file(tmp_path / "big.abc", 6 * CHUNK)
+    cancel = threading.Event()
+    with pytest.raises(TransferCancelledError):
+        upload_file(
+            client,
+            container,
+            source,
+            "big.abc",
+            cancel=cancel,
+            progress=lambda done, total: cancel.set(),
+        )
+    assert [b.name for b in list_blobs(client, container)] == []
+
+
+def test_a_cancelled_download_leaves_neither_file_nor_part(client, container, tmp_path):
+    upload_file(client, container, write_file(tmp_path / "f.exr", 6 * CHUNK), "f.exr")
+    cancel = threading.Event()
+    target = tmp_path / "out" / "f.exr"
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        cancel.set()
+
+    with pytest.raises(TransferCancelledError) as cancelled:
+        download_file(client, container, "f.exr", target, progress=progress, cancel=cancel)
+    assert cancelled.value.code == "Cancelled"
+    assert seen == [CHUNK]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_cancelled_download_keeps_the_previous_complete_file(client, container, tmp_path):
+    upload_file(client, container, write_file(tmp_path / "f.exr", 3 * CHUNK), "f.exr")
+    target = tmp_path / "f_home.exr"
+    target.write_bytes(b"yesterday's complete frame")
+    cancel = threading.Event()
+    with pytest.raises(TransferCancelledError):
+        download_file(
+            client,
+            container,
+            "f.exr",
+            target,
+            cancel=cancel,
+            progress=lambda done, total: cancel.set(),
+        )
+    assert target.read_bytes() == b"yesterday's complete frame"
+
+
+def test_a_download_cut_off_mid_way_never_looks_complete(tmp_path):
+    source = write_file(tmp_path / "frame.exr", 8 * CHUNK)
+    with start_azurite() as doomed:
+        client = key_client(doomed)
+        create_container(client, "frames")
+        upload_file(client, "frames", source, "frame.exr")
+        target = tmp_path / "home" / "frame.exr"
+
+        def pull_the_plug(done: int, total: int) -> None:
+            if done == CHUNK:
+                doomed.stop()
+
+        with pytest.raises(ConnectionFailedError):
+            download_file(client, "frames", "frame.exr", target, progress=pull_the_plug)
+    assert not target.exists()
+    assert not target.with_name("frame.exr.part").exists()
+
+
+def test_a_download_whose_md5_differs_is_refused(client, container, tmp_path):
+    upload_file(client, container, write_file(tmp_path / "a.bin", 1000), "a.bin")
+    wrong = bytearray(hashlib.md5(b"something else").digest())
+    client.get_blob_client(container, "a.bin").set_http_headers(ContentSettings(content_md5=wrong))
+    target = tmp_path / "a_home.bin"
+    with pytest.raises(IntegrityError) as corrupt:
+        download_file(client, container, "a.bin", target)
+    assert corrupt.value.code == "Md5Mismatch"
+    assert not target.exists()
+    assert not (tmp_path / "a_home.bin.part").exists()
+
+
+def test_downloading_a_missing_blob_is_not_found(client, container, tmp_path):
+    with pytest.raises(NotFoundError) as missing:
+        download_file(client, container, "nope.exr", tmp_path / "nope.exr")
+    assert missing.value.code == "BlobNotFound"
+    assert list(tmp_path.iterdir()) == []
+
+
+def sas_container(url: str) -> ContainerClient:
+    return ContainerClient.from_container_url(url)
+
+
+def test_an_inputs_sas_reads_and_lists_but_cannot_write(client, container, tmp_path):
+    upload_file(client, container, write_file(tmp_path / "scene.ma", 10), "scene.ma")
+    url = create_container_sas_url(
+        client, container, access=SasAccess.INPUTS, time_limit=timedelta(hours=2)
+    )
+    assert parse_qs(urlsplit(url).query)["sp"] == ["rl"]
+    inputs = sas_container(url)
+    assert [b.name for b in inputs.list_blobs()] == ["scene.ma"]
+    assert inputs.download_blob("scene.ma").readall() == (tmp_path / "scene.ma").read_bytes()
+    with pytest.raises(PermissionDeniedError) as denied, service_call("storage"):
+        inputs.upload_blob("evil.ma", b"overwritten", overwrite=True)
+    assert denied.value.code == "AuthorizationPermissionMismatch"
+    with pytest.raises(PermissionDeniedError), service_call("storage"):
+        inputs.delete_blob("scene.ma")
+
+
+def test_an_outputs_sas_writes_but_cannot_read_or_list(client, container):
+    url = create_container_sas_url(
+        client, container, access=SasAccess.OUTPUTS, time_limit=timedelta(hours=2)
+    )
+    assert parse_qs(urlsplit(url).query)["sp"] == ["w"]
+    outputs = sas_container(url)
+    outputs.upload_blob("images/beauty.0001.exr", b"pixels")
+    with pytest.raises(PermissionDeniedError), service_call("storage"):
+        outputs.download_blob("images/beauty.0001.exr").readall()
+    with pytest.raises(PermissionDeniedError), service_call("storage"):
+        list(outputs.list_blobs())
+    assert client.get_blob_client(container, "images/beauty.0001.exr").exists()
+
+
+def test_a_sas_expires_after_its_time_limit(client, container):
+    three_hours_ago = datetime.now(timezone.utc) - timedelta(hours=3)
+    url = create_container_sas_url(
+        client,
+        container,
+        access=SasAccess.INPUTS,
+        time_limit=timedelta(hours=2),
+        now=three_hours_ago,
+    )
+    expiry = datetime.fromisoformat(parse_qs(urlsplit(url).query)["se"][0].replace("Z", "+00:00"))
+    assert abs(expiry - (three_hours_ago + timedelta(hours=2))) < timedelta(seconds=1)
+    with pytest.raises(AuthenticationError), service_call("storage"):
+        list(sas_container(url).list_blobs())
+
+
+def test_a_wrong_account_key_is_an_authentication_error_that_says_what_to_check(azurite):
+    wrong_key = base64.b64encode(b"not the key" * 6).decode()
+    client = key_client(azurite, key=wrong_key)
+    with pytest.raises(AuthenticationError) as refused:
+        list_containers(client)
+    message = refused.value.message
+    assert "devstoreaccount1" in message
+    assert "Config tab" in message
+    assert refused.value.status == 403
+    assert wrong_key not in message
+
+
+def test_a_dead_port_is_a_connection_failure():
+    with start_azurite() as gone:
+        endpoint, key = gone.blob_endpoint, gone.account_key
+    client = create_blob_service_client(
+        storage_settings(endpoint), Secrets(storage_key=key), options=FAST
+    )
+    with pytest.raises(ConnectionFailedError) as failed:
+        list_containers(client)
+    assert failed.value.code == "ConnectionFailed"
+    assert "could not connect" in failed.value.message
+    assert failed.value.status == 0
