@@ -49,8 +49,9 @@ class AssetProject:
 
 def container_name(text: str) -> str:
     """`text` made a valid Azure container name: 3–63 of a-z, 0-9 and single inner hyphens."""
+    text = text.replace("\u2019", "'")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    name = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    name = re.sub(r"[^a-z0-9]+", "-", re.sub(r"['`]", "", ascii_text.lower())).strip("-")
     name = name[:_MAX].rstrip("-")
     if not name:
         return "maya-project"

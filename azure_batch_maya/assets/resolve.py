@@ -273,10 +273,13 @@ def _found(
 def _missing_message(
     ref: FileRef, target: _Target, context: SearchContext, index: FolderIndex
 ) -> str:
-    looked = ["as written"]
+    written = target.path
+    looked = []
+    if written.is_absolute and (not written.is_windows or os.name == "nt"):
+        looked.append("as written")
     if context.project_root:
         looked += [
-            f"re-rooted under the project {context.project_root}",
+            f"under the project {context.project_root}",
             "in the scene folder",
             f"in {os.path.join(context.project_root, 'sourceimages')}",
         ]

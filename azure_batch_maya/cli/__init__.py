@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from azure_batch_maya import __version__
 
-COMMANDS = ("scan",)
+COMMANDS = ("scan", "validate", "assets")
 
 
 class CliError(Exception):

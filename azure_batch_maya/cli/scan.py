@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
 
 
 def register(sub: Any) -> None:
@@ -18,24 +18,21 @@ def register(sub: Any) -> None:
         "plug-ins and every external file it references.",
     )
     parser.add_argument("scene", help="the .ma scene file")
-    parser.add_argument("--project", metavar="DIR", help="Maya project folder (default: found)")
+    add_asset_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.scene.errors import SceneError
-    from azure_batch_maya.scene.ma_reader import read_ma
+    from azure_batch_maya.assets.scanjson import scan_json
 
-    try:
-        info = read_ma(args.scene, project=args.project)
-    except SceneError as exc:
-        raise CliError(str(exc)) from None
+    checked = load_checked(args)
+    data = scan_json(checked.scene, checked.resolutions, checked.findings)
     if args.json:
-        json.dump(info.to_json(), sys.stdout, ensure_ascii=False)
+        json.dump(data, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(summary(info.to_json()))
+        sys.stdout.write(summary(data) + format_findings(checked.findings))
     return 0
 
 
@@ -66,6 +63,8 @@ def summary(data: dict[str, Any]) -> str:
     ]
     for ref in data["references"]:
         lines.append(f"  {ref['node']} ({ref['node_type']}.{ref['attribute']}): {ref['path']}")
+        if ref.get("rule"):
+            lines.append(f"      found ({ref['rule']}): {ref['resolved']}")
     for warning in data["warnings"]:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines) + "\n"

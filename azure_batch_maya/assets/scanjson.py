@@ -1,0 +1,26 @@
+"""The asset part of `scan --json`: per reference `resolved`, `rule`, `files`; and `validation`.
+
+Kept here, not in the CLI, so the panel and the tests get the same object; the keys only grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from azure_batch_maya.assets.resolve import Resolution
+from azure_batch_maya.assets.validation import Finding
+from azure_batch_maya.scene.model import SceneInfo
+
+
+def scan_json(
+    scene: SceneInfo, resolutions: Sequence[Resolution], findings: Sequence[Finding]
+) -> dict[str, Any]:
+    """`scene.to_json()` with each reference's resolution and the validation list added."""
+    data = scene.to_json()
+    data["references"] = [
+        {**ref.to_json(), **res.to_json(), **({"message": res.message} if res.message else {})}
+        for ref, res in zip(scene.references, resolutions, strict=True)
+    ]
+    data["validation"] = [f.to_json() for f in findings]
+    return data

@@ -1,0 +1,75 @@
+"""Options shared by `scan`, `validate` and `assets`: project, search paths, frames.
+
+`load_checked` reads the scene, resolves its files and validates it, the one sequence all three
+commands run; the imports happen inside it so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from azure_batch_maya.cli import CliError
+
+if TYPE_CHECKING:
+    from azure_batch_maya.assets.choices import AssetChoices
+    from azure_batch_maya.assets.frames import FrameSpec
+    from azure_batch_maya.assets.resolve import Resolution
+    from azure_batch_maya.assets.validation import Finding
+    from azure_batch_maya.scene.model import SceneInfo
+
+
+def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) -> None:
+    if project:
+        parser.add_argument("--project", metavar="DIR", help="Maya project folder (default: found)")
+    parser.add_argument(
+        "--search-path",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="folder to search, with its subfolders, for files not found (repeatable, in order)",
+    )
+    parser.add_argument(
+        "--frames", metavar="LIST", help="frames to render, e.g. 1-10x2 or 1-3,7 (default: scene)"
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    scene: SceneInfo
+    frames: FrameSpec | None
+    choices: AssetChoices
+    resolutions: tuple[Resolution, ...]
+    findings: tuple[Finding, ...]
+
+
+def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
+    """Read, resolve, validate. With `saved`, the scene's saved choices add their search paths."""
+    from azure_batch_maya.assets.choices import AssetChoices, load_choices
+    from azure_batch_maya.assets.frames import FrameSpecError, from_range, parse_frames
+    from azure_batch_maya.assets.resolve import resolve_scene
+    from azure_batch_maya.assets.validation import validate
+    from azure_batch_maya.scene.errors import SceneError
+    from azure_batch_maya.scene.ma_reader import read_ma
+
+    try:
+        scene = read_ma(args.scene, project=args.project)
+    except SceneError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        frames = parse_frames(args.frames) if args.frames else None
+    except FrameSpecError as exc:
+        raise CliError(str(exc)) from None
+    choices = load_choices(args.scene) if saved else AssetChoices()
+    search = list(dict.fromkeys([*choices.search_paths, *args.search_path]))
+    rendered = (frames or from_range(scene.frames)).int_frames()
+    resolutions = resolve_scene(scene, search_paths=search, frames=rendered)
+    findings = validate(scene, resolutions, frames=frames)
+    merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
+    return Checked(scene, frames, merged, resolutions, findings)
+
+
+def format_findings(findings: Any) -> str:
+    """One line a finding, `error:`/`warning:`/`notice:` first, as compilers print."""
+    return "".join(f"{f.level}: [{f.code}] {f.message}\n" for f in findings)

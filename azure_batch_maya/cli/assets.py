@@ -1,0 +1,97 @@
+"""`azure-batch-maya assets SCENE`: the asset project, the files a render sends and their place."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "assets",
+        help="list the asset project: files, sizes and their paths on a render node",
+        description="Resolve the scene's files and list the asset project: every file with "
+        "its size, content hash and path on the node. Search paths, added and deselected "
+        "files saved for the scene apply; --save keeps this run's options for next time.",
+    )
+    parser.add_argument("scene", help="the .ma scene file")
+    add_asset_options(parser)
+    parser.add_argument(
+        "--add",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="a file or folder to send as well (repeatable)",
+    )
+    parser.add_argument(
+        "--deselect",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="a file or folder not to send (repeatable)",
+    )
+    parser.add_argument("--name", help="asset project name (default: the Maya project's)")
+    parser.add_argument("--save", action="store_true", help="save these choices for the scene")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from azure_batch_maya.assets.choices import AssetChoices, save_choices
+    from azure_batch_maya.assets.hashcache import HashCache
+    from azure_batch_maya.assets.project import build_project
+    from azure_batch_maya.assets.userdirs import cache_dir
+
+    checked = load_checked(args, saved=True)
+    base = checked.choices
+    choices = AssetChoices(
+        search_paths=base.search_paths,
+        added=tuple(dict.fromkeys([*base.added, *args.add])),
+        deselected=tuple(dict.fromkeys([*base.deselected, *args.deselect])),
+        project_name=args.name or base.project_name,
+    )
+    cache = HashCache.load(cache_dir())
+    try:
+        project = build_project(checked.scene, checked.resolutions, choices, cache.digest)
+    finally:
+        cache.save()
+    if args.save:
+        save_choices(args.scene, choices)
+    missing = [r for r in checked.resolutions if not r.found and r.ref.path.strip()]
+    if args.json:
+        data = {
+            "name": project.name,
+            "project_root": project.project_root,
+            "total_size": project.total_size,
+            "files": [
+                {"local": f.local, "node_path": f.node_path, "size": f.size,
+                 "sha256": f.sha256, "added": f.added}
+                for f in project.files
+            ],
+            "missing": [r.message for r in missing],
+        }  # fmt: skip
+        json.dump(data, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    out = [f"Asset project: {project.name}   ({len(project.files)} files, "
+           f"{_size(project.total_size)})"]  # fmt: skip
+    for f in project.files:
+        out.append(f"  {_size(f.size):>9}  {f.node_path}")
+    sys.stdout.write("\n".join(out) + "\n")
+    errors = [f for f in checked.findings if f.code == "missing-asset"]
+    if errors:
+        sys.stdout.write(format_findings(errors))
+    return 0
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from azure_batch_maya.assets.hashcache import CACHE_FILE, HashCache
+
+
+def test_hashes_once_then_reuses_until_the_file_changes(tmp_path: Path):
+    f = tmp_path / "tex.tif"
+    f.write_bytes(b"one")
+    cache = HashCache.load(tmp_path / "c")
+    d1 = cache.digest(str(f))
+    assert d1.sha256 == hashlib.sha256(b"one").hexdigest() and d1.size == 3
+    cache.save()
+
+    again = HashCache.load(tmp_path / "c")
+    assert again.digest(str(f)) == d1 and again.hashed == 0
+
+    f.write_bytes(b"two!")  # size changes
+    assert again.digest(str(f)).sha256 == hashlib.sha256(b"two!").hexdigest()
+    st = f.stat()
+    f.write_bytes(b"TWO!")  # same size: only mtime tells
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert again.digest(str(f)).sha256 == hashlib.sha256(b"TWO!").hexdigest()
+    assert again.hashed == 2
+
+
+def test_a_damaged_cache_starts_afresh(tmp_path: Path):
+    (tmp_path / CACHE_FILE).write_text("{not json")
+    f = tmp_path / "a"
+    f.write_bytes(b"a")
+    cache = HashCache.load(tmp_path)
+    assert cache.digest(str(f)).size == 1
+    cache.save()
+    assert HashCache.load(tmp_path).digest(str(f)).size == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

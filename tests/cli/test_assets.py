@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from azure_batch_maya.assets.project import node_layout
+from azure_batch_maya.cli import main
+
+from .test_validate import shot_fixture  # noqa: F401  (provides the `shot` fixture)
+
+
+def test_assets_json_lists_files_sizes_and_node_paths(shot: Path, capsys):
+    lib = shot.parents[2] / "lib"
+    assert main(["assets", str(shot), "--json", "--search-path", str(lib), "--frames", "1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "proj" and data["missing"] == []
+    by_local = {f["local"]: f for f in data["files"]}
+    metal = str(lib / "metal" / "metal.tif")
+    assert by_local[metal]["size"] == 5
+    assert by_local[metal]["node_path"] == node_layout(metal)
+    tree = [Path(f).name for f in by_local if "tree." in f]
+    assert tree == ["tree.0001.ass"]
+    assert data["total_size"] == sum(f["size"] for f in data["files"])
+
+
+def test_choices_are_saved_and_come_back(shot: Path, capsys):
+    lib = shot.parents[2] / "lib"
+    wall = shot.parents[1] / "sourceimages" / "wall.tif"
+    args = ["assets", str(shot), "--search-path", str(lib), "--deselect", str(wall)]
+    assert main([*args, "--name", "Hero Shot", "--save"]) == 0
+    capsys.readouterr()
+    assert main(["assets", str(shot), "--json"]) == 0  # no options: the saved ones apply
+    data = json.loads(capsys.readouterr().out)
+    assert data["name"] == "hero-shot"
+    locals_ = [f["local"] for f in data["files"]]
+    assert str(lib / "metal" / "metal.tif") in locals_ and str(wall) not in locals_
+    assert main(["validate", str(shot)]) == 0  # validate uses the saved search path too
