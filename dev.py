@@ -96,7 +96,9 @@ def test(extra: list[str]) -> int:
 
 def demo(extra: list[str]) -> int:
     """The main job on the embedded default; for now, scan the bundled example scene."""
-    return run(str(PYTHON), "-m", "azure_batch_maya", "scan", str(DEMO_SCENE), *extra)
+    library = ROOT / "examples" / "texture_library"
+    cmd = ["scan", str(DEMO_SCENE), "--search-path", str(library), *extra]
+    return run(str(PYTHON), "-m", "azure_batch_maya", *cmd)
 
 
 def bench(extra: list[str]) -> int:

@@ -1,0 +1,71 @@
+//Maya ASCII 2025 scene
+//Name: shot010_lighting.ma
+//Last modified: Thu, Nov 26, 2026 09:12:44 AM
+//Codeset: 1252
+file -rdi 1 -ns "lamp" -rfn "lampRN" -op "v=0;" -typ "mayaAscii" "C:/Projects/shot010/scenes/props/lamp.ma";
+file -r -ns "lamp" -dr 1 -rfn "lampRN" -op "v=0;" -typ "mayaAscii" "C:/Projects/shot010/scenes/props/lamp.ma";
+requires maya "2025";
+requires -nodeType "aiOptions" -nodeType "aiAOVDriver" -nodeType "aiAOVFilter" -nodeType "aiStandIn"
+		 -nodeType "aiStandardSurface" "mtoa" "5.4.5";
+requires -dataType "renderSetupData" "renderSetup.py" "1.0";
+currentUnit -l centimeter -a degree -t film;
+fileInfo "application" "maya";
+fileInfo "product" "Maya 2025";
+fileInfo "version" "2025";
+fileInfo "osv" "Windows 11 Pro v2009 (Build: 22631)";
+createNode transform -s -n "persp";
+	setAttr ".v" no;
+	setAttr ".t" -type "double3" 28 21 28 ;
+createNode camera -s -n "perspShape" -p "persp";
+	setAttr -k off ".v" no;
+	setAttr ".rnd" no;
+	setAttr ".imn" -type "string" "persp";
+createNode transform -n "shotCam";
+	setAttr ".t" -type "double3" 0 12 40 ;
+createNode camera -n "shotCamShape" -p "shotCam";
+	setAttr -k off ".v";
+	setAttr ".imn" -type "string" "shotCam";
+createNode transform -n "table";
+createNode mesh -n "tableShape" -p "table";
+	setAttr -k off ".v";
+	setAttr -s 8 ".vt[0:7]"  -5 0 5 5 0 5 -5 1 5 5 1 5 -5 1 -5 5 1 -5 -5 0 -5 5 0 -5;
+createNode transform -n "hero";
+createNode mesh -n "heroShape" -p "hero";
+	setAttr -k off ".v";
+createNode transform -n "tree";
+createNode aiStandIn -n "treeShape" -p "tree";
+	setAttr -k off ".v";
+	setAttr ".dso" -type "string" "C:/Projects/shot010/cache/tree.####.ass";
+	setAttr ".ufe" yes;
+createNode aiStandardSurface -n "wood_mtl";
+createNode file -n "wood_albedo";
+	setAttr ".ftn" -type "string" "C:\\Projects\\shot010\\sourceimages\\wood_albedo.png";
+	setAttr ".cs" -type "string" "sRGB";
+createNode aiStandardSurface -n "skin_mtl";
+createNode file -n "skin_albedo";
+	setAttr ".ftn" -type "string" "C:/Projects/shot010/sourceimages/skin/skin_albedo.<UDIM>.png";
+	setAttr ".uvt" 3;
+createNode aiStandardSurface -n "floor_mtl";
+createNode file -n "concrete_diffuse";
+	setAttr ".ftn" -type "string" "D:/Library/Textures/concrete/concrete_diffuse.png";
+createNode renderLayer -n "defaultRenderLayer";
+	setAttr ".g" yes;
+createNode aiOptions -s -n "defaultArnoldRenderOptions";
+	setAttr ".version" -type "string" "5.4.5";
+createNode aiAOVDriver -s -n "defaultArnoldDriver";
+	setAttr ".ai_translator" -type "string" "png";
+select -ne :defaultRenderGlobals;
+	setAttr ".ren" -type "string" "arnold";
+	setAttr ".outf" 51;
+	setAttr ".imfkey" -type "string" "png";
+	setAttr ".an" yes;
+	setAttr ".fs" 1;
+	setAttr ".ef" 5;
+	setAttr ".ifp" -type "string" "<Scene>/<RenderLayer>/<Scene>";
+select -ne :defaultResolution;
+	setAttr ".w" 640;
+	setAttr ".h" 360;
+connectAttr "wood_albedo.oc" "wood_mtl.base_color";
+connectAttr "skin_albedo.oc" "skin_mtl.base_color";
+connectAttr "concrete_diffuse.oc" "floor_mtl.base_color";
+// End of shot010_lighting.ma
