@@ -8,9 +8,7 @@ any block with a string attribute), so a 200 MB scene costs little more than rea
 
 from __future__ import annotations
 
-import codecs
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from azure_batch_maya.scene.file_attributes import (
     SHARED_NODE_TYPES,
     file_attribute,
 )
+from azure_batch_maya.scene.ma_source import Decoder, MaSource, detect_codeset
 from azure_batch_maya.scene.mel import Statement, Token, statements
 from azure_batch_maya.scene.model import (
     Camera,
@@ -32,11 +31,6 @@ from azure_batch_maya.scene.model import (
 )
 from azure_batch_maya.scene.project import find_project_root
 
-_CODESETS = {"65001": "utf-8", "utf8": "utf-8", "utf-8": "utf-8"}
-# Codecs in which the bytes of `"` and `\` never occur inside a multi-byte character, so the
-# file can be scanned as latin-1 and only the strings we keep decoded properly.
-_ASCII_SAFE = {"utf-8", "cp1252", "latin-1", "iso8859-1", "ascii", "cp949", "euc_kr", "cp1251"}
-_HEADER_CODESET = re.compile(r"^//Codeset:\s*(\S+)", re.MULTILINE)
 # Maya writes top-level statements at column 0; `str.find` on these is what keeps big files fast.
 _BLOCK_STARTS = ("\ncreateNode ", "\nselect ")
 _LEGACY_LINK = r'\nconnectAttr "([^"\n]+)\.msg" "([^"\n]+)\.(?:lrl|legacyRenderLayer)"'
@@ -75,7 +69,7 @@ class _Node:
 class _Scan:
     """What the reader collects while walking the file; turned into a SceneInfo at the end."""
 
-    decode: _Decoder
+    decode: Decoder
     maya_version: str | None = None
     file_format_version: str | None = None
     plugins: list[PluginRequirement] = field(default_factory=list)
@@ -88,70 +82,6 @@ class _Scan:
             self.warnings.append(message)
         elif len(self.warnings) == _MAX_WARNINGS:
             self.warnings.append("more warnings were left out")
-
-
-class _Decoder:
-    """Turns strings scanned as latin-1 back into the file's own encoding."""
-
-    def __init__(self, codec: str, recode: bool) -> None:
-        self.codec = codec
-        self.recode = recode
-        self.failed = False
-
-    def __call__(self, text: str) -> str:
-        if not self.recode or text.isascii():
-            return text
-        raw = text.encode("latin-1")
-        try:
-            return raw.decode(self.codec)
-        except UnicodeDecodeError:
-            self.failed = True
-            return raw.decode(self.codec, errors="replace")
-
-
-class _Source:
-    """The file's content: scanned as bytes where the codec allows (no 200 MB decode), and
-    decoded only in the regions the reader tokenizes."""
-
-    def __init__(self, data: bytes, codec: str) -> None:
-        self.data = data if codec in _ASCII_SAFE else None
-        self.text = "" if self.data is not None else data.decode(codec, errors="replace")
-        self.size = len(self.data) if self.data is not None else len(self.text)
-
-    def region(self, start: int, end: int) -> str:
-        if self.data is not None:
-            return self.data[start:end].decode("latin-1")
-        return self.text[start:end]
-
-    def contains(self, needle: str, start: int, end: int) -> bool:
-        if self.data is not None:
-            return self.data.find(needle.encode("latin-1"), start, end) != -1
-        return self.text.find(needle, start, end) != -1
-
-    def positions(self, needle: str) -> list[int]:
-        found: list[int] = []
-        if self.data is not None:
-            raw = needle.encode("latin-1")
-            at = self.data.find(raw)
-            while at != -1:
-                found.append(at)
-                at = self.data.find(raw, at + 1)
-        else:
-            at = self.text.find(needle)
-            while at != -1:
-                found.append(at)
-                at = self.text.find(needle, at + 1)
-        return found
-
-    def matches(self, pattern: str, start: int = 0) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """(position, groups) of each match; the groups are latin-1 or decoded text."""
-        if self.data is not None:
-            for match in re.compile(pattern.encode("latin-1")).finditer(self.data, start):
-                groups = tuple(g.decode("latin-1") for g in match.groups())
-                yield match.start(), groups
-        else:
-            for text_match in re.compile(pattern).finditer(self.text, start):
-                yield text_match.start(), text_match.groups()
 
 
 def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo:
@@ -181,9 +111,9 @@ def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo
 def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> SceneInfo:
     """The pure part of `read_ma`: bytes in, SceneInfo out."""
     _check_header(data, scene)
-    codeset, codec = _codeset(data)
-    source = _Source(data, codec)
-    scan = _Scan(decode=_Decoder(codec, recode=source.data is not None))
+    codeset, codec = detect_codeset(data)
+    source = MaSource(data, codec)
+    scan = _Scan(decode=Decoder(codec, recode=source.data is not None))
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
@@ -209,18 +139,6 @@ def _check_header(data: bytes, scene: str) -> None:
         raise SceneError(f"{scene} is not a Maya ASCII scene (no '//Maya ASCII' first line)")
     if b"\x00" in data[:65536]:
         raise SceneError(f"{scene} holds binary data; it is not a readable Maya ASCII scene")
-
-
-def _codeset(data: bytes) -> tuple[str | None, str]:
-    match = _HEADER_CODESET.search(data[:4096].decode("latin-1"))
-    if match is None:
-        return None, "utf-8"
-    codeset = match.group(1)
-    name = _CODESETS.get(codeset.lower(), f"cp{codeset}" if codeset.isdigit() else codeset)
-    try:
-        return codeset, codecs.lookup(name).name
-    except LookupError:
-        return codeset, "utf-8"
 
 
 def _read_header(text: str, scan: _Scan) -> None:
@@ -287,7 +205,7 @@ def _flags(words: tuple[Token, ...], arity: dict[str, int]) -> dict[str, str]:
     return found
 
 
-def _read_block(source: _Source, start: int, end: int, scan: _Scan) -> None:
+def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
     head_text = source.region(start, min(end, start + 4096))
     words = head_text.split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
@@ -411,7 +329,7 @@ def _looks_like_asset(value: str) -> bool:
 
 
 def _scene_info(
-    source: _Source, scene: str, codeset: str | None, project_root: str | None, scan: _Scan
+    source: MaSource, scene: str, codeset: str | None, project_root: str | None, scan: _Scan
 ) -> SceneInfo:
     globals_ = _merged(scan.nodes, "defaultRenderGlobals")
     driver = _merged(scan.nodes, "defaultArnoldDriver")
@@ -472,7 +390,7 @@ def _number(value: str, default: float, scan: _Scan, what: str) -> float:
         return default
 
 
-def _layers(source: _Source, scan: _Scan) -> tuple[RenderLayer, ...]:
+def _layers(source: MaSource, scan: _Scan) -> tuple[RenderLayer, ...]:
     setup_layers = {n.name for n in scan.nodes if n.node_type == "renderSetupLayer"}
     legacy_of: dict[str, str] = {}
     if setup_layers:

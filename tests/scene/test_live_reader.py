@@ -96,7 +96,6 @@ def load_live_reader(monkeypatch: pytest.MonkeyPatch, cmds: FakeCmds) -> types.M
     maya = types.ModuleType("maya")
     maya.cmds = cmds  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "maya", maya)
-    monkeypatch.setattr(sys.modules["maya"], "cmds", cmds, raising=False)
     monkeypatch.delitem(sys.modules, "azure_batch_maya.scene.live_reader", raising=False)
     return importlib.import_module("azure_batch_maya.scene.live_reader")
 
