@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from azure_batch_maya.local import host
 from azure_batch_maya.local.host import (
     ALREADY_RUNNING,
     HostResult,
@@ -78,7 +79,7 @@ def start_host(host_dir: Path) -> subprocess.Popen[bytes]:
     flags = new_group_flags()
     with (host_dir / "host.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "azure_batch_maya.local.host", str(host_dir)],
+            [sys.executable, "-I", "-S", host.__file__, str(host_dir)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -1,0 +1,172 @@
+"""Start and stop the local pool as its own process: for tests, the CLI and the demo.
+
+The server writes one JSON line when it listens; `start_local_pool` waits for it in the
+server's output file (a file, not a pipe, so a detached server never blocks on a full pipe
+after the starter has gone).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class LocalPoolError(RuntimeError):
+    """The local pool did not start; the message says where its log is."""
+
+
+class LocalPoolProcess:
+    """A running local pool: its URL, account and key, and how to stop it."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes] | None, ready: dict[str, Any], data_dir: Path
+    ) -> None:
+        self._process = process
+        self.data_dir = data_dir
+        self.url: str = ready["batch_url"]
+        self.account_name: str = ready["batch_account"]
+        self.account_key: str = ready["batch_key"]
+        self.pid: int = int(ready["pid"])
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def running(self) -> bool:
+        if self._process is not None:
+            return self._process.poll() is None
+        return pid_alive(self.pid)
+
+    def credential(self) -> Any:
+        """An `AzureNamedKeyCredential` for `azure.batch.BatchClient`."""
+        from azure.core.credentials import AzureNamedKeyCredential
+
+        return AzureNamedKeyCredential(self.account_name, self.account_key)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the server to shut down (running tasks are requeued at its next start)."""
+        stop_pid(self.pid, timeout, self._process)
+
+    def kill(self) -> None:
+        """End the server abruptly, as a crash would; its tasks' hosts go on running."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        else:
+            stop_pid(self.pid, 0.0, None)
+
+    def __enter__(self) -> LocalPoolProcess:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_local_pool(
+    data_dir: Path,
+    *,
+    port: int = 0,
+    slots: int = 2,
+    account: str | None = None,
+    bearer_token: str | None = None,
+    detached: bool = False,
+    timeout: float = 30.0,
+) -> LocalPoolProcess:
+    """Start the server on 127.0.0.1 over `data_dir` and wait until it answers.
+
+    `detached` starts it in its own session (its own process group on Windows) so that it
+    outlives the caller, as `azure-batch-maya local up` needs.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out_path = data_dir / "server.out"
+    out_path.write_bytes(b"")
+    command = [
+        sys.executable,
+        "-m",
+        "azure_batch_maya.local.server",
+        "--data",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--slots",
+        str(slots),
+        "--log-level",
+        "INFO",
+    ]
+    if account:
+        command += ["--account", account]
+    if bearer_token:
+        command += ["--bearer-token", bearer_token]
+    options: dict[str, Any] = {}
+    if detached and sys.platform == "win32":
+        options["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
+    elif detached:
+        options["start_new_session"] = True
+    with out_path.open("ab") as out, (data_dir / "server.log").open("ab") as err:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **options
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = out_path.read_bytes().split(b"\n", 1)
+        if len(line) == 2:
+            return LocalPoolProcess(process, json.loads(line[0]), data_dir)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.kill()
+    raise LocalPoolError(
+        f"The local pool did not start (exit {process.poll()}); see {data_dir / 'server.log'}"
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id exists."""
+    if sys.platform == "win32":
+        result = subprocess.run(
+            ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True, check=False
+        )
+        return str(pid) in result.stdout
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_pid(pid: int, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a process (SIGTERM or taskkill), then kill it if it outstays `timeout`."""
+    if not pid_alive(pid):
+        return
+    if sys.platform == "win32":
+        subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True, check=False)
+        return
+    import signal
+
+    os.kill(pid, signal.SIGTERM if timeout > 0 else signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return
+        if process is None and not pid_alive(pid):
+            return
+        time.sleep(0.05)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    if process is not None:
+        process.wait()

@@ -1,0 +1,204 @@
+"""Jobs running on the local pool: preparation, many tasks, retries, limits, termination."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from azure.batch import models as m
+
+from tests.local.conftest import pool_options, py, wait_for
+
+
+def _job(batch, job_id, pool_id, **extra):
+    batch.create_job(
+        m.BatchJobCreateOptions(id=job_id, pool_info=m.BatchPoolInfo(pool_id=pool_id), **extra)
+    )
+
+
+def _completed(batch, job_id, total):
+    counts = batch.get_job_task_counts(job_id)
+    return counts if counts.task_counts.completed == total else None
+
+
+def test_job_preparation_then_250_tasks_through_create_tasks(batch, tmp_path):
+    batch.create_pool(pool_options("many", nodes=4))
+    prep = py(
+        "import os, pathlib; d = pathlib.Path(os.environ['AZ_BATCH_JOB_PREP_WORKING_DIR']);"
+        " (d / 'scene.txt').write_text(os.environ['AZ_BATCH_NODE_ID'])"
+    )
+    _job(
+        batch,
+        "many-job",
+        "many",
+        job_preparation_task=m.BatchJobPreparationTask(command_line=prep),
+        all_tasks_complete_mode="noaction",
+    )
+    code = (
+        "import os, pathlib; p = pathlib.Path(os.environ['AZ_BATCH_JOB_PREP_WORKING_DIR']);"
+        " print(os.environ['AZ_BATCH_TASK_ID'], (p / 'scene.txt').read_text(),"
+        " os.environ['FRAME'], os.getcwd() == os.environ['AZ_BATCH_TASK_WORKING_DIR'])"
+    )
+    tasks = [
+        m.BatchTaskCreateOptions(
+            id=f"frame-{i:04d}",
+            command_line=py(code),
+            environment_settings=[m.EnvironmentSetting(name="FRAME", value=str(i))],
+        )
+        for i in range(250)
+    ]
+    result = batch.create_tasks("many-job", tasks, max_concurrency=4)
+    assert len(result.result_values) == 250
+    assert {r.status for r in result.result_values} == {"Success"}
+    batch.update_job("many-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+
+    counts = wait_for(lambda: _completed(batch, "many-job", 250), timeout=120, interval=0.5)
+    assert counts.task_counts.succeeded == 250 and counts.task_counts.failed == 0
+    assert counts.task_slot_counts.completed == 250
+    job = wait_for(lambda: (j := batch.get_job("many-job")).state == "completed" and j)
+    assert job.execution_info.termination_reason == "AllTasksComplete"
+
+    stdout = b"".join(batch.download_task_file("many-job", "frame-0042", "stdout.txt")).decode()
+    task_id, node_id, frame, in_wd = stdout.split()
+    assert (task_id, frame, in_wd) == ("frame-0042", "42", "True")
+    task = batch.get_task("many-job", "frame-0042")
+    assert task.node_info.node_id == node_id
+    assert task.execution_info.exit_code == 0 and task.execution_info.result == "success"
+    assert task.execution_info.start_time <= task.execution_info.end_time
+    assert task.previous_state == "running"
+
+    statuses = list(batch.list_job_preparation_and_release_task_status("many-job"))
+    assert len(statuses) <= 4
+    assert {s.job_preparation_task_execution_info.result for s in statuses} == {"success"}
+    assert {s.node_id for s in statuses} >= {node_id}
+
+    done = list(batch.list_tasks("many-job", filter="state eq 'completed'", select=["id"]))
+    assert len(done) == 250 and all(t.state is None for t in done)
+    batch.begin_delete_job("many-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("many", polling_interval=0.1)
+
+
+def test_task_files_listing_and_properties(batch):
+    batch.create_pool(pool_options("files", nodes=1))
+    _job(batch, "files-job", "files")
+    command = py(
+        "import pathlib, sys; pathlib.Path('out').mkdir(); pathlib.Path('out/f.exr').write_bytes"
+        "(b'12345'); print('hello'); print('oops', file=sys.stderr)"
+    )
+    batch.create_task("files-job", m.BatchTaskCreateOptions(id="t", command_line=command))
+    wait_for(lambda: batch.get_task("files-job", "t").state == "completed")
+    names = sorted(f.name for f in batch.list_task_files("files-job", "t"))
+    assert names == ["stderr.txt", "stdout.txt", "wd"]
+    deep = {f.name: f for f in batch.list_task_files("files-job", "t", recursive=True)}
+    exr = deep[str(Path("wd", "out", "f.exr"))]
+    assert not exr.is_directory and exr.properties.content_length == 5
+    assert b"".join(batch.download_task_file("files-job", "t", "wd/out/f.exr")) == b"12345"
+    assert b"".join(batch.download_task_file("files-job", "t", "stderr.txt")).strip() == b"oops"
+    properties = batch.get_task_file_properties("files-job", "t", "stdout.txt")
+    assert properties.content_length == len(b"hello" + b"\n")
+    assert properties.is_directory is False
+    assert "stdout.txt" in properties.url
+    batch.begin_delete_job("files-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("files", polling_interval=0.1)
+
+
+def test_exit_codes_retries_wall_clock_and_terminate(batch, tmp_path):
+    batch.create_pool(pool_options("rules", nodes=3))
+    _job(batch, "rules-job", "rules")
+    counter = tmp_path / "attempts"
+    counter.mkdir()
+    flaky = py(
+        f"import pathlib, sys; d = pathlib.Path(r'{counter}'); n = len(list(d.iterdir()));"
+        " (d / str(n)).touch(); sys.exit(0 if n == 2 else 7)"
+    )
+    tasks = [
+        m.BatchTaskCreateOptions(
+            id="flaky",
+            command_line=flaky,
+            constraints=m.BatchTaskConstraints(max_task_retry_count=3),
+        ),
+        m.BatchTaskCreateOptions(id="fails", command_line=py("import sys; sys.exit(3)")),
+        m.BatchTaskCreateOptions(
+            id="slow",
+            command_line=py("import time; time.sleep(30)"),
+            constraints=m.BatchTaskConstraints(max_wall_clock_time=timedelta(seconds=1)),
+        ),
+        m.BatchTaskCreateOptions(id="missing", command_line="no-such-program --flag"),
+    ]
+    batch.create_tasks("rules-job", tasks)
+    wait_for(lambda: _completed(batch, "rules-job", 4), timeout=60, interval=0.2)
+
+    flaky_task = batch.get_task("rules-job", "flaky")
+    assert flaky_task.execution_info.result == "success"
+    assert flaky_task.execution_info.retry_count == 2
+    assert len(list(counter.iterdir())) == 3
+
+    fails = batch.get_task("rules-job", "fails").execution_info
+    assert (fails.exit_code, fails.result, fails.retry_count) == (3, "failure", 0)
+    assert fails.failure_info.category == "usererror"
+    assert fails.failure_info.code == "FailureExitCode"
+
+    slow = batch.get_task("rules-job", "slow").execution_info
+    assert slow.result == "failure" and slow.failure_info.code == "TaskEnded"
+    assert (slow.end_time - slow.start_time).total_seconds() < 10
+
+    missing = batch.get_task("rules-job", "missing").execution_info
+    assert missing.failure_info.code == "CommandProgramNotFound"
+
+    batch.create_task(
+        "rules-job",
+        m.BatchTaskCreateOptions(id="ended", command_line=py("import time; time.sleep(30)")),
+    )
+    wait_for(lambda: batch.get_task("rules-job", "ended").state == "running")
+    batch.terminate_task("rules-job", "ended")
+    ended = batch.get_task("rules-job", "ended")
+    assert ended.state == "completed"
+    assert ended.execution_info.failure_info.code == "TaskEnded"
+
+    counts = batch.get_job_task_counts("rules-job").task_counts
+    assert (counts.succeeded, counts.failed, counts.completed) == (1, 4, 5)
+    failed = {
+        t.id for t in batch.list_tasks("rules-job", filter="executionInfo/result eq 'failure'")
+    }
+    assert failed == {"fails", "slow", "missing", "ended"}
+    batch.begin_delete_job("rules-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("rules", polling_interval=0.1)
+
+
+def test_batch_environment_variables(batch, local_pool):
+    batch.create_pool(pool_options("env", nodes=1))
+    _job(
+        batch,
+        "env-job",
+        "env",
+        common_environment_settings=[m.EnvironmentSetting(name="SHOW", value="demo")],
+    )
+    dump = py(
+        "import json, os; print(json.dumps({k: v for k, v in os.environ.items()"
+        " if k.startswith('AZ_BATCH') or k in ('SHOW', 'SHOT')}))"
+    )
+    batch.create_task(
+        "env-job",
+        m.BatchTaskCreateOptions(
+            id="env-task",
+            command_line=dump,
+            environment_settings=[m.EnvironmentSetting(name="SHOT", value="010")],
+        ),
+    )
+    wait_for(lambda: batch.get_task("env-job", "env-task").state == "completed")
+    env = json.loads(b"".join(batch.download_task_file("env-job", "env-task", "stdout.txt")))
+    node = batch.get_task("env-job", "env-task").node_info.node_id
+    assert env["AZ_BATCH_ACCOUNT_NAME"] == local_pool.account_name
+    assert env["AZ_BATCH_POOL_ID"] == "env" and env["AZ_BATCH_NODE_ID"] == node
+    assert env["AZ_BATCH_JOB_ID"] == "env-job" and env["AZ_BATCH_TASK_ID"] == "env-task"
+    assert (env["SHOW"], env["SHOT"]) == ("demo", "010")
+    root = Path(env["AZ_BATCH_NODE_ROOT_DIR"])
+    assert Path(env["AZ_BATCH_NODE_SHARED_DIR"]) == root / "shared"
+    assert Path(env["AZ_BATCH_TASK_WORKING_DIR"]) == Path(env["AZ_BATCH_TASK_DIR"]) / "wd"
+    assert Path(env["AZ_BATCH_TASK_DIR"]).is_relative_to(root)
+    assert "AZ_BATCH_JOB_PREP_WORKING_DIR" not in env
+    assert sys.executable
+    batch.begin_delete_job("env-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("env", polling_interval=0.1)
