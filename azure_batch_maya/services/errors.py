@@ -61,6 +61,18 @@ _NOT_FOUND_HINTS: dict[str, str] = {
 }
 
 
+_CONFLICT_HINTS: dict[str, str] = {
+    "JobCompleted": "the job has already ended; submit a new job",
+    "JobBeingDeleted": "the job is being deleted; submit a new job",
+    "JobBeingTerminated": "the job is being stopped; submit a new job",
+    "PoolBeingDeleted": "the pool is being deleted; pick or create another pool",
+    "PoolNotSteady": "the pool is resizing; wait until it is steady, then try again",
+    "PoolBeingResized": "the pool is resizing; wait until it is steady, then try again",
+    "TaskCompleted": "the task has already ended",
+    "ContainerBeingDeleted": "the container is being deleted; wait a minute and try again",
+}
+
+
 class ServiceError(Exception):
     """A call to Batch, Storage or Entra ID that failed; `message` says what to do next.
 
@@ -95,6 +107,10 @@ class NotFoundError(ServiceError):
 
 class AlreadyExistsError(ServiceError):
     """An id that must be new is taken (pool, job, task, container)."""
+
+
+class ConflictError(ServiceError):
+    """The resource is in a state that does not allow this now (completed, resizing, deleting)."""
 
 
 class QuotaError(ServiceError):
@@ -188,10 +204,13 @@ def translate_error(
         )
     if isinstance(error, ResourceNotFoundError) or status == 404:
         return make(NotFoundError, _NOT_FOUND_HINTS.get(code, f"{said} ({where})"))
-    if isinstance(error, ResourceExistsError) or code.endswith(("Exists", "AlreadyExists")):
+    if code.endswith("Exists") or (isinstance(error, ResourceExistsError) and not code):
         return make(
             AlreadyExistsError, f"{said} Pick another name, or delete the existing one first"
         )
+    if status == 409:
+        hint = _CONFLICT_HINTS.get(code, "wait a moment, refresh, and try again")
+        return make(ConflictError, f"{said} ({where}): {hint}")
     return make(ServiceError, f"{where} answered {status}: {said}")
 
 
