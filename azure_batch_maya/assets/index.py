@@ -2,9 +2,10 @@
 
 Resolving thousands of references by asking the file system for each would walk the same trees
 thousands of times. The index walks each root once with `os.scandir` and answers "which files
-are in this folder", "where are files of this name" and "which files fit this token pattern" from
-dictionaries. Folders outside the roots (a path as written, the scene folder) are listed once on
-first use and kept.
+are in this folder", "where are files of this name" and "which files fit this token pattern"
+from dictionaries and a sorted name list (a pattern is looked up by its literal start).
+Folders outside the roots (a path as written, the scene folder) are listed once on first use
+and kept.
 """
 
 # String paths, not pathlib: the walk and lookups handle tens of thousands of names.
@@ -12,9 +13,11 @@ first use and kept.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from azure_batch_maya.assets.tokens import NamePattern, skeleton_of
 
@@ -25,22 +28,25 @@ class FolderIndex:
     """File names by folder, by lower-case name and (lazily) by skeleton, for a set of roots."""
 
     def __init__(self, roots: Iterable[str]) -> None:
-        self.roots: tuple[str, ...] = ()
         self._by_dir: dict[str, list[str]] = {}
-        self._by_name: dict[str, list[tuple[str, str]]] = {}
+        self._by_name: dict[str, list[tuple[str, str]]] | None = None
         self._by_skeleton: dict[str, list[tuple[str, str]]] | None = None
+        self._sorted: list[tuple[str, str, str]] | None = None  # (lower name, folder, name)
+        self._last_prefix: tuple[str, list[tuple[str, str]]] = ("", [])
+        self._nonempty: dict[str, bool] = {}
         walked: list[str] = []
         for root in sorted({_norm(r) for r in roots}, key=len):
             if any(_is_under(root, w) for w in walked) or not os.path.isdir(root):
                 continue
             walked.append(root)
             self._walk(root)
-        self.roots = tuple(walked)
-        log.debug("indexed %d folders under %s", len(self._by_dir), self.roots)
+        self.roots: tuple[str, ...] = tuple(walked)
+        self._walked = len(self._by_dir)
+        log.debug("indexed %d folders under %s", self._walked, self.roots)
 
     def _walk(self, root: str) -> None:
         stack = [root]
-        by_dir, by_name = self._by_dir, self._by_name
+        by_dir = self._by_dir
         while stack:
             folder = stack.pop()
             names: list[str] = []
@@ -58,44 +64,90 @@ class FolderIndex:
                 log.debug("cannot list %s: %s", folder, exc)
                 continue
             by_dir[folder] = names
-            for name in names:
-                by_name.setdefault(name.lower(), []).append((folder, name))
+
+    def has_files_below(self, root: str) -> bool:
+        """Whether any indexed file lies below `root`; lets a rule skip an empty folder."""
+        known = self._nonempty.get(root)
+        if known is None:
+            inside = root + os.sep
+            known = any(
+                names and (d == root or d.startswith(inside)) for d, names in self._by_dir.items()
+            )
+            self._nonempty[root] = known
+        return known
 
     def covers(self, folder: str) -> bool:
         return any(_is_under(folder, r) for r in self.roots)
 
     def names_in(self, folder: str) -> list[str]:
-        """The files directly in `folder` (empty when it does not exist)."""
-        folder = _norm(folder)
+        """The files directly in `folder`, an absolute normalised path (empty when missing)."""
         names = self._by_dir.get(folder)
-        if names is not None:
-            return names
-        if self.covers(folder):
-            return []
-        names = _list_files(folder)
-        self._by_dir[folder] = names
+        if names is None:
+            names = [] if self.covers(folder) else _list_files(folder)
+            self._by_dir[folder] = names
         return names
 
     def find_name(self, name: str, under: str) -> list[tuple[str, str]]:
         """(folder, actual name) of files named `name` in any case below `under`."""
-        under = _norm(under)
-        return [(d, n) for d, n in self._by_name.get(name.lower(), ()) if _is_under(d, under)]
+        inside = under + os.sep
+        return [
+            (d, n)
+            for d, n in self._names().get(name.lower(), ())
+            if d == under or d.startswith(inside)
+        ]
 
-    def find_pattern(self, pattern: NamePattern, under: str) -> list[tuple[str, str]]:
-        """(folder, name) of files below `under` whose names fit `pattern` (frames unchecked)."""
-        under = _norm(under)
-        if pattern.skeleton is not None:
-            pool: Iterable[tuple[str, str]] = self._skeletons().get(pattern.skeleton, ())
+    def find_pattern(
+        self, pattern: NamePattern, under: str, frames: frozenset[int] | None = None
+    ) -> list[tuple[str, str]]:
+        """(folder, name) of files below `under` that fit `pattern` and, if given, `frames`."""
+        pool: Iterable[tuple[str, str]]
+        if pattern.prefix:
+            pool = self._with_prefix(pattern.prefix.lower())
+        elif pattern.skeleton is not None:
+            pool = self._skeletons().get(pattern.skeleton, ())
         else:
             pool = ((d, n) for d, names in self._by_dir.items() for n in names)
-        return [(d, n) for d, n in pool if _is_under(d, under) and pattern.regex.fullmatch(n)]
+        inside = under + os.sep
+        return [
+            (d, n)
+            for d, n in pool
+            if (d == under or d.startswith(inside)) and pattern.match(n, frames)
+        ]
+
+    def _entries(self) -> Iterator[tuple[str, str]]:
+        """Every indexed file as (folder, name); the walked roots only."""
+        for d, names in itertools.islice(self._by_dir.items(), self._walked):
+            for n in names:
+                yield d, n
+
+    def _names(self) -> dict[str, list[tuple[str, str]]]:
+        if self._by_name is None:
+            table: dict[str, list[tuple[str, str]]] = {}
+            for d, n in self._entries():
+                table.setdefault(n.lower(), []).append((d, n))
+            self._by_name = table
+        return self._by_name
+
+    def _with_prefix(self, prefix: str) -> list[tuple[str, str]]:
+        """Files whose lower-case name starts with `prefix`: a bisect over the sorted names."""
+        if self._last_prefix[0] == prefix:  # the next rule asks again for the same reference
+            return self._last_prefix[1]
+        if self._sorted is None:
+            self._sorted = sorted((n.lower(), d, n) for d, n in self._entries())
+        names = self._sorted
+        i = bisect.bisect_left(names, (prefix,))
+        out: list[tuple[str, str]] = []
+        while i < len(names) and names[i][0].startswith(prefix):
+            out.append((names[i][1], names[i][2]))
+            i += 1
+        self._last_prefix = (prefix, out)
+        return out
 
     def _skeletons(self) -> dict[str, list[tuple[str, str]]]:
         if self._by_skeleton is None:
             table: dict[str, list[tuple[str, str]]] = {}
-            for entries in self._by_name.values():
-                for d, n in entries:
-                    table.setdefault(skeleton_of(n), []).append((d, n))
+            for d, n in self._entries():
+                table.setdefault(skeleton_of(n), []).append((d, n))
             self._by_skeleton = table
         return self._by_skeleton
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from azure_batch_maya.assets.index import FolderIndex
@@ -116,7 +116,7 @@ def resolve_scene(
 ) -> tuple[Resolution, ...]:
     """Resolve every reference of `scene`, with the folders walked once."""
     context = SearchContext(
-        scene_dir=os.path.dirname(os.path.abspath(scene.scene)),
+        scene_dir=os.path.dirname(os.path.abspath(scene.scene)),  # abspath normalises too
         project_root=os.path.abspath(scene.project_root) if scene.project_root else None,
         working_dir=os.path.abspath(working_dir or os.getcwd()),
         search_paths=tuple(os.path.abspath(p) for p in search_paths),
@@ -124,7 +124,17 @@ def resolve_scene(
         env=dict(os.environ) if env is None else env,
     )
     index = build_index(context)
-    return tuple(resolve_ref(ref, context, index) for ref in scene.references)
+    done: dict[tuple[str, bool, int], Resolution] = {}
+    out = []
+    for ref in scene.references:
+        key = (ref.path, ref.frame_sequence, ref.uv_tiling)
+        same = done.get(key)
+        if same is None:
+            same = done[key] = resolve_ref(ref, context, index)
+            out.append(same)
+        else:  # many nodes often share one file: resolve it once
+            out.append(replace(same, ref=ref, message=_retarget(same.message, same.ref, ref)))
+    return tuple(out)
 
 
 def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Resolution:
@@ -140,7 +150,7 @@ def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Res
         if found:
             return _found(ref, rule, folder, target, found, (), context.frames)
     if context.project_root:
-        sourceimages = os.path.join(context.project_root, "sourceimages")
+        sourceimages = context.project_root + os.sep + "sourceimages"
         hit = _best_below(index, sourceimages, target, context.frames)
         if hit:
             return _found(ref, "sourceimages", hit[0], target, hit[1], hit[2], context.frames)
@@ -163,25 +173,27 @@ def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:
 
 
 def _direct_folders(target: _Target, context: SearchContext) -> list[tuple[str, str]]:
-    """Rules 1–3: single folders, in order, without repeats."""
+    """Rules 1–3: single folders, in order, without repeats; absolute and normalised."""
     path = target.path
+    project = context.project_root
+    sep = os.sep
     out: list[tuple[str, str]] = []
     if path.is_absolute:
         if not path.is_windows or os.name == "nt":
             out.append(("as_written", _native(path.anchor, path.folders)))
-    elif context.project_root:
-        out.append(("as_written", os.path.join(context.project_root, *path.folders)))
-    if context.project_root:
-        for k in range(len(path.folders) + 1):
-            tail = path.folders[k:]
+    elif project:
+        out.append(("as_written", os.path.normpath(os.path.join(project, *path.folders))))
+    if project:
+        folders = path.folders
+        for k in range(len(folders) + 1):
+            tail = folders[k:]
             if ".." in tail:
                 continue
-            out.append(("project_reroot", os.path.join(context.project_root, *tail)))
+            out.append(("project_reroot", project + sep + sep.join(tail) if tail else project))
     out.append(("scene_folder", context.scene_dir))
     seen: set[str] = set()
     unique: list[tuple[str, str]] = []
     for rule, folder in out:
-        folder = os.path.normpath(folder)
         if folder not in seen:
             seen.add(folder)
             unique.append((rule, folder))
@@ -203,6 +215,8 @@ def _lookup(
     index: FolderIndex, folder: str, target: _Target, frames: frozenset[int] | None
 ) -> list[str]:
     names = index.names_in(folder)
+    if not names:
+        return []
     if target.pattern is None:
         return [target.name] if target.name in names else []
     return sorted(n for n in names if target.pattern.match(n, frames))
@@ -212,15 +226,16 @@ def _best_below(
     index: FolderIndex, root: str, target: _Target, frames: frozenset[int] | None
 ) -> tuple[str, list[str], tuple[str, ...]] | None:
     """The folder below `root` that best fits the written path's tail, its files, and ties."""
+    if not index.has_files_below(root):
+        return None
     by_folder: dict[str, list[str]] = {}
     if target.pattern is None:
         for folder, name in index.find_name(target.name, root):
             if name == target.name:
                 by_folder.setdefault(folder, []).append(name)
     else:
-        for folder, name in index.find_pattern(target.pattern, root):
-            if target.pattern.match(name, frames):
-                by_folder.setdefault(folder, []).append(name)
+        for folder, name in index.find_pattern(target.pattern, root, frames):
+            by_folder.setdefault(folder, []).append(name)
     if not by_folder:
         return None
     written = [p.lower() for p in target.path.folders]
@@ -234,8 +249,8 @@ def _best_below(
 
 
 def _tail_score(folder: str, root: str, written: list[str]) -> int:
-    rel = os.path.relpath(folder, root)
-    parts = [] if rel == "." else [p.lower() for p in rel.split(os.sep)]
+    rel = folder[len(root) + 1 :]
+    parts = [p.lower() for p in rel.split(os.sep)] if rel else []
     score = 0
     while score < min(len(parts), len(written)) and parts[-1 - score] == written[-1 - score]:
         score += 1
@@ -252,19 +267,16 @@ def _found(
     frames: frozenset[int] | None,
 ) -> Resolution:
     missing: tuple[int, ...] = ()
-    if target.pattern is not None and target.pattern.frame_groups and frames:
-        have = {
-            int(m.group(g))
-            for n in names
-            if (m := target.pattern.regex.fullmatch(n))
-            for g in target.pattern.frame_groups
-        }
+    if target.pattern is not None and target.pattern.has_frames and frames:
+        have: set[int] = set()
+        for n in names:
+            have.update(target.pattern.frames_of(n) or ())
         missing = tuple(sorted(frames - have))
     return Resolution(
         ref,
         rule,
-        os.path.join(folder, target.name),
-        tuple(os.path.join(folder, n) for n in names),
+        folder + os.sep + target.name,
+        tuple(folder + os.sep + n for n in names),
         alternatives=ties,
         missing_frames=missing,
     )
@@ -326,6 +338,14 @@ def _elsewhere(index: FolderIndex, target: _Target) -> list[str]:
         elif target.pattern.skeleton is not None:
             hits += index.find_pattern(target.pattern, root)
     return sorted({os.path.join(d, n) for d, n in hits})
+
+
+def _retarget(message: str, old: FileRef, new: FileRef) -> str:
+    """The message of a shared resolution, naming this reference's node instead."""
+    old_where = _where(old)
+    if message.startswith(old_where):
+        return _where(new) + message[len(old_where) :]
+    return message
 
 
 def _where(ref: FileRef) -> str:

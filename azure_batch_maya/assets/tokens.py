@@ -13,6 +13,8 @@ Tokens understood (case-insensitive tags): `<UDIM>`, `<UVTILE>`, `u<U>_v<V>`, `<
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,23 +30,70 @@ _FRAME_TAG = re.compile(r"^(?:f\d*|frame)$", re.IGNORECASE)
 _UV_ZBRUSH, _UV_MUDBOX, _UV_UDIM = 1, 2, 3
 
 
+_LIT, _NUM, _FRAME = 0, 1, 2
+_DIGIT_CHARS = frozenset("0123456789")
+Segment = tuple[int, str, int]  # (kind, literal text, exact digit count or 0 for any)
+
+
 @dataclass(frozen=True)
 class NamePattern:
-    """A file name with tokens, ready to match names on disk."""
+    """A file name with tokens, ready to match names on disk.
+
+    Matching walks `segments` (literals and digit runs) without regular expressions: a scene
+    can hold thousands of distinct patterns, and compiling a regex for each costs more than
+    all the matching. Only patterns that need backtracking (a token matching any text, or
+    digits followed by digits) use `regex`.
+    """
 
     written: str
-    regex: re.Pattern[str]
-    frame_groups: tuple[str, ...]
+    regex_text: str
+    segments: tuple[Segment, ...] | None  # None: match with the regular expression
+    frame_count: int  # how many frame tokens; their numbers are checked against frames
     skeleton: str | None  # None when a token matches any text: no lookup key exists
+    prefix: str = ""  # the literal text before the first token, for a sorted-name lookup
+
+    @property
+    def has_frames(self) -> bool:
+        return self.frame_count > 0
+
+    def frames_of(self, name: str) -> tuple[int, ...] | None:
+        """The frame numbers in `name` when it fits the pattern (empty without frame tokens)."""
+        if self.segments is None:
+            m = _regex(self.regex_text).fullmatch(name)
+            return None if m is None else tuple(int(g) for g in m.groups())
+        pos, end, frames = 0, len(name), []
+        for kind, text, width in self.segments:
+            if kind == _LIT:
+                if not name.startswith(text, pos):
+                    return None
+                pos += len(text)
+                continue
+            start = pos
+            if kind == _FRAME and pos < end and name[pos] == "-":
+                pos += 1
+            digits = pos
+            while pos < end and name[pos] in _DIGIT_CHARS:
+                pos += 1
+            count = pos - digits
+            if count == 0 or (width and count < width):
+                return None
+            if width:
+                pos = digits + width
+            if kind == _FRAME:
+                frames.append(int(name[start:pos]))
+        return tuple(frames) if pos == end else None
 
     def match(self, name: str, frames: frozenset[int] | None) -> bool:
         """Does `name` belong to the set, and, for frame tokens, to one of `frames`?"""
-        m = self.regex.fullmatch(name)
-        if m is None:
+        found = self.frames_of(name)
+        if found is None:
             return False
-        if frames is None or not self.frame_groups:
-            return True
-        return all(int(m.group(g)) in frames for g in self.frame_groups)
+        return frames is None or all(f in frames for f in found)
+
+
+@functools.lru_cache(maxsize=256)
+def _regex(text: str) -> re.Pattern[str]:
+    return re.compile(text)
 
 
 def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
@@ -83,46 +132,82 @@ def implicit_tokens(name: str, *, frame_sequence: bool, uv_tiling: int) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_name(name: str) -> NamePattern | None:
     """The pattern for a name with tokens, or None for a plain file name."""
-    if not has_tokens(name):
+    tokens = list(_TOKEN.finditer(name))
+    if not tokens:
         return None
-    regex: list[str] = []
     skeleton: list[str] = []
-    frame_groups: list[str] = []
+    segments: list[Segment] = []
+    frames = 0
     wildcard = False
     pos = 0
-    for m in _TOKEN.finditer(name):
-        literal = name[pos : m.start()]
-        regex.append(re.escape(literal))
-        skeleton.append(_DIGITS.sub("#", literal.lower()))
+
+    def literal(text: str) -> None:
+        if text:
+            skeleton.append(_DIGITS.sub("#", text.lower()))
+            segments.append((_LIT, text, 0))
+
+    def number(kind: int, width: int = 0) -> None:
+        skeleton.append("#")
+        segments.append((kind, "", width))
+
+    for m in tokens:
+        literal(name[pos : m.start()])
         pos = m.end()
-        tag = m.group(1)
-        if tag is None or _FRAME_TAG.match(tag):
-            group = f"f{len(frame_groups)}"
-            frame_groups.append(group)
-            regex.append(rf"(?P<{group}>-?\d+)")
-            skeleton.append("#")
-        elif tag.lower() in _UDIM_TAGS:
-            regex.append(r"\d{4}")
-            skeleton.append("#")
-        elif tag.lower() in _NUMBER_TAGS:
-            regex.append(r"\d+")
-            skeleton.append("#")
-        elif tag.lower() == "uvtile":
-            regex.append(r"u\d+_v\d+")
-            skeleton.append("u#_v#")
-        elif tag.lower() == "tile":
-            regex.append(r"_u\d+_v\d+")
-            skeleton.append("_u#_v#")
+        tag = (m.group(1) or "").lower()
+        if m.group(1) is None or _FRAME_TAG.match(tag):
+            frames += 1
+            number(_FRAME)
+        elif tag in _UDIM_TAGS:
+            number(_NUM, 4)
+        elif tag in _NUMBER_TAGS:
+            number(_NUM)
+        elif tag in ("uvtile", "tile"):
+            literal("_u" if tag == "tile" else "u")
+            number(_NUM)
+            literal("_v")
+            number(_NUM)
         else:
-            regex.append(r".+?")
             wildcard = True
-    literal = name[pos:]
-    regex.append(re.escape(literal))
-    skeleton.append(_DIGITS.sub("#", literal.lower()))
+    literal(name[pos:])
     key = None if wildcard else re.sub("#+", "#", "".join(skeleton))
-    return NamePattern(name, re.compile("".join(regex)), tuple(frame_groups), key)
+    prefix = name[: tokens[0].start()]
+    if wildcard or _needs_backtracking(segments):
+        return NamePattern(name, _regex_text(name), None, frames, key, prefix)
+    return NamePattern(name, "", tuple(segments), frames, key, prefix)
+
+
+def _regex_text(name: str) -> str:
+    """The same pattern as a regular expression; frame tokens are its only groups."""
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(name):
+        out.append(re.escape(name[pos : m.start()]))
+        pos = m.end()
+        tag = (m.group(1) or "").lower()
+        if m.group(1) is None or _FRAME_TAG.match(tag):
+            out.append(r"(-?\d+)")
+        elif tag in _UDIM_TAGS:
+            out.append(r"\d{4}")
+        elif tag in _NUMBER_TAGS:
+            out.append(r"\d+")
+        elif tag in ("uvtile", "tile"):
+            out.append(("_u" if tag == "tile" else "u") + r"\d+_v\d+")
+        else:
+            out.append(r".+?")
+    out.append(re.escape(name[pos:]))
+    return "".join(out)
+
+
+def _needs_backtracking(segments: list[Segment]) -> bool:
+    """A greedy digit run followed by more digits cannot be matched left to right."""
+    for (kind, _text, width), (next_kind, next_text, _w) in itertools.pairwise(segments):
+        greedy = kind != _LIT and not width
+        if greedy and (next_kind != _LIT or next_text[:1] in _DIGIT_CHARS):
+            return True
+    return False
 
 
 def skeleton_of(name: str) -> str:

@@ -35,9 +35,21 @@ def test_patterns(pattern, yes, no):
 
 def test_frames_limit_frame_tokens_only():
     p = compile_name("t.<UDIM>.####.exr")
-    assert p is not None and p.frame_groups == ("f0",)
+    assert p is not None and p.frame_count == 1 and p.segments is not None
+    assert p.frames_of("t.1001.0003.exr") == (3,)
     assert p.match("t.1001.0003.exr", frozenset({3}))
     assert not p.match("t.1001.0004.exr", frozenset({3}))
+
+
+def test_backtracking_patterns_fall_back_to_the_regex():
+    p = compile_name("a<u><v>.tif")
+    assert p is not None and p.segments is None
+    assert p.match("a12.tif", None) and not p.match("a1.tif", None)
+    q = compile_name("f.<f>0.exr")  # digits after a frame token
+    assert q is not None and q.segments is None and q.frames_of("f.120.exr") == (12,)
+    udim = compile_name("s.<UDIM><f>.exr")
+    assert udim is not None and udim.segments is not None
+    assert udim.frames_of("s.10010007.exr") == (7,) and udim.frames_of("s.101.exr") is None
 
 
 def test_skeleton_is_the_lookup_key():
