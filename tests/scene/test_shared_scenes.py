@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from azure_batch_maya.scene.ma_reader import read_ma
-from tests.conftest import SHARED_SCENES
+from tests.conftest import SHARED_SCENES, require_shared_scenes
 
 SCENES = sorted(SHARED_SCENES.glob("*.ma")) if SHARED_SCENES.is_dir() else []
 
@@ -29,8 +29,7 @@ def test_scene_references_match_expected(scene: Path) -> None:
 
 
 def test_all_shared_scenes_are_covered() -> None:
-    if not SCENES:
-        pytest.skip("shared scenes not present")
+    require_shared_scenes()
     assert len(SCENES) >= 15
 
 
