@@ -1,0 +1,80 @@
+"""The local pool as a process: killed mid-job and restarted, it finishes every task once."""
+
+from __future__ import annotations
+
+import time
+
+from azure.batch import models as m
+
+from azure_batch_maya.local.process import start_local_pool
+from tests.local.conftest import client_for, pool_options, py, wait_for
+
+TASKS = 40
+
+
+def test_killed_and_restarted_mid_job_runs_every_task_exactly_once(tmp_path):
+    data = tmp_path / "pool"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    first = start_local_pool(data, slots=4)
+    try:
+        batch = client_for(first)
+        batch.create_pool(pool_options("crash", nodes=4))
+        batch.create_job(
+            m.BatchJobCreateOptions(
+                id="crash-job",
+                pool_info=m.BatchPoolInfo(pool_id="crash"),
+                job_preparation_task=m.BatchJobPreparationTask(
+                    command_line=py(
+                        f"import pathlib; (pathlib.Path(r'{markers}') / 'prep').touch()"
+                    )
+                ),
+            )
+        )
+        code = (
+            f"import os, pathlib, time; marker = pathlib.Path(r'{markers}') /"
+            " os.environ['AZ_BATCH_TASK_ID']; f = marker.open('a'); f.write('ran\\n');"
+            " f.close(); time.sleep(0.6)"
+        )
+        batch.create_tasks(
+            "crash-job",
+            [m.BatchTaskCreateOptions(id=f"t{i:03d}", command_line=py(code)) for i in range(TASKS)],
+        )
+        batch.update_job(
+            "crash-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob")
+        )
+
+        def some_done_some_running():
+            counts = batch.get_job_task_counts("crash-job").task_counts
+            return counts.completed >= 4 and counts.running >= 2
+
+        wait_for(some_done_some_running, timeout=60, interval=0.05)
+        running = {t.id for t in batch.list_tasks("crash-job", filter="state eq 'running'")}
+        first.kill()
+        assert not first.running
+    finally:
+        first.kill()
+
+    time.sleep(0.3)  # the killed server's running tasks go on meanwhile
+    with start_local_pool(data, port=first.port, slots=4) as second:
+        assert (second.url, second.account_key) == (first.url, first.account_key)
+        batch = client_for(second)
+        job = wait_for(
+            lambda: (j := batch.get_job("crash-job")).state == "completed" and j,
+            timeout=90,
+            interval=0.2,
+        )
+        assert job.execution_info.termination_reason == "AllTasksComplete"
+        counts = batch.get_job_task_counts("crash-job").task_counts
+        assert (counts.completed, counts.succeeded) == (TASKS, TASKS)
+        infos = {t.id: t.execution_info for t in batch.list_tasks("crash-job")}
+        assert all(i is not None and i.result == "success" for i in infos.values())
+        assert batch.get_pool("crash").current_dedicated_nodes == 4
+        # Tasks that were running when the server died were adopted, not run again.
+        adopted = [infos[task_id] for task_id in running]
+        assert adopted and all(i is not None and i.requeue_count == 0 for i in adopted)
+    assert "resuming task crash-job/" in (data / "server.log").read_text()
+
+    runs = {path.name: path.read_text().count("ran") for path in markers.iterdir()}
+    assert runs.pop("prep", None) is not None
+    assert runs == {f"t{i:03d}": 1 for i in range(TASKS)}
