@@ -219,3 +219,26 @@ def test_folders_are_walked_once(project: Path, monkeypatch):
     refs = [ref(f"n{i}", f"C:/far/away/lost{i}.tif") for i in range(50)]
     resolve(project, *refs)
     assert len(calls) == len(set(calls))
+
+
+def test_shared_paths_resolve_once_but_name_their_own_node(project: Path):
+    got = resolve(
+        project,
+        ref("a", "C:/gone/lost.tif"),
+        ref("b", "C:/gone/lost.tif", "aiImage", "filename"),
+        ref("c", "./textures/udim/skin.<UDIM>.tif"),
+        ref("d", "./textures/udim/skin.<UDIM>.tif"),
+    )
+    assert got["a"].message.startswith("a.ftn (file): C:/gone/lost.tif not found")
+    assert got["b"].message.startswith("b.filename (aiImage): C:/gone/lost.tif not found")
+    assert got["b"].ref.node_type == "aiImage"
+    assert got["c"].files == got["d"].files and len(got["d"].files) == 3
+
+
+def test_token_first_names_are_found_in_search_paths(project: Path):
+    lib = project.parent / "lib" / "tiles"
+    for t in (1001, 1002):
+        touch(lib / f"{t}_base.tif")
+    got = resolve(project, ref("t", "C:/x/<UDIM>_base.tif"))
+    assert got["t"].rule == "search_path"
+    assert got["t"].files == (str(lib / "1001_base.tif"), str(lib / "1002_base.tif"))
