@@ -225,6 +225,12 @@ def service_call(service: Service, *, account: str = "", action: str = "") -> It
 
 def _connection_error(error: AzureError, *, where: str, prefix: str) -> ConnectionFailedError:
     reason = _first_line(str(error))
+    if "non-TLS" in reason:
+        return ConnectionFailedError(
+            "HttpsRequired",
+            f"{prefix}an Entra ID sign-in is only sent over https, and the URL for {where} is "
+            "http: use the https:// URL on the Config tab",
+        )
     if any(hint in reason for hint in _HOST_NOT_FOUND_HINTS):
         return ConnectionFailedError(
             "HostNotFound",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 
 from azure_batch_maya.services.batch import (
     JobSpec,
@@ -27,6 +28,7 @@ from azure_batch_maya.services.errors import (
     ServiceError,
     TaskSubmissionError,
     ThrottledError,
+    translate_error,
 )
 from azure_batch_maya.services.settings import Secrets, ServiceSettings
 from tests.services.scripted_server import Reply, batch_error
@@ -196,3 +198,14 @@ def test_a_refused_key_during_task_submission_is_still_an_authentication_error(s
     tasks = [TaskSpec(id="frame-0001", command_line="render")]
     with pytest.raises(AuthenticationError):
         create_tasks(batch_client(scripted.url), "job-1", tasks, max_concurrency=1)
+
+
+def test_an_unknown_account_host_says_to_check_the_account_name():
+    lookup_failed = ServiceRequestError(
+        "<urllib3.connection.HTTPSConnection object>: Failed to resolve "
+        "'nosuchaccount.westeurope.batch.azure.com' ([Errno -2] Name or service not known)"
+    )
+    error = translate_error(lookup_failed, service="batch", account="nosuchaccount")
+    assert isinstance(error, ConnectionFailedError)
+    assert error.code == "HostNotFound"
+    assert "check the account name and URL on the Config tab" in error.message
