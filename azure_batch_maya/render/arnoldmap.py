@@ -22,9 +22,9 @@ def regex_escape(text: str) -> str:
 
 
 def arnold_pathmap(pathmap: NodePathMap) -> dict[str, dict[str, str]]:
-    """`{"linux": {regex: target}}` (or `"windows"`), longest source first."""
-    entries = {regex_escape(d.scene): d.node for d in pathmap.dirs}
-    entries.update({regex_escape(s): n for s, n in pathmap.files})
+    """`{"linux": {regex: target}}` (or `"windows"`): exact files first, then longest folders."""
+    entries = {regex_escape(s): n for s, n in pathmap.files}
+    entries.update({regex_escape(d.scene): d.node for d in pathmap.dirs})
     return {pathmap.os: entries}
 
 

@@ -8,13 +8,16 @@ path maps are all generated from the same `NodePathMap`, so they cannot disagree
 
 Folder mappings are shortened to the shortest prefix pair they share (`C:/Shot/cache/` →
 `<root>/home/me/proj/cache/` becomes `C:/Shot/` → `<root>/home/me/proj/`) so files the scene
-reaches indirectly (nested references, caches named inside caches) map too; when two
-references would need one written folder to go to two places, the later ones get exact
-per-file entries instead.
+reaches indirectly (nested references, caches named inside caches) map too. When references
+disagree about where a shortened prefix goes, the majority keeps it and the others map their
+own folder; every reference is then checked through `map_path`, and any the prefixes still get
+wrong gets an exact per-file entry.
 """
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,30 @@ class NodePathMap:
     dirs: tuple[DirMapping, ...]  # longest scene prefix first
     files: tuple[tuple[str, str], ...] = ()  # exact written path → node path
 
+    @functools.cached_property
+    def _tables(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {d.scene: d.node for d in self.dirs}, dict(self.files)
+
+    def lookup(self, written: ScenePath) -> str | None:
+        """The node path by the exact entry or the longest mapped folder of `written`."""
+        dirs, files = self._tables
+        key = written.text
+        if key in files:
+            return files[key]
+        for prefix in _folders_of(written):
+            node = dirs.get(prefix)
+            if node is not None:
+                return node + key[len(prefix) :]
+        return None
+
+    def has_exact(self, written: ScenePath) -> bool:
+        return written.text in self._tables[1]
+
+    def prefixes_matching(self, written: ScenePath) -> int:
+        """How many mapped folders contain `written` (dirmap may pick any of them)."""
+        dirs = self._tables[0]
+        return sum(prefix in dirs for prefix in _folders_of(written))
+
     def to_json(self) -> dict[str, object]:
         return {
             "os": self.os,
@@ -89,16 +116,9 @@ def map_path(path: str, pathmap: NodePathMap) -> str | None:
     Maya does; prefixes compare case-sensitively, as `dirmap` does.
     """
     written = parse_scene_path(path)
-    key = written.text
-    for scene_path, node_path in pathmap.files:
-        if scene_path == key:
-            return node_path
     if not written.is_absolute:
-        return f"{pathmap.project}/{key}" if pathmap.project else None
-    for d in pathmap.dirs:
-        if key.startswith(d.scene) or key + "/" == d.scene:
-            return d.node + key[len(d.scene) :]
-    return None
+        return f"{pathmap.project}/{written.text}" if pathmap.project else None
+    return pathmap.lookup(written)
 
 
 def build_pathmap(project: AssetProject, node_os: NodeOS, root: str) -> NodePathMap:
@@ -110,28 +130,36 @@ def build_pathmap(project: AssetProject, node_os: NodeOS, root: str) -> NodePath
             continue
         node_folder = node_path_of_local(str(Path(res.resolved).parent), root) + "/"
         pairs.append((parse_scene_path(res.ref.path), node_folder, res))
-    dirs: dict[str, str] = {}
-    exact: dict[str, str] = {}
-    shortened: dict[str, set[str]] = {}
-    for written, node_folder, _res in pairs:
-        if written.is_absolute:
-            scene, node = _shorten(written.parent_text, node_folder)
-            shortened.setdefault(scene, set()).add(node)
-    for written, node_folder, _res in pairs:
-        if not written.is_absolute:
-            continue
+    absolute = [(w, n) for w, n, _res in pairs if w.is_absolute]
+    votes: dict[str, Counter[str]] = {}
+    for written, node_folder in absolute:
         scene, node = _shorten(written.parent_text, node_folder)
-        if len(shortened[scene]) == 1:
-            dirs[scene] = node
-            continue
+        votes.setdefault(scene, Counter())[node] += 1
+    dirs = {scene: count.most_common(1)[0][0] for scene, count in votes.items()}
+    for written, node_folder in absolute:  # the outvoted keep their own folder, if it is free
+        scene, node = _shorten(written.parent_text, node_folder)
         full = written.parent_text
-        if dirs.setdefault(full, node_folder) != node_folder:
+        if dirs[scene] != node and full not in dirs and _only_for(full, node_folder, absolute):
+            dirs[full] = node_folder
+    ordered = _longest_first(dirs)
+    exact: dict[str, str] = {}
+    probe = NodePathMap(node_os, root, None, ordered)
+    for written, node_folder in absolute:  # whatever the prefixes still get wrong, by file
+        if probe.lookup(written) != node_folder + written.name:
             exact[written.text] = node_folder + written.name
-    ordered = tuple(
-        DirMapping(s, n) for s, n in sorted(dirs.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    )
     node_project = node_path_of_local(project.project_root, root) if project.project_root else None
     return NodePathMap(node_os, root, node_project, ordered, tuple(sorted(exact.items())))
+
+
+def _only_for(folder: str, node_folder: str, absolute: list[tuple[ScenePath, str]]) -> bool:
+    """No reference in or below `folder` needs a different node folder."""
+    return all(node == node_folder for w, node in absolute if w.parent_text.startswith(folder))
+
+
+def _longest_first(dirs: dict[str, str]) -> tuple[DirMapping, ...]:
+    return tuple(
+        DirMapping(s, n) for s, n in sorted(dirs.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    )
 
 
 def explicit_remaps(project: AssetProject, pathmap: NodePathMap) -> tuple[Remap, ...]:
@@ -181,9 +209,23 @@ def _why_explicit(res: Resolution, pathmap: NodePathMap) -> str | None:
         return "the path is written with backslashes"
     if not written.is_absolute and res.rule != "as_written":
         return "a relative path found outside the project"
-    if any(scene == written.text for scene, _ in pathmap.files):
+    if pathmap.has_exact(written):
         return "its folder maps elsewhere for another reference"
+    if written.is_absolute and pathmap.prefixes_matching(written) > 1:
+        return "several dirmap prefixes match it; dirmap's choice among them is not documented"
     return None
+
+
+def _folders_of(written: ScenePath) -> list[str]:
+    """Every folder prefix of `written`, longest first, each ending in `/`."""
+    out = []
+    prefix = written.anchor
+    for part in written.parts[:-1]:
+        out.append(prefix)
+        prefix += part + "/"
+    out.append(prefix)
+    out.reverse()
+    return out
 
 
 def _uses_env(raw: str) -> bool:

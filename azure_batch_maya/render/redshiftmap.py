@@ -22,7 +22,7 @@ class RedshiftOverrides:
 def redshift_overrides(pathmap: NodePathMap) -> RedshiftOverrides:
     lines: list[str] = []
     skipped: list[str] = []
-    pairs = [(d.scene, d.node) for d in pathmap.dirs] + list(pathmap.files)
+    pairs = list(pathmap.files) + [(d.scene, d.node) for d in pathmap.dirs]
     for source, target in pairs:
         if any(c in s for s in (source, target) for c in '"\n\r'):
             skipped.append(source)

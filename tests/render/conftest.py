@@ -47,6 +47,9 @@ def windows_project(tmp_path: Path) -> Built:
         _touch(local / rel)
     _touch(tmp_path / "ocio" / "studio config" / "config.ocio")
     _touch(tmp_path / "lib" / "χ" / "stray.tif")
+    _touch(local / "sourceimages" / "decals" / "a.tif")  # same written folder as b.tif …
+    _touch(tmp_path / "lib" / "b.tif")  # … found somewhere else
+    _touch(tmp_path / "lib" / "sourceimages" / "only_in_lib.tif")
     refs = (
         FileRef("file1", "file", "ftn", f"{WIN}/sourceimages/{HOSTILE}.tif"),
         FileRef("file2", "file", "ftn", f"{WIN}\\sourceimages\\skin.<UDIM>.tif"),
@@ -54,6 +57,9 @@ def windows_project(tmp_path: Path) -> Built:
         FileRef("rigRN", "reference", "file", f"{WIN}/scenes/rig;v2.ma"),
         FileRef("file3", "file", "ftn", "sourceimages/sub dir/rel.tif"),
         FileRef("file4", "file", "ftn", "D:/elsewhere/stray.tif"),
+        FileRef("decalA", "file", "ftn", "C:/Users/Zoë/Desktop/a.tif"),
+        FileRef("decalB", "file", "ftn", "C:/Users/Zoë/Desktop/b.tif"),
+        FileRef("libonly", "file", "ftn", f"{WIN}/sourceimages/only_in_lib.tif"),
         FileRef(
             "defaultColorMgtGlobals",
             "colorManagementGlobals",

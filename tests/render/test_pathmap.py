@@ -20,6 +20,7 @@ from azure_batch_maya.assets.tokens import compile_name
 from azure_batch_maya.render.dirmap import dirmap_mel, dirmap_python, remaps_mel
 from azure_batch_maya.render.pathmap import (
     NODE_OSES,
+    DirMapping,
     build_pathmap,
     explicit_remaps,
     map_path,
@@ -156,3 +157,24 @@ def test_explicit_remaps_cover_what_dirmap_misses(windows_project):
     assert "environment variables" in remaps["file1.ftn"].why
     assert "rigRN.file" not in remaps and "file3.ftn" not in remaps  # dirmap and workspace
     assert "file4.ftn" not in remaps  # found in a search path: its folder maps by dirmap
+
+
+def test_disagreeing_references_keep_the_majority_prefix(windows_project):
+    project = windows_project.project
+    pm = build_pathmap(project, "linux", "/n")
+    local = windows_project.local_root
+    lib = local.parent / "lib"
+    # the project's own files keep one shortened prefix; the one found in a search path and
+    # the second of two files written in one folder but found apart get exact entries
+    assert DirMapping("C:/Users/Zoë/Shot 010/", node_path_of_local(str(local), "/n") + "/") in (
+        pm.dirs
+    )
+    exact = dict(pm.files)
+    assert set(exact) == {
+        "C:/Users/Zoë/Shot 010/sourceimages/only_in_lib.tif",
+        "C:/Users/Zoë/Desktop/b.tif",
+    }
+    assert exact["C:/Users/Zoë/Desktop/b.tif"] == node_path_of_local(str(lib / "b.tif"), "/n")
+    remaps = {r.plug: r for r in explicit_remaps(project, pm)}
+    assert "maps elsewhere" in remaps["decalB.ftn"].why
+    assert "decalA.ftn" not in remaps
