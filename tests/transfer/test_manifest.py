@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from azure_batch_maya.assets.project import AssetFile, AssetProject
+from azure_batch_maya.transfer.manifest import (
+    Manifest,
+    ManifestEntry,
+    ManifestError,
+    from_json,
+    manifest_for,
+    to_json,
+    unique_blobs,
+)
+
+
+def project() -> AssetProject:
+    files = (
+        AssetFile("/p/b.png", "p/b.png", 2, "bb" * 32),
+        AssetFile("/p/a.png", "p/a.png", 1, "aa" * 32),
+        AssetFile("/p/copy/a.png", "p/copy/a.png", 1, "aa" * 32),
+    )
+    return AssetProject("shot010", "/p", files, ())
+
+
+def test_manifest_lists_every_path_sorted_and_round_trips():
+    when = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    manifest = manifest_for(project(), "job-7", now=when)
+    assert [e.node_path for e in manifest.entries] == ["p/a.png", "p/b.png", "p/copy/a.png"]
+    assert manifest.created == "2026-11-26T12:00:00Z"
+    assert manifest.blob_name == "manifests/job-7.json"
+    assert from_json(to_json(manifest)) == manifest
+
+
+def test_shared_contents_are_one_blob():
+    manifest = manifest_for(project(), "job-7")
+    assert unique_blobs(manifest.entries) == {f"sha256/{'aa' * 32}": 1, f"sha256/{'bb' * 32}": 2}
+    assert manifest.total_size == 4
+
+
+def test_non_ascii_paths_survive():
+    entry = ManifestEntry("Projets/Café/façade €.png", "cc" * 32, 3)
+    manifest = Manifest("job-1", "café", "2026-01-01T00:00:00Z", (entry,))
+    assert from_json(to_json(manifest)).entries == (entry,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "[]", '{"version": 1}', '{"version": 1, "files": [{"path": "a"}]}', "{nope"],
+)
+def test_unreadable_manifests_are_our_error(text):
+    with pytest.raises(ManifestError, match="not a readable input manifest"):
+        from_json(text)
+
+
+def test_other_format_versions_are_refused():
+    text = to_json(manifest_for(project(), "job-1")).replace('"version": 1', '"version": 9')
+    with pytest.raises(ManifestError, match="format 9"):
+        from_json(text)
