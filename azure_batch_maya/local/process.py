@@ -37,6 +37,8 @@ class LocalPoolProcess:
         self.account_key: str = ready["batch_key"]
         self.pid: int = int(ready["pid"])
         self.port = int(self.url.rsplit(":", 1)[1])
+        self.storage_connection_string: str | None = ready.get("storage_connection_string")
+        self.azurite_pid: int | None = ready.get("azurite_pid")
 
     @property
     def running(self) -> bool:
@@ -82,12 +84,14 @@ def start_local_pool(
     account: str | None = None,
     bearer_token: str | None = None,
     detached: bool = False,
-    timeout: float = 30.0,
+    azurite: bool = False,
+    timeout: float = 60.0,
 ) -> LocalPoolProcess:
     """Start the server on 127.0.0.1 over `data_dir` and wait until it answers.
 
     `detached` starts it in its own session (its own process group on Windows) so that it
-    outlives the caller, as `azure-batch-maya local up` needs.
+    outlives the caller, as `azure-batch-maya local up` needs; `azurite` makes the server run
+    Azurite beside it (see `server.py`).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     out_path = data_dir / "server.out"
@@ -109,6 +113,8 @@ def start_local_pool(
         command += ["--account", account]
     if bearer_token:
         command += ["--bearer-token", bearer_token]
+    if azurite:
+        command.append("--azurite")
     options: dict[str, Any] = {}
     if detached and sys.platform == "win32":
         options["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
@@ -128,8 +134,10 @@ def start_local_pool(
         time.sleep(0.05)
     if process.poll() is None:
         process.kill()
+    log_text = (data_dir / "server.log").read_text(encoding="utf-8", errors="replace")
     raise LocalPoolError(
-        f"The local pool did not start (exit {process.poll()}); see {data_dir / 'server.log'}"
+        f"The local pool did not start (exit {process.poll()}); see {data_dir / 'server.log'}:"
+        f" {log_text.strip().splitlines()[-1] if log_text.strip() else 'no output'}"
     )
 
 

@@ -1,9 +1,11 @@
 """The local pool's HTTP server on 127.0.0.1, and its command line.
 
-`python -m azure_batch_maya.local.server --data DIR [--port 0] [--slots N]` serves the Batch
-REST API and prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`) once it
-listens. The account key is a throwaway made for this local pool and kept, with 0600
-permissions, in `DIR/account.json`: acceptable for a service that only listens on loopback.
+`python -m azure_batch_maya.local.server --data DIR [--port 0] [--slots N] [--azurite]` serves
+the Batch REST API and prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`,
+and with `--azurite` the `storage_connection_string` of an Azurite it starts and stops with
+itself, keeping blobs in `DIR/azurite`) once it listens. The account key is a throwaway made
+for this local pool and kept, with 0600 permissions, in `DIR/account.json`: acceptable for a
+service that only listens on loopback.
 """
 
 from __future__ import annotations
@@ -162,9 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slots", type=int, default=os.cpu_count() or 1, help="nodes in all")
     parser.add_argument("--account", default=None, help=f"account name (default {DEFAULT_ACCOUNT})")
     parser.add_argument("--bearer-token", default=None, help="also accept this bearer token")
+    parser.add_argument("--azurite", action="store_true", help="also run Azurite for storage")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    storage = None
+    if args.azurite:
+        from azure_batch_maya.local.azurite import AzuriteError, start_azurite
+
+        try:
+            storage = start_azurite(args.data / "azurite")
+        except AzuriteError as error:
+            sys.stderr.write(f"{error.message}\n")
+            return 2
     server, engine, credentials = build(
         args.data, port=args.port, slots=args.slots, account=args.account, bearer=args.bearer_token
     )
@@ -183,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         "batch_key": credentials.account_key,
         "pid": os.getpid(),
     }
+    if storage is not None:
+        ready["storage_connection_string"] = storage.connection_string
+        ready["azurite_pid"] = storage.pid
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
     try:
@@ -191,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         engine.stop()
         server.server_close()
         engine.store.close()
+        if storage is not None:
+            storage.stop()
     return 0
 
 

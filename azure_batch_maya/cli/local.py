@@ -1,0 +1,143 @@
+"""`azure-batch-maya local up|status|down`: the local pool and Azurite in the background."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from typing import Any
+
+from azure_batch_maya.cli import CliError
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "local",
+        help="run Batch and Storage on this machine (the local pool and Azurite)",
+        description="Start, check or stop the local pool: a Batch-compatible service on "
+        "127.0.0.1 that runs tasks here, with Azurite for storage. Point the product's "
+        "settings at what `local up` prints, exactly as at Azure.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="start both in the background (no-op if already up)")
+    up.add_argument(
+        "--slots",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="nodes the local pool may run at once (default: CPU count)",
+    )
+    up.add_argument("--port", type=int, default=0, help="Batch port (default: a free one)")
+    up.add_argument("--json", action="store_true", help="print one JSON object")
+    up.set_defaults(handler=run_up)
+    status = actions.add_parser("status", help="say whether it is up (exit 1 if not)")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(handler=run_status)
+    down = actions.add_parser("down", help="stop both; running tasks are requeued next time")
+    down.set_defaults(handler=run_down)
+
+
+def _answers(url: str) -> bool:
+    host, _, port = url.removeprefix("http://").partition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(connection) + "\n")
+        return
+    sys.stdout.write(
+        f"{header}\n"
+        f"  Batch URL:       {connection['batch_url']}\n"
+        f"  Batch account:   {connection['batch_account']}\n"
+        f"  Batch key:       {connection['batch_key']}\n"
+        f"  Storage:         {connection['storage_connection_string']}\n"
+        f"State in {where}; stop with `azure-batch-maya local down`.\n"
+    )
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from azure_batch_maya.local.home import (
+        LocalState,
+        clear_state,
+        home_dir,
+        read_state,
+        state_path,
+        write_state,
+    )
+    from azure_batch_maya.local.process import LocalPoolError, pid_alive, start_local_pool
+
+    home = home_dir()
+    state = read_state(home)
+    if state is not None and pid_alive(state.server_pid) and _answers(state.batch_url):
+        _print(
+            state.connection(), args.json, "The local pool is already up.", str(state_path(home))
+        )
+        return 0
+    clear_state(home)
+    if args.slots < 1:
+        raise CliError("--slots must be at least 1")
+    try:
+        pool = start_local_pool(
+            home / "local-pool", port=args.port, slots=args.slots, detached=True, azurite=True
+        )
+    except LocalPoolError as error:
+        raise CliError(str(error)) from None
+    assert pool.storage_connection_string is not None
+    state = LocalState(
+        batch_url=pool.url,
+        batch_account=pool.account_name,
+        batch_key=pool.account_key,
+        storage_connection_string=pool.storage_connection_string,
+        server_pid=pool.pid,
+        azurite_pid=pool.azurite_pid,
+        data_dir=str(pool.data_dir),
+    )
+    path = write_state(home, state)
+    _print(state.connection(), args.json, "The local pool is up.", str(path))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from azure_batch_maya.local.home import home_dir, read_state
+    from azure_batch_maya.local.process import pid_alive
+
+    state = read_state(home_dir())
+    up = state is not None and pid_alive(state.server_pid) and _answers(state.batch_url)
+    if args.json:
+        body: dict[str, Any] = {"up": up}
+        if state is not None and up:
+            body.update(state.connection())
+        sys.stdout.write(json.dumps(body) + "\n")
+    elif state is not None and up:
+        sys.stdout.write(
+            f"The local pool is up at {state.batch_url} (account {state.batch_account},"
+            f" pid {state.server_pid}); data in {state.data_dir}.\n"
+        )
+    else:
+        sys.stdout.write(
+            "The local pool is not running; start it with `azure-batch-maya local up`.\n"
+        )
+    return 0 if up else 1
+
+
+def run_down(args: argparse.Namespace) -> int:
+    from azure_batch_maya.local.home import clear_state, home_dir, read_state
+    from azure_batch_maya.local.process import pid_alive, stop_pid
+
+    home = home_dir()
+    state = read_state(home)
+    if state is None:
+        sys.stdout.write("The local pool is not running.\n")
+        return 0
+    stop_pid(state.server_pid, 20.0, None)
+    if state.azurite_pid is not None and pid_alive(state.azurite_pid):
+        stop_pid(state.azurite_pid, 10.0, None)
+    clear_state(home)
+    sys.stdout.write("The local pool and Azurite are stopped.\n")
+    return 0
