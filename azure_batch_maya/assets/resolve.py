@@ -6,7 +6,7 @@ For each reference the first rule that finds a file wins, and the resolution say
 2. `project_reroot`  the path re-rooted under the project: the longest tail of it that exists
                      below the project root (`C:/Shot 010/cache/a.ass` → `<project>/cache/a.ass`);
                      what a project copied to another disk or OS needs.
-3. `scene_folder`    the file name in the scene's own folder.
+3. `scene_folder`    the scene's own folder: a relative path against it, then the file name.
 4. `sourceimages`    the project's `sourceimages` folder and the folders below it.
 5. `working_dir`     the working directory.
 6. `search_path`     the user's search paths, in the order added, each with its subfolders.
@@ -190,6 +190,8 @@ def _direct_folders(target: _Target, context: SearchContext) -> list[tuple[str, 
             if ".." in tail:
                 continue
             out.append(("project_reroot", project + sep + sep.join(tail) if tail else project))
+    if not path.is_absolute and path.folders and ".." not in path.folders:
+        out.append(("scene_folder", context.scene_dir + sep + sep.join(path.folders)))
     out.append(("scene_folder", context.scene_dir))
     seen: set[str] = set()
     unique: list[tuple[str, str]] = []

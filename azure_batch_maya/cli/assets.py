@@ -36,6 +36,17 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--name", help="asset project name (default: the Maya project's)")
     parser.add_argument("--save", action="store_true", help="save these choices for the scene")
+    parser.add_argument(
+        "--node-os",
+        choices=("linux", "windows"),
+        default="linux",
+        help="show paths for render nodes of this OS (default: linux)",
+    )
+    parser.add_argument(
+        "--node-root",
+        metavar="DIR",
+        help="asset root on the node (default: the node's shared folder/azbm)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)  # fmt: skip
 
@@ -45,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.hashcache import HashCache
     from azure_batch_maya.assets.project import build_project
     from azure_batch_maya.assets.userdirs import cache_dir
+    from azure_batch_maya.render.pathmap import DEFAULT_NODE_ROOTS, build_pathmap, explicit_remaps
 
     checked = load_checked(args, saved=True)
     base = checked.choices
@@ -62,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save:
         save_choices(args.scene, choices)
     missing = [r for r in checked.resolutions if not r.found and r.ref.path.strip()]
+    root = args.node_root or f"{DEFAULT_NODE_ROOTS[args.node_os]}/{project.name}"
+    pathmap = build_pathmap(project, args.node_os, root)
     if args.json:
         data = {
             "name": project.name,
@@ -73,14 +87,27 @@ def run(args: argparse.Namespace) -> int:
                 for f in project.files
             ],
             "missing": [r.message for r in missing],
+            "pathmap": pathmap.to_json(),
+            "remaps": [
+                {"plug": r.plug, "path": r.path, "why": r.why}
+                for r in explicit_remaps(project, pathmap)
+            ],
         }  # fmt: skip
         json.dump(data, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     out = [f"Asset project: {project.name}   ({len(project.files)} files, "
            f"{_size(project.total_size)})"]  # fmt: skip
+    out.append(f"On a {args.node_os} node, below {pathmap.root}:")
     for f in project.files:
         out.append(f"  {_size(f.size):>9}  {f.node_path}")
+    out.append("Folders the scene writes, and where they are on the node:")
+    for d in pathmap.dirs:
+        out.append(f"  {d.scene}  ->  {d.node}")
+    for scene_path, node_path in pathmap.files:
+        out.append(f"  {scene_path}  ->  {node_path}")
+    if pathmap.project:
+        out.append(f"Workspace on the node: {pathmap.project}")
     sys.stdout.write("\n".join(out) + "\n")
     errors = [f for f in checked.findings if f.code == "missing-asset"]
     if errors:

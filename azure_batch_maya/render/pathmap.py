@@ -31,6 +31,12 @@ from azure_batch_maya.assets.tokens import expand_env, has_tokens
 NodeOS = Literal["linux", "windows"]
 NODE_OSES: tuple[NodeOS, ...] = ("linux", "windows")
 OCIO_NODE_TYPE = "colorManagementGlobals"
+# Where assets go on a node unless the job says otherwise: under the node's shared folder
+# (AZ_BATCH_NODE_SHARED_DIR on Batch images), one sub-folder per asset project.
+DEFAULT_NODE_ROOTS: dict[NodeOS, str] = {
+    "linux": "/mnt/batch/tasks/shared/azbm",
+    "windows": "D:/batch/tasks/shared/azbm",
+}
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,13 @@ def test_maya_resources_and_empty_paths(project: Path):
     assert got["empty"].rule is None and "has no file set" in got["empty"].message
 
 
+def test_relative_path_without_project_tries_the_scene_folder(tmp_path: Path):
+    touch(tmp_path / "tex" / "a.tif")
+    scene = SceneInfo(scene=str(tmp_path / "s.ma"), references=(ref("f", "./tex/a.tif"),))
+    (res,) = resolve_scene(scene, working_dir=str(tmp_path / "elsewhere"), env={})
+    assert res.rule == "scene_folder" and res.files == (str(tmp_path / "tex" / "a.tif"),)
+
+
 def test_relative_path_without_project_asks_for_one(tmp_path: Path):
     scene = SceneInfo(scene=str(tmp_path / "s.ma"), references=(ref("f", "sourceimages/x.tif"),))
     (res,) = resolve_scene(scene, working_dir=str(tmp_path), env={})

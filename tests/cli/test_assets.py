@@ -35,3 +35,18 @@ def test_choices_are_saved_and_come_back(shot: Path, capsys):
     locals_ = [f["local"] for f in data["files"]]
     assert str(lib / "metal" / "metal.tif") in locals_ and str(wall) not in locals_
     assert main(["validate", str(shot)]) == 0  # validate uses the saved search path too
+
+
+def test_assets_shows_the_node_mapping(shot: Path, capsys):
+    proj = shot.parents[1]
+    args = ["assets", str(shot), "--json", "--node-os", "windows", "--node-root", "E:/a"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pathmap"]["os"] == "windows" and data["pathmap"]["root"] == "E:/a"
+    assert ["C:/Shots/Zoë 010/", f"E:/a/{node_layout(str(proj))}/"] in data["pathmap"]["dirs"]
+    plugs = {r["plug"] for r in data["remaps"]}
+    assert {"wall.ftn", "treeShape.dso"} <= plugs  # backslashes; frame tokens
+    assert main(["assets", str(shot)]) == 0
+    out = capsys.readouterr().out
+    assert "On a linux node, below /mnt/batch/tasks/shared/azbm/proj:" in out
+    assert "C:/Shots/Zoë 010/  ->  /mnt/batch/tasks/shared/azbm/proj/" in out
