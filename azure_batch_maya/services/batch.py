@@ -501,6 +501,14 @@ def begin_delete_pool(client: BatchClient, pool_id: str, *, polling_interval: in
     return Operation(poller, account=_account(client), action=action)
 
 
+def list_nodes(
+    client: BatchClient, pool_id: str, *, select: Sequence[str] | None = None
+) -> list[models.BatchNode]:
+    """A pool's nodes (state, Spot or dedicated), `$select`ed if given."""
+    with _batch(client, f"listing nodes of pool {pool_id}"):
+        return list(client.list_nodes(pool_id, select=list(select) if select else None))
+
+
 def list_supported_images(client: BatchClient) -> list[models.BatchSupportedImage]:
     """The images and node agents the account offers (pick Ubuntu 24.04 over 22.04)."""
     with _batch(client, "listing supported images"):

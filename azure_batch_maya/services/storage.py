@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import (
@@ -42,6 +43,12 @@ _HASH_BLOCK = 4 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in total) after each chunk."""
+
+
+class Cancellation(Protocol):
+    """Anything with `is_set()`, such as a `threading.Event` the UI sets to cancel."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,12 @@ def delete_container(client: BlobServiceClient, container: str, *, missing_ok: b
     log.info("deleted container %s", container)
 
 
+def check_storage_account(client: BlobServiceClient) -> None:
+    """One cheap call that fails with our error unless the account answers and accepts us."""
+    with _storage(client, "checking the storage account"):
+        next(iter(client.list_containers(results_per_page=1)), None)
+
+
 def list_containers(client: BlobServiceClient, *, prefix: str | None = None) -> list[str]:
     """Names of the account's containers, optionally only those starting with `prefix`."""
     with _storage(client, "listing containers"):
@@ -122,7 +135,7 @@ def upload_file(
     md5: bytes | None = None,
     overwrite: bool = True,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
     max_concurrency: int = 1,
 ) -> BlobInfo:
     """Upload one file as a block blob, storing its MD5 so later listings can compare content.
@@ -157,6 +170,86 @@ def upload_file(
     return BlobInfo(name=blob_name, size=size, md5=digest, metadata=dict(metadata or {}))
 
 
+@dataclass(frozen=True)
+class UploadItem:
+    """One file of a parallel upload and the blob it becomes."""
+
+    path: Path
+    blob_name: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    md5: bytes | None = None
+
+
+def upload_files(
+    client: BlobServiceClient,
+    container: str,
+    items: Sequence[UploadItem],
+    *,
+    max_workers: int = 8,
+    progress: Progress | None = None,
+    cancel: Cancellation | None = None,
+) -> list[BlobInfo]:
+    """Upload many files at once, `max_workers` at a time, with progress over all of them.
+
+    The first failure stops the rest (between chunks) and is raised; files already uploaded
+    stay, each one whole. Keep `max_workers` at or below the client's `max_connections`.
+    """
+    total = sum(item.path.stat().st_size for item in items)
+    stop = threading.Event()
+    lock = threading.Lock()
+    done_by_file = [0] * len(items)
+
+    def stopped() -> bool:
+        return stop.is_set() or (cancel is not None and cancel.is_set())
+
+    def one(index: int) -> BlobInfo:
+        item = items[index]
+        watcher = _Either(stop, cancel)
+
+        def file_progress(done: int, _total: int) -> None:
+            with lock:
+                done_by_file[index] = done
+                overall = sum(done_by_file)
+            if progress is not None:
+                progress(overall, total)
+
+        if stopped():
+            raise TransferCancelledError(
+                "Cancelled", f"The upload of {item.path.name} was cancelled"
+            )
+        return upload_file(
+            client,
+            container,
+            item.path,
+            item.blob_name,
+            metadata=item.metadata,
+            md5=item.md5,
+            progress=file_progress,
+            cancel=watcher,
+        )
+
+    results: list[BlobInfo] = []
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        futures = [pool.submit(one, i) for i in range(len(items))]
+        try:
+            for future in futures:
+                results.append(future.result())
+        except BaseException:
+            stop.set()
+            raise
+    return results
+
+
+class _Either:
+    """Set when either of two events is: our own stop or the caller's cancel."""
+
+    def __init__(self, first: Cancellation, second: Cancellation | None) -> None:
+        self._events = (first, second)
+
+    def is_set(self) -> bool:
+        return any(event is not None and event.is_set() for event in self._events)
+
+
 def download_file(
     client: BlobServiceClient,
     container: str,
@@ -164,7 +257,7 @@ def download_file(
     destination: Path,
     *,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
 ) -> BlobInfo:
     """Download a blob to `destination` through `destination.part`, renamed only when complete.
 
@@ -274,7 +367,7 @@ def _check_complete(blob_name: str, info: BlobInfo, size: int, md5: bytes) -> No
         )
 
 
-def _raise_if_cancelled(cancel: threading.Event | None, what: str) -> None:
+def _raise_if_cancelled(cancel: Cancellation | None, what: str) -> None:
     if cancel is not None and cancel.is_set():
         raise TransferCancelledError("Cancelled", f"The {what} was cancelled")
 

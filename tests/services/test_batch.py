@@ -33,6 +33,7 @@ from azure_batch_maya.services.batch import (
     get_task_counts,
     job_create_options,
     list_jobs,
+    list_nodes,
     list_pools,
     list_task_files,
     list_tasks,
@@ -278,6 +279,9 @@ def test_pools_are_created_found_resized_listed_and_deleted(batch):
 
     begin_resize_pool(batch, pool_id, dedicated_nodes=2, polling_interval=1).wait(timeout=30)
     assert get_pool(batch, pool_id).target_dedicated_nodes == 2
+    nodes = list_nodes(batch, pool_id, select=["id", "state", "isDedicated"])
+    assert len(nodes) == 2
+    assert all(node.is_dedicated for node in nodes)
 
     listed = list_pools(batch, filter=f"id eq '{pool_id}'", select=["id", "state"])
     assert [p.id for p in listed] == [pool_id]

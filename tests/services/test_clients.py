@@ -111,7 +111,9 @@ def test_a_failed_sign_in_is_an_authentication_error(scripted):
 
 def test_a_bearer_token_is_never_sent_over_http_to_another_machine():
     settings = entra_settings("http://render.westeurope.batch.azure.com")
-    client = create_batch_client(settings, credential=StandInEntraCredential())
+    client = create_batch_client(
+        settings, credential=StandInEntraCredential(), options=ClientOptions(retry_total=0)
+    )
     with pytest.raises(ConnectionFailedError) as refused:
         list_pools(client)
     assert refused.value.code == "HttpsRequired"

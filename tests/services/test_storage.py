@@ -31,6 +31,8 @@ from azure_batch_maya.services.errors import (
 from azure_batch_maya.services.settings import Secrets, ServiceSettings
 from azure_batch_maya.services.storage import (
     SasAccess,
+    UploadItem,
+    check_storage_account,
     create_container,
     create_container_sas_url,
     delete_container,
@@ -40,6 +42,7 @@ from azure_batch_maya.services.storage import (
     list_blobs,
     list_containers,
     upload_file,
+    upload_files,
 )
 
 CHUNK = 64 * 1024
@@ -354,3 +357,46 @@ def test_a_dead_port_is_a_connection_failure():
     assert failed.value.code == "ConnectionFailed"
     assert "could not connect" in failed.value.message
     assert failed.value.status == 0
+
+
+def test_many_files_upload_in_parallel_with_progress_over_all(client, container, tmp_path):
+    items = [
+        UploadItem(write_file(tmp_path / f"tex{i:02d}.tx", 3 * CHUNK + i), f"tex/{i:02d}.tx")
+        for i in range(20)
+    ]
+    total = sum(item.path.stat().st_size for item in items)
+    seen: list[tuple[int, int]] = []
+    results = upload_files(
+        client, container, items, max_workers=6, progress=lambda d, t: seen.append((d, t))
+    )
+    assert [r.name for r in results] == [item.blob_name for item in items]
+    assert max(done for done, _ in seen) == total
+    assert {t for _, t in seen} == {total}
+    listed = {b.name: b.md5 for b in list_blobs(client, container, prefix="tex/")}
+    assert listed == {item.blob_name: file_md5(item.path) for item in items}
+
+
+def test_a_cancelled_parallel_upload_stops_and_leaves_only_whole_blobs(client, container, tmp_path):
+    items = [
+        UploadItem(write_file(tmp_path / f"f{i:02d}.abc", 4 * CHUNK), f"f{i:02d}.abc")
+        for i in range(12)
+    ]
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done > total // 4:
+            cancel.set()
+
+    with pytest.raises(TransferCancelledError):
+        upload_files(client, container, items, max_workers=3, progress=progress, cancel=cancel)
+    listed = list(list_blobs(client, container))
+    assert len(listed) < len(items)
+    for blob in listed:
+        assert blob.size == 4 * CHUNK
+        assert blob.md5 == file_md5(tmp_path / blob.name)
+
+
+def test_the_storage_account_check_accepts_the_key_and_refuses_a_wrong_one(azurite, client):
+    check_storage_account(client)
+    with pytest.raises(AuthenticationError):
+        check_storage_account(key_client(azurite, key=base64.b64encode(b"wrong" * 8).decode()))
