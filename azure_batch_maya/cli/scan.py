@@ -64,7 +64,9 @@ def summary(data: dict[str, Any]) -> str:
     for ref in data["references"]:
         lines.append(f"  {ref['node']} ({ref['node_type']}.{ref['attribute']}): {ref['path']}")
         if ref.get("rule"):
-            lines.append(f"      found ({ref['rule']}): {ref['resolved']}")
+            count = len(ref["files"])
+            files = f"  [{count} files]" if count > 1 else ""
+            lines.append(f"      found ({ref['rule']}): {ref['resolved'] or '(with Maya)'}{files}")
     for warning in data["warnings"]:
         lines.append(f"Warning: {warning}")
     return "\n".join(lines) + "\n"
