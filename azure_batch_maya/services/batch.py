@@ -21,6 +21,7 @@ from azure.batch import BatchClient, models
 
 # The SDK's own terminate signature names this model, which its `models` does not export.
 from azure.batch.models._models import BatchJobTerminateOptions
+from azure.core.credentials import AzureNamedKeyCredential
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.core.polling import LROPoller
 
@@ -737,9 +738,12 @@ def _batch(client: BatchClient, action: str) -> AbstractContextManager[None]:
 
 
 def _account(client: BatchClient) -> str:
-    """The account name from the endpoint (`name.region.batch.azure.com`), else host:port."""
-    endpoint = str(getattr(getattr(client, "_config", None), "endpoint", "") or "")
-    parts = urlsplit(endpoint)
+    """The account name for messages: the shared key's, else the endpoint's first label."""
+    config = getattr(client, "_config", None)
+    credential = getattr(config, "credential", None)
+    if isinstance(credential, AzureNamedKeyCredential):
+        return credential.named_key.name
+    parts = urlsplit(str(getattr(config, "endpoint", "") or ""))
     host = parts.hostname or ""
     if host.endswith(".batch.azure.com"):
         return host.split(".", 1)[0]

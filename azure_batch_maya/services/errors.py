@@ -164,7 +164,7 @@ def translate_error(
         return ServiceError("UnexpectedError", f"{prefix}{_first_line(str(error))}")
     status = error.status_code or 0
     code = _error_code(error) or f"Http{status}"
-    said = _first_line(error.message or "")
+    said = _first_line(error.message or "").removeprefix(f"({code}) ")
     headers = getattr(error.response, "headers", None) or {}
     request_id = headers.get("request-id") or headers.get("x-ms-request-id")
     log.debug("%s answered %d %s: %s (request id %s)", name, status, code, said, request_id)
@@ -173,6 +173,12 @@ def translate_error(
         return kind(code, f"{prefix}{message}", status, request_id=request_id)
 
     if code in _AUTH_CODES or (status == 401 and code not in _PERMISSION_CODES):
+        if _sent_bearer_token(error):
+            return make(
+                AuthenticationError,
+                f"{where} refused the Entra ID sign-in: sign in again on the Config tab, and check "
+                "that your account has a role on it",
+            )
         if service == "batch":
             return make(
                 AuthenticationError,
@@ -248,6 +254,12 @@ def _connection_error(error: AzureError, *, where: str, prefix: str) -> Connecti
         f"{prefix}could not connect to {where} ({reason}): check the URL on the Config tab, the "
         "network, and (for the local pool) that `azure-batch-maya local up` is running",
     )
+
+
+def _sent_bearer_token(error: HttpResponseError) -> bool:
+    request = getattr(error.response, "request", None)
+    headers = getattr(request, "headers", None) or {}
+    return str(headers.get("Authorization", "")).startswith("Bearer ")
 
 
 def _error_code(error: HttpResponseError) -> str:

@@ -18,7 +18,7 @@ from azure_batch_maya.services.credentials import BATCH_SCOPE
 from azure_batch_maya.services.errors import AuthenticationError, ConnectionFailedError
 from azure_batch_maya.services.settings import AuthMode, Secrets, ServiceSettings
 from azure_batch_maya.services.storage import list_containers
-from tests.services.scripted_server import Reply
+from tests.services.scripted_server import Reply, batch_error
 
 POOLS = Reply(200, {"odata.metadata": "x#pools", "value": [{"id": "maya"}]})
 
@@ -117,3 +117,16 @@ def test_a_bearer_token_is_never_sent_over_http_to_another_machine():
     with pytest.raises(ConnectionFailedError) as refused:
         list_pools(client)
     assert refused.value.code == "HttpsRequired"
+
+
+def test_a_refused_entra_token_says_to_sign_in_again_not_to_check_a_key(scripted):
+    scripted.script(batch_error(401, "InvalidAuthenticationToken", "The token has expired."))
+    client = create_batch_client(
+        entra_settings(scripted.url),
+        credential=StandInEntraCredential(),
+        options=ClientOptions(retry_total=0),
+    )
+    with pytest.raises(AuthenticationError) as refused:
+        list_pools(client)
+    assert "sign in again on the Config tab" in refused.value.message
+    assert "key" not in refused.value.message

@@ -61,7 +61,9 @@ def test_a_refused_key_names_the_account_and_the_config_tab(scripted):
     error = refused.value
     assert error.code == "AuthenticationFailed"
     assert error.status == 403
-    assert error.message.startswith("Listing pools failed: Batch refused the key for account")
+    assert error.message.startswith(
+        "Listing pools failed: Batch refused the key for account render:"
+    )
     assert "check the key on the Config tab" in error.message
     assert error.request_id == refusal.headers["request-id"]
     assert scripted.seen[0].headers["Authorization"].startswith("SharedKey render:")
