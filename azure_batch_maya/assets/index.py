@@ -9,7 +9,7 @@ and kept.
 """
 
 # String paths, not pathlib: the walk and lookups handle tens of thousands of names.
-# ruff: noqa: PTH100, PTH112
+# ruff: noqa: PTH100, PTH112, PTH119
 
 from __future__ import annotations
 
@@ -94,6 +94,16 @@ class FolderIndex:
             (d, n)
             for d, n in self._names().get(name.lower(), ())
             if d == under or d.startswith(inside)
+        ]
+
+    def find_folder(self, name: str, under: str) -> list[str]:
+        """Walked folders named `name` (any case) below `under`; for the rare folder reference."""
+        inside = under + os.sep
+        lower = name.lower()
+        return [
+            d
+            for d in itertools.islice(self._by_dir, self._walked)
+            if d.startswith(inside) and os.path.basename(d).lower() == lower
         ]
 
     def find_pattern(

@@ -47,6 +47,8 @@ RULES = (
     "search_path",
 )
 MAYA_RESOURCES = "maya_resources"
+# Attributes naming a folder, not a file: every file directly in it is needed.
+FOLDER_ATTRIBUTES = frozenset({("cacheFile", "cp"), ("cacheFile", "cachePath")})
 _HINTS_SHOWN = 3
 
 
@@ -145,6 +147,8 @@ def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Res
     if "<maya_resources>" in raw.lower():
         return Resolution(ref, MAYA_RESOURCES, None)
     target = _target(ref, context.env or {})
+    if (ref.node_type, ref.attribute) in FOLDER_ATTRIBUTES:
+        return _resolve_folder(ref, target, context, index)
     for rule, folder in _direct_folders(target, context):
         found = _lookup(index, folder, target, context.frames)
         if found:
@@ -163,6 +167,36 @@ def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Res
         if hit:
             return _found(ref, "search_path", hit[0], target, hit[1], hit[2], context.frames)
     return Resolution(ref, None, None, message=_missing_message(ref, target, context, index))
+
+
+def _resolve_folder(
+    ref: FileRef, target: _Target, context: SearchContext, index: FolderIndex
+) -> Resolution:
+    """The same rules for a folder reference (a cache folder): its files are what it holds."""
+    as_file = _Target(ScenePath(target.path.anchor, (*target.path.parts, "")), "", None, ())
+    candidates = [
+        *_direct_folders(as_file, context),
+        *(("working_dir", f) for f in _working_folders(as_file, context)),
+    ]
+    for rule, folder in candidates:
+        names = index.names_in(folder)
+        if names and os.path.basename(folder) == target.path.name:
+            return _folder_found(ref, rule, folder, names)
+    roots: list[tuple[str, str]] = []
+    if context.project_root:
+        roots.append(("sourceimages", context.project_root + os.sep + "sourceimages"))
+    roots += [("search_path", root) for root in context.search_paths]
+    written = [p.lower() for p in target.path.parts]
+    for rule, root in roots:
+        found = [f for f in index.find_folder(target.path.name, root) if index.names_in(f)]
+        if found:
+            best = max(found, key=lambda f: (_tail_score(f, root, written), -len(f)))
+            return _folder_found(ref, rule, best, index.names_in(best))
+    return Resolution(ref, None, None, message=_missing_message(ref, target, context, index))
+
+
+def _folder_found(ref: FileRef, rule: str, folder: str, names: list[str]) -> Resolution:
+    return Resolution(ref, rule, folder, tuple(folder + os.sep + n for n in sorted(names)))
 
 
 def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:

@@ -249,3 +249,25 @@ def test_token_first_names_are_found_in_search_paths(project: Path):
     got = resolve(project, ref("t", "C:/x/<UDIM>_base.tif"))
     assert got["t"].rule == "search_path"
     assert got["t"].files == (str(lib / "1001_base.tif"), str(lib / "1002_base.tif"))
+
+
+def test_a_cache_folder_reference_brings_its_files(project: Path):
+    for name in ("fluidShape1.xml", "fluidShape1Frame1.mcx"):
+        touch(project / "cache" / "nCache" / "fluid" / name)
+    touch(project.parent / "lib" / "caches" / "smoke" / "smokeShape.xml")
+    got = resolve(
+        project,
+        ref("fluidCache", "C:/Shots/s010/cache/nCache/fluid", "cacheFile", "cp"),
+        ref("smokeCache", "D:/old/smoke", "cacheFile", "cp"),
+        ref("goneCache", "D:/old/gone", "cacheFile", "cp"),
+    )
+    fluid = project / "cache" / "nCache" / "fluid"
+    assert got["fluidCache"].rule == "project_reroot" and got["fluidCache"].resolved == str(fluid)
+    assert got["fluidCache"].files == (
+        str(fluid / "fluidShape1.xml"),
+        str(fluid / "fluidShape1Frame1.mcx"),
+    )
+    smoke = project.parent / "lib" / "caches" / "smoke"
+    assert got["smokeCache"].rule == "search_path"
+    assert got["smokeCache"].files == (str(smoke / "smokeShape.xml"),)
+    assert got["goneCache"].rule is None and "D:/old/gone not found" in got["goneCache"].message

@@ -42,6 +42,8 @@ def windows_project(tmp_path: Path) -> Built:
         "scenes/rig;v2.ma",
         "scenes/shot.ma",
         "sourceimages/sub dir/rel.tif",
+        "cache/nCache/flüid sim/fluidShape1.xml",
+        "cache/nCache/flüid sim/fluidShape1Frame1.mcx",
     ]
     for rel in files:
         _touch(local / rel)
@@ -55,6 +57,7 @@ def windows_project(tmp_path: Path) -> Built:
         FileRef("file2", "file", "ftn", f"{WIN}\\sourceimages\\skin.<UDIM>.tif"),
         FileRef("standin", "aiStandIn", "dso", f"{WIN}/cache/tree.####.ass"),
         FileRef("rigRN", "reference", "file", f"{WIN}/scenes/rig;v2.ma"),
+        FileRef("fluidCache", "cacheFile", "cp", f"{WIN}\\cache\\nCache\\flüid sim"),
         FileRef("file3", "file", "ftn", "sourceimages/sub dir/rel.tif"),
         FileRef("file4", "file", "ftn", "D:/elsewhere/stray.tif"),
         FileRef("decalA", "file", "ftn", "C:/Users/Zoë/Desktop/a.tif"),
