@@ -13,6 +13,7 @@ from azure_batch_maya.local.azurite import (
     ACCOUNT_KEY,
     ACCOUNT_NAME,
     AzuriteError,
+    azurite_command,
     find_azurite_blob,
     free_port,
     start_azurite,
@@ -82,3 +83,27 @@ def test_every_request_without_credentials_is_refused(azurite):
     response = connection.getresponse()
     assert response.status == 403
     connection.close()
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        Path("node_modules", ".bin", "azurite-blob.cmd"),
+        Path("npm", "azurite-blob.cmd"),
+    ],
+)
+def test_a_windows_shim_runs_azurites_script_under_node(tmp_path: Path, launcher: Path):
+    shim = tmp_path / launcher
+    shim.parent.mkdir(parents=True)
+    shim.write_text("@node %~dp0\\..\\azurite\\dist\\src\\blob\\main.js %*\n")
+    modules = (
+        tmp_path / "node_modules"
+        if launcher.parts[0] == "node_modules"
+        else shim.parent / "node_modules"
+    )
+    script = modules / "azurite" / "dist" / "src" / "blob" / "main.js"
+    script.parent.mkdir(parents=True)
+    script.write_text("// azurite-blob\n")
+    command = azurite_command(shim)
+    assert Path(command[-1]) == script
+    assert Path(command[0]).stem == "node"
