@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameSpec
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.scene.model import SceneInfo
@@ -60,12 +61,15 @@ def validate(
     output_dir: str | None = None,
     renderers: Iterable[str] = SUPPORTED_RENDERERS,
     node_plugins: Iterable[str] = NODE_PLUGINS,
+    choices: AssetChoices | None = None,
 ) -> tuple[Finding, ...]:
     """All findings, errors first, then warnings, then notices (each in check order).
 
-    `output_dir` defaults to the project's `images` folder; `frames` to the scene's range.
+    `output_dir` defaults to the project's `images` folder; `frames` to the scene's range;
+    `choices` adds checks of the user's search paths and added files.
     """
     findings = [
+        *_choices(choices),
         *_assets(resolutions),
         *_output(scene, resolutions, output_dir),
         *_render_settings(scene, frames, frozenset(renderers)),
@@ -76,6 +80,30 @@ def validate(
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.level == "error" for f in findings)
+
+
+def _choices(choices: AssetChoices | None) -> list[Finding]:
+    if choices is None:
+        return []
+    out = [
+        Finding(
+            "warning",
+            "search-path-missing",
+            f"Search path {p} is not a folder on this machine; fix or remove it.",
+        )
+        for p in choices.search_paths
+        if not Path(p).is_dir()
+    ]
+    out += [
+        Finding(
+            "warning",
+            "added-missing",
+            f"Added file or folder {p} does not exist; it will not be sent.",
+        )
+        for p in choices.added
+        if not Path(p).exists()
+    ]
+    return out
 
 
 def _assets(resolutions: Sequence[Resolution]) -> list[Finding]:

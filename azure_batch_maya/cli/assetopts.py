@@ -63,10 +63,10 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
         raise CliError(str(exc)) from None
     choices = load_choices(args.scene) if saved else AssetChoices()
     search = list(dict.fromkeys([*choices.search_paths, *args.search_path]))
+    merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
     rendered = (frames or from_range(scene.frames)).int_frames()
     resolutions = resolve_scene(scene, search_paths=search, frames=rendered)
-    findings = validate(scene, resolutions, frames=frames)
-    merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
+    findings = validate(scene, resolutions, frames=frames, choices=merged)
     return Checked(scene, frames, merged, resolutions, findings)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import parse_frames
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.assets.validation import has_errors, validate
@@ -84,3 +85,16 @@ def test_asset_findings(tmp_path: Path):
     assert str(proj / "sourceimages" / "b" / "x.tif") in found["ambiguous-asset"].message
     assert "inside the output folder" in found["asset-in-output"].message
     assert "rendered frame(s) 2" in found["missing-frames"].message
+
+
+def test_choices_that_point_nowhere(tmp_path: Path):
+    choices = AssetChoices(
+        search_paths=(str(tmp_path), str(tmp_path / "typo")),
+        added=(str(tmp_path / "gone.tif"),),
+    )
+    found = validate(GOOD, (), choices=choices)
+    assert [(f.level, f.code) for f in found] == [
+        ("warning", "search-path-missing"),
+        ("warning", "added-missing"),
+    ]
+    assert str(tmp_path / "typo") in found[0].message
