@@ -338,6 +338,16 @@ def _missing_message(
         n = len(context.search_paths)
         looked.append(f"in {n} search path{'s' if n > 1 else ''}")
     text = f"{_where(ref)}: {ref.path} not found (looked {', '.join(looked)})."
+    if target.pattern is not None and target.pattern.has_frames and context.frames:
+        other = _other_frames(target, context, index)
+        if other:
+            rendered = _frame_list(context.frames)
+            return (
+                f"{_where(ref)}: {ref.path} has no file for the frames being rendered"
+                f" ({rendered});"
+                f" the sequence at {other} holds other frames. Check the frame range, or the"
+                " sequence's frame offset on the node."
+            )
     if target.unset:
         names = ", ".join(f"${v}" for v in target.unset)
         text += f" Environment variable {names} is not set here; set it or add a search path."
@@ -363,6 +373,26 @@ def _missing_message(
     else:
         text += " Add the folder that holds it as a search path."
     return text
+
+
+def _other_frames(target: _Target, context: SearchContext, index: FolderIndex) -> str | None:
+    """The folder holding this sequence at other frames than the ones rendered, if any."""
+    for _rule, folder in _direct_folders(target, context):
+        if _lookup(index, folder, target, None):
+            return folder
+    for root in index.roots:
+        assert target.pattern is not None
+        hits = index.find_pattern(target.pattern, root)
+        if hits:
+            return hits[0][0]
+    return None
+
+
+def _frame_list(frames: frozenset[int]) -> str:
+    ordered = sorted(frames)
+    if len(ordered) > 2 and ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ", ".join(str(f) for f in ordered[:8]) + ("…" if len(ordered) > 8 else "")
 
 
 def _elsewhere(index: FolderIndex, target: _Target) -> list[str]:

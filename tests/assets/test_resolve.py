@@ -271,3 +271,12 @@ def test_a_cache_folder_reference_brings_its_files(project: Path):
     assert got["smokeCache"].rule == "search_path"
     assert got["smokeCache"].files == (str(smoke / "smokeShape.xml"),)
     assert got["goneCache"].rule is None and "D:/old/gone not found" in got["goneCache"].message
+
+
+def test_a_sequence_without_the_rendered_frames_says_so(project: Path):
+    got = resolve(project, ref("seq", "cache/tree.####.ass", "aiStandIn", "dso"),
+                  frames=frozenset(range(20, 31)))  # fmt: skip
+    msg = got["seq"].message
+    assert got["seq"].rule is None
+    assert "has no file for the frames being rendered (20-30)" in msg
+    assert f"the sequence at {project / 'cache'} holds other frames" in msg
