@@ -56,6 +56,8 @@ def load_credentials(data_dir: Path, account: str | None, bearer: str | None) ->
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small responses written back to back would otherwise wait on delayed ACKs (~40 ms).
+    disable_nagle_algorithm = True
     server: LocalPoolServer
 
     def version_string(self) -> str:
@@ -83,7 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply, request_id, headers)
 
     def _send(self, reply: Reply, request_id: str, request_headers: dict[str, str]) -> None:
-        self.send_response(reply.status)
+        """Write the whole response in one go: status line, headers, (chunked) body."""
+        self.log_request(reply.status)
         if reply.body is not None:
             payload = json.dumps(reply.body, separators=(",", ":")).encode("utf-8")
             content_type = "application/json; odata=minimalmetadata"
@@ -108,18 +111,22 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Transfer-Encoding"] = "chunked"
         else:
             headers.setdefault("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command == "HEAD":
-            return
-        if not chunked:
-            self.wfile.write(payload)
-            return
-        for start in range(0, len(payload), _CHUNK):
-            piece = payload[start : start + _CHUNK]
-            self.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
-        self.wfile.write(b"0\r\n\r\n")
+        reason = self.responses.get(reply.status, ("",))[0]
+        head = [
+            f"{self.protocol_version} {reply.status} {reason}",
+            f"Server: {self.version_string()}",
+            f"Date: {self.date_time_string()}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        out = bytearray(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if self.command != "HEAD" and not chunked:
+            out += payload
+        elif self.command != "HEAD":
+            for start in range(0, len(payload), _CHUNK):
+                piece = payload[start : start + _CHUNK]
+                out += f"{len(piece):X}\r\n".encode() + piece + b"\r\n"
+            out += b"0\r\n\r\n"
+        self.wfile.write(out)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
@@ -203,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        log.info("served %d requests", server.api.requests)
         engine.stop()
         server.server_close()
         engine.store.close()
