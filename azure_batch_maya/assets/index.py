@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from azure_batch_maya.assets.tokens import NamePattern, skeleton_of
 
 log = logging.getLogger(__name__)
+_EMPTY: list[str] = []
 
 
 class FolderIndex:
@@ -78,6 +79,10 @@ class FolderIndex:
 
     def covers(self, folder: str) -> bool:
         return any(_is_under(folder, r) for r in self.roots)
+
+    def walked_names(self, folder: str) -> list[str]:
+        """`names_in` for a folder known to lie under a walked root: a dictionary lookup."""
+        return self._by_dir.get(folder, _EMPTY)
 
     def names_in(self, folder: str) -> list[str]:
         """The files directly in `folder`, an absolute normalised path (empty when missing)."""

@@ -149,8 +149,10 @@ def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Res
     target = _target(ref, context.env or {})
     if (ref.node_type, ref.attribute) in FOLDER_ATTRIBUTES:
         return _resolve_folder(ref, target, context, index)
+    project_walked = context.project_root in index.roots
     for rule, folder in _direct_folders(target, context):
-        found = _lookup(index, folder, target, context.frames)
+        walked = project_walked and rule == "project_reroot"
+        found = _lookup(index, folder, target, context.frames, walked=walked)
         if found:
             return _found(ref, rule, folder, target, found, (), context.frames)
     if context.project_root:
@@ -248,9 +250,14 @@ def _native(anchor: str, folders: tuple[str, ...]) -> str:
 
 
 def _lookup(
-    index: FolderIndex, folder: str, target: _Target, frames: frozenset[int] | None
+    index: FolderIndex,
+    folder: str,
+    target: _Target,
+    frames: frozenset[int] | None,
+    *,
+    walked: bool = False,
 ) -> list[str]:
-    names = index.names_in(folder)
+    names = index.walked_names(folder) if walked else index.names_in(folder)
     if not names:
         return []
     if target.pattern is None:

@@ -98,6 +98,8 @@ def _regex(text: str) -> re.Pattern[str]:
 
 def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     """Expand `$VAR`, `${VAR}`, `%VAR%`; returns the text and the names that were not set."""
+    if "$" not in text and "%" not in text:
+        return text, ()
     unset: list[str] = []
 
     def sub(m: re.Match[str]) -> str:
