@@ -120,6 +120,11 @@ def test_every_file_reaches_the_node_layout(windows_project, node_os):
         else:
             assert node_files_for(value, on_node) == expected, plug
         assert expected  # every reference brings files
+    # and together the references reach every file that was sent, none left unreachable
+    reached = set()
+    for res in project.resolutions:
+        reached |= {node_path_of_local(f, root) for f in res.files if res.needs_upload}
+    assert reached == on_node
     # hostile characters survived into the node paths unchanged
     assert any('copy "of" \\ proj' in f and "$HOME;rm 'x' & 100% été" in f for f in on_node)
 
