@@ -288,6 +288,9 @@ class BatchApi:
                     self.store.ticks(),
                 )
                 body = {key: defaults.get(key) for key in self._JOB_UPDATABLE if key in defaults}
+                for key in self._JOB_UPDATABLE:
+                    if key not in body:
+                        job.pop(key, None)
             elif "constraints" in body:
                 body = {**body, "constraints": {**job["constraints"], **body["constraints"]}}
             entities.patch(job, body, self._JOB_UPDATABLE)

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from azure.batch import BatchClient
 from azure.batch._patch import BatchSharedKeyAuthPolicy
-from azure.core.credentials import AzureNamedKeyCredential
+from azure.core.credentials import AccessToken, AzureNamedKeyCredential
 from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline import PipelineContext, PipelineRequest
 from azure.core.rest import HttpRequest
 
 from azure_batch_maya.local.auth import Credentials, authenticate, sign, string_to_sign
 from azure_batch_maya.local.errors import BatchServiceError
+from azure_batch_maya.local.process import start_local_pool
 from tests.local.conftest import code_of
 
 KEY = base64.b64encode(b"k" * 64).decode()
@@ -75,3 +77,28 @@ def test_the_real_client_with_a_wrong_key_gets_403(local_pool):
     assert caught.value.status_code == 403
     assert code_of(caught.value) == "AuthenticationFailed"
     assert "RequestId:" in str(caught.value.message)
+
+
+class _StaticToken:
+    """A TokenCredential stand-in: the local pool checks the token, not who issued it."""
+
+    def __init__(self, token):
+        self.token = token
+        self.scopes = []
+
+    def get_token(self, *scopes, **_kwargs):
+        self.scopes.extend(scopes)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+def test_bearer_mode_with_the_real_client(tmp_path):
+    credential = _StaticToken("local-token")
+    with start_local_pool(tmp_path / "pool", slots=1, bearer_token="local-token") as pool:
+        client = BatchClient(pool.url, credential)
+        # azure-core refuses bearer tokens over plain HTTP unless told per call.
+        assert list(client.list_pools(enforce_https=False)) == []
+        refused = BatchClient(pool.url, _StaticToken("stolen"))
+        with pytest.raises(HttpResponseError) as caught:
+            refused.get_pool("p", enforce_https=False)
+        assert caught.value.status_code == 403
+    assert credential.scopes == ["https://batch.core.windows.net//.default"]
