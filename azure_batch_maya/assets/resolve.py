@@ -23,8 +23,10 @@ default OCIO config) resolve by rule `maya_resources`: every node has them with 
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,7 +38,10 @@ from azure_batch_maya.assets.tokens import (
     expand_env,
     implicit_tokens,
 )
+from azure_batch_maya.scene.errors import SceneError
 from azure_batch_maya.scene.model import FileRef, SceneInfo
+
+log = logging.getLogger(__name__)
 
 RULES = (
     "as_written",
@@ -75,6 +80,7 @@ class Resolution:
     alternatives: tuple[str, ...] = ()  # equally good other candidates (a warning)
     missing_frames: tuple[int, ...] = ()  # rendered frames of a sequence with no file
     message: str = ""  # why it was not found, with what would help
+    via: tuple[str, ...] = ()  # the reference nodes (outermost first) a nested file came through
 
     @property
     def found(self) -> bool:
@@ -115,8 +121,15 @@ def resolve_scene(
     frames: frozenset[int] | None = None,
     working_dir: str | None = None,
     env: Mapping[str, str] | None = None,
+    read_scene: Callable[[str], SceneInfo] | None = None,
 ) -> tuple[Resolution, ...]:
-    """Resolve every reference of `scene`, with the folders walked once."""
+    """Resolve every reference of `scene`, with the folders walked once.
+
+    The first `len(scene.references)` results match the scene's references in order. With
+    `read_scene` (the .ma reader), referenced scenes are read in turn and the files they use
+    follow, each with `via` naming the reference it came through; a referenced scene is read
+    once however often it is referenced.
+    """
     context = SearchContext(
         scene_dir=os.path.dirname(os.path.abspath(scene.scene)),  # abspath normalises too
         project_root=os.path.abspath(scene.project_root) if scene.project_root else None,
@@ -126,9 +139,39 @@ def resolve_scene(
         env=dict(os.environ) if env is None else env,
     )
     index = build_index(context)
+    top = _resolve_all(scene.references, context, index)
+    if read_scene is None:
+        return top
+    nested: list[Resolution] = []
+    seen = {os.path.abspath(scene.scene)}
+    queue: deque[tuple[Resolution, tuple[str, ...]]] = deque((res, ()) for res in top)
+    while queue:
+        res, chain = queue.popleft()
+        path = res.files[0] if res.ref.node_type == "reference" and res.files else None
+        if path is None or path in seen or not path.lower().endswith(".ma"):
+            continue
+        seen.add(path)
+        try:
+            inner = read_scene(path)
+        except SceneError as exc:
+            log.warning("cannot read referenced scene %s: %s", path, exc)
+            continue
+        via = (*chain, res.ref.node)
+        here = replace(context, scene_dir=os.path.dirname(path))
+        for found in _resolve_all(inner.references, here, index):
+            note = f"In reference {res.ref.node} ({path}): " if found.message else ""
+            found = replace(found, via=via, message=note + found.message)
+            nested.append(found)
+            queue.append((found, via))
+    return top + tuple(nested)
+
+
+def _resolve_all(
+    refs: Sequence[FileRef], context: SearchContext, index: FolderIndex
+) -> tuple[Resolution, ...]:
     done: dict[tuple[str, bool, int], Resolution] = {}
     out = []
-    for ref in scene.references:
+    for ref in refs:
         key = (ref.path, ref.frame_sequence, ref.uv_tiling)
         same = done.get(key)
         if same is None:

@@ -116,6 +116,15 @@ def _assets(resolutions: Sequence[Resolution]) -> list[Finding]:
             else:
                 out.append(Finding("error", "missing-asset", res.message))
             continue
+        if ref.node_type == "reference" and res.files and res.files[0].lower().endswith(".mb"):
+            out.append(
+                Finding(
+                    "notice",
+                    "binary-reference",
+                    f"{ref.node}: {res.files[0]} is Maya binary; the files it uses are not "
+                    "listed or checked here. Save it as .ma, or check it in Maya.",
+                )
+            )
         if res.alternatives:
             others = ", ".join(res.alternatives)
             out.append(

@@ -65,9 +65,17 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     search = list(dict.fromkeys([*choices.search_paths, *args.search_path]))
     merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
     rendered = (frames or from_range(scene.frames)).int_frames()
-    resolutions = resolve_scene(scene, search_paths=search, frames=rendered)
+    resolutions = resolve_scene(
+        scene, search_paths=search, frames=rendered, read_scene=_read_referenced
+    )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
     return Checked(scene, frames, merged, resolutions, findings)
+
+
+def _read_referenced(path: str) -> SceneInfo:
+    from azure_batch_maya.scene.ma_reader import read_ma
+
+    return read_ma(path)
 
 
 def format_findings(findings: Any) -> str:

@@ -173,8 +173,8 @@ def explicit_remaps(project: AssetProject, pathmap: NodePathMap) -> tuple[Remap,
     that only an exact entry or a non-`as_written` relative resolution can place."""
     out: list[Remap] = []
     for res in project.resolutions:
-        if not res.needs_upload or res.resolved is None:
-            continue
+        if not res.needs_upload or res.resolved is None or res.via:
+            continue  # a node inside a reference has a namespace we do not know: dirmap only
         why = _why_explicit(res, pathmap)
         if why is None:
             continue

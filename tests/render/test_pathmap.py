@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -186,3 +187,18 @@ def test_disagreeing_references_keep_the_majority_prefix(windows_project):
     remaps = {r.plug: r for r in explicit_remaps(project, pm)}
     assert "maps elsewhere" in remaps["decalB.ftn"].why
     assert "decalA.ftn" not in remaps
+
+
+def test_files_inside_references_are_left_to_dirmap(windows_project):
+    project = windows_project.project
+    nested = tuple(
+        replace(r, via=("rigRN",)) if r.ref.node == "standin" else r for r in project.resolutions
+    )
+    moved = replace(project, resolutions=nested)
+    pm = build_pathmap(moved, "linux", "/n")
+    plugs = {r.plug for r in explicit_remaps(moved, pm)}
+    assert "standin.dso" not in plugs and "file2.ftn" in plugs
+    standin = next(r for r in nested if r.ref.node == "standin")
+    assert map_path(standin.ref.path, pm) == (
+        node_path_of_local(str(windows_project.local_root / "cache"), "/n") + "/tree.####.ass"
+    )
