@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -49,13 +50,16 @@ class AzuriteProcess:
     account_name = ACCOUNT_NAME
     account_key = ACCOUNT_KEY
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, output: IO[bytes]) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], port: int, output: IO[bytes], *, https: bool = False
+    ) -> None:
         self._process = process
         self._output = output
         self.port = port
-        self.blob_endpoint = f"http://{HOST}:{port}/{ACCOUNT_NAME}"
+        scheme = "https" if https else "http"
+        self.blob_endpoint = f"{scheme}://{HOST}:{port}/{ACCOUNT_NAME}"
         self.connection_string = (
-            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT_NAME};"
+            f"DefaultEndpointsProtocol={scheme};AccountName={ACCOUNT_NAME};"
             f"AccountKey={ACCOUNT_KEY};BlobEndpoint={self.blob_endpoint};"
         )
 
@@ -162,14 +166,26 @@ def free_port() -> int:
 
 
 def start_azurite(
-    data_dir: Path | None = None, *, port: int = 0, timeout: float = 30.0
+    data_dir: Path | None = None,
+    *,
+    port: int = 0,
+    timeout: float = 30.0,
+    tls: tuple[Path, Path] | None = None,
+    oauth: bool = False,
 ) -> AzuriteProcess:
     """Start Azurite's blob service on 127.0.0.1 and wait until it accepts connections.
 
     With `data_dir` the blobs persist there; without, they live in memory. `port=0` picks a free
-    port (retrying if another process takes it first).
+    port (retrying if another process takes it first). `tls=(cert, key)` serves HTTPS, which
+    `oauth=True` (accept Entra ID bearer tokens, checked loosely) requires.
     """
+    if oauth and tls is None:
+        raise AzuriteError("AzuriteOAuthNeedsTls", "Azurite accepts bearer tokens only over HTTPS")
     command = azurite_command(find_azurite_blob())
+    if tls is not None:
+        command += ["--cert", str(tls[0]), "--key", str(tls[1])]
+    if oauth:
+        command += ["--oauth", "basic"]
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
     attempts = _START_ATTEMPTS if port == 0 else 1
@@ -177,7 +193,7 @@ def start_azurite(
     for _ in range(attempts):
         chosen = port or free_port()
         try:
-            return _start_once(command, data_dir, chosen, timeout)
+            return _start_once(command, data_dir, chosen, timeout, https=tls is not None)
         except AzuriteError as error:
             last_error = error
             log.debug("Azurite did not start on port %d: %s", chosen, error)
@@ -186,7 +202,7 @@ def start_azurite(
 
 
 def _start_once(
-    command: list[str], data_dir: Path | None, port: int, timeout: float
+    command: list[str], data_dir: Path | None, port: int, timeout: float, *, https: bool
 ) -> AzuriteProcess:
     args = [
         *command,
@@ -209,7 +225,7 @@ def _start_once(
         stderr=subprocess.STDOUT,
         cwd=str(data_dir) if data_dir is not None else None,
     )
-    azurite = AzuriteProcess(process, port, output)
+    azurite = AzuriteProcess(process, port, output, https=https)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -220,7 +236,7 @@ def _start_once(
                 f"Azurite exited with code {process.returncode} while starting on port {port}: "
                 f"{text or 'no output'}",
             )
-        if _answers_as_azurite(port):
+        if _answers_as_azurite(port, https=https):
             log.info("Azurite listening at %s (pid %d)", azurite.blob_endpoint, azurite.pid)
             return azurite
         time.sleep(0.05)
@@ -232,9 +248,17 @@ def _start_once(
     )
 
 
-def _answers_as_azurite(port: int) -> bool:
+def _answers_as_azurite(port: int, *, https: bool) -> bool:
     """True once Azurite itself answers HTTP here (not some other process that took the port)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=1.0)
+    connection: http.client.HTTPConnection
+    if https:
+        # Only asks who is listening on our own loopback port; the certificate is the caller's.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(HOST, port, timeout=1.0, context=context)
+    else:
+        connection = http.client.HTTPConnection(HOST, port, timeout=1.0)
     try:
         connection.request("GET", f"/{ACCOUNT_NAME}?comp=list")
         response = connection.getresponse()

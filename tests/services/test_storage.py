@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import ipaddress
+import json
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -14,9 +17,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from azure.core.credentials import AccessToken
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from azure_batch_maya.local.azurite import start_azurite
+from azure_batch_maya.local.azurite import AzuriteError, start_azurite
 from azure_batch_maya.services.clients import ClientOptions, create_blob_service_client
 from azure_batch_maya.services.errors import (
     AlreadyExistsError,
@@ -28,7 +36,7 @@ from azure_batch_maya.services.errors import (
     TransferCancelledError,
     service_call,
 )
-from azure_batch_maya.services.settings import Secrets, ServiceSettings
+from azure_batch_maya.services.settings import AuthMode, Secrets, ServiceSettings
 from azure_batch_maya.services.storage import (
     SasAccess,
     UploadItem,
@@ -400,3 +408,101 @@ def test_the_storage_account_check_accepts_the_key_and_refuses_a_wrong_one(azuri
     check_storage_account(client)
     with pytest.raises(AuthenticationError):
         check_storage_account(key_client(azurite, key=base64.b64encode(b"wrong" * 8).decode()))
+
+
+# Entra ID: Azurite over HTTPS with its (loose) OAuth check, a stand-in for the sign-in ---------
+
+
+def self_signed_loopback_certificate(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = folder / "azurite-cert.pem", folder / "azurite-key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, private
+
+
+class StandInEntraSignIn:
+    """Stands in for Entra ID: an unsigned token with the claims Azurite's basic check reads."""
+
+    def __init__(self) -> None:
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.scopes.append(scopes)
+        now = int(time.time())
+        claims = {
+            "aud": "https://storage.azure.com",
+            "iss": "https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/",
+            "tid": "ab1f708d-50f6-404c-a006-d71b2ac7a606",
+            "oid": "11059fcc-5514-4800-b5f8-49808b9cfab6",
+            "iat": now - 60,
+            "nbf": now - 60,
+            "exp": now + 3600,
+        }
+        parts = [{"alg": "none", "typ": "JWT"}, claims]
+        encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in parts]
+        return AccessToken(b".".join([*encoded, b"c2ln"]).decode(), now + 3600)
+
+
+@pytest.fixture
+def azurite_oauth(tmp_path, monkeypatch):
+    cert, key = self_signed_loopback_certificate(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    with start_azurite(tls=(cert, key), oauth=True) as process:
+        yield process
+
+
+def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azurite_oauth):
+    sign_in = StandInEntraSignIn()
+    settings = ServiceSettings(
+        batch_url="https://render.westeurope.batch.azure.com",
+        batch_account="render",
+        auth_mode=AuthMode.ENTRA,
+        storage_account=azurite_oauth.account_name,
+        storage_blob_endpoint=azurite_oauth.blob_endpoint,
+    )
+    client = create_blob_service_client(settings, credential=sign_in, options=FAST)
+    create_container(client, "inputs")
+    client.get_container_client("inputs").upload_blob("scene.ma", b"//Maya ASCII")
+    assert sign_in.scopes[0] == ("https://storage.azure.com/.default",)
+
+    url = create_container_sas_url(
+        client, "inputs", access=SasAccess.INPUTS, time_limit=timedelta(hours=1)
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert query["sp"] == ["rl"]
+    assert query["spr"] == ["https"]
+    assert query["skoid"] == ["11059fcc-5514-4800-b5f8-49808b9cfab6"]
+    inputs = sas_container(url)
+    assert inputs.download_blob("scene.ma").readall() == b"//Maya ASCII"
+    with pytest.raises(PermissionDeniedError), service_call("storage"):
+        inputs.upload_blob("evil.ma", b"x")
+
+
+def test_azurite_takes_bearer_tokens_only_over_https():
+    with pytest.raises(AzuriteError) as refused:
+        start_azurite(oauth=True)
+    assert refused.value.code == "AzuriteOAuthNeedsTls"
