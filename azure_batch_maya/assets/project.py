@@ -1,9 +1,9 @@
 """The asset project: the named set of local files a render needs, and where each goes on a node.
 
-Its files are the resolved references plus what the user added, minus what they deselected,
-each with size and content hash. On a node every file keeps its local path below one root, with
-a Windows drive as a folder (`C:/show/a.tif` → `C/show/a.tif`, `/mnt/a.tif` → `mnt/a.tif`), so
-two files never collide and path mapping only has to swap prefixes.
+Its files are the scene, its `workspace.mel`, the resolved references and what the user added,
+minus what they deselected, each with size and content hash. On a node every file keeps its
+local path below one root, with a Windows drive as a folder (`C:/show/a.tif` → `C/show/a.tif`,
+`/mnt/a.tif` → `mnt/a.tif`), so two files never collide and path mapping only swaps prefixes.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from azure_batch_maya.assets.hashcache import FileDigest
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.assets.scenepath import parse_scene_path
 from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.scene.project import WORKSPACE_FILE
 
 _MIN, _MAX = 3, 63
 
@@ -37,10 +38,18 @@ class AssetFile:
 
 @dataclass(frozen=True)
 class AssetProject:
+    """The named set of files to send; the scene and its `workspace.mel` are among them."""
+
     name: str
     project_root: str | None
     files: tuple[AssetFile, ...]
     resolutions: tuple[Resolution, ...]
+    scene: str = ""  # the scene file, local and absolute
+
+    @property
+    def scene_node_path(self) -> str:
+        """The scene's place below the node's asset root: what the render opens."""
+        return node_layout(self.scene)
 
     @property
     def total_size(self) -> int:
@@ -87,6 +96,10 @@ def build_project(
     """Collect, deselect and hash; `digest` is the hash cache's (the only file reads here)."""
     resolutions = tuple(resolutions)
     wanted: dict[str, bool] = {}
+    if Path(scene.scene).is_file():
+        wanted[os.path.abspath(scene.scene)] = False  # noqa: PTH100
+    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
+        wanted[str(Path(scene.project_root).absolute() / WORKSPACE_FILE)] = False
     for res in resolutions:
         if res.needs_upload:
             for f in res.files:
@@ -107,6 +120,7 @@ def build_project(
         project_root=scene.project_root,
         files=tuple(files),
         resolutions=resolutions,
+        scene=os.path.abspath(scene.scene),  # noqa: PTH100
     )
 
 

@@ -53,7 +53,10 @@ def test_build_adds_deselects_and_hashes(tmp_path: Path):
         (proj / rel).parent.mkdir(parents=True, exist_ok=True)
         (proj / rel).write_bytes(data)
     refs = tuple(FileRef(f"f{i}", "file", "ftn", rel) for i, rel in enumerate(list(files)[:3]))
-    scene = SceneInfo(scene=str(proj / "s.ma"), project_root=str(proj), references=refs)
+    (proj / "scenes").mkdir()
+    (proj / "scenes" / "s.ma").write_bytes(b"//Maya ASCII")
+    (proj / "workspace.mel").write_bytes(b"")
+    scene = SceneInfo(scene=str(proj / "scenes" / "s.ma"), project_root=str(proj), references=refs)
     res = resolve_scene(scene, env={})
     choices = AssetChoices(
         added=(str(proj / "extra"),),
@@ -63,11 +66,18 @@ def test_build_adds_deselects_and_hashes(tmp_path: Path):
     project = build_project(scene, res, choices, cache.digest)
     assert project.name == default_project_name(scene) == "my-proj"
     got = {Path(f.local).relative_to(proj).as_posix(): f for f in project.files}
-    assert sorted(got) == ["extra/deep/more.txt", "sourceimages/a.tif", "sourceimages/b.tif"]
+    assert sorted(got) == [
+        "extra/deep/more.txt",
+        "scenes/s.ma",
+        "sourceimages/a.tif",
+        "sourceimages/b.tif",
+        "workspace.mel",
+    ]
+    assert project.scene_node_path == got["scenes/s.ma"].node_path
     b = got["sourceimages/b.tif"]
     assert b.size == 2 and b.sha256 == sha256_of(proj / "sourceimages" / "b.tif")
     assert b.node_path == node_layout(str(proj / "sourceimages" / "b.tif"))
     assert got["extra/deep/more.txt"].added and not b.added
-    assert project.total_size == 4
+    assert project.total_size == 4 + len(b"//Maya ASCII")
     named = build_project(scene, res, AssetChoices(project_name="Über Shot"), cache.digest)
     assert named.name == "uber-shot"

@@ -125,6 +125,7 @@ def test_every_file_reaches_the_node_layout(windows_project, node_os):
     reached = set()
     for res in project.resolutions:
         reached |= {node_path_of_local(f, root) for f in res.files if res.needs_upload}
+    reached.add(f"{root}/{project.scene_node_path}")  # the scene itself, opened by path
     assert reached == on_node
     # hostile characters survived into the node paths unchanged
     assert any('copy "of" \\ proj' in f and "$HOME;rm 'x' & 100% été" in f for f in on_node)
