@@ -91,6 +91,8 @@ class BatchApi:
                 ("POST", "/jobs/([^/]+)/addtaskcollection", self.create_task_collection),
                 ("GET", "/jobs/([^/]+)/tasks", self.list_tasks),
                 ("GET", "/jobs/([^/]+)/tasks/([^/]+)", self.get_task),
+                ("PUT", "/jobs/([^/]+)/tasks/([^/]+)", self.replace_task),
+                ("DELETE", "/jobs/([^/]+)/tasks/([^/]+)", self.delete_task),
                 ("POST", "/jobs/([^/]+)/tasks/([^/]+)/terminate", self.terminate_task),
                 ("GET", "/jobs/([^/]+)/tasks/([^/]+)/files", self.list_task_files),
                 ("GET", "/jobs/([^/]+)/tasks/([^/]+)/files/(.+)", self.get_task_file),
@@ -408,6 +410,23 @@ class BatchApi:
 
     def get_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
         return rest.entity_reply(self.base, "tasks", self._task(*parts), request.query)
+
+    def replace_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """PUT a task: the service lets only its constraints change."""
+        constraints = request.json().get("constraints") or {}
+        with self.engine.lock:
+            task = self._task(*parts)
+            merged = entities.task_constraints({**task["constraints"], **constraints})
+            task["constraints"] = merged
+            entities.touch(task, self.store.ticks())
+            self.store.put_task(parts[0], task)
+        return rest.action(200, task["url"], task)
+
+    def delete_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        with self.engine.lock:
+            self.engine.delete_task(parts[0], self._task(*parts))
+        self.engine.wake()
+        return Reply(200)
 
     def terminate_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:

@@ -171,6 +171,17 @@ def new_node(pool: Doc, index: int, dedicated: bool, base: str, ticks: int) -> D
     return node
 
 
+def task_constraints(given: Doc, retries: int = 0) -> Doc:
+    """A task's constraints with the service's defaults and normalised durations."""
+    constraints = dict(given)
+    _normalise_durations(constraints, "maxWallClockTime", "retentionTime")
+    return {
+        "maxWallClockTime": constraints.get("maxWallClockTime", UNLIMITED_DURATION),
+        "retentionTime": constraints.get("retentionTime", "P7D"),
+        "maxTaskRetryCount": constraints.get("maxTaskRetryCount", retries),
+    }
+
+
 def _task_defaults(body: Doc, *, start_task: bool = False, retries: int = 0) -> Doc:
     task = copy.deepcopy(body)
     if not task.get("commandLine"):
@@ -180,13 +191,7 @@ def _task_defaults(body: Doc, *, start_task: bool = False, retries: int = 0) -> 
         task.setdefault("maxTaskRetryCount", 0)
         task.setdefault("waitForSuccess", True)
         return task
-    constraints = dict(task.get("constraints") or {})
-    _normalise_durations(constraints, "maxWallClockTime", "retentionTime")
-    task["constraints"] = {
-        "maxWallClockTime": constraints.get("maxWallClockTime", UNLIMITED_DURATION),
-        "retentionTime": constraints.get("retentionTime", "P7D"),
-        "maxTaskRetryCount": constraints.get("maxTaskRetryCount", retries),
-    }
+    task["constraints"] = task_constraints(task.get("constraints") or {}, retries)
     for output in task.get("outputFiles") or []:
         options = output.setdefault("uploadOptions", {})
         condition = str(options.get("uploadCondition", "taskCompletion")).lower()

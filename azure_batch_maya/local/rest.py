@@ -6,7 +6,7 @@ responses of the real service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -56,7 +56,7 @@ def list_reply(
     entity_set: str,
     path: str,
     query: dict[str, str],
-    fetch: Callable[[str | None], Sequence[Doc]],
+    fetch: Callable[[str | None], Iterable[Doc]],
     *,
     after: str | None,
     key: str = "id",

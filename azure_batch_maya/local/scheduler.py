@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 _TICK_SECONDS = 0.25
 # Stop reasons after which the task's state was already recorded (or must not be).
-_SILENT_STOPS = ("terminated", "jobterminated", "jobdeleted", "shutdown")
+_SILENT_STOPS = ("terminated", "jobterminated", "jobdeleted", "taskdeleted", "shutdown")
 
 
 @dataclass(frozen=True)
@@ -263,6 +263,16 @@ class Engine:
         if attempt is not None:
             self._stop_attempt(attempt, "terminated")
         self.wake()
+
+    def delete_task(self, job_id: str, task: Doc) -> None:
+        """Forget a task: its command is stopped, its record and files removed."""
+        attempt = self._attempts.get((job_id, task["id"]))
+        if attempt is not None:
+            self._stop_attempt(attempt, "taskdeleted")
+        self.store.delete_task(job_id, task["id"])
+        node = (task.get("nodeInfo") or {}).get("nodeId")
+        if node:
+            shutil.rmtree(NodeLayout(self.config.data_dir, node).task_dir(job_id, task["id"]), True)
 
     def _complete_now(self, task: Doc, failure: Doc, ticks: int) -> None:
         info = task["executionInfo"]

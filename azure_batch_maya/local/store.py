@@ -17,6 +17,7 @@ from typing import Any
 from azure_batch_maya.local.formats import now_ticks
 
 Doc = dict[str, Any]
+_CHUNK = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pools (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -159,10 +160,24 @@ class Store:
             task["id"],
         )
 
-    def list_tasks(self, job_id: str, after: str | None = None) -> list[Doc]:
-        return self._many(
-            "SELECT doc FROM tasks WHERE job_id = ? AND id > ? ORDER BY id", job_id, after or ""
-        )
+    def delete_task(self, job_id: str, task_id: str) -> None:
+        self._write("DELETE FROM tasks WHERE job_id = ? AND id = ?", job_id, task_id)
+
+    def list_tasks(self, job_id: str, after: str | None = None) -> Iterator[Doc]:
+        """A job's tasks in id order after `after`, read a chunk at a time so a page of a
+        large job does not decode the whole job."""
+        last = after or ""
+        while True:
+            chunk = self._many(
+                "SELECT doc FROM tasks WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?",
+                job_id,
+                last,
+                _CHUNK,
+            )
+            yield from chunk
+            if len(chunk) < _CHUNK:
+                return
+            last = chunk[-1]["id"]
 
     def tasks_in_state(self, job_id: str, state: str, limit: int = -1) -> list[Doc]:
         """Tasks of a job in one state, oldest first (the order the scheduler takes them)."""

@@ -202,3 +202,56 @@ def test_batch_environment_variables(batch, local_pool):
     assert sys.executable
     batch.begin_delete_job("env-job", polling_interval=0.1).result()
     batch.begin_delete_pool("env", polling_interval=0.1)
+
+
+def test_failed_job_preparation_keeps_tasks_off_that_node(batch):
+    batch.create_pool(pool_options("bad-prep", nodes=1))
+    _job(
+        batch,
+        "bad-prep-job",
+        "bad-prep",
+        job_preparation_task=m.BatchJobPreparationTask(
+            command_line=py("import sys; sys.exit(5)"),
+            constraints=m.BatchTaskConstraints(max_task_retry_count=1),
+        ),
+    )
+    batch.create_task("bad-prep-job", m.BatchTaskCreateOptions(id="t", command_line=py("pass")))
+
+    def prep_failed():
+        statuses = list(batch.list_job_preparation_and_release_task_status("bad-prep-job"))
+        info = statuses[0].job_preparation_task_execution_info if statuses else None
+        return info if info is not None and info.state == "completed" else None
+
+    info = wait_for(prep_failed)
+    assert (info.result, info.exit_code, info.retry_count) == ("failure", 5, 1)
+    assert info.failure_info.code == "FailureExitCode"
+    # As on Azure, the job's tasks never run on a node whose preparation failed.
+    task = batch.get_task("bad-prep-job", "t")
+    assert task.state == "active" and task.execution_info.retry_count == 0
+    assert batch.get_job_task_counts("bad-prep-job").task_counts.active == 1
+    batch.begin_delete_job("bad-prep-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("bad-prep", polling_interval=0.1)
+
+
+def test_update_and_delete_tasks(batch):
+    batch.create_pool(pool_options("edit", nodes=1))
+    _job(batch, "edit-job", "edit")
+    batch.create_task(
+        "edit-job",
+        m.BatchTaskCreateOptions(id="long", command_line=py("import time; time.sleep(30)")),
+    )
+    batch.replace_task(
+        "edit-job",
+        "long",
+        m.BatchTask(constraints=m.BatchTaskConstraints(max_task_retry_count=4)),
+    )
+    constraints = batch.get_task("edit-job", "long").constraints
+    assert constraints.max_task_retry_count == 4
+    assert constraints.retention_time == timedelta(days=7)
+    wait_for(lambda: batch.get_task("edit-job", "long").state == "running")
+    batch.delete_task("edit-job", "long")
+    assert [t.id for t in batch.list_tasks("edit-job")] == []
+    node = next(iter(batch.list_nodes("edit")))
+    wait_for(lambda: batch.get_node("edit", node.id).state == "idle")
+    batch.begin_delete_job("edit-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("edit", polling_interval=0.1)
