@@ -90,10 +90,6 @@ class Resolution:
     def needs_upload(self) -> bool:
         return self.rule is not None and self.rule != MAYA_RESOURCES
 
-    @property
-    def written(self) -> ScenePath:
-        return parse_scene_path(self.ref.path)
-
     def to_json(self) -> dict[str, Any]:
         return {"resolved": self.resolved, "rule": self.rule, "files": list(self.files)}
 

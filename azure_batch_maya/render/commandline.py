@@ -38,6 +38,10 @@ class NodeVar:
 Arg = str | NodeVar
 
 
+class CommandLineError(ValueError):
+    """An argument that cannot be passed safely to the node's shell."""
+
+
 def command_line(args: Sequence[Arg], node_os: NodeOS) -> str:
     """One command line that runs `args` on a node of `node_os`."""
     if not args:
@@ -53,6 +57,15 @@ def linux_command_line(args: Sequence[Arg]) -> str:
 
 
 def windows_command_line(args: Sequence[Arg]) -> str:
+    last_var = max((i for i, a in enumerate(args) if isinstance(a, NodeVar)), default=-1)
+    for arg in args[:last_var]:
+        if isinstance(arg, str) and "%" in arg:
+            # unverified: whether cmd resumes after an undefined `%…%` pair or inside it;
+            # refuse rather than risk the variable not being expanded
+            raise CommandLineError(
+                f"argument {arg!r} holds a % before a node variable, which cmd cannot be "
+                "trusted to pass; move the file to a path without %"
+            )
     inner = " ".join(_msvcrt_word(a) for a in args)
     return 'cmd /d /v:off /s /c "' + cmd_escape(inner) + '"'
 

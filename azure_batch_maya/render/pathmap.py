@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -183,11 +182,6 @@ def explicit_remaps(project: AssetProject, pathmap: NodePathMap) -> tuple[Remap,
             ref = res.ref
             out.append(Remap(ref.node, ref.attribute, ref.node_type, mapped, why))
     return tuple(out)
-
-
-def scene_paths(resolutions: Iterable[Resolution]) -> tuple[str, ...]:
-    """The written paths of everything that is sent (for checks and tests)."""
-    return tuple(r.ref.path for r in resolutions if r.needs_upload)
 
 
 def _node_value(res: Resolution, pathmap: NodePathMap) -> str | None:

@@ -1,0 +1,357 @@
+"""A render job, built by pure functions: scene + asset project + settings + storage URLs.
+
+`build_job` returns a `RenderJob`: the service layer's job and task specs (so `services.batch.
+submit_job` sends it as is), the new persistent pool to create first when one was asked for,
+and the render plan every task reads on its node. Nothing here touches the network or disk
+except `export_job`, which writes the job as JSON for `--export DIR`.
+
+On the node: the job preparation task fetches the shipped code, the plan and the manifest as
+resource files into `<prep>/azbm/`, then runs `fetch` to place the asset project's files under
+`<prep>/assets/` in the node layout; each task runs `render TASK_ID`, which renders into its
+working folder's `images/`, uploaded on success; stdout and stderr go to `logs/<task>/` always.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from azure.batch import models
+
+from azure_batch_maya import __version__
+from azure_batch_maya.assets.project import AssetProject
+from azure_batch_maya.node.fetch_inputs import STORE_URL_ENV
+from azure_batch_maya.node.imagenames import ImageNameError, ImageNaming, image_extension
+from azure_batch_maya.node.nodemap import ROOT_TOKEN
+from azure_batch_maya.node.plan import IMAGES_DIR, MANIFEST_FILE, PLAN_FILE, PLAN_VERSION, SHIP_DIR
+from azure_batch_maya.render import arnoldmap, redshiftmap
+from azure_batch_maya.render.commandline import Arg, NodeVar, command_line
+from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node_path_of_local
+from azure_batch_maya.render.renderers import Renderer, renderer_for
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.shipping import shipped_files
+from azure_batch_maya.render.tasks import RenderTask, frame_spec, plan_tasks, safe_id
+from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.scene.project import WORKSPACE_FILE
+from azure_batch_maya.services.batch import (
+    JobPreparationSpec,
+    JobSpec,
+    OutputFileSpec,
+    PoolSpec,
+    ResourceFileSpec,
+    TaskSpec,
+    job_create_options,
+    pool_create_options,
+    task_create_options,
+)
+
+PREP_DIR_VAR = "AZ_BATCH_JOB_PREP_WORKING_DIR"
+ARNOLD_FILE = "azbm_arnold_pathmap.json"
+REDSHIFT_FILE = "azbm_redshift_pathoverride.txt"
+# Python reads and writes UTF-8 whatever the node's locale, so non-ASCII paths survive logs.
+NODE_ENVIRONMENT = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
+
+
+class JobBuildError(ValueError):
+    """The scene and settings cannot make a job; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """Where the job's inputs are, as URLs with their SAS (made by the upload step).
+
+    `plan_url` is where the caller uploads `RenderJob.plan_text` before submitting, and
+    `code_urls` where each of `shipping.shipped_files()` was uploaded (by its shipped path).
+    """
+
+    store_url: str  # container of content-addressed blobs (read)
+    manifest_url: str  # this submission's manifest (read)
+    plan_url: str  # this job's plan (read)
+    code_urls: Mapping[str, str]  # shipped path → blob URL (read)
+    outputs_url: str  # container for images and logs (write)
+    outputs_prefix: str | None = None  # blob folder in it; default: the job id
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything to submit: create `new_pool` (if any), then `job` with `tasks`."""
+
+    job: JobSpec
+    tasks: tuple[TaskSpec, ...]
+    render_tasks: tuple[RenderTask, ...]
+    plan: dict[str, Any]
+    renderer: Renderer
+    new_pool: PoolSpec | None = None
+    outputs_prefix: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def plan_text(self) -> str:
+        return json.dumps(self.plan, indent=1, ensure_ascii=True) + "\n"
+
+
+def extra_inputs(scene: SceneInfo) -> tuple[str, ...]:
+    """Local files the node needs besides the asset project's: the scene and workspace.mel."""
+    files = [scene.scene]
+    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
+        files.append(str(Path(scene.project_root) / WORKSPACE_FILE))
+    return tuple(files)
+
+
+def default_job_id(scene: SceneInfo, now: datetime) -> str:
+    return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}")
+
+
+def build_job(
+    scene: SceneInfo,
+    project: AssetProject,
+    settings: SubmitSettings,
+    inputs: JobInputs,
+    *,
+    now: datetime,
+) -> RenderJob:
+    """The job, its tasks and its plan; raises our errors for anything that cannot render."""
+    renderer = renderer_for(scene.renderer)
+    job_id = safe_id(settings.job_id) if settings.job_id else default_job_id(scene, now)
+    render_tasks = plan_tasks(scene, settings)
+    try:
+        naming = ImageNaming(
+            scene.image_prefix,
+            image_extension(scene.image_format, scene.renderer),
+            settings.padding,
+        )
+        images = {t.id: task_images(scene, naming, t) for t in render_tasks}
+    except ImageNameError as exc:
+        raise JobBuildError(str(exc)) from None
+    warnings: list[str] = []
+    if renderer.scene_name == "vray":
+        warnings.append(
+            "V-Ray names images from vraySettings.fileNamePrefix, which the offline reader does "
+            "not read; the expected names assume defaultRenderGlobals' prefix (unverified)"
+        )
+    plan = _plan(scene, project, settings, renderer, job_id, naming, render_tasks, images)
+    warnings += plan.pop("_warnings")
+    prefix = (inputs.outputs_prefix or job_id).strip("/")
+    pool_spec = _pool_spec(scene, settings, job_id)
+    new_pool = pool_spec if settings.pool.mode == "new" else None
+    existing = new_pool.id if new_pool is not None else settings.pool.pool_id
+    job = JobSpec(
+        id=job_id,
+        pool_id=existing if settings.pool.mode != "auto" else None,
+        auto_pool=pool_spec if settings.pool.mode == "auto" else None,
+        display_name=f"{Path(scene.scene).name} ({renderer.label})",
+        max_wall_clock_time=settings.job_time_limit,
+        max_task_retry_count=settings.max_task_retries,
+        preparation=_preparation(settings, inputs),
+        environment={
+            **NODE_ENVIRONMENT,
+            **renderer.environment,
+            **settings.licences.environment(),
+            **settings.environment,
+        },
+        metadata=_metadata(scene, project, settings, renderer),
+        terminate_when_tasks_complete=True,
+    )
+    tasks = tuple(_task(t, settings, inputs, prefix) for t in render_tasks)
+    return RenderJob(job, tasks, render_tasks, plan, renderer, new_pool, prefix, tuple(warnings))
+
+
+def task_images(scene: SceneInfo, naming: ImageNaming, task: RenderTask) -> tuple[str, ...]:
+    """The images a task must leave, relative to its images folder."""
+    stem = Path(scene.scene).stem
+    return tuple(
+        naming.name(scene=stem, layer=layer, camera=camera, frame=frame)
+        for layer in task.layers
+        for camera in task.cameras
+        for frame in task.frames
+    )
+
+
+def node_python(settings: SubmitSettings) -> str:
+    """The interpreter tasks start: the setting, else mayapy (or python for the stand-in)."""
+    if settings.node_python:
+        return settings.node_python
+    if settings.stand_in:
+        return "python3" if settings.node_os == "linux" else "python"
+    return "mayapy" if settings.node_os == "linux" else "mayapy.exe"
+
+
+def render_arguments(task_id: str, settings: SubmitSettings) -> list[Arg]:
+    args: list[Arg] = [node_python(settings), NodeVar(PREP_DIR_VAR, f"/{SHIP_DIR}")]
+    args += ["render", task_id]
+    if settings.stand_in:
+        args.append("--stand-in")
+    return args
+
+
+def to_batch_models(
+    job: RenderJob,
+) -> tuple[models.BatchJobCreateOptions, list[models.BatchTaskCreateOptions]]:
+    """The SDK's create-job body and create-task bodies."""
+    return job_create_options(job.job), [task_create_options(t) for t in job.tasks]
+
+
+def export_job(job: RenderJob, folder: Path) -> list[Path]:
+    """Write `job.json`, `tasks.json`, `plan.json` (and `pool.json` for a new pool)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    job_model, task_models = to_batch_models(job)
+    documents: dict[str, Any] = {
+        "job.json": _wire(job_model),
+        "tasks.json": [_wire(t) for t in task_models],
+    }
+    if job.new_pool is not None:
+        documents["pool.json"] = _wire(pool_create_options(job.new_pool))
+    written = []
+    for name, document in documents.items():
+        path = folder / name
+        path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        written.append(path)
+    plan_path = folder / PLAN_FILE
+    plan_path.write_text(job.plan_text, "utf-8")
+    written.append(plan_path)
+    return written
+
+
+def _wire(model: Any) -> Any:
+    """A model as the REST API's JSON (camelCase keys, ISO 8601 durations)."""
+    from azure.batch._utils.model_base import SdkJSONEncoder
+
+    return json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True))
+
+
+def _plan(
+    scene: SceneInfo,
+    project: AssetProject,
+    settings: SubmitSettings,
+    renderer: Renderer,
+    job_id: str,
+    naming: ImageNaming,
+    render_tasks: tuple[RenderTask, ...],
+    images: dict[str, tuple[str, ...]],
+) -> dict[str, Any]:
+    pathmap = build_pathmap(project, settings.node_os, ROOT_TOKEN)
+    remaps = explicit_remaps(project, pathmap)
+    path_files: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    if renderer.path_file_env == arnoldmap.ENV_VAR:
+        text = arnoldmap.arnold_pathmap_json(pathmap)
+        path_files.append(
+            {"env": arnoldmap.ENV_VAR, "name": ARNOLD_FILE, "text": text, "json": True}
+        )
+    if renderer.path_file_env == redshiftmap.ENV_VAR:
+        overrides = redshiftmap.redshift_overrides(pathmap)
+        path_files.append(
+            {
+                "env": redshiftmap.ENV_VAR,
+                "name": REDSHIFT_FILE,
+                "text": overrides.text,
+                "json": False,
+            }
+        )
+        warnings += [f"Redshift cannot map {p} (a quote in the path)" for p in overrides.skipped]
+    return {
+        "version": PLAN_VERSION,
+        "job_id": job_id,
+        "scene": node_path_of_local(scene.scene, ROOT_TOKEN),
+        "renderer": scene.renderer,
+        "plugins": [renderer.plugin] if renderer.plugin else [],
+        "naming": {
+            "prefix": naming.prefix,
+            "extension": naming.extension,
+            "padding": naming.padding,
+        },
+        "pathmap": {
+            "workspace": pathmap.project,
+            "dirs": [[d.scene, d.node] for d in pathmap.dirs],
+            "files": [list(f) for f in pathmap.files],
+            "remaps": [[r.plug, r.path] for r in remaps if not r.is_ocio],
+            "ocio": next((r.path for r in remaps if r.is_ocio), None),
+        },
+        "path_files": path_files,
+        "command": list(settings.render_command) or None,
+        "renderer_options": dict(settings.renderer_options),
+        "tasks": [
+            {
+                "id": t.id,
+                "frames": list(t.frames),
+                "layers": list(t.layers),
+                "cameras": list(t.cameras),
+                "images": list(images[t.id]),
+            }
+            for t in render_tasks
+        ],
+        "_warnings": warnings,
+    }
+
+
+def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationSpec:
+    files = [
+        ResourceFileSpec(file_path=f"{SHIP_DIR}/{MANIFEST_FILE}", http_url=inputs.manifest_url),
+        ResourceFileSpec(file_path=f"{SHIP_DIR}/{PLAN_FILE}", http_url=inputs.plan_url),
+    ]
+    for rel, _local in shipped_files():
+        url = inputs.code_urls.get(rel)
+        if url is None:
+            raise JobBuildError(f"no URL for the node file {rel}; upload shipping.shipped_files()")
+        files.append(ResourceFileSpec(file_path=f"{SHIP_DIR}/{rel}", http_url=url))
+    args: list[Arg] = [node_python(settings), NodeVar(PREP_DIR_VAR, f"/{SHIP_DIR}"), "fetch"]
+    return JobPreparationSpec(
+        command_line=command_line(args, settings.node_os),
+        environment={**NODE_ENVIRONMENT, STORE_URL_ENV: inputs.store_url},
+        resource_files=tuple(files),
+        wait_for_success=True,
+        max_retries=max(settings.max_task_retries, 0),
+    )
+
+
+def _task(task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix: str) -> TaskSpec:
+    logs = f"{prefix}/logs/{task.id}"
+    outputs = (
+        OutputFileSpec(
+            f"{IMAGES_DIR}/**/*", inputs.outputs_url, f"{prefix}/{IMAGES_DIR}", "tasksuccess"
+        ),
+        OutputFileSpec("../stdout.txt", inputs.outputs_url, f"{logs}/stdout.txt", "taskcompletion"),
+        OutputFileSpec("../stderr.txt", inputs.outputs_url, f"{logs}/stderr.txt", "taskcompletion"),
+    )
+    return TaskSpec(
+        id=task.id,
+        command_line=command_line(render_arguments(task.id, settings), settings.node_os),
+        display_name=task.display_name,
+        output_files=outputs,
+        max_wall_clock_time=settings.task_time_limit,
+        max_retries=settings.max_task_retries,
+    )
+
+
+def _pool_spec(scene: SceneInfo, settings: SubmitSettings, job_id: str) -> PoolSpec:
+    pool_id = settings.pool.pool_id if settings.pool.mode == "new" else None
+    return PoolSpec(
+        id=pool_id or safe_id(f"azbm-{job_id}"),
+        vm_size=settings.vm_size,
+        image=settings.image,
+        dedicated_nodes=settings.dedicated_nodes,
+        spot_nodes=settings.spot_nodes,
+        task_slots_per_node=settings.task_slots_per_node,
+        display_name=f"azure-batch-maya: {Path(scene.scene).name}",
+        metadata={"created_by": f"azure-batch-maya {__version__}"},
+        resize_timeout=timedelta(minutes=15),
+    )
+
+
+def _metadata(
+    scene: SceneInfo,
+    project: AssetProject,
+    settings: SubmitSettings,
+    renderer: Renderer,
+) -> dict[str, str]:
+    return {
+        "scene": Path(scene.scene).name,
+        "renderer": renderer.scene_name + (" (stand-in)" if settings.stand_in else ""),
+        "frames": str(frame_spec(scene, settings)),
+        "project": project.name,
+        "created_by": f"azure-batch-maya {__version__}",
+    }
