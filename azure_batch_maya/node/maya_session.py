@@ -1,0 +1,129 @@
+"""Inside mayapy: map paths, open the scene, render the task's frames. Needs Maya.
+
+The order is the point: `dirmap` is enabled with every mapping and the workspace set BEFORE the
+scene opens (references resolve at open); the attribute remaps and the OCIO config come after
+it. The file naming switches the frame check relies on (`name.#.ext`, padding) are forced.
+
+How each renderer is started from mayapy is taken from what other farms do and is unverified
+on these machines (see `RENDER_CALLS`); a wrong guess fails the task, because the caller checks
+every expected image afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from azure_batch_maya.node.nodemap import NodeMapping
+from azure_batch_maya.node.plan import Plan, TaskEntry
+
+log = logging.getLogger(__name__)
+
+# currentRenderer → Maya plug-in to load before the scene opens (unverified for vray, redshift).
+PLUGINS = {"arnold": "mtoa", "vray": "vrayformaya", "redshift": "redshift4maya"}
+
+RenderCall = Callable[[Any, str, str, float], None]
+
+
+def _software(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    cmds.currentTime(frame)
+    cmds.render(camera, layer=layer)
+
+
+def _hardware2(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    cmds.currentTime(frame)
+    cmds.ogsRender(camera=camera, currentFrame=True, layer=layer)
+
+
+def _arnold(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    cmds.arnoldRender(batch=True, seq=_frame_text(frame), camera=camera)
+
+
+def _vray(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    cmds.currentTime(frame)
+    cmds.vrend(camera=camera, layer=layer)
+
+
+def _redshift(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    cmds.currentTime(frame)
+    cmds.rsRender(render=True, blocking=True, camera=camera)
+
+
+# Sources: shared/MAYA_FACTS.md §2 (Deadline Cloud's render handlers); all unverified here.
+RENDER_CALLS: dict[str, RenderCall] = {
+    "mayaSoftware": _software,
+    "mayaHardware2": _hardware2,
+    "arnold": _arnold,
+    "vray": _vray,
+    "redshift": _redshift,
+}
+
+
+class MayaSessionError(Exception):
+    """Maya could not be started or a step before rendering failed."""
+
+
+def run(plan: Plan, task: TaskEntry, mapping: NodeMapping, scene: str, images_dir: Path) -> None:
+    """Start Maya standalone, render, and shut it down (raises on the first failure)."""
+    try:
+        import maya.standalone
+    except ImportError as exc:
+        raise MayaSessionError(f"this Python cannot import maya.standalone ({exc})") from None
+    maya.standalone.initialize(name="python")
+    try:
+        from maya import cmds
+
+        render_in_session(cmds, plan, task, mapping, scene, images_dir)
+    finally:
+        maya.standalone.uninitialize()
+
+
+def render_in_session(
+    cmds: Any, plan: Plan, task: TaskEntry, mapping: NodeMapping, scene: str, images_dir: Path
+) -> None:
+    """The steps, over a `maya.cmds`-like object (so the order can be tested without Maya)."""
+    call = RENDER_CALLS.get(plan.renderer)
+    if call is None:
+        raise MayaSessionError(f"no way to render {plan.renderer!r} from mayapy")
+    for plugin in plan.plugins:
+        cmds.loadPlugin(plugin, quiet=True)
+    cmds.dirmap(enable=True)
+    for source, target in (*mapping.dirs, *mapping.files):
+        cmds.dirmap(mapDirectory=(source, target))
+    if mapping.workspace:
+        cmds.workspace(mapping.workspace, openWorkspace=True)
+    log.info("opening %s", scene)
+    cmds.file(scene, open=True, force=True)
+    for plug, value in mapping.remaps:
+        cmds.setAttr(plug, value, type="string")
+    if mapping.ocio:
+        cmds.colorManagementPrefs(edit=True, configFilePath=mapping.ocio)
+    images = images_dir.as_posix()
+    cmds.workspace(fileRule=("images", images))
+    _force_naming(cmds, plan)
+    if plan.renderer == "arnold":
+        # a licence failure would otherwise render watermarked frames and exit 0
+        cmds.setAttr("defaultArnoldRenderOptions.abortOnLicenseFail", True)
+        cmds.setAttr("defaultArnoldRenderOptions.abortOnError", True)
+    for layer in task.layers:
+        cmds.editRenderLayerGlobals(currentRenderLayer=layer)
+        for camera in task.cameras:
+            for frame in task.frames:
+                log.info("rendering frame %s of layer %s, camera %s", frame, layer, camera)
+                call(cmds, layer, camera, frame)
+
+
+def _force_naming(cmds: Any, plan: Plan) -> None:
+    """`name.#.ext` with the plan's padding: what the expected image names assume."""
+    g = "defaultRenderGlobals"
+    cmds.setAttr(f"{g}.animation", True)
+    cmds.setAttr(f"{g}.outFormatControl", 0)
+    cmds.setAttr(f"{g}.putFrameBeforeExt", True)
+    cmds.setAttr(f"{g}.periodInExt", 1)
+    cmds.setAttr(f"{g}.extensionPadding", plan.naming.padding)
+
+
+def _frame_text(frame: float) -> str:
+    return str(int(frame)) if float(frame).is_integer() else str(frame)

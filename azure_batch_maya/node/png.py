@@ -1,0 +1,91 @@
+"""A small PNG writer (zlib + struct) for the stand-in's labelled frames.
+
+The label is drawn in a 3×5 pixel font (digits, capitals and a few signs) and also stored as
+`tEXt` chunks, so a person sees it and a test can read it back.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Mapping
+
+_FONT = {
+    "0": "111101101101111",
+    "1": "010110010010111",
+    "2": "111001111100111",
+    "3": "111001111001111",
+    "4": "101101111001001",
+    "5": "111100111001111",
+    "6": "111100111101111",
+    "7": "111001010010010",
+    "8": "111101111101111",
+    "9": "111101111001111",
+    "A": "010101111101101",
+    "D": "110101101101110",
+    "E": "111100110100111",
+    "F": "111100110100100",
+    "I": "111010010010111",
+    "M": "101111111101101",
+    "N": "110101101101101",
+    "R": "110101110101101",
+    "S": "111100111001111",
+    "T": "111010010010010",
+    "-": "000000111000000",
+    " ": "000000000000000",
+}
+_SCALE = 4
+_BACKGROUND = (40, 44, 52)
+_INK = (255, 196, 0)
+
+
+def label_png(label: str, text: Mapping[str, str], width: int = 320, height: int = 180) -> bytes:
+    """An RGB image with `label` drawn (unknown characters as blanks) and `text` as tEXt."""
+    rows = [bytearray(_BACKGROUND * width) for _ in range(height)]
+    x0, y0 = 8, 8
+    for index, char in enumerate(label.upper()):
+        glyph = _FONT.get(char, _FONT[" "])
+        for cell, bit in enumerate(glyph):
+            if bit != "1":
+                continue
+            gx, gy = cell % 3, cell // 3
+            for dy in range(_SCALE):
+                y = y0 + gy * _SCALE + dy
+                for dx in range(_SCALE):
+                    x = x0 + index * 4 * _SCALE + gx * _SCALE + dx
+                    if 0 <= x < width and 0 <= y < height:
+                        rows[y][3 * x : 3 * x + 3] = bytes(_INK)
+    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+    chunks = [_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
+    for key, value in text.items():
+        chunks.append(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + _latin1(value)))
+    chunks.append(_chunk(b"IDAT", zlib.compress(raw, 6)))
+    chunks.append(_chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+def read_text_chunks(data: bytes) -> dict[str, str]:
+    """The tEXt entries of a PNG (for tests and for people checking a frame)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("not a PNG file")
+    found: dict[str, str] = {}
+    at = 8
+    while at + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        body = data[at + 8 : at + 8 + length]
+        if kind == b"tEXt":
+            key, _, value = body.partition(b"\x00")
+            found[key.decode("latin-1")] = value.decode("latin-1")
+        at += 12 + length
+    return found
+
+
+def _latin1(value: str) -> bytes:
+    """tEXt is Latin-1; other characters become `\\uXXXX` escapes rather than failing."""
+    return value.encode("latin-1", errors="backslashreplace")
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)

@@ -1,0 +1,234 @@
+"""What one render task runs on its node: map, render, then check every expected image.
+
+`python <azbm> render TASK_ID [--stand-in]` where `<azbm>` is the shipped folder in the job
+preparation folder. The renderer is Maya (a `mayapy` child process running `maya_session`),
+the stand-in (only with `--stand-in`), or the plan's render command. Whatever it reports,
+the task fails when an expected image is missing or empty: Maya can exit 0 having written
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure_batch_maya.node.nodemap import ROOT_TOKEN, NodeMapping, PlanError
+from azure_batch_maya.node.plan import (
+    ASSETS_DIR,
+    IMAGES_DIR,
+    PLAN_FILE,
+    Plan,
+    TaskEntry,
+    load_plan,
+    root_text,
+)
+
+log = logging.getLogger(__name__)
+
+MISSING_IMAGES_EXIT = 4
+SETUP_EXIT = 2
+MAYAPY_ENV = "AZBM_MAYAPY"
+
+
+@dataclass(frozen=True)
+class TaskPlaces:
+    """The folders a task uses on its node."""
+
+    ship_dir: Path  # the shipped code, plan and manifest
+    assets_root: Path  # the asset project's files, in the node layout
+    work_dir: Path  # the task's working folder (Batch's AZ_BATCH_TASK_WORKING_DIR)
+
+    @property
+    def images_dir(self) -> Path:
+        return self.work_dir / IMAGES_DIR
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task_id")
+    parser.add_argument("--stand-in", action="store_true", help="the stand-in, not Maya")
+    parser.add_argument("--plan", type=Path, help="plan file (default: next to this code)")
+
+
+def main(args: argparse.Namespace, ship_dir: Path) -> int:
+    places = TaskPlaces(ship_dir, ship_dir.parent / ASSETS_DIR, Path.cwd())
+    try:
+        plan = load_plan(args.plan or ship_dir / PLAN_FILE)
+        task = plan.task(args.task_id)
+    except PlanError as exc:
+        log.error("%s", exc)
+        return SETUP_EXIT
+    return run_task(plan, task, places, stand_in=args.stand_in)
+
+
+def run_task(plan: Plan, task: TaskEntry, places: TaskPlaces, *, stand_in: bool) -> int:
+    """Render the task's frames, then check them; the exit code for Batch."""
+    try:
+        mapping = NodeMapping.from_plan(plan.pathmap, str(places.assets_root))
+    except PlanError as exc:
+        log.error("%s", exc)
+        return SETUP_EXIT
+    scene = mapping_root(plan.scene, places.assets_root)
+    places.images_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(write_path_files(plan, places))
+    log.info("task %s: frames %s of %s", task.id, _frames(task.frames), scene)
+    if stand_in:
+        code = _run_stand_in(plan, task, mapping, scene, places)
+    elif plan.command:
+        code = _run_command(plan, task, scene, places, env)
+    else:
+        code = _run_maya(task, places, env)
+    missing = missing_images(places.images_dir, task.images)
+    if missing:
+        log.error("%s", missing_message(places.images_dir, task, missing, code))
+        return code or MISSING_IMAGES_EXIT
+    if code != 0:
+        log.error("the renderer exited %d although every expected image exists", code)
+        return code
+    log.info("task %s: all %d images present", task.id, len(task.images))
+    return 0
+
+
+def mapping_root(path: str, root: Path) -> str:
+    """A plan path with the node's asset root put in."""
+    base = str(root).replace("\\", "/").rstrip("/")
+    return base + path[len(ROOT_TOKEN) :] if path.startswith(ROOT_TOKEN) else path
+
+
+def write_path_files(plan: Plan, places: TaskPlaces) -> dict[str, str]:
+    """Write each renderer path-mapping file into the task folder; the variables naming them."""
+    env: dict[str, str] = {}
+    for path_file in plan.path_files:
+        target = places.work_dir / path_file.name
+        target.write_text(root_text(path_file, str(places.assets_root)), encoding="utf-8")
+        env[path_file.env] = str(target)
+    return env
+
+
+def missing_images(images_dir: Path, expected: tuple[str, ...]) -> list[str]:
+    """The expected images that are absent or empty."""
+    missing = []
+    for rel in expected:
+        path = images_dir / rel
+        try:
+            if path.stat().st_size > 0:
+                continue
+        except OSError:
+            pass
+        missing.append(rel)
+    return missing
+
+
+def missing_message(images_dir: Path, task: TaskEntry, missing: list[str], code: int) -> str:
+    found = sorted(
+        p.relative_to(images_dir).as_posix() for p in images_dir.rglob("*") if p.is_file()
+    )
+    shown = "\n".join(f"  {m}" for m in missing)
+    present = ", ".join(found[:20]) + (" …" if len(found) > 20 else "") if found else "none"
+    return (
+        f"task {task.id} failed: {len(missing)} of {len(task.images)} expected images are "
+        f"missing or empty (the renderer exited {code}):\n{shown}\n"
+        f"images present in {images_dir}: {present}"
+    )
+
+
+def find_mayapy(env: dict[str, str]) -> str | None:
+    """mayapy: `AZBM_MAYAPY`, this Python if it has Maya, `$MAYA_LOCATION/bin`, then PATH."""
+    if env.get(MAYAPY_ENV):
+        return env[MAYAPY_ENV]
+    if importlib.util.find_spec("maya") is not None:
+        return sys.executable
+    name = "mayapy.exe" if os.name == "nt" else "mayapy"
+    location = env.get("MAYA_LOCATION")
+    if location and (Path(location) / "bin" / name).is_file():
+        return str(Path(location) / "bin" / name)
+    return shutil.which(name, path=env.get("PATH"))
+
+
+def _run_maya(task: TaskEntry, places: TaskPlaces, env: dict[str, str]) -> int:
+    mayapy = find_mayapy(env)
+    if mayapy is None:
+        log.error(
+            "Maya is not on this node: no mayapy in $MAYA_LOCATION/bin or on PATH (set %s "
+            "to its path). Use a pool image with Maya installed; the stand-in renders only "
+            "when the job asks for it with --stand-in",
+            MAYAPY_ENV,
+        )
+        return SETUP_EXIT
+    argv = [mayapy, str(places.ship_dir), "maya-session", task.id]
+    log.info("starting %s", subprocess.list2cmdline(argv))
+    return subprocess.call(argv, cwd=places.work_dir, env=env)
+
+
+def _run_stand_in(
+    plan: Plan, task: TaskEntry, mapping: NodeMapping, scene: str, places: TaskPlaces
+) -> int:
+    from azure_batch_maya.node import standin
+
+    try:
+        standin.render(Path(scene), task, mapping, places.images_dir, padding=plan.naming.padding)
+    except standin.StandInError as exc:
+        log.error("%s", exc)
+        return standin.MISSING_EXIT
+    return 0
+
+
+def _run_command(
+    plan: Plan, task: TaskEntry, scene: str, places: TaskPlaces, env: dict[str, str]
+) -> int:
+    """The plan's command template, every `{name}` filled in as one whole argument."""
+    assert plan.command is not None
+    values = {
+        "scene": scene,
+        "project": mapping_root(str(plan.pathmap.get("workspace") or ""), places.assets_root),
+        "images": str(places.images_dir),
+        "start": _frame_text(task.frames[0]),
+        "end": _frame_text(task.frames[-1]),
+        "frames": ",".join(_frame_text(f) for f in task.frames),
+        "layer": ",".join(task.layers),
+        "camera": ",".join(task.cameras),
+        "task": task.id,
+    }
+    try:
+        argv = [part.format_map(values) for part in plan.command]
+    except (KeyError, ValueError) as exc:
+        log.error("the render command template has an unknown placeholder %s", exc)
+        return SETUP_EXIT
+    log.info("running %s", subprocess.list2cmdline(argv))
+    try:
+        return subprocess.call(argv, cwd=places.work_dir, env=env)
+    except OSError as exc:
+        log.error("cannot start the render command %s: %s", argv[0], exc)
+        return SETUP_EXIT
+
+
+def session_main(args: argparse.Namespace, ship_dir: Path) -> int:
+    """`maya-session TASK_ID`: run inside mayapy by `_run_maya`."""
+    from azure_batch_maya.node import maya_session
+
+    places = TaskPlaces(ship_dir, ship_dir.parent / ASSETS_DIR, Path.cwd())
+    try:
+        plan = load_plan(args.plan or ship_dir / PLAN_FILE)
+        task = plan.task(args.task_id)
+        mapping = NodeMapping.from_plan(plan.pathmap, str(places.assets_root))
+        scene = mapping_root(plan.scene, places.assets_root)
+        maya_session.run(plan, task, mapping, scene, places.images_dir)
+    except (PlanError, maya_session.MayaSessionError) as exc:
+        log.error("%s", exc)
+        return SETUP_EXIT
+    return 0
+
+
+def _frames(frames: tuple[float, ...]) -> str:
+    return ",".join(_frame_text(f) for f in frames)
+
+
+def _frame_text(frame: float) -> str:
+    return str(int(frame)) if float(frame).is_integer() else str(frame)

@@ -1,0 +1,160 @@
+"""The stand-in renderer. It is NOT Maya and never pretends to be.
+
+Used only when a submission asks for it (`--stand-in`), where Maya is absent (the local pool,
+the demo, the tests). It does what a node must get right before Maya is worth starting: it
+reads the scene on the node with the offline reader, applies the job's path mapping the way
+`dirmap` and the explicit remaps do, follows references into the scenes they load, and fails
+naming every referenced file absent on the node. Otherwise it writes one labelled PNG per frame,
+layer and camera where Maya would have written it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
+from azure_batch_maya.node.imagenames import ImageNaming, image_extension
+from azure_batch_maya.node.nodemap import NodeMapping
+from azure_batch_maya.node.plan import TaskEntry
+from azure_batch_maya.node.png import label_png
+from azure_batch_maya.scene.errors import SceneError
+from azure_batch_maya.scene.ma_reader import read_ma
+from azure_batch_maya.scene.model import FileRef
+
+log = logging.getLogger(__name__)
+
+BANNER = "azure-batch-maya STAND-IN renderer: this is not Maya; it writes labelled test frames"
+MISSING_EXIT = 3
+
+
+@dataclass(frozen=True)
+class MissingFile:
+    """A file the scene needs that the node does not have."""
+
+    scene: str
+    plug: str
+    written: str
+    node_path: str
+    detail: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.plug} in {self.scene}: {self.written} -> {self.node_path} is absent"
+        return text + (f" ({self.detail})" if self.detail else "")
+
+
+class StandInError(Exception):
+    """What stops the stand-in; the message names every file absent on the node."""
+
+
+def render(
+    scene_path: Path,
+    task: TaskEntry,
+    mapping: NodeMapping,
+    images_dir: Path,
+    *,
+    padding: int,
+) -> list[Path]:
+    """Check the scene's files, then write the task's frames; returns the files written."""
+    log.warning(BANNER)
+    missing = missing_files(scene_path, mapping, _int_frames(task.frames))
+    if missing:
+        lines = "\n".join(f"  {m.describe()}" for m in missing)
+        raise StandInError(
+            f"{len(missing)} file(s) the scene references are absent on this node:\n{lines}\n"
+            "They were not uploaded with the job, or the path mapping sends them elsewhere."
+        )
+    info = read_ma(scene_path)
+    naming = ImageNaming(
+        info.image_prefix, image_extension(info.image_format, info.renderer), padding
+    )
+    scene_name = scene_path.stem
+    written: list[Path] = []
+    for layer in task.layers:
+        for camera in task.cameras:
+            for frame in task.frames:
+                rel = naming.name(scene=scene_name, layer=layer, camera=camera, frame=frame)
+                target = images_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                label = f"STAND-IN F{int(frame):04d}"
+                text = {
+                    "Software": "azure-batch-maya stand-in (not Maya)",
+                    "Scene": scene_name,
+                    "Layer": layer,
+                    "Camera": camera,
+                    "Frame": str(int(frame)),
+                    "Renderer": info.renderer,
+                }
+                target.write_bytes(label_png(label, text))
+                written.append(target)
+    return written
+
+
+def missing_files(
+    scene_path: Path, mapping: NodeMapping, frames: frozenset[int]
+) -> list[MissingFile]:
+    """Every referenced file absent on the node, following references into loaded scenes."""
+    missing: list[MissingFile] = []
+    queue: list[tuple[Path, bool]] = [(scene_path, True)]
+    seen: set[str] = set()
+    while queue:
+        path, top = queue.pop(0)
+        key = os.path.normcase(str(path))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            info = read_ma(path)
+        except SceneError as exc:
+            missing.append(MissingFile(str(path), "scene", str(path), str(path), str(exc)))
+            continue
+        for ref in info.references:
+            plug = f"{ref.node}.{ref.attribute}"
+            # explicit remaps name the top scene's nodes; nested scenes rely on dirmap alone
+            value = mapping.value_for(plug, ref.path) if top else mapping.map_written(ref.path)
+            if "<maya_resources>" in value.lower():
+                continue  # ships with Maya on every node
+            problem = _check(ref, value, frames)
+            if problem is not None:
+                missing.append(MissingFile(path.name, plug, ref.path, value, problem))
+            elif ref.node_type == "reference" and value.lower().endswith(".ma"):
+                queue.append((Path(value), False))
+    return missing
+
+
+def _check(ref: FileRef, value: str, frames: frozenset[int]) -> str | None:
+    """None when the node has what `value` stands for, else what is lacking."""
+    folder, _, name = value.replace("\\", "/").rpartition("/")
+    pattern = compile_name(
+        implicit_tokens(name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
+    )
+    if pattern is None:
+        target = Path(value)
+        if not target.is_file():
+            return ""
+        return None
+    try:
+        names = [p.name for p in Path(folder or ".").iterdir()]
+    except OSError:
+        return "its folder does not exist"
+    if not pattern.has_frames:
+        return None if any(pattern.match(n, None) for n in names) else "no file fits the pattern"
+    have: set[int] = set()
+    for n in names:
+        have.update(pattern.frames_of(n) or ())
+    lacking = sorted(frames - have)
+    if lacking:
+        return "frames " + _frame_list(lacking) + " are missing"
+    return None
+
+
+def _int_frames(frames: Iterable[float]) -> frozenset[int]:
+    return frozenset(math.floor(f) for f in frames)
+
+
+def _frame_list(frames: list[int]) -> str:
+    return ", ".join(str(f) for f in frames)
