@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from azure_batch_maya.scene.model import FileRef, SceneInfo
 
 WIN = "C:/Users/Zoë/Shot 010"
 HOSTILE = "wall $HOME;rm 'x' & 100% été"  # legal in a Windows file name
+# the local copy's folder: on POSIX with a double quote and a backslash, which Windows forbids
+LOCAL_NAME = "copy 'of' proj" if os.name == "nt" else 'copy "of" \\ proj'
 
 
 @dataclass
@@ -30,8 +33,7 @@ def _touch(path: Path) -> None:
 
 @pytest.fixture
 def windows_project(tmp_path: Path) -> Built:
-    # the local copy lives under a folder whose name only POSIX allows: quotes and a backslash
-    local = tmp_path / 'copy "of" \\ proj'
+    local = tmp_path / LOCAL_NAME
     files = [
         f"sourceimages/{HOSTILE}.tif",
         "sourceimages/skin.1001.tif",
