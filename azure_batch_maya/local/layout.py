@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREP_TASK_DIR = "jobpreparation"
+RELEASE_TASK_DIR = "jobrelease"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from azure_batch_maya.local.formats import (
     parse_iso,
 )
 from azure_batch_maya.local.host import HostResult, HostSpec
-from azure_batch_maya.local.layout import PREP_TASK_DIR, NodeLayout, host_dir
+from azure_batch_maya.local.layout import PREP_TASK_DIR, RELEASE_TASK_DIR, NodeLayout, host_dir
 from azure_batch_maya.local.runner import HostLost, command_for, environment, run_step
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import (
@@ -81,6 +81,7 @@ class Engine:
         self._threads: dict[tuple[str, str], threading.Thread] = {}
         self._used: dict[str, int] = {}
         self._prep_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._releases: set[tuple[str, str]] = set()
         self._loop: threading.Thread | None = None
         self.dispatched = 0
 
@@ -211,7 +212,7 @@ class Engine:
             reason = "jobdeleted" if state == "deleting" else "jobterminated"
             for attempt in running:
                 self._stop_attempt(attempt, reason)
-            if running:
+            if running or not self._releases_done(job):
                 return
             if state == "deleting":
                 self._forget_job(job)
@@ -684,6 +685,79 @@ class Engine:
                 "jobPreparationTaskExecutionInfo": info,
             },
         )
+
+    # Job release
+    def _releases_done(self, job: Doc) -> bool:
+        """Start the job release task on every node that ran the preparation; True when done."""
+        if "jobReleaseTask" not in job:
+            return True
+        pending = False
+        for prep in self.store.list_preps(job["id"]):
+            if (prep.get("jobReleaseTaskExecutionInfo") or {}).get("state") == "completed":
+                continue
+            nodes = {n["id"] for n in self.store.list_nodes(prep["poolId"])}
+            if prep["nodeId"] not in nodes:
+                continue
+            pending = True
+            key = (job["id"], prep["nodeId"])
+            if key not in self._releases:
+                self._releases.add(key)
+                threading.Thread(
+                    target=self._run_release, args=(job, prep), name="job-release", daemon=True
+                ).start()
+        return not pending
+
+    def _run_release(self, job: Doc, prep: Doc) -> None:
+        attempt = _Attempt(job["id"], RELEASE_TASK_DIR, prep["poolId"], prep["nodeId"], 0)
+        layout = NodeLayout(self.config.data_dir, attempt.node_id)
+        folder = host_dir(self.config.data_dir, job["id"], RELEASE_TASK_DIR, attempt.node_id, "0")
+        spec = job["jobReleaseTask"]
+        release_dir = layout.job_dir(job["id"]) / RELEASE_TASK_DIR
+
+        def make_spec() -> HostSpec:
+            working = release_dir / "wd"
+            working.mkdir(parents=True, exist_ok=True)
+            fetch_resource_files(spec.get("resourceFiles") or [], working)
+            variables = self._variables(job, layout, attempt, str(spec["id"]), release_dir)
+            limits = {"constraints": {"maxWallClockTime": spec.get("maxWallClockTime", "PT15M")}}
+            env = environment(
+                variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
+            )
+            return _spec({**spec, **limits}, working, release_dir, env)
+
+        relative = layout.relative_task_dir(job["id"], RELEASE_TASK_DIR)
+        node_url = f"{self.config.base_url}/pools/{attempt.pool_id}/nodes/{attempt.node_id}"
+        info: Doc = {
+            "startTime": iso(self.store.ticks()),
+            "state": "running",
+            "taskRootDirectory": relative,
+            "taskRootDirectoryUrl": f"{node_url}/files/{relative}",
+        }
+        try:
+            with self.lock:
+                self._record_release(job["id"], attempt.node_id, info)
+            result = run_step(folder, make_spec)
+            info.update(startTime=iso(result.start_ticks), endTime=iso(result.end_ticks))
+            if result.exit_code is not None:
+                info["exitCode"] = result.exit_code
+            info["result"] = "success" if _succeeded(result) else "failure"
+            if not _succeeded(result):
+                info["failureInfo"] = _failure_of(result)
+        except (HostLost, TransferError) as error:
+            info.update(endTime=iso(self.store.ticks()), result="failure")
+            info["failureInfo"] = failures.failure_info("JobReleaseTaskFailed", str(error))
+        finally:
+            info["state"] = "completed"
+            with self.lock:
+                self._record_release(job["id"], attempt.node_id, info)
+                self._releases.discard((job["id"], attempt.node_id))
+            self.wake()
+
+    def _record_release(self, job_id: str, node: str, info: Doc) -> None:
+        prep = self.store.get_prep(job_id, node)
+        if prep is not None:
+            prep["jobReleaseTaskExecutionInfo"] = dict(info)
+            self.store.put_prep(job_id, node, prep)
 
     # Restart
     def _recover(self) -> None:

@@ -255,3 +255,38 @@ def test_update_and_delete_tasks(batch):
     wait_for(lambda: batch.get_node("edit", node.id).state == "idle")
     batch.begin_delete_job("edit-job", polling_interval=0.1).result()
     batch.begin_delete_pool("edit", polling_interval=0.1)
+
+
+def test_job_release_runs_where_preparation_ran_when_the_job_ends(batch, tmp_path):
+    batch.create_pool(pool_options("release", nodes=2))
+    cleaned = tmp_path / "cleaned"
+    cleaned.mkdir()
+    release = py(
+        "import os, pathlib; prep = pathlib.Path(os.environ['AZ_BATCH_JOB_PREP_WORKING_DIR']);"
+        " (prep / 'cache.bin').unlink();"
+        f" (pathlib.Path(r'{cleaned}') / os.environ['AZ_BATCH_NODE_ID']).touch()"
+    )
+    _job(
+        batch,
+        "release-job",
+        "release",
+        job_preparation_task=m.BatchJobPreparationTask(
+            command_line=py("import pathlib; pathlib.Path('cache.bin').write_bytes(b'x')")
+        ),
+        job_release_task=m.BatchJobReleaseTask(command_line=release),
+        all_tasks_complete_mode="noaction",
+    )
+    batch.create_tasks(
+        "release-job",
+        [m.BatchTaskCreateOptions(id=f"t{i}", command_line=py("pass")) for i in range(6)],
+    )
+    batch.update_job("release-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+    wait_for(lambda: batch.get_job("release-job").state == "completed", timeout=60)
+    statuses = list(batch.list_job_preparation_and_release_task_status("release-job"))
+    assert statuses
+    for status in statuses:
+        info = status.job_release_task_execution_info
+        assert info is not None and info.state == "completed" and info.result == "success"
+    assert sorted(p.name for p in cleaned.iterdir()) == sorted(s.node_id for s in statuses)
+    batch.begin_delete_job("release-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("release", polling_interval=0.1)
