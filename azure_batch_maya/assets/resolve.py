@@ -7,7 +7,8 @@ For each reference the first rule that finds a file wins, and the resolution say
                      below the project root (`C:/Shot 010/cache/a.ass` → `<project>/cache/a.ass`);
                      what a project copied to another disk or OS needs.
 3. `scene_folder`    the scene's own folder: a relative path against it, then the file name.
-4. `sourceimages`    the project's `sourceimages` folder and the folders below it.
+4. `sourceimages`    the project's `sourceimages` folder (its `sourceImages` file rule in
+                     `workspace.mel`) and the folders below it.
 5. `working_dir`     the working directory.
 6. `search_path`     the user's search paths, in the order added, each with its subfolders.
 
@@ -38,6 +39,7 @@ from azure_batch_maya.assets.tokens import (
     expand_env,
     implicit_tokens,
 )
+from azure_batch_maya.assets.workspace import file_rules, rule_folder
 from azure_batch_maya.scene.errors import SceneError
 from azure_batch_maya.scene.model import FileRef, SceneInfo
 
@@ -67,6 +69,7 @@ class SearchContext:
     search_paths: tuple[str, ...] = ()
     frames: frozenset[int] | None = None
     env: Mapping[str, str] | None = None
+    sourceimages: str | None = None  # default: <project>/sourceimages
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,15 @@ def resolve_scene(
     follow, each with `via` naming the reference it came through; a referenced scene is read
     once however often it is referenced.
     """
+    project = os.path.abspath(scene.project_root) if scene.project_root else None
+    textures = None
+    if project:
+        textures = rule_folder(project, file_rules(project), "sourceImages", "sourceimages")
+        textures = os.path.normpath(os.path.abspath(textures))
     context = SearchContext(
         scene_dir=os.path.dirname(os.path.abspath(scene.scene)),  # abspath normalises too
-        project_root=os.path.abspath(scene.project_root) if scene.project_root else None,
+        project_root=project,
+        sourceimages=textures,
         working_dir=os.path.abspath(working_dir or os.getcwd()),
         search_paths=tuple(os.path.abspath(p) for p in search_paths),
         frames=frames,
@@ -194,8 +203,8 @@ def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Res
         found = _lookup(index, folder, target, context.frames, walked=walked)
         if found:
             return _found(ref, rule, folder, target, found, (), context.frames)
-    if context.project_root:
-        sourceimages = context.project_root + os.sep + "sourceimages"
+    sourceimages = _sourceimages(context)
+    if sourceimages:
         hit = _best_below(index, sourceimages, target, context.frames)
         if hit:
             return _found(ref, "sourceimages", hit[0], target, hit[1], hit[2], context.frames)
@@ -224,8 +233,9 @@ def _resolve_folder(
         if names and os.path.basename(folder) == target.path.name:
             return _folder_found(ref, rule, folder, names)
     roots: list[tuple[str, str]] = []
-    if context.project_root:
-        roots.append(("sourceimages", context.project_root + os.sep + "sourceimages"))
+    sourceimages = _sourceimages(context)
+    if sourceimages:
+        roots.append(("sourceimages", sourceimages))
     roots += [("search_path", root) for root in context.search_paths]
     written = [p.lower() for p in target.path.parts]
     for rule, root in roots:
@@ -238,6 +248,12 @@ def _resolve_folder(
 
 def _folder_found(ref: FileRef, rule: str, folder: str, names: list[str]) -> Resolution:
     return Resolution(ref, rule, folder, tuple(folder + os.sep + n for n in sorted(names)))
+
+
+def _sourceimages(context: SearchContext) -> str | None:
+    if context.sourceimages:
+        return context.sourceimages
+    return context.project_root + os.sep + "sourceimages" if context.project_root else None
 
 
 def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:
@@ -375,7 +391,7 @@ def _missing_message(
         looked += [
             f"under the project {context.project_root}",
             "in the scene folder",
-            f"in {os.path.join(context.project_root, 'sourceimages')}",
+            f"in {_sourceimages(context)}",
         ]
     else:
         looked.append("in the scene folder")

@@ -17,6 +17,7 @@ from typing import Literal
 from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameSpec
 from azure_batch_maya.assets.resolve import Resolution
+from azure_batch_maya.assets.workspace import file_rules, rule_folder
 from azure_batch_maya.scene.model import SceneInfo
 
 Level = Literal["error", "warning", "notice"]
@@ -65,7 +66,8 @@ def validate(
 ) -> tuple[Finding, ...]:
     """All findings, errors first, then warnings, then notices (each in check order).
 
-    `output_dir` defaults to the project's `images` folder; `frames` to the scene's range;
+    `output_dir` defaults to the project's images folder (its `workspace.mel` rule, read
+    here); `frames` to the scene's range;
     `choices` adds checks of the user's search paths and added files.
     """
     findings = [
@@ -155,7 +157,8 @@ def _output(
     scene: SceneInfo, resolutions: Sequence[Resolution], output_dir: str | None
 ) -> list[Finding]:
     if output_dir is None and scene.project_root:
-        output_dir = str(Path(scene.project_root) / "images")
+        rules = file_rules(scene.project_root)
+        output_dir = rule_folder(scene.project_root, rules, "images", "images")
     if output_dir is None:
         return []
     root = os.path.normcase(str(Path(output_dir).absolute()))
