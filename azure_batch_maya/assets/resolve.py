@@ -110,6 +110,8 @@ def build_index(context: SearchContext) -> FolderIndex:
     roots = list(context.search_paths)
     if context.project_root:
         roots.append(context.project_root)
+    if context.sourceimages:  # a file rule may put it outside the project
+        roots.append(context.sourceimages)
     return FolderIndex(roots)
 
 

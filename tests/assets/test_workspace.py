@@ -53,3 +53,18 @@ def test_resolution_and_validation_follow_the_rules(tmp_path: Path):
     assert wood.files == (str(tmp_path / "textures" / "deep" / "wood.tif"),)
     assert plate.rule == "project_reroot"
     assert [f.code for f in validate(scene, (wood, plate))] == ["asset-in-output"]
+
+
+def test_a_textures_folder_outside_the_project_is_searched(tmp_path: Path):
+    proj, shared = tmp_path / "proj", tmp_path / "shared textures"
+    (shared / "wood").mkdir(parents=True)
+    (shared / "wood" / "oak.tif").write_bytes(b"")
+    proj.mkdir()
+    (proj / "workspace.mel").write_text(f'workspace -fr "sourceImages" "{shared.as_posix()}";\n')
+    scene = SceneInfo(
+        scene=str(proj / "s.ma"),
+        project_root=str(proj),
+        references=(FileRef("oak", "file", "ftn", "C:/x/oak.tif"),),
+    )
+    (oak,) = resolve_scene(scene, env={}, working_dir=str(proj))
+    assert oak.rule == "sourceimages" and oak.files == (str(shared / "wood" / "oak.tif"),)
