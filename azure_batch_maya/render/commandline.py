@@ -46,6 +46,14 @@ def command_line(args: Sequence[Arg], node_os: NodeOS) -> str:
     """One command line that runs `args` on a node of `node_os`."""
     if not args:
         raise ValueError("a command line needs at least a program")
+    for arg in args:
+        text = arg if isinstance(arg, str) else arg.tail
+        if "\0" in text or (node_os == "windows" and ("\n" in text or "\r" in text)):
+            # cmd ends a command at a line break; no program takes a NUL in an argument
+            raise CommandLineError(
+                f"argument {text!r} holds a line break or NUL, which a {node_os} node's "
+                "command line cannot carry; rename the file"
+            )
     if node_os == "linux":
         return linux_command_line(args)
     return windows_command_line(args)

@@ -1,0 +1,174 @@
+"""What a render costs: an estimate before submitting, and the node-hours used after.
+
+Prices come from a dated table shipped with the product (`data/prices.json`), which a user
+overrides with a `prices.json` of the same shape in their data folder; the estimate always says
+how old its prices are. Dedicated and Spot nodes are priced and shown apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.render.pathmap import NodeOS
+
+PRICES_FILE = "prices.json"
+
+
+class PriceError(ValueError):
+    """A price table that cannot be read, or a VM size it does not price."""
+
+
+@dataclass(frozen=True)
+class NodePrice:
+    """Per node-hour, for one VM size and OS."""
+
+    dedicated: float
+    spot: float
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    as_of: str
+    currency: str
+    region: str
+    source: str  # the file it came from
+    prices: Mapping[tuple[str, str], NodePrice]  # (vm size lower-cased, os) → price
+
+    def price(self, vm_size: str, node_os: NodeOS) -> NodePrice:
+        try:
+            return self.prices[(vm_size.lower(), node_os)]
+        except KeyError:
+            raise PriceError(
+                f"no {node_os} price for {vm_size} in {self.source}; add it to a {PRICES_FILE} "
+                f"in {data_dir()} to see an estimate"
+            ) from None
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    vm_size: str
+    dedicated_nodes: int
+    spot_nodes: int
+    hours: float
+    dedicated_cost: float
+    spot_cost: float
+    currency: str
+    prices_as_of: str
+
+    @property
+    def total(self) -> float:
+        return self.dedicated_cost + self.spot_cost
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vm_size": self.vm_size,
+            "dedicated_nodes": self.dedicated_nodes,
+            "spot_nodes": self.spot_nodes,
+            "hours": round(self.hours, 4),
+            "dedicated": round(self.dedicated_cost, 2),
+            "spot": round(self.spot_cost, 2),
+            "total": round(self.total, 2),
+            "currency": self.currency,
+            "prices_as_of": self.prices_as_of,
+        }
+
+
+@dataclass(frozen=True)
+class NodeHours:
+    dedicated: float
+    spot: float
+
+
+def parse_prices(data: Mapping[str, Any], source: str) -> PriceTable:
+    try:
+        prices = {
+            (size.lower(), node_os): NodePrice(float(p["dedicated"]), float(p["spot"]))
+            for size, by_os in data["prices"].items()
+            for node_os, p in by_os.items()
+        }
+        return PriceTable(
+            str(data["as_of"]), str(data["currency"]), str(data["region"]), source, prices
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PriceError(
+            f"price table {source} is unreadable ({exc!r}); compare it with the shipped one"
+        ) from None
+
+
+def load_prices(env: Mapping[str, str] | None = None) -> PriceTable:
+    """The user's price table when there is one, else the shipped one."""
+    user = data_dir(env) / PRICES_FILE
+    if user.is_file():
+        try:
+            return parse_prices(json.loads(user.read_text("utf-8")), str(user))
+        except ValueError as exc:
+            raise PriceError(f"price table {user} is not valid JSON: {exc}") from None
+    shipped = resources.files("azure_batch_maya") / "data" / PRICES_FILE
+    return parse_prices(json.loads(shipped.read_text("utf-8")), "the shipped price table")
+
+
+def estimate_hours(
+    tasks: int, minutes_per_task: float, nodes: int, slots_per_node: int = 1
+) -> float:
+    """Wall-clock hours for `tasks` of equal length run `nodes × slots` at a time."""
+    if nodes < 1 or slots_per_node < 1:
+        raise ValueError("an estimate needs at least one node and one slot")
+    waves = math.ceil(tasks / (nodes * slots_per_node))
+    return waves * minutes_per_task / 60
+
+
+def estimate_cost(
+    table: PriceTable,
+    vm_size: str,
+    node_os: NodeOS,
+    *,
+    dedicated_nodes: int,
+    spot_nodes: int,
+    hours: float,
+) -> CostEstimate:
+    """Every node is paid for the whole run: nodes × hourly price × hours."""
+    price = table.price(vm_size, node_os)
+    return CostEstimate(
+        vm_size,
+        dedicated_nodes,
+        spot_nodes,
+        hours,
+        dedicated_nodes * price.dedicated * hours,
+        spot_nodes * price.spot * hours,
+        table.currency,
+        table.as_of,
+    )
+
+
+def node_hours(runs: Iterable[tuple[datetime, datetime, bool]]) -> NodeHours:
+    """Node-hours the tasks ran, from (start, end, on a dedicated node) of each execution."""
+    dedicated = spot = 0.0
+    for start, end, is_dedicated in runs:
+        hours = max((end - start).total_seconds(), 0.0) / 3600
+        if is_dedicated:
+            dedicated += hours
+        else:
+            spot += hours
+    return NodeHours(dedicated, spot)
+
+
+def cost_of(table: PriceTable, vm_size: str, node_os: NodeOS, used: NodeHours) -> CostEstimate:
+    """What the node-hours used cost at the table's prices (tasks' time, not idle nodes')."""
+    price = table.price(vm_size, node_os)
+    return CostEstimate(
+        vm_size,
+        0,
+        0,
+        used.dedicated + used.spot,
+        used.dedicated * price.dedicated,
+        used.spot * price.spot,
+        table.currency,
+        table.as_of,
+    )
