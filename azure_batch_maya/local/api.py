@@ -85,6 +85,8 @@ class BatchApi:
                 ("PUT", "/jobs/([^/]+)", self.replace_job),
                 ("DELETE", "/jobs/([^/]+)", self.delete_job),
                 ("POST", "/jobs/([^/]+)/terminate", self.terminate_job),
+                ("POST", "/jobs/([^/]+)/disable", self.disable_job),
+                ("POST", "/jobs/([^/]+)/enable", self.enable_job),
                 ("GET", "/jobs/([^/]+)/taskcounts", self.task_counts),
                 ("GET", "/jobs/([^/]+)/jobpreparationandreleasetaskstatus", self.prep_status),
                 ("POST", "/jobs/([^/]+)/tasks", self.create_task),
@@ -323,6 +325,32 @@ class BatchApi:
             entities.touch(job, self.store.ticks())
             self.engine.terminate_job(job, str(body.get("terminateReason") or "UserTerminate"))
         return rest.action(202, f"{job['url']}/terminate", job)
+
+    def disable_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        mode = str(request.json().get("disableTasks") or "")
+        if mode not in ("requeue", "terminate", "wait"):
+            raise invalid_property("disableTasks", mode, "Use requeue, terminate or wait.")
+        with self.engine.lock:
+            job = self._job(parts[0])
+            if job["state"] not in ("active", "disabling", "disabled"):
+                raise BatchServiceError("OperationInvalidForCurrentState")
+            if job["state"] == "active":
+                entities.touch(job, self.store.ticks())
+                self.engine.disable_job(job, mode)
+        return rest.action(202, f"{job['url']}/disable", job)
+
+    def enable_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        with self.engine.lock:
+            job = self._job(parts[0])
+            if job["state"] not in ("disabled", "enabling", "active"):
+                raise BatchServiceError("OperationInvalidForCurrentState")
+            if job["state"] == "disabled":
+                ticks = self.store.ticks()
+                transition(job, "enabling", ticks)
+                entities.touch(job, ticks)
+                self.store.put_job(job)
+        self.engine.wake()
+        return rest.action(202, f"{job['url']}/enable", job)
 
     def task_counts(self, request: Request, parts: tuple[str, ...]) -> Reply:
         self._job(parts[0])

@@ -82,6 +82,7 @@ class Engine:
         self._used: dict[str, int] = {}
         self._prep_locks: dict[tuple[str, str], threading.Lock] = {}
         self._releases: set[tuple[str, str]] = set()
+        self._disabling: dict[str, str] = {}
         self._loop: threading.Thread | None = None
         self.dispatched = 0
 
@@ -207,6 +208,16 @@ class Engine:
         state = job["state"]
         if state == "active":
             self._tick_active_job(job)
+        elif state == "disabling":
+            if not any(a.job_id == job["id"] for a in self._attempts.values()) or (
+                self._disabling.get(job["id"]) == "wait"
+            ):
+                self._disabling.pop(job["id"], None)
+                transition(job, "disabled", self.store.ticks())
+                self.store.put_job(job)
+        elif state == "enabling":
+            transition(job, "active", self.store.ticks())
+            self.store.put_job(job)
         elif state in ("terminating", "deleting"):
             running = [a for a in self._attempts.values() if a.job_id == job["id"]]
             reason = "jobdeleted" if state == "deleting" else "jobterminated"
@@ -252,6 +263,23 @@ class Engine:
                 self._complete_now(task, failures.ENDED_BY_JOB, ticks)
                 self.store.put_task(attempt.job_id, task)
             self._stop_attempt(attempt, "jobterminated")
+        self.wake()
+
+    def disable_job(self, job: Doc, disable_tasks: str) -> None:
+        """Stop scheduling the job's tasks; running ones are requeued, ended or left to finish."""
+        ticks = self.store.ticks()
+        transition(job, "disabling", ticks)
+        self.store.put_job(job)
+        self._disabling[job["id"]] = disable_tasks
+        for attempt in [a for a in self._attempts.values() if a.job_id == job["id"]]:
+            if disable_tasks == "requeue":
+                self._stop_attempt(attempt, "requeue")
+            elif disable_tasks == "terminate":
+                task = self.store.get_task(attempt.job_id, attempt.task_id)
+                if task is not None:
+                    self._complete_now(task, failures.ENDED_BY_USER, ticks)
+                    self.store.put_task(attempt.job_id, task)
+                self._stop_attempt(attempt, "terminated")
         self.wake()
 
     def terminate_task(self, job_id: str, task: Doc) -> None:
@@ -496,7 +524,7 @@ class Engine:
         task = self.store.get_task(attempt.job_id, attempt.task_id)
         if task is None or task["state"] == "completed":
             return
-        if attempt.stop_reason == "pooldeleted":
+        if attempt.stop_reason in ("pooldeleted", "requeue"):
             self._requeue(attempt)
             return
         ticks = self.store.ticks()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -290,3 +291,27 @@ def test_job_release_runs_where_preparation_ran_when_the_job_ends(batch, tmp_pat
     assert sorted(p.name for p in cleaned.iterdir()) == sorted(s.node_id for s in statuses)
     batch.begin_delete_job("release-job", polling_interval=0.1).result()
     batch.begin_delete_pool("release", polling_interval=0.1)
+
+
+def test_disable_requeues_running_tasks_and_enable_runs_them(batch):
+    batch.create_pool(pool_options("pause", nodes=1))
+    _job(batch, "pause-job", "pause")
+    batch.create_task(
+        "pause-job",
+        m.BatchTaskCreateOptions(id="t", command_line=py("import time; time.sleep(1)")),
+    )
+    wait_for(lambda: batch.get_task("pause-job", "t").state == "running")
+    batch.begin_disable_job(
+        "pause-job", m.BatchJobDisableOptions(disable_tasks="requeue"), polling_interval=0.1
+    ).result()
+    job = batch.get_job("pause-job")
+    assert (job.state, job.previous_state) == ("disabled", "disabling")
+    task = batch.get_task("pause-job", "t")
+    assert task.state == "active" and task.execution_info.requeue_count == 1
+    time.sleep(0.5)
+    assert batch.get_task("pause-job", "t").state == "active"
+    batch.begin_enable_job("pause-job", polling_interval=0.1).result()
+    done = wait_for(lambda: (t := batch.get_task("pause-job", "t")).state == "completed" and t)
+    assert done.execution_info.result == "success"
+    batch.begin_delete_job("pause-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("pause", polling_interval=0.1)
