@@ -16,7 +16,9 @@ Rules 4 and 6 prefer the candidate whose folders match most of the written path'
 equally good candidates are kept as `alternatives` (a warning), never a silent pick. A path with
 tokens (UDIM, frames, …) resolves to the folder holding at least one matching file, and `files`
 lists them all; frame tokens count only frames being rendered. `<MAYA_RESOURCES>` paths (the
-default OCIO config) resolve by rule `maya_resources`: every node has them with Maya.
+default OCIO config) resolve by rule `maya_resources`: every node has them with Maya. A folder
+reference (a cache folder) resolves like a file and brings the files directly in it; referenced
+`.ma` scenes can be read in turn so the files they use follow (`resolve_scene(read_scene=…)`).
 """
 
 # String paths, not pathlib: this runs per reference over indexes of tens of thousands of files.
