@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -22,20 +24,21 @@ from azure.batch import BatchClient, models
 # The SDK's own terminate signature names this model, which its `models` does not export.
 from azure.batch.models._models import BatchJobTerminateOptions
 from azure.core.credentials import AzureNamedKeyCredential
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.polling import LROPoller
 
 from azure_batch_maya.services.errors import (
     TaskSubmissionError,
     TransferCancelledError,
     service_call,
-    translate_error,
 )
 
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
-UNLIMITED_RETRIES = -1
+TASKS_PER_REQUEST = 100
+TASK_SUBMISSION_ROUNDS = 3
+TASK_RETRY_BACKOFF = 1.0
 
 
 # Images ----------------------------------------------------------------------------------------
@@ -609,37 +612,98 @@ def begin_delete_job(client: BatchClient, job_id: str, *, polling_interval: int 
 def create_tasks(
     client: BatchClient, job_id: str, specs: Sequence[TaskSpec], *, max_concurrency: int = 4
 ) -> int:
-    """Add tasks in collections of 100, `max_concurrency` requests at a time; returns the count.
+    """Add tasks 100 a request, `max_concurrency` requests at a time; returns how many were added.
 
-    Tasks that already exist count as added, so a submission cut off mid-way can be repeated.
+    Tasks that already exist count as added, so a cut-off submission can simply be repeated.
+    This replaces azure-batch 15.1.0's `create_tasks`, which passes tasks the service refused
+    as added (it compares "ClientError" with "clienterror") and loops for ever while the service
+    answers 5xx. Retries of each request are still azure-core's.
     """
-    tasks = [task_create_options(spec) for spec in specs]
-    action = f"adding {len(tasks)} tasks to job {job_id}"
-    try:
-        result = client.create_tasks(job_id, tasks, max_concurrency=max_concurrency)
-    except models.CreateTasksError as error:
-        raise _submission_error(error, account=_account(client), action=action) from error
-    except AzureError as error:
-        raise translate_error(
-            error, service="batch", account=_account(client), action=action
-        ) from error
-    # azure-batch 15.1.0 compares each result's status case-sensitively with "clienterror",
-    # while the service answers "ClientError": refused tasks would pass as added. Check here.
-    results = result.result_values or []
-    refused = [r for r in results if not _added(r)]
-    if refused:
-        raise _submission_error(
-            models.CreateTasksError(failure_tasks=refused), account=_account(client), action=action
+    account = _account(client)
+    action = f"adding {len(specs)} tasks to job {job_id}"
+    pending = [task_create_options(spec) for spec in specs]
+    added = 0
+    for round_ in range(TASK_SUBMISSION_ROUNDS):
+        if round_:
+            time.sleep(TASK_RETRY_BACKOFF * round_)
+        chunks = [
+            pending[i : i + TASKS_PER_REQUEST] for i in range(0, len(pending), TASKS_PER_REQUEST)
+        ]
+        if not chunks:
+            break
+        workers = max(1, min(max_concurrency, len(chunks)))
+        with (
+            service_call("batch", account=account, action=action),
+            ThreadPoolExecutor(max_workers=workers) as pool,
+        ):
+            outcomes = list(pool.map(lambda c: _add_chunk(client, job_id, c), chunks))
+        refused = [r for outcome in outcomes for r in outcome.refused]
+        if refused:
+            raise _refused_tasks(refused, action=action)
+        added += sum(outcome.added for outcome in outcomes)
+        pending = [task for outcome in outcomes for task in outcome.retry]
+    if pending:
+        raise TaskSubmissionError(
+            "ServerError",
+            f"{action[:1].upper()}{action[1:]} failed: the service could not add "
+            f"{len(pending)} tasks after {TASK_SUBMISSION_ROUNDS} tries; submit the job again "
+            "later (tasks already added are kept)",
+            tuple(task.id for task in pending),
         )
-    log.info("added %d tasks to job %s", len(results), job_id)
-    return len(results)
+    log.info("added %d tasks to job %s", added, job_id)
+    return added
 
 
-def _added(result: models.BatchTaskCreateResult) -> bool:
-    status = str(getattr(result.status, "value", result.status))
-    if status.lower() == models.BatchTaskAddStatus.SUCCESS.value:
-        return True
-    return result.error is not None and result.error.code == "TaskExists"
+@dataclass(frozen=True)
+class _ChunkOutcome:
+    added: int
+    retry: list[models.BatchTaskCreateOptions]
+    refused: list[models.BatchTaskCreateResult]
+
+
+def _add_chunk(
+    client: BatchClient, job_id: str, chunk: list[models.BatchTaskCreateOptions]
+) -> _ChunkOutcome:
+    try:
+        result = client.create_task_collection(job_id, models.BatchTaskGroup(task_values=chunk))
+    except HttpResponseError as error:
+        too_large = error.error is not None and error.error.code == "RequestBodyTooLarge"
+        if not too_large or len(chunk) == 1:
+            raise
+        half = len(chunk) // 2
+        first, second = (
+            _add_chunk(client, job_id, chunk[:half]),
+            _add_chunk(client, job_id, chunk[half:]),
+        )
+        return _ChunkOutcome(
+            first.added + second.added, first.retry + second.retry, first.refused + second.refused
+        )
+    by_id = {task.id: task for task in chunk}
+    added, retry, refused = 0, [], []
+    for outcome in result.result_values or []:
+        status = str(getattr(outcome.status, "value", outcome.status)).lower()
+        code = outcome.error.code if outcome.error else None
+        if status == models.BatchTaskAddStatus.SUCCESS.value or code == "TaskExists":
+            added += 1
+        elif status == models.BatchTaskAddStatus.SERVER_ERROR.value and outcome.task_id in by_id:
+            retry.append(by_id[outcome.task_id])
+        else:
+            refused.append(outcome)
+    return _ChunkOutcome(added, retry, refused)
+
+
+def _refused_tasks(
+    refused: list[models.BatchTaskCreateResult], *, action: str
+) -> TaskSubmissionError:
+    codes = sorted({r.error.code for r in refused if r.error and r.error.code})
+    said = next((r.error.message.value for r in refused if r.error and r.error.message), None)
+    detail = f"{', '.join(codes)}: {said}" if said else ", ".join(codes) or "no reason given"
+    return TaskSubmissionError(
+        codes[0] if codes else "TaskRefused",
+        f"{action[:1].upper()}{action[1:]} failed: the service refused {len(refused)} tasks "
+        f"({detail}); fix the job settings and submit again (tasks already added are kept)",
+        tuple(r.task_id for r in refused if r.task_id),
+    )
 
 
 def list_tasks(
@@ -748,22 +812,3 @@ def _account(client: BatchClient) -> str:
     if host.endswith(".batch.azure.com"):
         return host.split(".", 1)[0]
     return parts.netloc
-
-
-def _submission_error(
-    error: models.CreateTasksError, *, account: str, action: str
-) -> TaskSubmissionError | Exception:
-    failed = tuple(r.task_id for r in error.failure_tasks if r.task_id)
-    pending = tuple(t.id for t in error.pending_tasks)
-    if error.errors and not failed:
-        first = error.errors[0]
-        if isinstance(first, AzureError):
-            return translate_error(first, service="batch", account=account, action=action)
-    codes = sorted({r.error.code for r in error.failure_tasks if r.error and r.error.code})
-    detail = ", ".join(codes) or "see the log"
-    return TaskSubmissionError(
-        codes[0] if codes else "TaskSubmissionFailed",
-        f"{action[:1].upper()}{action[1:]} failed for {len(failed) + len(pending)} tasks "
-        f"({detail}): submit the job again; tasks already added are kept",
-        failed + pending,
-    )

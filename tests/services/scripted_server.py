@@ -74,7 +74,8 @@ class ScriptedServer:
                     self.close_connection = True
                     self.connection.close()
                     return
-                data = b"" if reply.body is None else json.dumps(reply.body).encode()
+                content = reply.body(json.loads(body)) if callable(reply.body) else reply.body
+                data = b"" if content is None else json.dumps(content).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; odata=minimalmetadata")
                 self.send_header("Content-Length", str(len(data)))

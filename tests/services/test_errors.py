@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
 
 import pytest
 from azure.core.exceptions import ServiceRequestError
@@ -177,7 +179,8 @@ def test_tasks_the_service_refuses_are_named_in_the_error(scripted):
         create_tasks(batch_client(scripted.url), "job-1", tasks, max_concurrency=1)
     assert refused.value.failed_task_ids == ("frame-0002",)
     assert refused.value.code == "InvalidPropertyValue"
-    assert "submit the job again" in refused.value.message
+    assert "submit again" in refused.value.message
+    assert "The value provided is invalid." in refused.value.message
 
 
 @pytest.mark.parametrize("success", ["Success", "success"])
@@ -211,3 +214,50 @@ def test_an_unknown_account_host_says_to_check_the_account_name():
     assert isinstance(error, ConnectionFailedError)
     assert error.code == "HostNotFound"
     assert "check the account name and URL on the Config tab" in error.message
+
+
+def all_added(request: dict[str, Any]) -> dict[str, Any]:
+    """The service's answer when every task of an addtaskcollection request was added."""
+    results = [{"status": "Success", "taskId": task["id"]} for task in request["value"]]
+    return {"odata.metadata": "x#taskaddresult", "value": results}
+
+
+def frames(count: int) -> list[TaskSpec]:
+    return [TaskSpec(id=f"frame-{i:04d}", command_line="render") for i in range(count)]
+
+
+def test_tasks_go_a_hundred_a_request(scripted):
+    scripted.script(*[Reply(200, all_added)] * 3)
+    assert create_tasks(batch_client(scripted.url), "job-1", frames(250), max_concurrency=3) == 250
+    assert len(scripted.seen) == 3
+    assert all(seen.path.startswith("/jobs/job-1/addtaskcollection") for seen in scripted.seen)
+    sizes = sorted(len(json.loads(seen.body)["value"]) for seen in scripted.seen)
+    assert sizes == [50, 100, 100]
+
+
+def test_a_task_the_service_failed_to_add_is_sent_again(scripted):
+    def first_fails(request: dict[str, Any]) -> dict[str, Any]:
+        answer = all_added(request)
+        answer["value"][0] = {"status": "ServerError", "taskId": request["value"][0]["id"]}
+        return answer
+
+    scripted.script(Reply(200, first_fails), Reply(200, all_added))
+    assert create_tasks(batch_client(scripted.url), "job-1", frames(3), max_concurrency=1) == 3
+    assert [t["id"] for t in json.loads(scripted.seen[1].body)["value"]] == ["frame-0000"]
+
+
+def test_a_request_too_large_is_split_in_halves(scripted):
+    too_large = batch_error(413, "RequestBodyTooLarge", "The request body is too large.")
+    scripted.script(too_large, Reply(200, all_added), Reply(200, all_added))
+    assert create_tasks(batch_client(scripted.url), "job-1", frames(4), max_concurrency=1) == 4
+    assert [len(json.loads(s.body)["value"]) for s in scripted.seen] == [4, 2, 2]
+
+
+@pytest.mark.timeout(30)
+def test_a_service_that_keeps_failing_ends_the_submission_instead_of_looping(scripted):
+    broken = batch_error(500, "InternalServerError", "Something broke inside.")
+    scripted.script(*[broken] * 50)
+    with pytest.raises(ServiceError) as failed:
+        create_tasks(batch_client(scripted.url), "job-1", frames(3), max_concurrency=1)
+    assert failed.value.code == "InternalServerError"
+    assert len(scripted.seen) == 1

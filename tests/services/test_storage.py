@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from azure_batch_maya.local.azurite import AzuriteError, start_azurite
+from azure_batch_maya.local.azurite import ACCOUNT_KEY, AzuriteError, free_port, start_azurite
 from azure_batch_maya.services.clients import ClientOptions, create_blob_service_client
 from azure_batch_maya.services.errors import (
     AlreadyExistsError,
@@ -355,10 +355,9 @@ def test_a_wrong_account_key_is_an_authentication_error_that_says_what_to_check(
 
 
 def test_a_dead_port_is_a_connection_failure():
-    with start_azurite() as gone:
-        endpoint, key = gone.blob_endpoint, gone.account_key
+    endpoint = f"http://127.0.0.1:{free_port()}/devstoreaccount1"
     client = create_blob_service_client(
-        storage_settings(endpoint), Secrets(storage_key=key), options=FAST
+        storage_settings(endpoint), Secrets(storage_key=ACCOUNT_KEY), options=FAST
     )
     with pytest.raises(ConnectionFailedError) as failed:
         list_containers(client)
