@@ -26,6 +26,7 @@ reference (a cache folder) resolves like a file and brings the files directly in
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import deque
@@ -267,34 +268,40 @@ def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:
     return _Target(path, name, compile_name(name), unset)
 
 
-def _direct_folders(target: _Target, context: SearchContext) -> list[tuple[str, str]]:
+def _direct_folders(target: _Target, context: SearchContext) -> tuple[tuple[str, str], ...]:
     """Rules 1–3: single folders, in order, without repeats; absolute and normalised."""
     path = target.path
-    project = context.project_root
+    return _folders_for(path.anchor, path.folders, context.project_root, context.scene_dir)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folders_for(
+    anchor: str, folders: tuple[str, ...], project: str | None, scene_dir: str
+) -> tuple[tuple[str, str], ...]:
+    """`_direct_folders` for one written folder; textures often share folders, so it is kept."""
     sep = os.sep
     out: list[tuple[str, str]] = []
-    if path.is_absolute:
-        if not path.is_windows or os.name == "nt":
-            out.append(("as_written", _native(path.anchor, path.folders)))
+    if anchor:
+        if anchor == "/" or os.name == "nt":
+            out.append(("as_written", _native(anchor, folders)))
     elif project:
-        out.append(("as_written", os.path.normpath(os.path.join(project, *path.folders))))
+        out.append(("as_written", os.path.normpath(os.path.join(project, *folders))))
     if project:
-        folders = path.folders
         for k in range(len(folders) + 1):
             tail = folders[k:]
             if ".." in tail:
                 continue
             out.append(("project_reroot", project + sep + sep.join(tail) if tail else project))
-    if not path.is_absolute and path.folders and ".." not in path.folders:
-        out.append(("scene_folder", context.scene_dir + sep + sep.join(path.folders)))
-    out.append(("scene_folder", context.scene_dir))
+    if not anchor and folders and ".." not in folders:
+        out.append(("scene_folder", scene_dir + sep + sep.join(folders)))
+    out.append(("scene_folder", scene_dir))
     seen: set[str] = set()
     unique: list[tuple[str, str]] = []
     for rule, folder in out:
         if folder not in seen:
             seen.add(folder)
             unique.append((rule, folder))
-    return unique
+    return tuple(unique)
 
 
 def _working_folders(target: _Target, context: SearchContext) -> list[str]:
