@@ -27,6 +27,7 @@ from azure_batch_maya.services.batch import (
     check_batch_account,
     create_job,
     create_pool,
+    create_tasks,
     download_task_file,
     get_job,
     get_pool,
@@ -365,5 +366,29 @@ def test_a_terminated_job_completes_with_its_reason(batch):
     assert job.state == "completed"
     assert job.execution_info is not None
     assert job.execution_info.termination_reason == "cancelled by user"
+    begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
+    begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
+
+
+def test_250_tasks_go_in_three_requests_and_wait_on_an_empty_pool(local_pool):
+    requests: list[str] = []
+    settings = ServiceSettings(batch_url=local_pool.url, batch_account=local_pool.account_name)
+    batch = create_batch_client(
+        settings,
+        Secrets(batch_key=local_pool.account_key),
+        raw_request_hook=lambda request: requests.append(request.http_request.url),
+    )
+    pool_id, job_id = unique("pool"), unique("job")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=0))
+    tasks = [TaskSpec(id=f"frame-{i:04d}", command_line="render") for i in range(250)]
+    assert submit_job(batch, JobSpec(id=job_id, pool_id=pool_id), tasks, max_concurrency=3) == 250
+    assert sum("/addtaskcollection" in url for url in requests) == 3
+    counts = get_task_counts(batch, job_id)
+    assert (counts.active, counts.running, counts.completed) == (250, 0, 0)
+    assert get_job(batch, job_id, select=["state"]).state == "active"
+    with pytest.raises(AlreadyExistsError):
+        submit_job(batch, JobSpec(id=job_id, pool_id=pool_id), tasks)
+    assert create_tasks(batch, job_id, tasks) == 250
+    assert get_task_counts(batch, job_id).active == 250
     begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
     begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
