@@ -6,93 +6,34 @@ if the server is killed; a restarted server adopts the host or reads its result.
 holds a lock on `lock` while it lives, which is how the server tells a live host from a dead
 one without trusting process ids. Writing a `stop` file asks the host to end the command.
 
-Run as `python -I -S path/to/host.py HOST_DIR` with `HOST_DIR/spec.json` in place: it uses the
-standard library only, so it starts in a few tens of milliseconds without site-packages.
+Run as `python -I -S path/to/host.py HOST_DIR` with `HOST_DIR/spec.json` in place. It imports
+only what the interpreter has loaded anyway plus json and subprocess, because it starts once
+per task: every millisecond here is dispatch overhead.
 """
 
+# ruff: noqa: PTH105, PTH110, PTH118, PTH123, SIM105
+# (os.path and try/except rather than pathlib and contextlib: imports this process avoids.)
 from __future__ import annotations
 
-import contextlib
+import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import IO, Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _POLL_SECONDS = 0.05
-# Exit code of a second host started on a folder whose host is alive.
+# Exit code of a second host started on a folder whose host is alive or has run.
 ALREADY_RUNNING = 3
 
 
 def now_ticks() -> int:
-    """100 ns ticks since the Unix epoch (as in `formats`, kept here to stay stdlib-only)."""
+    """100 ns ticks since the Unix epoch (as in `formats`, repeated to keep imports light)."""
     return time.time_ns() // 100
-
-
-@dataclass(frozen=True)
-class HostSpec:
-    """What to run: argv (POSIX) or a command string (Windows), where, and for how long."""
-
-    command: list[str] | str
-    cwd: str
-    env: dict[str, str]
-    stdout: str
-    stderr: str
-    timeout_seconds: float | None
-
-
-@dataclass(frozen=True)
-class HostResult:
-    """How the command ended; `error` names a start failure the service would report."""
-
-    exit_code: int | None
-    start_ticks: int
-    end_ticks: int
-    timed_out: bool = False
-    stopped: bool = False
-    error: str | None = None
-    message: str | None = None
-
-
-def write_spec(host_dir: Path, spec: HostSpec) -> None:
-    host_dir.mkdir(parents=True, exist_ok=True)
-    (host_dir / "spec.json").write_text(json.dumps(asdict(spec)), encoding="utf-8")
-
-
-def read_result(host_dir: Path) -> HostResult | None:
-    """The host's result, or None while the command has not ended."""
-    try:
-        data: dict[str, Any] = json.loads((host_dir / "result.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return HostResult(**data)
-
-
-def request_stop(host_dir: Path) -> None:
-    """Ask the host to end its command (terminate, job end, shutdown)."""
-    if host_dir.is_dir():
-        (host_dir / "stop").touch()
-
-
-def host_started(host_dir: Path) -> bool:
-    """True once a host has taken the folder (it may have died since)."""
-    return (host_dir / "started").exists()
-
-
-def host_alive(host_dir: Path) -> bool:
-    """True while a host holds the lock of `host_dir`."""
-    lock_path = host_dir / "lock"
-    if not lock_path.exists():
-        return False
-    with lock_path.open("a+b") as handle:
-        if not _try_lock(handle):
-            return True
-        _unlock(handle)
-        return False
 
 
 def new_group_flags() -> dict[str, Any]:
@@ -102,7 +43,8 @@ def new_group_flags() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-def _try_lock(handle: IO[bytes]) -> bool:
+def try_lock(handle: io.BufferedRandom) -> bool:
+    """Take the exclusive lock of an open lock file without waiting."""
     if sys.platform == "win32":
         import msvcrt
 
@@ -121,7 +63,7 @@ def _try_lock(handle: IO[bytes]) -> bool:
     return True
 
 
-def _unlock(handle: IO[bytes]) -> None:
+def unlock(handle: io.BufferedRandom) -> None:
     if sys.platform == "win32":
         import msvcrt
 
@@ -144,45 +86,65 @@ def _kill_tree(process: subprocess.Popen[bytes]) -> None:
             check=False,
         )
     else:
-        with contextlib.suppress(ProcessLookupError):
+        import signal
+
+        try:
             os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     process.wait()
 
 
-def _write_result(host_dir: Path, result: HostResult) -> None:
-    temporary = host_dir / "result.json.tmp"
-    temporary.write_text(json.dumps(asdict(result)), encoding="utf-8")
-    temporary.replace(host_dir / "result.json")
+def _write_result(host_dir: str, result: dict[str, object]) -> None:
+    temporary = os.path.join(host_dir, "result.json.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.replace(temporary, os.path.join(host_dir, "result.json"))
 
 
-def run(host_dir: Path) -> HostResult:
+def _result(exit_code: int | None, start: int, **extra: object) -> dict[str, object]:
+    result: dict[str, object] = {
+        "exit_code": exit_code,
+        "start_ticks": start,
+        "end_ticks": now_ticks(),
+        "timed_out": False,
+        "stopped": False,
+        "error": None,
+        "message": None,
+    }
+    result.update(extra)
+    return result
+
+
+def run(host_dir: str) -> dict[str, object]:
     """Run the spec in `host_dir` to the end and record the result."""
-    spec = HostSpec(**json.loads((host_dir / "spec.json").read_text(encoding="utf-8")))
+    with open(os.path.join(host_dir, "spec.json"), encoding="utf-8") as handle:
+        spec = json.load(handle)
     start = now_ticks()
-    flags = new_group_flags()
-    with Path(spec.stdout).open("wb") as out, Path(spec.stderr).open("wb") as err:
+    stop_file = os.path.join(host_dir, "stop")
+    with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
         try:
             process = subprocess.Popen(
-                spec.command,
-                cwd=spec.cwd,
-                env=spec.env,
+                spec["command"],
+                cwd=spec["cwd"],
+                env=spec["env"],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                **flags,
+                **new_group_flags(),
             )
         except OSError as error:
             err.write(f"{error}\n".encode())
-            result = HostResult(
+            result = _result(
                 None,
                 start,
-                now_ticks(),
                 error="CommandProgramNotFound",
                 message=f"The specified command program is not found: {error.strerror}",
             )
             _write_result(host_dir, result)
             return result
-        deadline = None if spec.timeout_seconds is None else time.monotonic() + spec.timeout_seconds
+        limit = spec["timeout_seconds"]
+        deadline = None if limit is None else time.monotonic() + limit
         timed_out = stopped = False
         while True:
             try:
@@ -190,24 +152,23 @@ def run(host_dir: Path) -> HostResult:
                 break
             except subprocess.TimeoutExpired:
                 pass
-            if (host_dir / "stop").exists():
-                stopped = True
-            elif deadline is not None and time.monotonic() >= deadline:
-                timed_out = True
+            stopped = os.path.exists(stop_file)
+            timed_out = not stopped and deadline is not None and time.monotonic() >= deadline
             if stopped or timed_out:
                 _kill_tree(process)
                 break
-    result = HostResult(process.returncode, start, now_ticks(), timed_out, stopped)
+    result = _result(process.returncode, start, timed_out=timed_out, stopped=stopped)
     _write_result(host_dir, result)
     return result
 
 
 def main(argv: list[str]) -> int:
-    host_dir = Path(argv[0])
-    with (host_dir / "lock").open("a+b") as handle:
-        if not _try_lock(handle) or host_started(host_dir):
+    host_dir = argv[0]
+    with open(os.path.join(host_dir, "lock"), "a+b") as handle:
+        started = os.path.join(host_dir, "started")
+        if not try_lock(handle) or os.path.exists(started):
             return ALREADY_RUNNING
-        (host_dir / "started").touch()
+        open(started, "wb").close()
         run(host_dir)
     return 0
 

@@ -6,28 +6,83 @@ starts a host only when none has started, so a restarted server never runs a com
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.local import host
-from azure_batch_maya.local.host import (
-    ALREADY_RUNNING,
-    HostResult,
-    HostSpec,
-    host_alive,
-    host_started,
-    new_group_flags,
-    read_result,
-    write_spec,
-)
+from azure_batch_maya.local.host import ALREADY_RUNNING, new_group_flags, try_lock, unlock
 
 _POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """What a host runs: argv (POSIX) or a command string (Windows), where, for how long."""
+
+    command: list[str] | str
+    cwd: str
+    env: dict[str, str]
+    stdout: str
+    stderr: str
+    timeout_seconds: float | None
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """How the command ended; `error` names a start failure the service would report."""
+
+    exit_code: int | None
+    start_ticks: int
+    end_ticks: int
+    timed_out: bool = False
+    stopped: bool = False
+    error: str | None = None
+    message: str | None = None
+
+
+def write_spec(host_dir: Path, spec: HostSpec) -> None:
+    host_dir.mkdir(parents=True, exist_ok=True)
+    (host_dir / "spec.json").write_text(json.dumps(asdict(spec)), encoding="utf-8")
+
+
+def read_result(host_dir: Path) -> HostResult | None:
+    """The host's result, or None while the command has not ended."""
+    try:
+        data: dict[str, Any] = json.loads((host_dir / "result.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return HostResult(**data)
+
+
+def request_stop(host_dir: Path) -> None:
+    """Ask the host to end its command (terminate, job end, shutdown)."""
+    if host_dir.is_dir():
+        (host_dir / "stop").touch()
+
+
+def host_started(host_dir: Path) -> bool:
+    """True once a host has taken the folder (it may have died since)."""
+    return (host_dir / "started").exists()
+
+
+def host_alive(host_dir: Path) -> bool:
+    """True while a host holds the lock of `host_dir`."""
+    lock_path = host_dir / "lock"
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a+b") as handle:
+        if not try_lock(handle):
+            return True
+        unlock(handle)
+        return False
 
 
 class HostLost(Exception):

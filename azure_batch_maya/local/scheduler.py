@@ -29,9 +29,16 @@ from azure_batch_maya.local.formats import (
     parse_duration,
     parse_iso,
 )
-from azure_batch_maya.local.host import HostResult, HostSpec
 from azure_batch_maya.local.layout import PREP_TASK_DIR, RELEASE_TASK_DIR, NodeLayout, host_dir
-from azure_batch_maya.local.runner import HostLost, command_for, environment, run_step
+from azure_batch_maya.local.runner import (
+    HostLost,
+    HostResult,
+    HostSpec,
+    command_for,
+    environment,
+    request_stop,
+    run_step,
+)
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import (
     TransferError,
@@ -404,8 +411,6 @@ class Engine:
         thread.start()
 
     def _stop_attempt(self, attempt: _Attempt, reason: str) -> None:
-        from azure_batch_maya.local.host import request_stop
-
         if attempt.stop_reason is None:
             attempt.stop_reason = reason
         for folder in attempt.host_dirs:
