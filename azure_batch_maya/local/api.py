@@ -205,11 +205,14 @@ class BatchApi:
                 pool[name] = value
             if "resizeTimeout" in body:
                 pool["resizeTimeout"] = body["resizeTimeout"]
+            deallocation = str(body.get("nodeDeallocationOption") or "requeue").lower()
+            if deallocation not in ("requeue", "terminate", "taskcompletion", "retaineddata"):
+                raise invalid_property("nodeDeallocationOption", deallocation, "Unknown option.")
             ticks = self.store.ticks()
             transition(pool, "resizing", ticks, key="allocationState")
             entities.touch(pool, ticks)
             self.store.put_pool(pool)
-        self.engine.wake()
+            self.engine.resize_pool(pool, deallocation)
         return rest.action(202, f"{pool['url']}/resize", pool)
 
     def stop_resize(self, request: Request, parts: tuple[str, ...]) -> Reply:

@@ -90,6 +90,7 @@ class Engine:
         self._prep_locks: dict[tuple[str, str], threading.Lock] = {}
         self._releases: set[tuple[str, str]] = set()
         self._disabling: dict[str, str] = {}
+        self._deallocation: dict[str, str] = {}
         self._loop: threading.Thread | None = None
         self.dispatched = 0
 
@@ -166,10 +167,14 @@ class Engine:
         ):
             mine = [n for n in nodes if n["isDedicated"] == dedicated]
             target = pool[target_name] if pool["allocationState"] == "resizing" else len(mine)
-            for node in mine[target:]:
+            idle_first = sorted(mine, key=lambda n: (self._used.get(n["id"], 0), n["id"]))
+            for node in idle_first[: max(0, len(mine) - target)]:
                 if self._used.get(node["id"], 0) == 0:
                     self.store.delete_node(pool["id"], node["id"])
+                    shutil.rmtree(NodeLayout(self.config.data_dir, node["id"]).root, True)
                     mine.remove(node)
+                else:
+                    self._leave(pool, node, ticks)
             room -= len(mine)
             taken = {n["id"] for n in mine}
             index = 0
@@ -209,6 +214,27 @@ class Engine:
                 pool.pop("resizeErrors", None)
             transition(pool, "steady", ticks, key="allocationState")
         self.store.put_pool(pool)
+
+    def resize_pool(self, pool: Doc, deallocation: str) -> None:
+        """Remember how to free busy nodes when this resize shrinks the pool."""
+        self._deallocation[pool["id"]] = deallocation
+        self.wake()
+
+    def _leave(self, pool: Doc, node: Doc, ticks: int) -> None:
+        """A busy node the pool is shrinking away: no new tasks; running ones per the option."""
+        mode = self._deallocation.get(pool["id"], "requeue")
+        for attempt in [a for a in self._attempts.values() if a.node_id == node["id"]]:
+            if mode == "requeue":
+                self._stop_attempt(attempt, "requeue")
+            elif mode == "terminate":
+                task = self.store.get_task(attempt.job_id, attempt.task_id)
+                if task is not None and task["state"] != "completed":
+                    self._complete_now(task, failures.ENDED_BY_USER, ticks)
+                    self.store.put_task(attempt.job_id, task)
+                self._stop_attempt(attempt, "terminated")
+        if node["state"] != "leavingpool":
+            transition(node, "leavingpool", ticks)
+            self.store.put_node(pool["id"], node)
 
     # Jobs
     def _tick_job(self, job: Doc) -> None:
@@ -356,7 +382,9 @@ class Engine:
         free = {
             node["id"]: per_node - self._used.get(node["id"], 0)
             for node in self.store.list_nodes(pool["id"])
-            if node["id"] not in failed_prep and node["schedulingState"] == "enabled"
+            if node["id"] not in failed_prep
+            and node["schedulingState"] == "enabled"
+            and node["state"] != "leavingpool"
         }
         budget = sum(max(0, slots) for slots in free.values())
         if job.get("maxParallelTasks", -1) != -1:
@@ -593,7 +621,7 @@ class Engine:
         if node is not None:
             node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
             node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
-            if node["runningTasksCount"] == 0:
+            if node["runningTasksCount"] == 0 and node["state"] != "leavingpool":
                 transition(node, "idle", self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
         self.wake()
@@ -793,9 +821,28 @@ class Engine:
             self.store.put_prep(job_id, node, prep)
 
     # Restart
+    def _reset_nodes(self) -> None:
+        """Nodes come back idle; the tasks adopted below count themselves in again."""
+        ticks = self.store.ticks()
+        for pool in self.store.list_pools():
+            for node in self.store.list_nodes(pool["id"]):
+                node["runningTasksCount"] = node["runningTaskSlotsCount"] = 0
+                if node["state"] == "running":
+                    transition(node, "idle", ticks)
+                self.store.put_node(pool["id"], node)
+
+    def _count_on_node(self, attempt: _Attempt) -> None:
+        node = self._node(attempt)
+        if node is not None:
+            node["runningTasksCount"] += 1
+            node["runningTaskSlotsCount"] += attempt.slots
+            transition(node, "running", self.store.ticks())
+            self.store.put_node(attempt.pool_id, node)
+
     def _recover(self) -> None:
         """Adopt or collect every task that was running when the server last stopped."""
         with self.lock:
+            self._reset_nodes()
             for state in ("preparing", "running"):
                 for job_id, task in self.store.states_of(state):
                     node_info = task.get("nodeInfo") or {}
@@ -812,6 +859,7 @@ class Engine:
                         self._requeue(attempt)
                         continue
                     self._used[attempt.node_id] = self._used.get(attempt.node_id, 0) + attempt.slots
+                    self._count_on_node(attempt)
                     log.info("resuming task %s/%s after a restart", job_id, task["id"])
                     self._launch(attempt)
 

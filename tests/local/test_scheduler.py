@@ -315,3 +315,26 @@ def test_disable_requeues_running_tasks_and_enable_runs_them(batch):
     assert done.execution_info.result == "success"
     batch.begin_delete_job("pause-job", polling_interval=0.1).result()
     batch.begin_delete_pool("pause", polling_interval=0.1)
+
+
+def test_shrinking_a_busy_pool_requeues_the_tasks_of_removed_nodes(batch):
+    batch.create_pool(pool_options("shrink", nodes=2))
+    _job(batch, "shrink-job", "shrink")
+    batch.create_tasks(
+        "shrink-job",
+        [
+            m.BatchTaskCreateOptions(id=f"t{i}", command_line=py("import time; time.sleep(1)"))
+            for i in range(2)
+        ],
+    )
+    wait_for(lambda: batch.get_job_task_counts("shrink-job").task_counts.running == 2)
+    batch.begin_resize_pool(
+        "shrink", m.BatchPoolResizeOptions(target_dedicated_nodes=1), polling_interval=0.1
+    ).result()
+    assert batch.get_pool("shrink").current_dedicated_nodes == 1
+    wait_for(lambda: batch.get_job_task_counts("shrink-job").task_counts.completed == 2)
+    infos = [t.execution_info for t in batch.list_tasks("shrink-job")]
+    assert all(i.result == "success" for i in infos)
+    assert sorted(i.requeue_count for i in infos) == [0, 1]
+    batch.begin_delete_job("shrink-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("shrink", polling_interval=0.1)
