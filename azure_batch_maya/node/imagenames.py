@@ -15,7 +15,7 @@ DEFAULT_PREFIX = "<Scene>"
 DEFAULT_PADDING = 4
 
 # Maya's own tokens; `%s`, `%l`, `%c` are the pre-2008 spellings still accepted.
-_TOKEN = re.compile(r"<([A-Za-z]+)>|%([slc])")
+_TOKEN = re.compile(r"<([^<>/\\]+)>|%([slc])")
 _UNUSED = {"version": ""}
 
 # Image format (imfPluginKey / Arnold driver translator) → file extension. Keys seen in real

@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -183,7 +184,8 @@ def _run_stand_in(
 def _run_command(
     plan: Plan, task: TaskEntry, scene: str, places: TaskPlaces, env: dict[str, str]
 ) -> int:
-    """The plan's command template, every `{name}` filled in as one whole argument."""
+    """The plan's command template with each known `{name}` filled in (other braces are
+    left alone, so arguments may hold them); a value never splits into more arguments."""
     assert plan.command is not None
     values = {
         "scene": scene,
@@ -191,16 +193,14 @@ def _run_command(
         "images": str(places.images_dir),
         "start": _frame_text(task.frames[0]),
         "end": _frame_text(task.frames[-1]),
+        "step": _frame_text(task.frames[1] - task.frames[0]) if len(task.frames) > 1 else "1",
         "frames": ",".join(_frame_text(f) for f in task.frames),
         "layer": ",".join(task.layers),
         "camera": ",".join(task.cameras),
         "task": task.id,
     }
-    try:
-        argv = [part.format_map(values) for part in plan.command]
-    except (KeyError, ValueError) as exc:
-        log.error("the render command template has an unknown placeholder %s", exc)
-        return SETUP_EXIT
+    pattern = re.compile(r"\{(" + "|".join(values) + r")\}")
+    argv = [pattern.sub(lambda m: values[m.group(1)], part) for part in plan.command]
     log.info("running %s", subprocess.list2cmdline(argv))
     try:
         return subprocess.call(argv, cwd=places.work_dir, env=env)

@@ -1,0 +1,42 @@
+"""Image names from the prefix tokens, padding and format; unknowns are errors, not guesses."""
+
+from __future__ import annotations
+
+import pytest
+
+from azure_batch_maya.node.imagenames import (
+    ImageNameError,
+    ImageNaming,
+    expand_prefix,
+    image_extension,
+)
+
+
+def test_tokens_layers_cameras_and_padding():
+    naming = ImageNaming("<Scene>/<RenderLayer>/<Camera>_<RenderPass>", "exr", 4)
+    name = naming.name(scene="shot", layer="rs_fx", camera="cams:main", frame=7)
+    assert name == "shot/rs_fx/cams_main_beauty.0007.exr"
+    assert naming.name(scene="s", layer="defaultRenderLayer", camera="c", frame=12).startswith(
+        "s/masterLayer/"
+    )
+    assert ImageNaming("", "png", 3).name(scene="s", layer="l", camera="c", frame=5) == "s.005.png"
+    assert expand_prefix("%s_%l_%c", scene="a", layer="b", camera="c") == "a_b_c"
+    assert expand_prefix("<scene>\\x", scene="a", layer="b", camera="c") == "a/x"
+
+
+def test_what_cannot_be_predicted_is_refused():
+    with pytest.raises(ImageNameError, match="<Version2>"):
+        expand_prefix("<Version2>/x", scene="a", layer="b", camera="c")
+    with pytest.raises(ImageNameError, match="inside the images folder"):
+        expand_prefix("../<Scene>", scene="a", layer="b", camera="c")
+    with pytest.raises(ImageNameError, match="fractional"):
+        ImageNaming("x", "png").name(scene="a", layer="b", camera="c", frame=1.5)
+    with pytest.raises(ImageNameError, match="'psd2'"):
+        image_extension("psd2", "arnold")
+
+
+def test_extensions_from_format_or_the_renderer_default():
+    assert image_extension("jpeg", "arnold") == "jpg"
+    assert image_extension("", "arnold") == "exr"
+    assert image_extension("", "mayaSoftware") == "iff"
+    assert image_extension("TIF", "vray") == "tif"

@@ -1,0 +1,91 @@
+"""The mayapy steps over a recording stand-in for `maya.cmds`: order, naming, each renderer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from azure_batch_maya.node.imagenames import ImageNaming
+from azure_batch_maya.node.maya_session import (
+    RENDER_CALLS,
+    MayaSessionError,
+    render_in_session,
+)
+from azure_batch_maya.node.nodemap import NodeMapping
+from azure_batch_maya.node.plan import Plan, TaskEntry
+
+
+class RecordingCmds:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+
+    def names(self) -> list[str]:
+        return [c[0] for c in self.calls]
+
+
+def plan(renderer: str) -> Plan:
+    return Plan(
+        job_id="j",
+        scene="@AZBM_ROOT@/C/s.ma",
+        renderer=renderer,
+        plugins=("mtoa",) if renderer == "arnold" else (),
+        naming=ImageNaming("<Scene>", "exr", 5),
+        pathmap={},
+        path_files=(),
+        command=None,
+        renderer_options={},
+        tasks={},
+    )
+
+
+TASK = TaskEntry("t", (1.0, 2.0), ("rs_a", "rs_b"), ("cam",), ())
+MAPPING = NodeMapping(
+    workspace="/r/C/proj",
+    dirs=(("C:/proj/", "/r/C/proj/"),),
+    files=(("C:/x/odd.tif", "/r/odd.tif"),),
+    remaps=(("file1.ftn", "/r/C/proj/a.<UDIM>.tif"),),
+    ocio="/r/ocio/config.ocio",
+)
+
+
+@pytest.mark.parametrize("renderer", sorted(RENDER_CALLS))
+def test_every_renderer_renders_each_layer_camera_and_frame_after_mapping(renderer):
+    cmds = RecordingCmds()
+    render_in_session(cmds, plan(renderer), TASK, MAPPING, "/r/C/proj/s.ma", Path("/w/images"))
+    names = cmds.names()
+    opened = names.index("file")
+    assert cmds.calls[opened][1] == ("/r/C/proj/s.ma",) and cmds.calls[opened][2]["open"]
+    mapped = [
+        c[2]["mapDirectory"] for c in cmds.calls if c[0] == "dirmap" and c[2].get("mapDirectory")
+    ]
+    assert mapped == [("C:/proj/", "/r/C/proj/"), ("C:/x/odd.tif", "/r/odd.tif")]
+    assert max(i for i, n in enumerate(names) if n == "dirmap") < opened
+    assert ("setAttr", ("file1.ftn", "/r/C/proj/a.<UDIM>.tif"), {"type": "string"}) in cmds.calls[
+        opened:
+    ]
+    assert ("setAttr", ("defaultRenderGlobals.extensionPadding", 5), {}) in cmds.calls
+    layers = [c[2]["currentRenderLayer"] for c in cmds.calls if c[0] == "editRenderLayerGlobals"]
+    assert layers == ["rs_a", "rs_b"]
+    render_calls = [
+        n for n in names if n in {"render", "ogsRender", "arnoldRender", "vrend", "rsRender"}
+    ]
+    assert len(render_calls) == 4  # 2 layers × 1 camera × 2 frames
+
+
+def test_arnold_is_told_to_abort_on_licence_failure():
+    cmds = RecordingCmds()
+    render_in_session(cmds, plan("arnold"), TASK, MAPPING, "/s.ma", Path("/w"))
+    assert cmds.calls[0] == ("loadPlugin", ("mtoa",), {"quiet": True})
+    assert ("setAttr", ("defaultArnoldRenderOptions.abortOnLicenseFail", True), {}) in cmds.calls
+
+
+def test_an_unknown_renderer_fails_before_anything_runs():
+    cmds = RecordingCmds()
+    with pytest.raises(MayaSessionError, match="renderman"):
+        render_in_session(cmds, plan("renderman"), TASK, MAPPING, "/s.ma", Path("/w"))
+    assert cmds.calls == []
