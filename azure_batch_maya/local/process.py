@@ -41,6 +41,19 @@ class LocalPoolProcess:
         self.azurite_pid: int | None = ready.get("azurite_pid")
 
     @property
+    def batch_url(self) -> str:
+        """The same names as `local up --json` prints, for settings that take those."""
+        return self.url
+
+    @property
+    def batch_account(self) -> str:
+        return self.account_name
+
+    @property
+    def batch_key(self) -> str:
+        return self.account_key
+
+    @property
     def running(self) -> bool:
         if self._process is not None:
             return self._process.poll() is None
