@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from azure.batch import BatchClient
 
+from azure_batch_maya.local.process import LocalPoolProcess
+from azure_batch_maya.services.clients import ClientOptions, create_batch_client
+from azure_batch_maya.services.settings import Secrets, ServiceSettings
 from tests.services.scripted_server import ScriptedServer
 
 
@@ -15,3 +19,12 @@ def scripted() -> Iterator[ScriptedServer]:
     server = ScriptedServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def batch(local_pool: LocalPoolProcess) -> BatchClient:
+    """A real BatchClient, signed with the local pool's key, built from our settings."""
+    settings = ServiceSettings(batch_url=local_pool.url, batch_account=local_pool.account_name)
+    return create_batch_client(
+        settings, Secrets(batch_key=local_pool.account_key), options=ClientOptions(retry_total=2)
+    )

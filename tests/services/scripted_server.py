@@ -6,6 +6,7 @@ will not give on demand: quota, throttling, a dropped connection.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import uuid
@@ -13,6 +14,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from azure.batch import BatchClient
+
+from azure_batch_maya.services.clients import ClientOptions, create_batch_client
+from azure_batch_maya.services.settings import Secrets, ServiceSettings
+
+KEY = base64.b64encode(b"k" * 64).decode()
 ERROR_METADATA = (
     "https://{account}.eastus2.batch.azure.com/$metadata#"
     "Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element"
@@ -102,3 +109,11 @@ class ScriptedServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def batch_client(url: str, account: str = "render", **options: Any) -> BatchClient:
+    """A real BatchClient for the scripted server: shared key, no retries."""
+    settings = ServiceSettings(batch_url=url, batch_account=account)
+    return create_batch_client(
+        settings, Secrets(batch_key=KEY), options=ClientOptions(retry_total=0), **options
+    )

@@ -8,7 +8,6 @@ from azure.identity import CredentialUnavailableError
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.services import credentials
-from azure_batch_maya.services.batch import list_pools
 from azure_batch_maya.services.clients import (
     ClientOptions,
     create_batch_client,
@@ -16,6 +15,7 @@ from azure_batch_maya.services.clients import (
 )
 from azure_batch_maya.services.credentials import BATCH_SCOPE
 from azure_batch_maya.services.errors import AuthenticationError, ConnectionFailedError
+from azure_batch_maya.services.pools import list_pools
 from azure_batch_maya.services.settings import AuthMode, Secrets, ServiceSettings
 from azure_batch_maya.services.storage import list_containers
 from tests.services.scripted_server import Reply, batch_error

@@ -1,0 +1,102 @@
+"""Jobs over HTTP on the local pool: submitted with a preparation task, run, terminated, deleted."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from azure_batch_maya.services.batch import JobPreparationSpec, JobSpec, TaskSpec, metadata_dict
+from azure_batch_maya.services.errors import NotFoundError, TransferCancelledError
+from azure_batch_maya.services.jobs import (
+    begin_delete_job,
+    begin_terminate_job,
+    create_job,
+    get_job,
+    list_jobs,
+    submit_job,
+)
+from azure_batch_maya.services.pools import begin_delete_pool, create_pool
+from azure_batch_maya.services.tasks import (
+    download_task_file,
+    get_task_counts,
+    list_task_files,
+    list_tasks,
+    read_task_file,
+)
+from tests.services.specs import ubuntu_pool, unique, wait_for
+
+PREPARE = "open('prepared.txt', 'w').write('inputs ready')"
+RENDER = (
+    "import os; p = os.path.join(os.environ['AZ_BATCH_JOB_PREP_WORKING_DIR'], 'prepared.txt'); "
+    "print(open(p).read() + ', frame"
+)
+
+
+def test_a_job_with_preparation_runs_its_tasks_and_their_files_come_home(batch, tmp_path):
+    pool_id, job_id = unique("pool"), unique("job")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=1, task_slots_per_node=4))
+    python = "python" if sys.platform == "win32" else "python3"
+    job = JobSpec(
+        id=job_id,
+        pool_id=pool_id,
+        metadata={"scene": "shot010.ma"},
+        preparation=JobPreparationSpec(command_line=f'{python} -c "{PREPARE}"'),
+    )
+    tasks = [
+        TaskSpec(id=f"frame-{i:04d}", command_line=f'{python} -c "{RENDER} {i}\')"')
+        for i in range(1, 9)
+    ]
+    assert submit_job(batch, job, tasks, max_concurrency=2) == 8
+
+    wait_for(lambda: get_task_counts(batch, job_id).completed == 8, timeout=60)
+    counts = get_task_counts(batch, job_id)
+    assert counts.succeeded == 8
+    assert counts.done
+    assert wait_for(lambda: get_job(batch, job_id, select=["state"]).state == "completed")
+
+    listed = list_tasks(batch, job_id, filter="state eq 'completed'", select=["id", "state"])
+    assert len(listed) == 8
+    assert listed[0].command_line is None
+
+    jobs = list_jobs(batch, filter=f"id eq '{job_id}'", select=["id", "metadata"])
+    assert metadata_dict(jobs[0].metadata) == {"scene": "shot010.ma"}
+
+    names = {f.name for f in list_task_files(batch, job_id, "frame-0007")}
+    assert {"stdout.txt", "stderr.txt"} <= names
+    assert (
+        read_task_file(batch, job_id, "frame-0007", "stdout.txt").strip()
+        == b"inputs ready, frame 7"
+    )
+    target = tmp_path / "logs" / "frame-0007.stdout.txt"
+    size = download_task_file(batch, job_id, "frame-0007", "stdout.txt", target)
+    assert target.read_bytes().strip() == b"inputs ready, frame 7"
+    assert size == target.stat().st_size
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(TransferCancelledError):
+        download_task_file(
+            batch, job_id, "frame-0008", "stdout.txt", tmp_path / "f8.txt", cancel=cancel
+        )
+    assert not (tmp_path / "f8.txt").exists()
+    assert not (tmp_path / "f8.txt.part").exists()
+
+    begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
+    with pytest.raises(NotFoundError):
+        get_job(batch, job_id)
+    begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
+
+
+def test_a_terminated_job_completes_with_its_reason(batch):
+    pool_id, job_id = unique("pool"), unique("job")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=0))
+    create_job(batch, JobSpec(id=job_id, pool_id=pool_id, terminate_when_tasks_complete=False))
+    begin_terminate_job(batch, job_id, reason="cancelled by user", polling_interval=1).wait(30)
+    job = get_job(batch, job_id)
+    assert job.state == "completed"
+    assert job.execution_info is not None
+    assert job.execution_info.termination_reason == "cancelled by user"
+    begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
+    begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
