@@ -474,7 +474,7 @@ def _elsewhere(index: FolderIndex, target: _Target) -> list[str]:
     for root in index.roots:
         if target.pattern is None:
             hits += index.find_name(target.name, root)
-        elif target.pattern.skeleton is not None:
+        elif target.pattern.prefix or target.pattern.skeleton is not None:
             hits += index.find_pattern(target.pattern, root)
     return sorted({os.path.join(d, n) for d, n in hits})
 

@@ -49,7 +49,7 @@ class NamePattern:
     regex_text: str
     segments: tuple[Segment, ...] | None  # None: match with the regular expression
     frame_count: int  # how many frame tokens; their numbers are checked against frames
-    skeleton: str | None  # None when a token matches any text: no lookup key exists
+    skeleton: str | None  # set when the name starts with a token (no prefix to look up by)
     prefix: str = ""  # the literal text before the first token, for a sorted-name lookup
 
     @property
@@ -140,45 +140,45 @@ def compile_name(name: str) -> NamePattern | None:
     tokens = list(_TOKEN.finditer(name))
     if not tokens:
         return None
-    skeleton: list[str] = []
     segments: list[Segment] = []
     frames = 0
     wildcard = False
     pos = 0
-
-    def literal(text: str) -> None:
-        if text:
-            skeleton.append(_DIGITS.sub("#", text.lower()))
-            segments.append((_LIT, text, 0))
-
-    def number(kind: int, width: int = 0) -> None:
-        skeleton.append("#")
-        segments.append((kind, "", width))
-
     for m in tokens:
-        literal(name[pos : m.start()])
+        if m.start() > pos:
+            segments.append((_LIT, name[pos : m.start()], 0))
         pos = m.end()
-        tag = (m.group(1) or "").lower()
-        if m.group(1) is None or _FRAME_TAG.match(tag):
+        tag = m.group(1)
+        low = tag.lower() if tag is not None else ""
+        if tag is None or _FRAME_TAG.match(low):
             frames += 1
-            number(_FRAME)
-        elif tag in _UDIM_TAGS:
-            number(_NUM, 4)
-        elif tag in _NUMBER_TAGS:
-            number(_NUM)
-        elif tag in ("uvtile", "tile"):
-            literal("_u" if tag == "tile" else "u")
-            number(_NUM)
-            literal("_v")
-            number(_NUM)
+            segments.append((_FRAME, "", 0))
+        elif low in _UDIM_TAGS:
+            segments.append((_NUM, "", 4))
+        elif low in _NUMBER_TAGS:
+            segments.append((_NUM, "", 0))
+        elif low in ("uvtile", "tile"):
+            segments += [
+                (_LIT, "_u" if low == "tile" else "u", 0),
+                (_NUM, "", 0),
+                (_LIT, "_v", 0),
+                (_NUM, "", 0),
+            ]
         else:
             wildcard = True
-    literal(name[pos:])
-    key = None if wildcard else re.sub("#+", "#", "".join(skeleton))
+    if pos < len(name):
+        segments.append((_LIT, name[pos:], 0))
     prefix = name[: tokens[0].start()]
+    key = None if wildcard or prefix else _skeleton(segments)
     if wildcard or _needs_backtracking(segments):
         return NamePattern(name, _regex_text(name), None, frames, key, prefix)
     return NamePattern(name, "", tuple(segments), frames, key, prefix)
+
+
+def _skeleton(segments: list[Segment]) -> str:
+    """The lookup key of a pattern that starts with a token (see `skeleton_of`)."""
+    text = "".join(_DIGITS.sub("#", t.lower()) if k == _LIT else "#" for k, t, _w in segments)
+    return re.sub("#+", "#", text)
 
 
 def _regex_text(name: str) -> str:

@@ -53,8 +53,10 @@ def test_backtracking_patterns_fall_back_to_the_regex():
 
 
 def test_skeleton_is_the_lookup_key():
-    p = compile_name("tex_v002.<UDIM>.tif")
-    assert p is not None and p.skeleton == skeleton_of("tex_v002.1001.tif") == "tex_v#.#.tif"
+    p = compile_name("<UDIM>_tex_v002.tif")
+    assert p is not None and p.skeleton == skeleton_of("1001_tex_v002.tif") == "#_tex_v#.tif"
+    prefixed = compile_name("tex_v002.<UDIM>.tif")
+    assert prefixed is not None and prefixed.prefix == "tex_v002." and prefixed.skeleton is None
     assert compile_name("a.<attr:x>.tif").skeleton is None  # type: ignore[union-attr]
     assert compile_name("plain.tif") is None and not has_tokens("plain.tif")
 
