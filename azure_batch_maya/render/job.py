@@ -191,7 +191,11 @@ def render_arguments(task_id: str, settings: SubmitSettings) -> list[Arg]:
 def to_batch_models(
     job: RenderJob,
 ) -> tuple[models.BatchJobCreateOptions, list[models.BatchTaskCreateOptions]]:
-    """The SDK's create-job body and create-task bodies."""
+    """The SDK's create-job body and create-task bodies.
+
+    The job ends when all its tasks complete; send it with `services.jobs.submit_job` (or
+    create it without that and set it after adding the tasks), or it ends after the first.
+    """
     return job_create_options(job.job), [task_create_options(t) for t in job.tasks]
 
 
