@@ -138,11 +138,11 @@ def build_pathmap(project: AssetProject, node_os: NodeOS, root: str) -> NodePath
     absolute = [(w, n) for w, n, _res in pairs if w.is_absolute]
     votes: dict[str, Counter[str]] = {}
     for written, node_folder in absolute:
-        scene, node = _shorten(written.parent_text, node_folder)
+        scene, node = _shorten(written.parent_text, node_folder, root)
         votes.setdefault(scene, Counter())[node] += 1
     dirs = {scene: count.most_common(1)[0][0] for scene, count in votes.items()}
     for written, node_folder in absolute:  # the outvoted keep their own folder, if it is free
-        scene, node = _shorten(written.parent_text, node_folder)
+        scene, node = _shorten(written.parent_text, node_folder, root)
         full = written.parent_text
         if dirs[scene] != node and full not in dirs and _only_for(full, node_folder, absolute):
             dirs[full] = node_folder
@@ -232,12 +232,14 @@ def _uses_env(raw: str) -> bool:
     return bool(expand_env(raw, {})[1])
 
 
-def _shorten(scene: str, node: str) -> tuple[str, str]:
-    """Drop the folders both prefixes end with, keeping at least one folder on the scene side."""
+def _shorten(scene: str, node: str, root: str) -> tuple[str, str]:
+    """Drop the folders both prefixes end with, keeping at least one folder on the scene side
+    and never reaching above the node's asset root."""
     s_path = parse_scene_path(scene)
     s_parts = list(s_path.parts)
     n_parts = node.rstrip("/").split("/")
-    while len(s_parts) > 1 and len(n_parts) > 2 and s_parts[-1] == n_parts[-1]:
+    keep = root.count("/") + 2  # the root's parts and one folder below it
+    while len(s_parts) > 1 and len(n_parts) > keep and s_parts[-1] == n_parts[-1]:
         s_parts.pop()
         n_parts.pop()
     return s_path.anchor + "".join(p + "/" for p in s_parts), "/".join(n_parts) + "/"

@@ -205,3 +205,16 @@ def test_files_inside_references_are_left_to_dirmap(windows_project):
     assert map_path(standin.ref.path, pm) == (
         node_path_of_local(str(windows_project.local_root / "cache"), "/n") + "/tree.####.ass"
     )
+
+
+def test_shortened_prefixes_stay_inside_the_asset_root():
+    from azure_batch_maya.render.pathmap import _shorten
+
+    root = "/mnt/azbm/assets"
+    # the local file is /assets/assets/t.tif: its folders end like the root does
+    scene, node = _shorten("C:/proj/assets/assets/", "/mnt/azbm/assets/assets/assets/", root)
+    assert node.startswith(root + "/") and (scene, node) == (
+        "C:/proj/assets/",
+        "/mnt/azbm/assets/assets/",
+    )
+    assert _shorten("C:/a/cache/", "D:/n/home/p/cache/", "D:/n") == ("C:/a/", "D:/n/home/p/")
