@@ -17,6 +17,7 @@ import bisect
 import itertools
 import logging
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from azure_batch_maya.assets.tokens import NamePattern, skeleton_of
@@ -93,11 +94,11 @@ class FolderIndex:
         return names
 
     def find_name(self, name: str, under: str) -> list[tuple[str, str]]:
-        """(folder, actual name) of files named `name` in any case below `under`."""
+        """(folder, actual name) of files named `name` in any case or Unicode form below `under`."""
         inside = under + os.sep
         return [
             (d, n)
-            for d, n in self._names().get(name.lower(), ())
+            for d, n in self._names().get(_fold(name), ())
             if d == under or d.startswith(inside)
         ]
 
@@ -139,7 +140,7 @@ class FolderIndex:
         if self._by_name is None:
             table: dict[str, list[tuple[str, str]]] = {}
             for d, n in self._entries():
-                table.setdefault(n.lower(), []).append((d, n))
+                table.setdefault(_fold(n), []).append((d, n))
             self._by_name = table
         return self._by_name
 
@@ -165,6 +166,11 @@ class FolderIndex:
                 table.setdefault(skeleton_of(n), []).append((d, n))
             self._by_skeleton = table
         return self._by_skeleton
+
+
+def _fold(name: str) -> str:
+    """The key names are compared by: lower case, composed Unicode (macOS writes decomposed)."""
+    return unicodedata.normalize("NFC", name).lower()
 
 
 def _list_files(folder: str) -> list[str]:

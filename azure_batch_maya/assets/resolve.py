@@ -433,8 +433,9 @@ def _missing_message(
             text += f" A file of that name exists at {places}; add {folders} as a search path."
         else:
             text += (
-                f" A file of that name in another case exists at {places}: Linux render nodes"
-                f" tell case apart, so rename it to {target.name} or fix the path in the scene."
+                f" A file whose name differs only in case or Unicode form exists at {places}:"
+                " Linux render nodes tell them apart, so rename it to"
+                f" {target.name} or fix the path in the scene."
             )
     elif not context.project_root and not target.path.is_absolute:
         text += " The path is relative: pass the Maya project with --project."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -147,7 +148,14 @@ def test_missing_says_which_search_path_would_help(project: Path):
 def test_missing_in_another_case_says_rename(project: Path):
     msg = resolve(project, ref("case", "C:/q/WALL2.TIF"))["case"].message
     assert str(project / "old" / "wall2.tif") in msg
-    assert "rename it to WALL2.TIF" in msg
+    assert "differs only in case or Unicode form" in msg and "rename it to WALL2.TIF" in msg
+
+
+def test_missing_in_another_unicode_form_says_rename(project: Path):
+    decomposed = unicodedata.normalize("NFD", "café.tif")  # as a copy from macOS may hold it
+    touch(project / "old" / decomposed)
+    msg = resolve(project, ref("nfc", "C:/q/café.tif"))["nfc"].message
+    assert str(project / "old" / decomposed) in msg and "rename it to café.tif" in msg
 
 
 def test_environment_variables(project: Path):
