@@ -63,6 +63,12 @@ def main(args: argparse.Namespace, ship_dir: Path) -> int:
     return 0
 
 
+def manifest_text(entries: list[ManifestEntry]) -> str:
+    """The manifest file the upload step writes for a submission (what `read_manifest` reads)."""
+    files = [{"path": e.path, "blob": e.blob, "size": e.size, "sha256": e.sha256} for e in entries]
+    return json.dumps({"files": files}, indent=0, ensure_ascii=True) + "\n"
+
+
 def read_manifest(path: Path) -> list[ManifestEntry]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -17,6 +17,8 @@ from typing import Any
 
 from azure_batch_maya.assets.userdirs import data_dir
 from azure_batch_maya.render.pathmap import NodeOS
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.tasks import RenderTask
 
 PRICES_FILE = "prices.json"
 
@@ -144,6 +146,34 @@ def estimate_cost(
         spot_nodes * price.spot * hours,
         table.currency,
         table.as_of,
+    )
+
+
+def estimate_job(
+    table: PriceTable,
+    settings: SubmitSettings,
+    tasks: Sequence[RenderTask],
+    *,
+    minutes_per_frame: float,
+) -> CostEstimate:
+    """The estimate for a job: its tasks' frames at `minutes_per_frame`, on the settings' nodes.
+
+    Tasks are taken as running in waves of `nodes × slots` at the longest task's length.
+    """
+    nodes = settings.dedicated_nodes + settings.spot_nodes
+    if nodes == 0:
+        raise PriceError("the pool has no nodes to price; give dedicated or Spot node counts")
+    longest = max((len(t.frames) for t in tasks), default=0)
+    hours = estimate_hours(
+        len(tasks), longest * minutes_per_frame, nodes, settings.task_slots_per_node
+    )
+    return estimate_cost(
+        table,
+        settings.vm_size,
+        settings.node_os,
+        dedicated_nodes=settings.dedicated_nodes,
+        spot_nodes=settings.spot_nodes,
+        hours=hours,
     )
 
 

@@ -31,7 +31,7 @@ from azure_batch_maya.node.plan import IMAGES_DIR, MANIFEST_FILE, PLAN_FILE, PLA
 from azure_batch_maya.render import arnoldmap, redshiftmap
 from azure_batch_maya.render.commandline import Arg, NodeVar, command_line
 from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node_path_of_local
-from azure_batch_maya.render.renderers import Renderer, renderer_for
+from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.render.tasks import RenderTask, frame_spec, plan_tasks, safe_id
@@ -133,8 +133,19 @@ def build_job(
             "V-Ray names images from vraySettings.fileNamePrefix, which the offline reader does "
             "not read; the expected names assume defaultRenderGlobals' prefix (unverified)"
         )
-    plan = _plan(scene, project, settings, renderer, job_id, naming, render_tasks, images)
-    warnings += plan.pop("_warnings")
+    if settings.renderer_options and not settings.render_command:
+        raise JobBuildError(
+            "renderer options become `Render` flags, which only the Render launcher passes; "
+            "set render_command=render_command(renderer, options) or leave the options out"
+        )
+    try:
+        renderer.render_flags(settings.renderer_options)
+    except UnsupportedRendererError as exc:
+        raise JobBuildError(str(exc)) from None
+    plan, plan_warnings = _plan(
+        scene, project, settings, renderer, job_id, naming, render_tasks, images
+    )
+    warnings += plan_warnings
     prefix = (inputs.outputs_prefix or job_id).strip("/")
     pool_spec = _pool_spec(scene, settings, job_id)
     new_pool = pool_spec if settings.pool.mode == "new" else None
@@ -236,7 +247,7 @@ def _plan(
     naming: ImageNaming,
     render_tasks: tuple[RenderTask, ...],
     images: dict[str, tuple[str, ...]],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
     pathmap = build_pathmap(project, settings.node_os, ROOT_TOKEN)
     remaps = explicit_remaps(project, pathmap)
     path_files: list[dict[str, Any]] = []
@@ -257,7 +268,7 @@ def _plan(
             }
         )
         warnings += [f"Redshift cannot map {p} (a quote in the path)" for p in overrides.skipped]
-    return {
+    plan = {
         "version": PLAN_VERSION,
         "job_id": job_id,
         "scene": node_path_of_local(scene.scene, ROOT_TOKEN),
@@ -288,8 +299,8 @@ def _plan(
             }
             for t in render_tasks
         ],
-        "_warnings": warnings,
     }
+    return plan, warnings
 
 
 def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationSpec:

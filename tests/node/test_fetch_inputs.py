@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 import threading
@@ -17,8 +16,10 @@ from azure_batch_maya.node.fetch_inputs import (
     FETCH_EXIT,
     STORE_URL_ENV,
     FetchError,
+    ManifestEntry,
     blob_url,
     fetch_all,
+    manifest_text,
     read_manifest,
     target_path,
 )
@@ -40,15 +41,16 @@ class _Quiet(SimpleHTTPRequestHandler):
 def store(tmp_path: Path):
     """A folder of blobs named by their hash, served on 127.0.0.1; the URL carries a fake SAS."""
     folder = tmp_path / "store"
-    entries = []
+    entries: list[ManifestEntry] = []
     for path, data in FILES.items():
         digest = hashlib.sha256(data).hexdigest()
         blob = f"sha256/{digest[:2]}/{digest}"
         (folder / blob).parent.mkdir(parents=True, exist_ok=True)
         (folder / blob).write_bytes(data)
-        entries.append({"path": path, "blob": blob, "size": len(data), "sha256": digest})
+        entries.append(ManifestEntry(path, blob, len(data), digest))
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"files": entries}))
+    manifest.write_text(manifest_text(entries))
+    assert read_manifest(manifest) == entries
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -13,9 +13,12 @@ from azure_batch_maya.render.cost import (
     cost_of,
     estimate_cost,
     estimate_hours,
+    estimate_job,
     load_prices,
     node_hours,
 )
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.tasks import RenderTask
 
 
 @pytest.fixture
@@ -70,3 +73,14 @@ def test_node_hours_used_from_task_runs():
     price = table.price("Standard_D8s_v5", "linux")
     cost = cost_of(table, "Standard_D8s_v5", "linux", used)
     assert cost.total == pytest.approx(0.5 * price.dedicated + 1.5 * price.spot)
+
+
+def test_a_job_estimate_runs_its_tasks_in_waves_on_the_settings_nodes(home):
+    table = load_prices(home)
+    tasks = [RenderTask(f"t{i}", (1.0, 2.0), ("l",), ("c",)) for i in range(5)]
+    settings = SubmitSettings(dedicated_nodes=1, spot_nodes=1, vm_size="Standard_D8s_v5")
+    est = estimate_job(table, settings, tasks, minutes_per_frame=15)
+    assert est.hours == 1.5  # 3 waves of two 15-minute frames
+    price = table.price("Standard_D8s_v5", "linux")
+    assert est.dedicated_cost == pytest.approx(1.5 * price.dedicated)
+    assert est.spot_cost == pytest.approx(1.5 * price.spot)

@@ -173,3 +173,18 @@ def test_the_task_command_line_runs_under_bash_with_a_hostile_interpreter_path(t
     env = {**os.environ, "AZ_BATCH_JOB_PREP_WORKING_DIR": str(prep)}
     subprocess.run(shlex.split(job.tasks[3].command_line), check=True, env=env)
     assert json.loads(record.read_text()) == [f"{prep}/azbm", "render", "frames-0004"]
+
+
+def test_renderer_options_need_the_render_launcher_and_must_exist():
+    from azure_batch_maya.render.job import JobBuildError
+    from azure_batch_maya.render.renderers import render_command, renderer_for
+
+    with pytest.raises(JobBuildError, match="Render launcher"):
+        example_job(SubmitSettings(renderer_options={"verbosity": "2"}))
+    with pytest.raises(JobBuildError, match="no option 'gpu'"):
+        example_job(SubmitSettings(renderer_options={"gpu": "1"}, render_command=("Render",)))
+    options = {"verbosity": "2"}
+    launcher = render_command(renderer_for("arnold"), options)
+    job = example_job(SubmitSettings(renderer_options=options, render_command=launcher))
+    assert job.plan["command"][:3] == ["Render", "-r", "arnold"]
+    assert "-ai:lve" in job.plan["command"]
