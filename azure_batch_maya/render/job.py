@@ -116,7 +116,12 @@ def build_job(
 ) -> RenderJob:
     """The job, its tasks and its plan; raises our errors for anything that cannot render."""
     renderer = renderer_for(scene.renderer)
-    job_id = safe_id(settings.job_id) if settings.job_id else default_job_id(scene, now)
+    if settings.job_id and safe_id(settings.job_id) != settings.job_id:
+        raise JobBuildError(
+            f"job id {settings.job_id!r} is not valid for Batch: use up to 64 letters, digits, "
+            "hyphens and underscores"
+        )
+    job_id = settings.job_id or default_job_id(scene, now)
     render_tasks = plan_tasks(scene, settings)
     try:
         naming = ImageNaming(

@@ -188,3 +188,11 @@ def test_renderer_options_need_the_render_launcher_and_must_exist():
     job = example_job(SubmitSettings(renderer_options=options, render_command=launcher))
     assert job.plan["command"][:3] == ["Render", "-r", "arnold"]
     assert "-ai:lve" in job.plan["command"]
+
+
+def test_a_chosen_job_id_must_be_valid_for_batch():
+    from azure_batch_maya.render.job import JobBuildError
+
+    assert example_job(SubmitSettings(job_id="shot_010-v2")).job.id == "shot_010-v2"
+    with pytest.raises(JobBuildError, match="not valid for Batch"):
+        example_job(SubmitSettings(job_id="shot 010"))
