@@ -1,8 +1,9 @@
-"""Blob storage as the product uses it: containers, listings, file transfers and SAS URLs.
+"""Blob storage as the product uses it: containers, listings and file transfers.
 
 Listings ask for metadata with the list itself (one request per 5,000 blobs), never a HEAD per
 file. Transfers report progress and stop on a cancel event between chunks; a download goes to
-`name.part` and is renamed only once its size (and MD5, when stored) check out.
+`name.part` and is renamed only once its size (and MD5, when stored) check out. SAS URLs for
+tasks are in `sas`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from enum import Enum
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import (
     BlobProperties,
     BlobServiceClient,
-    ContainerSasPermissions,
     ContentSettings,
-    generate_container_sas,
 )
 
 from azure_batch_maya.services.errors import (
@@ -37,7 +35,6 @@ from azure_batch_maya.services.errors import (
 log = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 5000
-CLOCK_SKEW = timedelta(minutes=5)
 PART_SUFFIX = ".part"
 _HASH_BLOCK = 4 * 1024 * 1024
 
@@ -60,13 +57,6 @@ class BlobInfo:
     md5: bytes | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
-
-
-class SasAccess(str, Enum):
-    """Least privilege per use: tasks read inputs (and list them); they only write outputs."""
-
-    INPUTS = "inputs"
-    OUTPUTS = "outputs"
 
 
 def create_container(
@@ -289,48 +279,6 @@ def download_file(
         raise
     log.debug("downloaded %s/%s to %s", container, blob_name, destination)
     return info
-
-
-def create_container_sas_url(
-    client: BlobServiceClient,
-    container: str,
-    *,
-    access: SasAccess,
-    time_limit: timedelta,
-    now: datetime | None = None,
-) -> str:
-    """A container URL with a SAS for tasks: read+list for inputs, write only for outputs.
-
-    It expires `time_limit` from `now` (pass the job's time limit plus time to upload its last
-    outputs). Signed with the account key when the client has one, else with a user delegation
-    key from Entra ID.
-    """
-    start = (now or datetime.now(timezone.utc)) - CLOCK_SKEW
-    expiry = start + CLOCK_SKEW + time_limit
-    permission = (
-        ContainerSasPermissions(read=True, list=True)
-        if access is SasAccess.INPUTS
-        else ContainerSasPermissions(write=True)
-    )
-    container_client = client.get_container_client(container)
-    signing: dict[str, Any] = {}
-    account_key = getattr(client.credential, "account_key", None)
-    if account_key:
-        signing["account_key"] = account_key
-    else:
-        with _storage(client, "getting a user delegation key for a SAS"):
-            signing["user_delegation_key"] = client.get_user_delegation_key(start, expiry)
-    sas = generate_container_sas(
-        client.account_name or "",
-        container,
-        permission=permission,
-        start=start,
-        expiry=expiry,
-        protocol="https" if container_client.url.startswith("https:") else None,
-        **signing,
-    )
-    log.debug("SAS for %s (%s) until %s", container, access.value, expiry.isoformat())
-    return f"{container_client.url}?{sas}"
 
 
 def file_md5(path: Path) -> bytes:

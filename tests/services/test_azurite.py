@@ -107,3 +107,9 @@ def test_a_windows_shim_runs_azurites_script_under_node(tmp_path: Path, launcher
     command = azurite_command(shim)
     assert Path(command[-1]) == script
     assert Path(command[0]).stem == "node"
+
+
+def test_azurite_takes_bearer_tokens_only_over_https():
+    with pytest.raises(AzuriteError) as refused:
+        start_azurite(oauth=True)
+    assert refused.value.code == "AzuriteOAuthNeedsTls"

@@ -1,48 +1,34 @@
-"""Storage over real HTTP against Azurite: containers, listings, transfers, SAS and errors."""
+"""Storage over real HTTP against Azurite: containers, listings, transfers and errors."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
-import ipaddress
-import json
 import logging
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from datetime import timedelta
 
 import pytest
-from azure.core.credentials import AccessToken
-from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from azure.storage.blob import ContentSettings
 
-from azure_batch_maya.local.azurite import ACCOUNT_KEY, AzuriteError, free_port, start_azurite
-from azure_batch_maya.services.clients import ClientOptions, create_blob_service_client
+from azure_batch_maya.local.azurite import ACCOUNT_KEY, free_port, start_azurite
+from azure_batch_maya.services.clients import create_blob_service_client
 from azure_batch_maya.services.errors import (
     AlreadyExistsError,
     AuthenticationError,
     ConnectionFailedError,
     IntegrityError,
     NotFoundError,
-    PermissionDeniedError,
     TransferCancelledError,
-    service_call,
 )
-from azure_batch_maya.services.settings import AuthMode, Secrets, ServiceSettings
+from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.settings import Secrets
 from azure_batch_maya.services.storage import (
-    SasAccess,
     UploadItem,
     check_storage_account,
     create_container,
-    create_container_sas_url,
     delete_container,
     download_file,
     ensure_container,
@@ -52,44 +38,14 @@ from azure_batch_maya.services.storage import (
     upload_file,
     upload_files,
 )
-
-CHUNK = 64 * 1024
-FAST = ClientOptions(retry_total=0, transfer_chunk=CHUNK)
-
-
-def storage_settings(endpoint: str, account: str = "devstoreaccount1") -> ServiceSettings:
-    return ServiceSettings(
-        batch_url="http://127.0.0.1:1",
-        batch_account="",
-        storage_account=account,
-        storage_blob_endpoint=endpoint,
-    )
-
-
-def key_client(process, *, key: str | None = None, **sdk_options) -> BlobServiceClient:
-    return create_blob_service_client(
-        storage_settings(process.blob_endpoint),
-        Secrets(storage_key=key or process.account_key),
-        options=FAST,
-        **sdk_options,
-    )
-
-
-@pytest.fixture
-def client(azurite) -> BlobServiceClient:
-    return key_client(azurite)
-
-
-@pytest.fixture
-def container(client) -> str:
-    name = f"c{uuid.uuid4().hex[:12]}"
-    create_container(client, name)
-    return name
-
-
-def write_file(path: Path, size: int) -> Path:
-    path.write_bytes(bytes(i % 251 for i in range(size)))
-    return path
+from tests.services.blobs import (
+    CHUNK,
+    FAST,
+    key_client,
+    put_tiny_blobs,
+    storage_settings,
+    write_file,
+)
 
 
 def test_containers_are_created_once_listed_and_deleted(client):
@@ -113,30 +69,6 @@ def test_a_connection_string_client_reaches_the_same_account(azurite, container,
         storage_settings(""), Secrets(storage_connection_string=azurite.connection_string)
     )
     assert container in list_containers(by_string)
-
-
-def put_tiny_blobs(url: str, names: list[str]) -> None:
-    """PUT one-byte blobs through a write SAS over raw keep-alive HTTP: the fastest real way."""
-    parts = urlsplit(url)
-    md5 = base64.b64encode(hashlib.md5(b"x").digest()).decode()
-
-    def worker(share: list[str]) -> None:
-        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
-        for name in share:
-            headers = {
-                "x-ms-blob-type": "BlockBlob",
-                "x-ms-version": "2021-08-06",
-                "x-ms-blob-content-md5": md5,
-                "x-ms-meta-sha256": f"h{name[-8:-3]}",
-            }
-            connection.request("PUT", f"{parts.path}/{name}?{parts.query}", b"x", headers)
-            response = connection.getresponse()
-            response.read()
-            assert response.status == 201, response.status
-        connection.close()
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(worker, [names[k::8] for k in range(8)]))
 
 
 def test_listing_5001_blobs_takes_two_requests_and_carries_metadata(azurite, client, container):
@@ -293,55 +225,6 @@ def test_downloading_a_missing_blob_is_not_found(client, container, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def sas_container(url: str) -> ContainerClient:
-    return ContainerClient.from_container_url(url)
-
-
-def test_an_inputs_sas_reads_and_lists_but_cannot_write(client, container, tmp_path):
-    upload_file(client, container, write_file(tmp_path / "scene.ma", 10), "scene.ma")
-    url = create_container_sas_url(
-        client, container, access=SasAccess.INPUTS, time_limit=timedelta(hours=2)
-    )
-    assert parse_qs(urlsplit(url).query)["sp"] == ["rl"]
-    inputs = sas_container(url)
-    assert [b.name for b in inputs.list_blobs()] == ["scene.ma"]
-    assert inputs.download_blob("scene.ma").readall() == (tmp_path / "scene.ma").read_bytes()
-    with pytest.raises(PermissionDeniedError) as denied, service_call("storage"):
-        inputs.upload_blob("evil.ma", b"overwritten", overwrite=True)
-    assert denied.value.code == "AuthorizationPermissionMismatch"
-    with pytest.raises(PermissionDeniedError), service_call("storage"):
-        inputs.delete_blob("scene.ma")
-
-
-def test_an_outputs_sas_writes_but_cannot_read_or_list(client, container):
-    url = create_container_sas_url(
-        client, container, access=SasAccess.OUTPUTS, time_limit=timedelta(hours=2)
-    )
-    assert parse_qs(urlsplit(url).query)["sp"] == ["w"]
-    outputs = sas_container(url)
-    outputs.upload_blob("images/beauty.0001.exr", b"pixels")
-    with pytest.raises(PermissionDeniedError), service_call("storage"):
-        outputs.download_blob("images/beauty.0001.exr").readall()
-    with pytest.raises(PermissionDeniedError), service_call("storage"):
-        list(outputs.list_blobs())
-    assert client.get_blob_client(container, "images/beauty.0001.exr").exists()
-
-
-def test_a_sas_expires_after_its_time_limit(client, container):
-    three_hours_ago = datetime.now(timezone.utc) - timedelta(hours=3)
-    url = create_container_sas_url(
-        client,
-        container,
-        access=SasAccess.INPUTS,
-        time_limit=timedelta(hours=2),
-        now=three_hours_ago,
-    )
-    expiry = datetime.fromisoformat(parse_qs(urlsplit(url).query)["se"][0].replace("Z", "+00:00"))
-    assert abs(expiry - (three_hours_ago + timedelta(hours=2))) < timedelta(seconds=1)
-    with pytest.raises(AuthenticationError), service_call("storage"):
-        list(sas_container(url).list_blobs())
-
-
 def test_a_wrong_account_key_is_an_authentication_error_that_says_what_to_check(azurite):
     wrong_key = base64.b64encode(b"not the key" * 6).decode()
     client = key_client(azurite, key=wrong_key)
@@ -407,101 +290,3 @@ def test_the_storage_account_check_accepts_the_key_and_refuses_a_wrong_one(azuri
     check_storage_account(client)
     with pytest.raises(AuthenticationError):
         check_storage_account(key_client(azurite, key=base64.b64encode(b"wrong" * 8).decode()))
-
-
-# Entra ID: Azurite over HTTPS with its (loose) OAuth check, a stand-in for the sign-in ---------
-
-
-def self_signed_loopback_certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(hours=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert, private = folder / "azurite-cert.pem", folder / "azurite-key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, private
-
-
-class StandInEntraSignIn:
-    """Stands in for Entra ID: an unsigned token with the claims Azurite's basic check reads."""
-
-    def __init__(self) -> None:
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        self.scopes.append(scopes)
-        now = int(time.time())
-        claims = {
-            "aud": "https://storage.azure.com",
-            "iss": "https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/",
-            "tid": "ab1f708d-50f6-404c-a006-d71b2ac7a606",
-            "oid": "11059fcc-5514-4800-b5f8-49808b9cfab6",
-            "iat": now - 60,
-            "nbf": now - 60,
-            "exp": now + 3600,
-        }
-        parts = [{"alg": "none", "typ": "JWT"}, claims]
-        encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in parts]
-        return AccessToken(b".".join([*encoded, b"c2ln"]).decode(), now + 3600)
-
-
-@pytest.fixture
-def azurite_oauth(tmp_path, monkeypatch):
-    cert, key = self_signed_loopback_certificate(tmp_path)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    with start_azurite(tls=(cert, key), oauth=True) as process:
-        yield process
-
-
-def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azurite_oauth):
-    sign_in = StandInEntraSignIn()
-    settings = ServiceSettings(
-        batch_url="https://render.westeurope.batch.azure.com",
-        batch_account="render",
-        auth_mode=AuthMode.ENTRA,
-        storage_account=azurite_oauth.account_name,
-        storage_blob_endpoint=azurite_oauth.blob_endpoint,
-    )
-    client = create_blob_service_client(settings, credential=sign_in, options=FAST)
-    create_container(client, "inputs")
-    client.get_container_client("inputs").upload_blob("scene.ma", b"//Maya ASCII")
-    assert sign_in.scopes[0] == ("https://storage.azure.com/.default",)
-
-    url = create_container_sas_url(
-        client, "inputs", access=SasAccess.INPUTS, time_limit=timedelta(hours=1)
-    )
-    query = parse_qs(urlsplit(url).query)
-    assert query["sp"] == ["rl"]
-    assert query["spr"] == ["https"]
-    assert query["skoid"] == ["11059fcc-5514-4800-b5f8-49808b9cfab6"]
-    inputs = sas_container(url)
-    assert inputs.download_blob("scene.ma").readall() == b"//Maya ASCII"
-    with pytest.raises(PermissionDeniedError), service_call("storage"):
-        inputs.upload_blob("evil.ma", b"x")
-
-
-def test_azurite_takes_bearer_tokens_only_over_https():
-    with pytest.raises(AzuriteError) as refused:
-        start_azurite(oauth=True)
-    assert refused.value.code == "AzuriteOAuthNeedsTls"
