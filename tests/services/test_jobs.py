@@ -17,7 +17,7 @@ from azure_batch_maya.services.jobs import (
     list_jobs,
     submit_job,
 )
-from azure_batch_maya.services.pools import begin_delete_pool, create_pool
+from azure_batch_maya.services.pools import begin_delete_pool, create_pool, pool_exists
 from azure_batch_maya.services.tasks import (
     download_task_file,
     get_task_counts,
@@ -100,3 +100,20 @@ def test_a_terminated_job_completes_with_its_reason(batch):
     assert job.execution_info.termination_reason == "cancelled by user"
     begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
     begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
+
+
+def test_a_job_on_an_auto_pool_runs_and_takes_its_pool_with_it(batch):
+    job_id = unique("job")
+    python = "python" if sys.platform == "win32" else "python3"
+    spec = JobSpec(id=job_id, auto_pool=ubuntu_pool("auto", dedicated_nodes=1))
+    tasks = [TaskSpec(id="frame-0001", command_line=f"{python} -c \"print('auto')\"")]
+    assert submit_job(batch, spec, tasks) == 1
+    wait_for(lambda: get_job(batch, job_id, select=["state"]).state == "completed", timeout=60)
+    job = get_job(batch, job_id)
+    assert job.execution_info is not None
+    pool_id = job.execution_info.pool_id
+    assert pool_id is not None
+    assert pool_id.startswith("auto")
+    assert get_task_counts(batch, job_id).succeeded == 1
+    wait_for(lambda: not pool_exists(batch, pool_id), timeout=60)
+    begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
