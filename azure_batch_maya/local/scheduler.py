@@ -129,7 +129,9 @@ class Engine:
                 log.exception("local pool loop failed; continuing")
 
     def _tick(self) -> None:
-        for pool in self.store.list_pools():
+        # Deletions first, so that the nodes they free can go to pools resizing in this tick.
+        pools = sorted(self.store.list_pools(), key=lambda pool: pool["state"] != "deleting")
+        for pool in pools:
             self._tick_pool(pool)
         for job in self.store.list_jobs():
             self._tick_job(job)
@@ -152,10 +154,14 @@ class Engine:
 
     def _resize(self, pool: Doc) -> None:
         nodes = self.store.list_nodes(pool["id"])
-        elsewhere = sum(
-            len(self.store.list_nodes(other["id"]))
-            for other in self.store.list_pools()
-            if other["id"] != pool["id"]
+        others = [other for other in self.store.list_pools() if other["id"] != pool["id"]]
+        elsewhere = sum(len(self.store.list_nodes(other["id"])) for other in others)
+        # Nodes of pools being deleted are only briefly taken: wait for them, do not fail.
+        freeing = sum(
+            1
+            for other in others
+            for node in self.store.list_nodes(other["id"])
+            if other["state"] == "deleting" or node["state"] == "leavingpool"
         )
         room = max(0, self.config.slots - elsewhere)
         ticks = self.store.ticks()
@@ -199,6 +205,9 @@ class Engine:
             pool["currentDedicatedNodes"] > pool["targetDedicatedNodes"]
             or pool["currentLowPriorityNodes"] > pool["targetLowPriorityNodes"]
         )
+        if short and freeing and pool["allocationState"] == "resizing":
+            self.store.put_pool(pool)
+            return
         if pool["allocationState"] == "stopping" or not busy_extra:
             if short:
                 pool["resizeErrors"] = [

@@ -78,3 +78,20 @@ def test_killed_and_restarted_mid_job_runs_every_task_exactly_once(tmp_path):
     runs = {path.name: path.read_text().count("ran") for path in markers.iterdir()}
     assert runs.pop("prep", None) is not None
     assert runs == {f"t{i:03d}": 1 for i in range(TASKS)}
+
+
+def test_nodes_freed_by_a_deleting_pool_go_to_the_next_pool(tmp_path):
+    with start_local_pool(tmp_path / "pool", slots=2) as pool:
+        batch = client_for(pool)
+        batch.create_pool(pool_options("first", nodes=2))
+        wait_for(lambda: batch.get_pool("first").current_dedicated_nodes == 2)
+        batch.begin_delete_pool("first", polling_interval=1)
+        batch.create_pool(pool_options("second", nodes=2))
+        second = wait_for(
+            lambda: (p := batch.get_pool("second")).allocation_state == "steady" and p
+        )
+        assert second.current_dedicated_nodes == 2 and not second.resize_errors
+        batch.create_pool(pool_options("third", nodes=1))
+        third = wait_for(lambda: (p := batch.get_pool("third")).allocation_state == "steady" and p)
+        assert third.current_dedicated_nodes == 0
+        assert third.resize_errors and third.resize_errors[0].code == "AccountCoreQuotaReached"
