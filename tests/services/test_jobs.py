@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import timedelta
 
 import pytest
 
-from azure_batch_maya.services.batch import JobPreparationSpec, JobSpec, TaskSpec, metadata_dict
+from azure_batch_maya.services.batch import (
+    JobPreparationSpec,
+    JobSpec,
+    OutputFileSpec,
+    ResourceFileSpec,
+    TaskSpec,
+    metadata_dict,
+)
 from azure_batch_maya.services.errors import NotFoundError, TransferCancelledError
 from azure_batch_maya.services.jobs import (
     begin_delete_job,
@@ -18,6 +26,13 @@ from azure_batch_maya.services.jobs import (
     submit_job,
 )
 from azure_batch_maya.services.pools import begin_delete_pool, create_pool, pool_exists
+from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.storage import (
+    create_container,
+    download_file,
+    list_blobs,
+    upload_file,
+)
 from azure_batch_maya.services.tasks import (
     download_task_file,
     get_task_counts,
@@ -117,3 +132,50 @@ def test_a_job_on_an_auto_pool_runs_and_takes_its_pool_with_it(batch):
     assert get_task_counts(batch, job_id).succeeded == 1
     wait_for(lambda: not pool_exists(batch, pool_id), timeout=60)
     begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
+
+
+# Blobs under a prefix land under their full names in the working directory, as on Batch.
+SHOUT = (
+    "import pathlib; text = pathlib.Path('v1/inputs/scene.ma').read_text(); "
+    "pathlib.Path('images').mkdir(); "
+    "pathlib.Path('images/beauty.0001.exr').write_text(text.upper())"
+)
+
+
+def test_inputs_come_through_a_read_sas_and_frames_go_home_through_a_write_sas(
+    batch, client, tmp_path
+):
+    inputs, outputs = unique("inputs"), unique("outputs")
+    create_container(client, inputs)
+    create_container(client, outputs)
+    scene = tmp_path / "scene.ma"
+    scene.write_text("//maya ascii")
+    upload_file(client, inputs, scene, "v1/inputs/scene.ma")
+    read = create_container_sas_url(
+        client, inputs, access=SasAccess.INPUTS, time_limit=timedelta(hours=1)
+    )
+    write = create_container_sas_url(
+        client, outputs, access=SasAccess.OUTPUTS, time_limit=timedelta(hours=1)
+    )
+    python = "python" if sys.platform == "win32" else "python3"
+    task = TaskSpec(
+        id="frame-0001",
+        command_line=f'{python} -c "{SHOUT}"',
+        resource_files=(ResourceFileSpec(container_url=read, blob_prefix="v1/"),),
+        output_files=(OutputFileSpec(pattern="images/*.exr", container_url=write, path="shot010"),),
+    )
+    pool_id, job_id = unique("pool"), unique("job")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=1))
+    submit_job(batch, JobSpec(id=job_id, pool_id=pool_id), [task])
+    wait_for(lambda: get_task_counts(batch, job_id).completed == 1, timeout=60)
+    assert get_task_counts(batch, job_id).succeeded == 1, read_task_file(
+        batch, job_id, "frame-0001", "stderr.txt"
+    )
+
+    [frame] = list(list_blobs(client, outputs))
+    assert frame.name == "shot010/beauty.0001.exr"
+    home = tmp_path / "home" / "beauty.0001.exr"
+    download_file(client, outputs, frame.name, home)
+    assert home.read_text() == "//MAYA ASCII"
+    begin_delete_job(batch, job_id, polling_interval=1).wait(timeout=30)
+    begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
