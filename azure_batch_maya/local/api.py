@@ -503,8 +503,8 @@ class BatchApi:
         path, headers = self._file(parts)
         if path.is_dir():
             raise BatchServiceError("FileNotFound")
-        content = files.read_range(path, request.headers.get("ocp-range"))
-        return Reply(200, None, headers, content=content)
+        chunks = files.read_range(path, request.headers.get("ocp-range"))
+        return Reply(200, None, headers, chunks=chunks)
 
     def task_file_properties(self, request: Request, parts: tuple[str, ...]) -> Reply:
         path, headers = self._file(parts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from azure_batch_maya.local.formats import iso, rfc1123
 
 Doc = dict[str, Any]
 _TICKS_PER_SECOND = 10_000_000
+_PIECE = 1024 * 1024
 
 
 def _ticks(seconds: float) -> int:
@@ -83,12 +85,20 @@ def file_headers(path: Path, url: str) -> dict[str, str]:
     return headers
 
 
-def read_range(path: Path, ocp_range: str | None) -> bytes:
-    """The file's bytes, or the `bytes=a-b` slice `ocp-range` asks for."""
-    data = path.read_bytes()
-    if not ocp_range or not ocp_range.startswith("bytes="):
-        return data
-    start_text, _, end_text = ocp_range[len("bytes=") :].partition("-")
-    start = int(start_text or 0)
-    end = int(end_text) + 1 if end_text else len(data)
-    return data[start:end]
+def read_range(path: Path, ocp_range: str | None) -> Iterator[bytes]:
+    """The file's bytes a piece at a time, or the `bytes=a-b` slice `ocp-range` asks for."""
+    size = path.stat().st_size
+    start, end = 0, size
+    if ocp_range and ocp_range.startswith("bytes="):
+        first, _, last = ocp_range[len("bytes=") :].partition("-")
+        start = int(first or 0)
+        end = min(size, int(last) + 1) if last else size
+    with path.open("rb") as handle:
+        handle.seek(start)
+        remaining = max(0, end - start)
+        while remaining:
+            piece = handle.read(min(_PIECE, remaining))
+            if not piece:
+                return
+            remaining -= len(piece)
+            yield piece

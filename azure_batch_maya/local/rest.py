@@ -26,13 +26,14 @@ Doc = dict[str, Any]
 
 @dataclass(frozen=True)
 class Reply:
-    """One response: JSON `body` (None sends no body), or raw `content` for files."""
+    """One response: JSON `body` (None sends no body), raw `content`, or streamed `chunks`."""
 
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
     length_framed: bool = False
+    chunks: Iterable[bytes] | None = None
 
 
 def element(base: str, entity_set: str, doc: Doc, select: str | None = None) -> Doc:

@@ -119,14 +119,20 @@ class _Handler(BaseHTTPRequestHandler):
             *(f"{name}: {value}" for name, value in headers.items()),
         ]
         out = bytearray(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        if self.command != "HEAD" and not chunked:
-            out += payload
-        elif self.command != "HEAD":
-            for start in range(0, len(payload), _CHUNK):
-                piece = payload[start : start + _CHUNK]
+        if self.command == "HEAD":
+            self.wfile.write(out)
+            return
+        if not chunked:
+            self.wfile.write(out + payload)
+            return
+        pieces = reply.chunks if reply.chunks is not None else [payload]
+        for piece in pieces:
+            if piece:
                 out += f"{len(piece):X}\r\n".encode() + piece + b"\r\n"
-            out += b"0\r\n\r\n"
-        self.wfile.write(out)
+            if len(out) >= _CHUNK:
+                self.wfile.write(out)
+                out = bytearray()
+        self.wfile.write(out + b"0\r\n\r\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

@@ -86,7 +86,8 @@ def test_task_files_listing_and_properties(batch):
     _job(batch, "files-job", "files")
     command = py(
         "import pathlib, sys; pathlib.Path('out').mkdir(); pathlib.Path('out/f.exr').write_bytes"
-        "(b'12345'); print('hello'); print('oops', file=sys.stderr)"
+        "(b'12345'); pathlib.Path('big.bin').write_bytes(bytes(range(256)) * 12289);"
+        " print('hello'); print('oops', file=sys.stderr)"
     )
     batch.create_task("files-job", m.BatchTaskCreateOptions(id="t", command_line=command))
     wait_for(lambda: batch.get_task("files-job", "t").state == "completed")
@@ -96,6 +97,10 @@ def test_task_files_listing_and_properties(batch):
     exr = deep[str(Path("wd", "out", "f.exr"))]
     assert not exr.is_directory and exr.properties.content_length == 5
     assert b"".join(batch.download_task_file("files-job", "t", "wd/out/f.exr")) == b"12345"
+    part = batch.download_task_file("files-job", "t", "wd/out/f.exr", ocp_range="bytes=1-3")
+    assert b"".join(part) == b"234"
+    big = b"".join(batch.download_task_file("files-job", "t", "wd/big.bin"))
+    assert big == bytes(range(256)) * 12289  # about 3 MB, streamed in pieces
     assert b"".join(batch.download_task_file("files-job", "t", "stderr.txt")).strip() == b"oops"
     properties = batch.get_task_file_properties("files-job", "t", "stdout.txt")
     assert properties.content_length == len(b"hello" + b"\n")
