@@ -74,13 +74,15 @@ def unique_blobs(entries: Iterable[ManifestEntry]) -> dict[str, int]:
 
 
 def to_json(manifest: Manifest) -> str:
+    """The manifest file; render nodes read it with `node.fetch_inputs.read_manifest`."""
     data: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "submission": manifest.submission,
         "project": manifest.project,
         "created": manifest.created,
         "files": [
-            {"path": e.node_path, "sha256": e.sha256, "size": e.size} for e in manifest.entries
+            {"path": e.node_path, "blob": e.blob_name, "sha256": e.sha256, "size": e.size}
+            for e in manifest.entries
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=1)

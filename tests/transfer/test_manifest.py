@@ -59,3 +59,15 @@ def test_other_format_versions_are_refused():
     text = to_json(manifest_for(project(), "job-1")).replace('"version": 1', '"version": 9')
     with pytest.raises(ManifestError, match="format 9"):
         from_json(text)
+
+
+def test_render_nodes_read_the_manifest_the_upload_writes(tmp_path):
+    from azure_batch_maya.node.fetch_inputs import read_manifest
+
+    manifest = manifest_for(project(), "job-7")
+    path = tmp_path / "manifest.json"
+    path.write_text(to_json(manifest), encoding="utf-8")
+    read = read_manifest(path)
+    assert [(e.path, e.blob, e.size, e.sha256) for e in read] == [
+        (e.node_path, e.blob_name, e.size, e.sha256) for e in manifest.entries
+    ]
