@@ -51,7 +51,9 @@ def submit_job(
     """Create a job, add its tasks, and only then let it end when they are all complete.
 
     Creating it with "terminate when all tasks complete" would end it as soon as the first
-    tasks finished while later ones were still being added; the service documents this.
+    tasks finished while later ones were still being added; the service documents this. If
+    adding tasks fails, the job stays (with its auto-pool, if any): call `create_tasks` again,
+    or delete the job.
     """
     create_job(client, replace(spec, terminate_when_tasks_complete=False))
     added = create_tasks(client, spec.id, tasks, max_concurrency=max_concurrency)

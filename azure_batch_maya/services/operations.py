@@ -23,10 +23,11 @@ class Operation:
     def done(self) -> bool:
         return self._poller.done()
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until the operation finished (or `timeout` seconds passed)."""
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the operation finished or `timeout` seconds passed; True if it finished."""
         with service_call("batch", account=self._account, action=self._action):
             self._poller.result(timeout)
+        return self._poller.done()
 
 
 def batch_call(client: BatchClient, action: str) -> AbstractContextManager[None]:

@@ -61,3 +61,11 @@ def test_pools_are_created_found_resized_listed_and_deleted(batch):
     assert pool_exists(batch, pool_id) is False
     with pytest.raises(NotFoundError):
         get_pool(batch, pool_id)
+
+
+def test_waiting_on_an_operation_says_whether_it_finished(batch):
+    pool_id = unique("pool")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=1))
+    deleting = begin_delete_pool(batch, pool_id, polling_interval=1)
+    assert deleting.wait(timeout=30) is True
+    assert deleting.done()
