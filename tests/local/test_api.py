@@ -78,9 +78,9 @@ def _pool_state(batch, pool_id):
 
 
 def test_a_resize_beyond_the_machine_reports_a_resize_error(batch, local_pool):
-    batch.create_pool(pool_options("greedy", nodes=50))
+    batch.create_pool(pool_options("greedy", nodes=500))
     pool = wait_for(lambda: (p := batch.get_pool("greedy")).allocation_state == "steady" and p)
-    assert pool.current_dedicated_nodes <= 4
+    assert pool.current_dedicated_nodes <= 16
     assert pool.resize_errors[0].code == "AccountCoreQuotaReached"
     batch.begin_delete_pool("greedy", polling_interval=0.1).result()
 
