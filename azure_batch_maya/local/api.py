@@ -109,6 +109,12 @@ class BatchApi:
         authenticate(self.credentials, method, raw_path, raw_query, headers)
         self.requests += 1
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        if not query.get("api-version"):
+            raise BatchServiceError(
+                "MissingRequiredQueryParameter",
+                "A query parameter that's mandatory for this request is not specified.",
+                values={"QueryParameterName": "api-version"},
+            )
         path = raw_path.rstrip("/") or "/"
         known_path = False
         for route_method, pattern, handler in self._routes:

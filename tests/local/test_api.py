@@ -123,6 +123,10 @@ def test_raw_wire_format_matches_the_recordings(local_pool, batch):
     assert error["message"]["value"].startswith("The specified pool does not exist.\nRequestId:")
     assert error["odata.metadata"].endswith("Container.errors/@Element")
 
+    with pytest.raises(HttpResponseError) as unversioned:
+        batch.send_request(HttpRequest("GET", "/pools"))
+    assert code_of(unversioned.value) == "MissingRequiredQueryParameter"
+
     with pytest.raises(HttpResponseError) as invalid:
         batch.send_request(HttpRequest("GET", "/pools?api-version=2025-06-01&maxresults=-5"))
     bad: Any = invalid.value.response
