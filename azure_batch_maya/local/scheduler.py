@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.local import failures
+from azure_batch_maya.local.allocation import plan_allocation
 from azure_batch_maya.local.entities import (
     auto_pool_body,
     new_node,
     new_pool,
-    node_id,
     transition,
 )
 from azure_batch_maya.local.formats import (
@@ -154,62 +154,38 @@ class Engine:
 
     def _resize(self, pool: Doc) -> None:
         nodes = self.store.list_nodes(pool["id"])
-        others = [other for other in self.store.list_pools() if other["id"] != pool["id"]]
-        elsewhere = sum(len(self.store.list_nodes(other["id"])) for other in others)
+        others = {
+            other["id"]: (other, self.store.list_nodes(other["id"]))
+            for other in self.store.list_pools()
+            if other["id"] != pool["id"]
+        }
+        room = self.config.slots - sum(len(held) for _, held in others.values())
         # Nodes of pools being deleted are only briefly taken: wait for them, do not fail.
         freeing = sum(
             1
-            for other in others
-            for node in self.store.list_nodes(other["id"])
+            for other, held in others.values()
+            for node in held
             if other["state"] == "deleting" or node["state"] == "leavingpool"
         )
-        room = max(0, self.config.slots - elsewhere)
+        plan = plan_allocation(pool, nodes, self._used, max(0, room), freeing)
         ticks = self.store.ticks()
-        short = False
-        counts = {}
-        for dedicated, target_name in (
-            (True, "targetDedicatedNodes"),
-            (False, "targetLowPriorityNodes"),
-        ):
-            mine = [n for n in nodes if n["isDedicated"] == dedicated]
-            target = pool[target_name] if pool["allocationState"] == "resizing" else len(mine)
-            idle_first = sorted(mine, key=lambda n: (self._used.get(n["id"], 0), n["id"]))
-            for node in idle_first[: max(0, len(mine) - target)]:
-                if self._used.get(node["id"], 0) == 0:
-                    self.store.delete_node(pool["id"], node["id"])
-                    shutil.rmtree(NodeLayout(self.config.data_dir, node["id"]).root, True)
-                    mine.remove(node)
-                else:
-                    self._leave(pool, node, ticks)
-            room -= len(mine)
-            taken = {n["id"] for n in mine}
-            index = 0
-            while len(mine) < target:
-                if room <= 0:
-                    short = True
-                    break
-                if node_id(pool["id"], index, dedicated) not in taken:
-                    node = new_node(pool, index, dedicated, self.config.base_url, ticks)
-                    for folder in ("shared", "startup", "workitems"):
-                        (NodeLayout(self.config.data_dir, node["id"]).root / folder).mkdir(
-                            parents=True, exist_ok=True
-                        )
-                    self.store.put_node(pool["id"], node)
-                    mine.append(node)
-                    room -= 1
-                index += 1
-            counts[target_name] = len(mine)
-        pool["currentDedicatedNodes"] = counts["targetDedicatedNodes"]
-        pool["currentLowPriorityNodes"] = counts["targetLowPriorityNodes"]
-        busy_extra = (
-            pool["currentDedicatedNodes"] > pool["targetDedicatedNodes"]
-            or pool["currentLowPriorityNodes"] > pool["targetLowPriorityNodes"]
-        )
-        if short and freeing and pool["allocationState"] == "resizing":
-            self.store.put_pool(pool)
-            return
-        if pool["allocationState"] == "stopping" or not busy_extra:
-            if short:
+        by_id = {node["id"]: node for node in nodes}
+        for gone in plan.remove:
+            self.store.delete_node(pool["id"], gone)
+            shutil.rmtree(NodeLayout(self.config.data_dir, gone).root, True)
+        for busy in plan.leave:
+            self._leave(pool, by_id[busy], ticks)
+        for index, dedicated in plan.add:
+            node = new_node(pool, index, dedicated, self.config.base_url, ticks)
+            for folder in ("shared", "startup", "workitems"):
+                (NodeLayout(self.config.data_dir, node["id"]).root / folder).mkdir(
+                    parents=True, exist_ok=True
+                )
+            self.store.put_node(pool["id"], node)
+        pool["currentDedicatedNodes"] = plan.dedicated
+        pool["currentLowPriorityNodes"] = plan.low_priority
+        if plan.steady:
+            if plan.short:
                 pool["resizeErrors"] = [
                     {
                         "code": "AccountCoreQuotaReached",
