@@ -95,10 +95,35 @@ def test(extra: list[str]) -> int:
 
 
 def demo(extra: list[str]) -> int:
-    """The main job on the embedded default; for now, scan the bundled example scene."""
+    """The main job on the embedded default: the example scene rendered on the local pool.
+
+    It starts the local pool and Azurite when they are not up, submits the bundled example
+    with the stand-in renderer (no Maya here), follows the job and downloads the frames.
+    """
     library = ROOT / "examples" / "texture_library"
-    cmd = ["scan", str(DEMO_SCENE), "--search-path", str(library), *extra]
-    return run(str(PYTHON), "-m", "azure_batch_maya", *cmd)
+    out = ROOT / "out" / "shot010"
+    cmd = [
+        "submit",
+        str(DEMO_SCENE),
+        "--search-path",
+        str(library),
+        "--local",
+        "--stand-in",
+        "--wait",
+        "--download",
+        str(out),
+        *extra,
+    ]
+    code = run(str(PYTHON), "-m", "azure_batch_maya", *cmd)
+    if code == 0:
+        print(f"dev.py: frames in {out / 'images'}, logs in {out / 'logs'}")
+        print("dev.py: the local pool keeps running; stop it with: python3 dev.py local down")
+    return code
+
+
+def local(extra: list[str]) -> int:
+    """`azure-batch-maya local ...` from the venv (up, status, down)."""
+    return run(str(PYTHON), "-m", "azure_batch_maya", "local", *extra)
 
 
 def bench(extra: list[str]) -> int:
@@ -106,7 +131,7 @@ def bench(extra: list[str]) -> int:
     return run(str(PYTHON), "-m", "pytest", "tests/bench", "-s", "-p", "no:cacheprovider", *extra)
 
 
-COMMANDS = {"test": test, "demo": demo, "bench": bench}
+COMMANDS = {"test": test, "demo": demo, "bench": bench, "local": local}
 
 
 def main() -> int:

@@ -76,7 +76,7 @@ def upload_project(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
     )
     _check_unchanged_while_sending(client, container, missing, before)
-    _put_text(client, container, manifest.blob_name, to_json(manifest), cancel)
+    put_text(client, container, manifest.blob_name, to_json(manifest), cancel)
     return UploadReport(
         manifest=manifest,
         container=container,
@@ -115,14 +115,15 @@ def _check_unchanged_while_sending(
             )
 
 
-def _put_text(
+def put_text(
     client: BlobServiceClient,
     container: str,
     name: str,
     text: str,
-    cancel: threading.Event | None,
+    cancel: threading.Event | None = None,
 ) -> None:
+    """A small text blob (a manifest, a plan), sent whole or not at all."""
     with tempfile.TemporaryDirectory(prefix="abm-") as folder:
-        path = Path(folder) / "manifest.json"
+        path = Path(folder) / "blob.txt"
         path.write_text(text, encoding="utf-8")
         storage.upload_file(client, container, path, name, cancel=cancel)

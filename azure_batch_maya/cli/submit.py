@@ -1,0 +1,198 @@
+"""`azure-batch-maya submit SCENE`: render a scene on a pool and, with --wait, bring it home."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+
+if TYPE_CHECKING:
+    from azure_batch_maya.render.settings import SubmitSettings
+    from azure_batch_maya.scene.model import SceneInfo
+    from azure_batch_maya.services.tasks import TaskCounts
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "submit",
+        help="upload a scene's files and render it on a pool",
+        description="Check the scene, upload the files it needs (only what storage lacks), "
+        "and submit a render job. Refused before any upload when validation finds an error.",
+    )
+    parser.add_argument("scene", help="the .ma scene file")
+    add_asset_options(parser)
+    parser.add_argument("--layer", action="append", default=[], help="render only this layer")
+    parser.add_argument("--pool", default="auto", help="auto (default), new, new:ID, or a pool id")
+    parser.add_argument("--chunk", type=int, default=1, metavar="N", help="frames per task")
+    parser.add_argument("--nodes", type=int, default=1, metavar="N", help="dedicated nodes")
+    parser.add_argument("--spot", type=int, default=0, metavar="N", help="Spot nodes")
+    parser.add_argument("--vm-size", help="VM size of a new pool (default: see docs)")
+    parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
+    parser.add_argument("--job-id", help="job id (default: scene name and time)")
+    parser.add_argument("--local", action="store_true", help="use the local pool on this machine")
+    parser.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="render with the stand-in renderer (checks the files, draws labelled frames)",
+    )
+    parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    parser.add_argument("--download", metavar="DIR", help="after --wait, download frames here")
+    parser.add_argument("--export", metavar="DIR", help="write the job as JSON, submit nothing")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from azure_batch_maya.assets.hashcache import HashCache
+    from azure_batch_maya.assets.project import build_project
+    from azure_batch_maya.assets.userdirs import cache_dir
+    from azure_batch_maya.assets.validation import has_errors
+
+    checked = load_checked(args, saved=True)
+    if has_errors(checked.findings):
+        sys.stderr.write(format_findings(checked.findings))
+        raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
+    settings = _settings(args, checked.scene)
+    cache = HashCache.load(cache_dir())
+    try:
+        project = build_project(checked.scene, checked.resolutions, checked.choices, cache.digest)
+    finally:
+        cache.save()
+    if args.export:
+        return _export(checked.scene, project, settings, Path(args.export))
+    return _submit(args, checked.scene, project, settings)
+
+
+def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
+    from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
+
+    options: dict[str, Any] = {}
+    if args.vm_size:
+        options["vm_size"] = args.vm_size
+    if args.local and args.stand_in:
+        options["node_python"] = sys.executable  # the local pool's nodes are this machine
+    try:
+        return SubmitSettings(
+            frames=args.frames,
+            chunk_size=args.chunk,
+            layers=tuple(args.layer),
+            pool=PoolChoice.parse(args.pool),
+            dedicated_nodes=args.nodes,
+            spot_nodes=args.spot,
+            node_os=args.node_os,
+            stand_in=args.stand_in,
+            job_id=args.job_id,
+            **options,
+        )
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _export(scene: SceneInfo, project: Any, settings: SubmitSettings, folder: Path) -> int:
+    from datetime import datetime, timezone
+
+    from azure_batch_maya.render.job import JobBuildError, JobInputs, build_job, export_job
+    from azure_batch_maya.render.shipping import shipped_files
+
+    store = "https://STORAGE_ACCOUNT.blob.core.windows.net/abm-store?SAS"
+    inputs = JobInputs(
+        store_url=store,
+        manifest_url=store.replace("?", "/manifests/JOB.json?"),
+        plan_url=store.replace("?", "/plans/JOB.json?"),
+        code_urls={rel: store.replace("?", f"/code/{rel}?") for rel, _ in shipped_files()},
+        outputs_url="https://STORAGE_ACCOUNT.blob.core.windows.net/abm-outputs?SAS",
+    )
+    try:
+        job = build_job(scene, project, settings, inputs, now=datetime.now(timezone.utc))
+    except JobBuildError as exc:
+        raise CliError(str(exc)) from None
+    written = export_job(job, folder)
+    sys.stdout.write("".join(f"{path}\n" for path in written))
+    return 0
+
+
+def _submit(
+    args: argparse.Namespace, scene: SceneInfo, project: Any, settings: SubmitSettings
+) -> int:
+    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.render.job import JobBuildError
+    from azure_batch_maya.services.errors import ServiceError
+    from azure_batch_maya.submission import download_outputs, submit, wait_for_job
+
+    say = _Reporter(quiet=args.json)
+    try:
+        conn = connect(local=args.local)
+        say(f"Connected to {conn.where}.")
+        submitted = submit(conn, scene, project, settings, progress=say.bytes)
+        say.done_bytes()
+        up = submitted.upload
+        say(
+            f"Uploaded {up.uploaded_files} files ({_mb(up.uploaded_bytes)}); "
+            f"{up.skipped_files} already in storage ({_mb(up.skipped_bytes)})."
+        )
+        say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
+        result: dict[str, Any] = {
+            "job_id": submitted.job_id,
+            "tasks": len(submitted.job.tasks),
+            "uploaded_files": up.uploaded_files,
+            "uploaded_bytes": up.uploaded_bytes,
+            "skipped_files": up.skipped_files,
+            "estimated_cost": submitted.estimate.total if submitted.estimate else 0.0,
+        }
+        code = 0
+        if args.wait or args.download:
+            outcome = wait_for_job(conn, submitted.job_id, on_progress=say.counts)
+            result["succeeded"] = outcome.succeeded
+            result["failed_tasks"] = [f.task_id for f in outcome.failed]
+            for failed in outcome.failed:
+                say(f"Task {failed.task_id} failed (exit code {failed.exit_code}):")
+                say(failed.stderr_tail.rstrip() or "(no stderr)")
+            code = 0 if outcome.succeeded else 1
+            if args.download:
+                folder = Path(args.download)
+                report = download_outputs(conn, submitted.job_id, folder)
+                result["downloaded"] = len(report.downloaded)
+                result["download_dir"] = str(folder.resolve())
+                say(f"Downloaded {len(report.downloaded)} files to {folder.resolve()}.")
+    except (NotConnectedError, ServiceError, JobBuildError) as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+    return code
+
+
+class _Reporter:
+    """Progress for people, on stderr, so stdout keeps exactly one JSON object with --json."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self._last = ""
+
+    def __call__(self, line: str) -> None:
+        if not self.quiet:
+            sys.stderr.write(line + "\n")
+
+    def bytes(self, done: int, total: int) -> None:
+        line = f"Uploading {_mb(done)} of {_mb(total)}"
+        if not self.quiet and line != self._last:
+            self._last = line
+            sys.stderr.write("\r" + line)
+
+    def done_bytes(self) -> None:
+        if self._last and not self.quiet:
+            sys.stderr.write("\n")
+
+    def counts(self, counts: TaskCounts) -> None:
+        self(
+            f"Job: {counts.completed}/{counts.total} done, {counts.running} running, "
+            f"{counts.failed} failed"
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"

@@ -1,0 +1,152 @@
+"""`submit` end to end on the local pool + Azurite: the README's main job, checked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from azure_batch_maya.cli import main
+from azure_batch_maya.local.azurite import AzuriteProcess
+from azure_batch_maya.local.home import LocalState, write_state
+from azure_batch_maya.local.process import LocalPoolProcess
+from azure_batch_maya.transfer.manifest import MANIFEST_PREFIX, STORE_CONTAINER, from_json
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy of the example projects, so a test may change its files."""
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return tmp_path / "examples"
+
+
+@pytest.fixture
+def home(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    local_pool: LocalPoolProcess,
+    azurite: AzuriteProcess,
+) -> Path:
+    """A user folder whose `local up` state points at the session's local pool and Azurite."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(folder))
+    state = LocalState(
+        batch_url=local_pool.url,
+        batch_account=local_pool.account_name,
+        batch_key=local_pool.account_key,
+        storage_connection_string=azurite.connection_string,
+        server_pid=local_pool.pid,
+        azurite_pid=None,
+        data_dir=str(local_pool.data_dir),
+    )
+    write_state(folder, state)
+    return folder
+
+
+def submit_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main(["submit", *args, "--local", "--stand-in", "--json"])
+    out = capsys.readouterr().out
+    data: dict[str, Any] = json.loads(out)
+    data["exit_code"] = code
+    return data
+
+
+def scene_args(example: Path) -> list[str]:
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    return [str(scene), "--search-path", str(example / "texture_library")]
+
+
+def test_renders_downloads_then_a_second_submit_uploads_nothing(
+    home, example, tmp_path, capsys, azurite
+):
+    out = tmp_path / "frames"
+    first = submit_json(capsys, *scene_args(example), "--download", str(out))
+    assert first["exit_code"] == 0, first
+    assert first["tasks"] == 5 and first["succeeded"] is True
+    # scene, workspace.mel, lamp.ma, 5 stand-in caches, wood, 3 UDIM tiles, concrete
+    assert first["uploaded_files"] == 13 and first["uploaded_bytes"] > 0
+    assert first["estimated_cost"] == 0.0  # the local pool costs nothing
+    images = sorted(p.relative_to(out).as_posix() for p in (out / "images").rglob("*.png"))
+    assert images == [
+        f"images/shot010_lighting/masterLayer/shot010_lighting.{i:04d}.png" for i in range(1, 6)
+    ]
+    logs = sorted(p.relative_to(out / "logs").as_posix() for p in (out / "logs").rglob("*.txt"))
+    assert logs == sorted(
+        f"frames-{i:04d}/{name}" for i in range(1, 6) for name in ("stderr.txt", "stdout.txt")
+    )
+
+    second = submit_json(capsys, *scene_args(example))
+    assert (second["uploaded_files"], second["uploaded_bytes"]) == (0, 0)
+    assert second["skipped_files"] == first["uploaded_files"]
+    assert second["job_id"] != first["job_id"]
+
+
+def test_a_changed_texture_is_sent_again_and_the_first_job_keeps_the_old_one(
+    home, example, capsys, azurite
+):
+    first = submit_json(capsys, *scene_args(example))
+    texture = example / "shot010" / "sourceimages" / "wood_albedo.png"
+    texture.write_bytes(texture.read_bytes() + b"\x00 revised")
+    second = submit_json(capsys, *scene_args(example))
+    assert (second["uploaded_files"], second["uploaded_bytes"]) == (1, texture.stat().st_size)
+    blobs = BlobServiceClient.from_connection_string(azurite.connection_string)
+    store = blobs.get_container_client(STORE_CONTAINER)
+
+    def wood(job_id: str) -> bytes:
+        text = store.download_blob(f"{MANIFEST_PREFIX}{job_id}.json").readall().decode()
+        (entry,) = [e for e in from_json(text).entries if e.node_path.endswith("wood_albedo.png")]
+        return store.download_blob(entry.blob_name).readall()
+
+    assert wood(second["job_id"]) == texture.read_bytes()
+    assert wood(first["job_id"]) != texture.read_bytes()
+
+
+def test_a_scene_with_a_missing_texture_is_refused_before_any_upload(
+    home, example, capsys, azurite
+):
+    (example / "shot010" / "sourceimages" / "wood_albedo.png").unlink()
+    blobs = BlobServiceClient.from_connection_string(azurite.connection_string)
+    before = _stored(blobs)
+    code = main(["submit", *scene_args(example), "--local", "--stand-in", "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""
+    assert "missing-asset" in captured.err and "wood_albedo" in captured.err
+    assert "nothing was uploaded" in captured.err
+    assert _stored(blobs) == before
+
+
+def test_export_writes_the_job_and_submits_nothing(example, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path / "empty-home"))
+    folder = tmp_path / "export"
+    code = main(["submit", *scene_args(example), "--stand-in", "--export", str(folder)])
+    assert code == 0
+    job = json.loads((folder / "job.json").read_text())
+    tasks = json.loads((folder / "tasks.json").read_text())
+    assert job["poolInfo"]["autoPoolSpecification"]
+    assert len(tasks) == 5
+    assert json.loads((folder / "plan.json").read_text())
+
+
+def test_nothing_configured_and_no_local_pool_is_a_clear_error(
+    example, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path / "empty-home"))
+    code = main(["submit", *scene_args(example), "--stand-in"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no Azure accounts are configured" in err and "--local" in err
+
+
+def _stored(client: BlobServiceClient) -> set[str]:
+    """What the input store holds (other tests' jobs may still be writing their outputs)."""
+    container = client.get_container_client(STORE_CONTAINER)
+    return {b.name for b in container.list_blobs()} if container.exists() else set()
