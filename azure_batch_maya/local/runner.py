@@ -13,12 +13,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya.local import host
+from azure_batch_maya.local import failures, host
+from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.formats import UNLIMITED_DURATION, UNLIMITED_SECONDS, parse_duration
 from azure_batch_maya.local.host import ALREADY_RUNNING, new_group_flags, try_lock, unlock
+from azure_batch_maya.local.layout import NodeLayout
+
+Doc = dict[str, Any]
 
 _POLL_SECONDS = 0.1
 
@@ -154,3 +159,70 @@ def wait_result(host_dir: Path) -> HostResult:
                 raise HostLost(f"host in {host_dir} died without a result")
             return result
         time.sleep(_POLL_SECONDS)
+
+
+@dataclass
+class Attempt:
+    """One task (or preparation/release) running on one node; `stop_reason` once asked to stop."""
+
+    job_id: str
+    task_id: str
+    pool_id: str
+    node_id: str
+    slots: int
+    stop_reason: str | None = None
+    host_dirs: list[Path] = field(default_factory=list)
+
+
+def batch_variables(
+    config: PoolConfig, job: Doc, layout: NodeLayout, attempt: Attempt, task_id: str, task_dir: Path
+) -> dict[str, str]:
+    """The AZ_BATCH_* variables of a step on a node, as a Batch node agent sets them."""
+    node = {
+        "AZ_BATCH_ACCOUNT_NAME": config.account_name,
+        "AZ_BATCH_ACCOUNT_URL": config.base_url,
+        "AZ_BATCH_POOL_ID": attempt.pool_id,
+        "AZ_BATCH_NODE_ID": attempt.node_id,
+        "AZ_BATCH_NODE_IS_DEDICATED": "false" if attempt.node_id.endswith("_p") else "true",
+        "AZ_BATCH_NODE_ROOT_DIR": str(layout.root),
+        "AZ_BATCH_NODE_SHARED_DIR": str(layout.shared),
+        "AZ_BATCH_NODE_STARTUP_DIR": str(layout.startup),
+        "AZ_BATCH_JOB_ID": attempt.job_id,
+        "AZ_BATCH_TASK_ID": task_id,
+        "AZ_BATCH_TASK_DIR": str(task_dir),
+        "AZ_BATCH_TASK_WORKING_DIR": str(task_dir / "wd"),
+        "AZ_BATCH_TASK_USER_IDENTITY": "PoolNonAdmin",
+    }
+    if "jobPreparationTask" in job:
+        node["AZ_BATCH_JOB_PREP_DIR"] = str(layout.prep_dir(attempt.job_id))
+        node["AZ_BATCH_JOB_PREP_WORKING_DIR"] = str(layout.prep_dir(attempt.job_id) / "wd")
+    return node
+
+
+def host_spec(task: Doc, working: Path, task_dir: Path, env: dict[str, str]) -> HostSpec:
+    """The host spec of a step: its command, folders, environment and wall-clock limit."""
+    limit = parse_duration(
+        (task.get("constraints") or {}).get("maxWallClockTime", UNLIMITED_DURATION)
+    )
+    return HostSpec(
+        command=command_for(str(task["commandLine"])),
+        cwd=str(working),
+        env=env,
+        stdout=str(task_dir / "stdout.txt"),
+        stderr=str(task_dir / "stderr.txt"),
+        timeout_seconds=None if limit >= UNLIMITED_SECONDS else limit,
+    )
+
+
+def successful(result: HostResult) -> bool:
+    """Batch's success: the command started, ended in time and exited 0."""
+    return result.error is None and not result.timed_out and result.exit_code == 0
+
+
+def failure_of(result: HostResult) -> Doc:
+    """The `failureInfo` of a step that did not succeed."""
+    if result.error is not None:
+        return failures.failure_info(result.error, result.message or result.error)
+    if result.timed_out:
+        return failures.WALL_CLOCK
+    return failures.EXIT_CODE

@@ -11,33 +11,32 @@ import logging
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.allocation import plan_allocation
+from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.entities import (
     auto_pool_body,
     new_node,
     new_pool,
     transition,
 )
-from azure_batch_maya.local.formats import (
-    UNLIMITED_SECONDS,
-    iso,
-    parse_duration,
-    parse_iso,
-)
-from azure_batch_maya.local.layout import PREP_TASK_DIR, RELEASE_TASK_DIR, NodeLayout, host_dir
+from azure_batch_maya.local.formats import UNLIMITED_SECONDS, iso, parse_duration, parse_iso
+from azure_batch_maya.local.layout import NodeLayout, host_dir
+from azure_batch_maya.local.preparation import Preparations
 from azure_batch_maya.local.runner import (
+    Attempt,
     HostLost,
     HostResult,
     HostSpec,
-    command_for,
+    batch_variables,
     environment,
+    failure_of,
+    host_spec,
     request_stop,
     run_step,
+    successful,
 )
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import (
@@ -54,27 +53,6 @@ _TICK_SECONDS = 0.25
 _SILENT_STOPS = ("terminated", "jobterminated", "jobdeleted", "taskdeleted", "shutdown")
 
 
-@dataclass(frozen=True)
-class PoolConfig:
-    """How this local pool presents itself and how much of the machine it may use."""
-
-    account_name: str
-    base_url: str
-    data_dir: Path
-    slots: int
-
-
-@dataclass
-class _Attempt:
-    job_id: str
-    task_id: str
-    pool_id: str
-    node_id: str
-    slots: int
-    stop_reason: str | None = None
-    host_dirs: list[Path] = field(default_factory=list)
-
-
 class Engine:
     """Owns the running tasks; the REST layer takes `lock` around read-modify-write of state."""
 
@@ -84,11 +62,10 @@ class Engine:
         self.lock = threading.RLock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._attempts: dict[tuple[str, str], _Attempt] = {}
+        self._attempts: dict[tuple[str, str], Attempt] = {}
         self._threads: dict[tuple[str, str], threading.Thread] = {}
         self._used: dict[str, int] = {}
-        self._prep_locks: dict[tuple[str, str], threading.Lock] = {}
-        self._releases: set[tuple[str, str]] = set()
+        self._preps = Preparations(store, config, self.lock, self.wake)
         self._disabling: dict[str, str] = {}
         self._deallocation: dict[str, str] = {}
         self._loop: threading.Thread | None = None
@@ -241,7 +218,7 @@ class Engine:
             reason = "jobdeleted" if state == "deleting" else "jobterminated"
             for attempt in running:
                 self._stop_attempt(attempt, reason)
-            if running or not self._releases_done(job):
+            if running or not self._preps.releases_done(job):
                 return
             if state == "deleting":
                 self._forget_job(job)
@@ -401,7 +378,7 @@ class Engine:
             "taskRootDirectory": relative,
             "taskRootDirectoryUrl": f"{node['url']}/files/{relative}",
         }
-        needs_prep = "jobPreparationTask" in job and not self._prep_succeeded(job, node["id"])
+        needs_prep = "jobPreparationTask" in job and not self._preps.succeeded(job, node["id"])
         transition(task, "preparing" if needs_prep else "running", ticks)
         if not needs_prep:
             task["executionInfo"]["startTime"] = iso(ticks)
@@ -412,9 +389,9 @@ class Engine:
         transition(node, "running", ticks)
         self.store.put_node(pool["id"], node)
         self.dispatched += 1
-        self._launch(_Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
+        self._launch(Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
 
-    def _launch(self, attempt: _Attempt) -> None:
+    def _launch(self, attempt: Attempt) -> None:
         key = (attempt.job_id, attempt.task_id)
         self._attempts[key] = attempt
         thread = threading.Thread(
@@ -423,14 +400,14 @@ class Engine:
         self._threads[key] = thread
         thread.start()
 
-    def _stop_attempt(self, attempt: _Attempt, reason: str) -> None:
+    def _stop_attempt(self, attempt: Attempt, reason: str) -> None:
         if attempt.stop_reason is None:
             attempt.stop_reason = reason
         for folder in attempt.host_dirs:
             request_stop(folder)
 
     # Running one task
-    def _drive(self, attempt: _Attempt) -> None:
+    def _drive(self, attempt: Attempt) -> None:
         try:
             self._drive_steps(attempt)
         except HostLost as lost:
@@ -445,14 +422,14 @@ class Engine:
             with self.lock:
                 self._release(attempt)
 
-    def _drive_steps(self, attempt: _Attempt) -> None:
+    def _drive_steps(self, attempt: Attempt) -> None:
         with self.lock:
             job = self.store.get_job(attempt.job_id)
             task = self.store.get_task(attempt.job_id, attempt.task_id)
         if job is None or task is None:
             return
         if "jobPreparationTask" in job:
-            if not self._ensure_prep(job, attempt):
+            if not self._preps.ensure(job, attempt):
                 with self.lock:
                     self._requeue(attempt, count=False)
                 return
@@ -488,7 +465,7 @@ class Engine:
             return
         if result is not None and result.stopped and attempt.stop_reason is None:
             raise HostLost(f"host in {folder} was stopped by a shutdown")
-        succeeded = failure is None and result is not None and _succeeded(result)
+        succeeded = failure is None and result is not None and successful(result)
         if failure is None and attempt.stop_reason is None:
             try:
                 upload_output_files(task.get("outputFiles") or [], task_dir / "wd", succeeded)
@@ -498,13 +475,13 @@ class Engine:
         with self.lock:
             self._finish(attempt, result, failure, succeeded)
 
-    def _task_spec(self, job: Doc, task: Doc, layout: NodeLayout, attempt: _Attempt) -> HostSpec:
+    def _task_spec(self, job: Doc, task: Doc, layout: NodeLayout, attempt: Attempt) -> HostSpec:
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
         working = task_dir / "wd"
         working.mkdir(parents=True, exist_ok=True)
         fetch_resource_files(task.get("resourceFiles") or [], working)
-        variables = self._variables(job, layout, attempt, attempt.task_id, task_dir)
-        return _spec(
+        variables = batch_variables(self.config, job, layout, attempt, attempt.task_id, task_dir)
+        return host_spec(
             task,
             working,
             task_dir,
@@ -513,31 +490,8 @@ class Engine:
             ),
         )
 
-    def _variables(
-        self, job: Doc, layout: NodeLayout, attempt: _Attempt, task_id: str, task_dir: Path
-    ) -> dict[str, str]:
-        node = {
-            "AZ_BATCH_ACCOUNT_NAME": self.config.account_name,
-            "AZ_BATCH_ACCOUNT_URL": self.config.base_url,
-            "AZ_BATCH_POOL_ID": attempt.pool_id,
-            "AZ_BATCH_NODE_ID": attempt.node_id,
-            "AZ_BATCH_NODE_IS_DEDICATED": "false" if attempt.node_id.endswith("_p") else "true",
-            "AZ_BATCH_NODE_ROOT_DIR": str(layout.root),
-            "AZ_BATCH_NODE_SHARED_DIR": str(layout.shared),
-            "AZ_BATCH_NODE_STARTUP_DIR": str(layout.startup),
-            "AZ_BATCH_JOB_ID": attempt.job_id,
-            "AZ_BATCH_TASK_ID": task_id,
-            "AZ_BATCH_TASK_DIR": str(task_dir),
-            "AZ_BATCH_TASK_WORKING_DIR": str(task_dir / "wd"),
-            "AZ_BATCH_TASK_USER_IDENTITY": "PoolNonAdmin",
-        }
-        if "jobPreparationTask" in job:
-            node["AZ_BATCH_JOB_PREP_DIR"] = str(layout.prep_dir(attempt.job_id))
-            node["AZ_BATCH_JOB_PREP_WORKING_DIR"] = str(layout.prep_dir(attempt.job_id) / "wd")
-        return node
-
     def _finish(
-        self, attempt: _Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
+        self, attempt: Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
     ) -> None:
         task = self.store.get_task(attempt.job_id, attempt.task_id)
         if task is None or task["state"] == "completed":
@@ -557,7 +511,7 @@ class Engine:
         else:
             info["endTime"] = iso(ticks)
         if failure is None and result is not None and not succeeded:
-            failure = _failure_of(result)
+            failure = failure_of(result)
         info["result"] = "success" if succeeded else "failure"
         if failure is not None:
             info["failureInfo"] = failure
@@ -577,7 +531,7 @@ class Engine:
             node_doc["totalTasksSucceeded"] += 1 if succeeded else 0
             self.store.put_node(attempt.pool_id, node_doc)
 
-    def _requeue(self, attempt: _Attempt, *, count: bool = True) -> None:
+    def _requeue(self, attempt: Attempt, *, count: bool = True) -> None:
         """Back to active without using a retry, as after a node restart."""
         task = self.store.get_task(attempt.job_id, attempt.task_id)
         if task is None or task["state"] == "completed":
@@ -590,13 +544,13 @@ class Engine:
         transition(task, "active", ticks)
         self.store.put_task(attempt.job_id, task)
 
-    def _node(self, attempt: _Attempt) -> Doc | None:
+    def _node(self, attempt: Attempt) -> Doc | None:
         for node in self.store.list_nodes(attempt.pool_id):
             if node["id"] == attempt.node_id:
                 return node
         return None
 
-    def _release(self, attempt: _Attempt) -> None:
+    def _release(self, attempt: Attempt) -> None:
         key = (attempt.job_id, attempt.task_id)
         if self._attempts.get(key) is attempt:
             del self._attempts[key]
@@ -611,200 +565,6 @@ class Engine:
             self.store.put_node(attempt.pool_id, node)
         self.wake()
 
-    # Job preparation
-    def _prep_succeeded(self, job: Doc, node_id: str) -> bool:
-        prep = self.store.get_prep(job["id"], node_id)
-        info: Doc = (prep or {}).get("jobPreparationTaskExecutionInfo", {})
-        return bool(info.get("state") == "completed" and info.get("result") == "success")
-
-    def _ensure_prep(self, job: Doc, attempt: _Attempt) -> bool:
-        """Run the job preparation task once on this node; True when tasks may follow it."""
-        key = (job["id"], attempt.node_id)
-        with self.lock:
-            guard = self._prep_locks.setdefault(key, threading.Lock())
-        spec = job["jobPreparationTask"]
-        wait = bool(spec.get("waitForSuccess", True))
-        with guard:
-            with self.lock:
-                status = self.store.get_prep(job["id"], attempt.node_id)
-            info = (status or {}).get("jobPreparationTaskExecutionInfo", {})
-            if info.get("state") == "completed":
-                return info.get("result") == "success" or not wait
-            retries = int(spec["constraints"]["maxTaskRetryCount"])
-            retry = int(info.get("retryCount", 0))
-            layout = NodeLayout(self.config.data_dir, attempt.node_id)
-            while True:
-                folder = host_dir(
-                    self.config.data_dir, job["id"], PREP_TASK_DIR, attempt.node_id, str(retry)
-                )
-                attempt.host_dirs.append(folder)
-                with self.lock:
-                    self._record_prep(job, layout, attempt, retry, None, None)
-                failure: Doc | None = None
-                result: HostResult | None = None
-                try:
-                    result = run_step(folder, lambda: self._prep_spec(job, layout, attempt))
-                except TransferError as error:
-                    failure = failures.failure_info(error.code, error.message)
-                if attempt.stop_reason is not None:
-                    return False
-                if result is not None and result.stopped:
-                    shutil.rmtree(folder, True)
-                    continue
-                succeeded = failure is None and result is not None and _succeeded(result)
-                if not succeeded and result is not None and failure is None:
-                    failure = _failure_of(result)
-                done = succeeded or (retries != -1 and retry >= retries)
-                with self.lock:
-                    self._record_prep(
-                        job,
-                        layout,
-                        attempt,
-                        retry,
-                        result,
-                        failure if not succeeded else None,
-                        done=done,
-                    )
-                if done:
-                    return succeeded or not wait
-                retry += 1
-
-    def _prep_spec(self, job: Doc, layout: NodeLayout, attempt: _Attempt) -> HostSpec:
-        spec = job["jobPreparationTask"]
-        prep_dir = layout.prep_dir(job["id"])
-        working = prep_dir / "wd"
-        working.mkdir(parents=True, exist_ok=True)
-        fetch_resource_files(spec.get("resourceFiles") or [], working)
-        variables = self._variables(job, layout, attempt, str(spec["id"]), prep_dir)
-        return _spec(
-            spec,
-            working,
-            prep_dir,
-            environment(
-                variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
-            ),
-        )
-
-    def _record_prep(
-        self,
-        job: Doc,
-        layout: NodeLayout,
-        attempt: _Attempt,
-        retry: int,
-        result: HostResult | None,
-        failure: Doc | None,
-        *,
-        done: bool = False,
-    ) -> None:
-        ticks = self.store.ticks()
-        node_url = f"{self.config.base_url}/pools/{attempt.pool_id}/nodes/{attempt.node_id}"
-        relative = layout.relative_task_dir(job["id"], PREP_TASK_DIR)
-        previous = self.store.get_prep(job["id"], attempt.node_id)
-        info: Doc = dict((previous or {}).get("jobPreparationTaskExecutionInfo", {}))
-        info.setdefault("startTime", iso(ticks))
-        info.update(
-            {
-                "state": "completed" if done else "running",
-                "taskRootDirectory": relative,
-                "taskRootDirectoryUrl": f"{node_url}/files/{relative}",
-                "retryCount": retry,
-            }
-        )
-        if retry:
-            info["lastRetryTime"] = iso(ticks)
-        if result is not None:
-            info["startTime"] = iso(result.start_ticks)
-            info["endTime"] = iso(result.end_ticks)
-            if result.exit_code is not None:
-                info["exitCode"] = result.exit_code
-        if done:
-            info["result"] = "failure" if failure else "success"
-            if failure:
-                info["failureInfo"] = failure
-        self.store.put_prep(
-            job["id"],
-            attempt.node_id,
-            {
-                "poolId": attempt.pool_id,
-                "nodeId": attempt.node_id,
-                "nodeUrl": node_url,
-                "jobPreparationTaskExecutionInfo": info,
-            },
-        )
-
-    # Job release
-    def _releases_done(self, job: Doc) -> bool:
-        """Start the job release task on every node that ran the preparation; True when done."""
-        if "jobReleaseTask" not in job:
-            return True
-        pending = False
-        for prep in self.store.list_preps(job["id"]):
-            if (prep.get("jobReleaseTaskExecutionInfo") or {}).get("state") == "completed":
-                continue
-            nodes = {n["id"] for n in self.store.list_nodes(prep["poolId"])}
-            if prep["nodeId"] not in nodes:
-                continue
-            pending = True
-            key = (job["id"], prep["nodeId"])
-            if key not in self._releases:
-                self._releases.add(key)
-                threading.Thread(
-                    target=self._run_release, args=(job, prep), name="job-release", daemon=True
-                ).start()
-        return not pending
-
-    def _run_release(self, job: Doc, prep: Doc) -> None:
-        attempt = _Attempt(job["id"], RELEASE_TASK_DIR, prep["poolId"], prep["nodeId"], 0)
-        layout = NodeLayout(self.config.data_dir, attempt.node_id)
-        folder = host_dir(self.config.data_dir, job["id"], RELEASE_TASK_DIR, attempt.node_id, "0")
-        spec = job["jobReleaseTask"]
-        release_dir = layout.job_dir(job["id"]) / RELEASE_TASK_DIR
-
-        def make_spec() -> HostSpec:
-            working = release_dir / "wd"
-            working.mkdir(parents=True, exist_ok=True)
-            fetch_resource_files(spec.get("resourceFiles") or [], working)
-            variables = self._variables(job, layout, attempt, str(spec["id"]), release_dir)
-            limits = {"constraints": {"maxWallClockTime": spec.get("maxWallClockTime", "PT15M")}}
-            env = environment(
-                variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
-            )
-            return _spec({**spec, **limits}, working, release_dir, env)
-
-        relative = layout.relative_task_dir(job["id"], RELEASE_TASK_DIR)
-        node_url = f"{self.config.base_url}/pools/{attempt.pool_id}/nodes/{attempt.node_id}"
-        info: Doc = {
-            "startTime": iso(self.store.ticks()),
-            "state": "running",
-            "taskRootDirectory": relative,
-            "taskRootDirectoryUrl": f"{node_url}/files/{relative}",
-        }
-        try:
-            with self.lock:
-                self._record_release(job["id"], attempt.node_id, info)
-            result = run_step(folder, make_spec)
-            info.update(startTime=iso(result.start_ticks), endTime=iso(result.end_ticks))
-            if result.exit_code is not None:
-                info["exitCode"] = result.exit_code
-            info["result"] = "success" if _succeeded(result) else "failure"
-            if not _succeeded(result):
-                info["failureInfo"] = _failure_of(result)
-        except (HostLost, TransferError) as error:
-            info.update(endTime=iso(self.store.ticks()), result="failure")
-            info["failureInfo"] = failures.failure_info("JobReleaseTaskFailed", str(error))
-        finally:
-            info["state"] = "completed"
-            with self.lock:
-                self._record_release(job["id"], attempt.node_id, info)
-                self._releases.discard((job["id"], attempt.node_id))
-            self.wake()
-
-    def _record_release(self, job_id: str, node: str, info: Doc) -> None:
-        prep = self.store.get_prep(job_id, node)
-        if prep is not None:
-            prep["jobReleaseTaskExecutionInfo"] = dict(info)
-            self.store.put_prep(job_id, node, prep)
-
     # Restart
     def _reset_nodes(self) -> None:
         """Nodes come back idle; the tasks adopted below count themselves in again."""
@@ -816,7 +576,7 @@ class Engine:
                     transition(node, "idle", ticks)
                 self.store.put_node(pool["id"], node)
 
-    def _count_on_node(self, attempt: _Attempt) -> None:
+    def _count_on_node(self, attempt: Attempt) -> None:
         node = self._node(attempt)
         if node is not None:
             node["runningTasksCount"] += 1
@@ -833,7 +593,7 @@ class Engine:
                     node_info = task.get("nodeInfo") or {}
                     pool_id, node = node_info.get("poolId"), node_info.get("nodeId")
                     nodes = {n["id"] for n in self.store.list_nodes(pool_id)} if pool_id else set()
-                    attempt = _Attempt(
+                    attempt = Attempt(
                         job_id,
                         task["id"],
                         str(pool_id),
@@ -847,29 +607,3 @@ class Engine:
                     self._count_on_node(attempt)
                     log.info("resuming task %s/%s after a restart", job_id, task["id"])
                     self._launch(attempt)
-
-
-def _spec(task: Doc, working: Path, task_dir: Path, env: dict[str, str]) -> HostSpec:
-    limit = parse_duration(
-        (task.get("constraints") or {}).get("maxWallClockTime", "P10675199DT2H48M5.4775807S")
-    )
-    return HostSpec(
-        command=command_for(str(task["commandLine"])),
-        cwd=str(working),
-        env=env,
-        stdout=str(task_dir / "stdout.txt"),
-        stderr=str(task_dir / "stderr.txt"),
-        timeout_seconds=None if limit >= UNLIMITED_SECONDS else limit,
-    )
-
-
-def _succeeded(result: HostResult) -> bool:
-    return result.error is None and not result.timed_out and result.exit_code == 0
-
-
-def _failure_of(result: HostResult) -> Doc:
-    if result.error is not None:
-        return failures.failure_info(result.error, result.message or result.error)
-    if result.timed_out:
-        return failures.WALL_CLOCK
-    return failures.EXIT_CODE

@@ -26,9 +26,10 @@ from typing import Any
 
 from azure_batch_maya.local.api import BatchApi
 from azure_batch_maya.local.auth import Credentials
+from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.rest import Reply, error_reply
-from azure_batch_maya.local.scheduler import Engine, PoolConfig
+from azure_batch_maya.local.scheduler import Engine
 from azure_batch_maya.local.store import Store
 
 log = logging.getLogger(__name__)
