@@ -298,13 +298,19 @@ def test_job_release_runs_where_preparation_ran_when_the_job_ends(batch, tmp_pat
     batch.begin_delete_pool("release", polling_interval=0.1)
 
 
-def test_disable_requeues_running_tasks_and_enable_runs_them(batch):
+def gated(marker):
+    """A task command that runs until `marker` exists (so a test decides when it ends)."""
+    return py(
+        "import os, time; [time.sleep(0.05) for _ in range(1200)"
+        f" if not os.path.exists(r'{marker}')]"
+    )
+
+
+def test_disable_requeues_running_tasks_and_enable_runs_them(batch, tmp_path):
     batch.create_pool(pool_options("pause", nodes=1))
     _job(batch, "pause-job", "pause")
-    batch.create_task(
-        "pause-job",
-        m.BatchTaskCreateOptions(id="t", command_line=py("import time; time.sleep(1)")),
-    )
+    go = tmp_path / "go"
+    batch.create_task("pause-job", m.BatchTaskCreateOptions(id="t", command_line=gated(go)))
     wait_for(lambda: batch.get_task("pause-job", "t").state == "running")
     batch.begin_disable_job(
         "pause-job", m.BatchJobDisableOptions(disable_tasks="requeue"), polling_interval=0.1
@@ -313,6 +319,7 @@ def test_disable_requeues_running_tasks_and_enable_runs_them(batch):
     assert (job.state, job.previous_state) == ("disabled", "disabling")
     task = batch.get_task("pause-job", "t")
     assert task.state == "active" and task.execution_info.requeue_count == 1
+    go.touch()
     time.sleep(0.5)
     assert batch.get_task("pause-job", "t").state == "active"
     batch.begin_enable_job("pause-job", polling_interval=0.1).result()
@@ -322,21 +329,20 @@ def test_disable_requeues_running_tasks_and_enable_runs_them(batch):
     batch.begin_delete_pool("pause", polling_interval=0.1)
 
 
-def test_shrinking_a_busy_pool_requeues_the_tasks_of_removed_nodes(batch):
+def test_shrinking_a_busy_pool_requeues_the_tasks_of_removed_nodes(batch, tmp_path):
     batch.create_pool(pool_options("shrink", nodes=2))
     _job(batch, "shrink-job", "shrink")
+    go = tmp_path / "go"
     batch.create_tasks(
         "shrink-job",
-        [
-            m.BatchTaskCreateOptions(id=f"t{i}", command_line=py("import time; time.sleep(1)"))
-            for i in range(2)
-        ],
+        [m.BatchTaskCreateOptions(id=f"t{i}", command_line=gated(go)) for i in range(2)],
     )
     wait_for(lambda: batch.get_job_task_counts("shrink-job").task_counts.running == 2)
     batch.begin_resize_pool(
         "shrink", m.BatchPoolResizeOptions(target_dedicated_nodes=1), polling_interval=0.1
     ).result()
     assert batch.get_pool("shrink").current_dedicated_nodes == 1
+    go.touch()
     wait_for(lambda: batch.get_job_task_counts("shrink-job").task_counts.completed == 2)
     infos = [t.execution_info for t in batch.list_tasks("shrink-job")]
     assert all(i.result == "success" for i in infos)
