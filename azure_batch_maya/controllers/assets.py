@@ -1,0 +1,218 @@
+"""The Assets tab: every external file the scene needs, found or not, and the asset project.
+
+Scanning (walking folders) and building the project (hashing files) are slow and return values
+the view hands back with `apply_scan`; the choices a person makes (search paths, added and
+deselected files, the project's name) are saved per scene through `assets.choices`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from azure_batch_maya.assets.choices import AssetChoices, load_choices, save_choices
+from azure_batch_maya.assets.frames import from_range
+from azure_batch_maya.assets.hashcache import HashCache
+from azure_batch_maya.assets.project import AssetProject, build_project, default_project_name
+from azure_batch_maya.assets.resolve import MAYA_RESOURCES, Resolution, resolve_scene
+from azure_batch_maya.assets.userdirs import cache_dir
+from azure_batch_maya.assets.validation import Finding, validate
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.services.storage import Progress
+from azure_batch_maya.transfer.upload import UploadReport, upload_project
+
+RULE_TEXT = {
+    "as_written": "Found where the scene says",
+    "project_reroot": "Found under this project, moved from where the scene says",
+    "scene_folder": "Found beside the scene",
+    "sourceimages": "Found in the project's sourceimages folder",
+    "working_dir": "Found in the working folder",
+    "search_path": "Found under a search path",
+    MAYA_RESOURCES: "Ships with Maya: not uploaded",
+}
+
+
+@dataclass(frozen=True)
+class AssetRow:
+    """One line of the reference table."""
+
+    node: str
+    attribute: str
+    written: str  # the path as the scene writes it
+    found: bool
+    local: str  # where it was found (a pattern for a sequence), or "" when missing
+    files: tuple[str, ...]
+    tooltip: str  # the rule that found it, or why it was not found
+    selected: bool = True
+    added: bool = False  # added by hand rather than referenced by the scene
+
+    @property
+    def key(self) -> str:
+        """What deselecting this row leaves out (its folder for a sequence, else its file)."""
+        if self.added:
+            return self.written
+        return self.files[0] if len(self.files) == 1 else self.local
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    scene: SceneInfo
+    resolutions: tuple[Resolution, ...]
+    findings: tuple[Finding, ...]
+
+
+class AssetsController:
+    """Holds the scene's rows and choices; slow steps are `scan`, `build_project` and `upload`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.choices = AssetChoices()
+        self.result: ScanResult | None = None
+        self.rows: tuple[AssetRow, ...] = ()
+        self.changed: Event[AssetsController] = Event()
+        self.session.scene_changed.connect(self._scene_changed)
+        self._scene_changed(session.scene)
+
+    # Choices ----------------------------------------------------------------------------------
+
+    @property
+    def project_name(self) -> str:
+        if self.choices.project_name:
+            return self.choices.project_name
+        return default_project_name(self.session.scene) if self.session.scene else ""
+
+    def set_project_name(self, name: str) -> None:
+        self._choose(replace(self.choices, project_name=name.strip() or None))
+
+    def add_search_path(self, folder: str) -> None:
+        """A folder to search (with its subfolders) for missing files; `scan` again after."""
+        folder = os.path.abspath(folder)  # noqa: PTH100
+        if folder not in self.choices.search_paths:
+            self._choose(replace(self.choices, search_paths=(*self.choices.search_paths, folder)))
+
+    def remove_search_path(self, folder: str) -> None:
+        kept = tuple(p for p in self.choices.search_paths if p != folder)
+        self._choose(replace(self.choices, search_paths=kept))
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Files or folders to send though the scene does not name them."""
+        new = [os.path.abspath(p) for p in paths]  # noqa: PTH100
+        added = tuple(dict.fromkeys([*self.choices.added, *new]))
+        self._choose(replace(self.choices, added=added))
+
+    def set_selected(self, row: AssetRow, selected: bool) -> None:
+        """Leave a row's file out of the upload (or take it back in)."""
+        deselected = [p for p in self.choices.deselected if p != row.key]
+        if not selected:
+            deselected.append(row.key)
+        self._choose(replace(self.choices, deselected=tuple(deselected)))
+
+    # Slow steps (worker thread) ---------------------------------------------------------------
+
+    def scan(self) -> ScanResult:
+        """Resolve every reference with the current search paths, and validate. Slow."""
+        scene = self.session.require_scene()
+        choices = self.choices
+        frames = from_range(scene.frames).int_frames()
+        resolutions = resolve_scene(
+            scene, search_paths=choices.search_paths, frames=frames, read_scene=_read_referenced
+        )
+        findings = validate(scene, resolutions, choices=choices)
+        return ScanResult(scene, resolutions, findings)
+
+    def build_project(self) -> AssetProject:
+        """The files to send with their hashes (from the hash cache where unchanged). Slow."""
+        if self.result is None:
+            raise RuntimeError("scan the scene first")
+        cache = HashCache.load(cache_dir())
+        try:
+            return build_project(
+                self.result.scene, self.result.resolutions, self.choices, cache.digest
+            )
+        finally:
+            cache.save()
+
+    def upload(
+        self,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> UploadReport:
+        """Send what storage lacks now, so a later Submit has nothing left to send. Slow."""
+        connection = self.session.require_connection()
+        project = self.build_project()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        return upload_project(
+            connection.blobs,
+            project,
+            f"{project.name}-upload-{stamp}",
+            progress=progress,
+            cancel=cancel,
+        )
+
+    # Main thread ------------------------------------------------------------------------------
+
+    def apply_scan(self, result: ScanResult) -> None:
+        if result.scene is not self.session.scene:
+            return  # a scan of a scene that has since been replaced
+        self.result = result
+        self.rows = self._rows(result.resolutions)
+        self.changed.emit(self)
+
+    @property
+    def missing(self) -> tuple[AssetRow, ...]:
+        return tuple(r for r in self.rows if not r.found)
+
+    def _rows(self, resolutions: tuple[Resolution, ...]) -> tuple[AssetRow, ...]:
+        rows: list[AssetRow] = []
+        seen: set[tuple[str, str, str]] = set()
+        for res in resolutions:
+            ref = res.ref
+            if (ref.node, ref.attribute, ref.path) in seen:
+                continue
+            seen.add((ref.node, ref.attribute, ref.path))
+            via = f" (through {' → '.join(res.via)})" if res.via else ""
+            if res.found:
+                tip = RULE_TEXT.get(res.rule or "", res.rule or "") + via
+                if res.resolved:
+                    tip += f":\n{res.resolved}"
+                if len(res.files) > 1:
+                    tip += f"\n{len(res.files)} files"
+            else:
+                tip = res.message
+            row = AssetRow(
+                ref.node, ref.attribute, ref.path, res.found, res.resolved or "", res.files, tip
+            )
+            rows.append(replace(row, selected=row.key not in self.choices.deselected))
+        for path in self.choices.added:
+            exists = Path(path).exists()
+            tip = "Added by hand" if exists else f"Added by hand, but {path} does not exist"
+            row = AssetRow("(added)", "", path, exists, path, (path,), tip, added=True)
+            rows.append(replace(row, selected=path not in self.choices.deselected))
+        return tuple(rows)
+
+    def _choose(self, choices: AssetChoices) -> None:
+        self.choices = choices
+        scene = self.session.scene
+        if scene is not None:
+            save_choices(scene.scene, choices)
+        if self.result is not None:
+            self.rows = self._rows(self.result.resolutions)
+        self.changed.emit(self)
+
+    def _scene_changed(self, scene: SceneInfo | None) -> None:
+        self.choices = load_choices(scene.scene) if scene is not None else AssetChoices()
+        self.result = None
+        self.rows = ()
+        self.changed.emit(self)
+
+
+def _read_referenced(path: str) -> SceneInfo:
+    from azure_batch_maya.scene.ma_reader import read_ma
+
+    return read_ma(path)

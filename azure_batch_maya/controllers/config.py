@@ -1,0 +1,189 @@
+"""The Config tab: how the panel signs in, and Authenticate, which proves both accounts answer.
+
+Keys live in the OS keyring (`services.settings.save_secrets`), never in a file; the settings
+file holds only what is not secret. "Authenticated" is said only after the Batch account and the
+storage account have both answered a real call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from azure_batch_maya.connection import Connection, load_settings, read_local_state, save_settings
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.services.clients import (
+    ClientOptions,
+    create_batch_client,
+    create_blob_service_client,
+)
+from azure_batch_maya.services.errors import SecretStoreError, ServiceError
+from azure_batch_maya.services.pools import check_batch_account
+from azure_batch_maya.services.settings import (
+    AuthMode,
+    Secrets,
+    ServiceSettings,
+    get_secrets,
+    is_loopback,
+    save_secrets,
+    settings_from_connection_string,
+)
+from azure_batch_maya.services.storage import check_storage_account
+
+log = logging.getLogger(__name__)
+
+# One retry: a person pressing Authenticate wants the answer, not a minute of backoff.
+CHECK_OPTIONS = ClientOptions(retry_total=1, retry_backoff=0.2, connection_timeout=10.0)
+
+
+@dataclass
+class ConfigFields:
+    """What the Config tab's fields hold; the keys only ever leave for the keyring."""
+
+    auth_mode: AuthMode = AuthMode.SHARED_KEY
+    batch_url: str = ""
+    batch_account: str = ""
+    batch_key: str = field(default="", repr=False)
+    storage_account: str = ""
+    storage_key: str = field(default="", repr=False)
+    storage_connection_string: str = field(default="", repr=False)
+    tenant_id: str = ""
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """What Authenticate found: a connection, or the reason there is none."""
+
+    connection: Connection | None
+    message: str
+    keys_saved: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.connection is not None
+
+
+class ConfigController:
+    """Holds the sign-in fields and the status line; `authenticate` is slow (run it on a worker)."""
+
+    NOT_CONNECTED = "Not authenticated"
+
+    def __init__(self, session: Session, *, home: Path | None = None) -> None:
+        self.session = session
+        self.home = home
+        self.fields = ConfigFields()
+        self.status = self.NOT_CONNECTED
+        self.authenticated = False
+        self.changed: Event[ConfigController] = Event()
+
+    def load(self) -> None:
+        """The saved settings and, from the keyring, their keys (a missing keyring is said)."""
+        settings = load_settings(self.home)
+        if settings is None:
+            return
+        self.fields = ConfigFields(
+            auth_mode=settings.auth_mode,
+            batch_url=settings.batch_url,
+            batch_account=settings.batch_account,
+            storage_account=settings.storage_account,
+            tenant_id=settings.tenant_id or "",
+        )
+        if settings.auth_mode is AuthMode.SHARED_KEY:
+            try:
+                secrets = get_secrets(settings)
+            except SecretStoreError as exc:
+                self.status = exc.message
+            else:
+                self.fields.batch_key = secrets.batch_key or ""
+                self.fields.storage_key = secrets.storage_key or ""
+                self.fields.storage_connection_string = secrets.storage_connection_string or ""
+        self.changed.emit(self)
+
+    def use_local_pool(self) -> bool:
+        """Fill the fields from the running local pool (`azure-batch-maya local up`)."""
+        state = read_local_state()
+        if state is None:
+            self.status = "The local pool is not running; start it with `azure-batch-maya local up`"
+            self.changed.emit(self)
+            return False
+        self.fields = ConfigFields(
+            auth_mode=AuthMode.SHARED_KEY,
+            batch_url=state.batch_url,
+            batch_account=state.batch_account,
+            batch_key=state.batch_key,
+            storage_connection_string=state.storage_connection_string,
+        )
+        self.changed.emit(self)
+        return True
+
+    def settings(self) -> ServiceSettings:
+        """The non-secret settings the fields describe; ValueError says which field is wrong."""
+        f = self.fields
+        if not f.batch_url.strip() or not f.batch_account.strip():
+            raise ValueError("enter the Batch account URL and the Batch account name")
+        url = f.batch_url.strip()
+        if not url.startswith(("https://", "http://")):
+            url = f"https://{url}"
+        if url.startswith("http://") and not is_loopback(url):
+            raise ValueError("the Batch account URL must start with https://")
+        settings = ServiceSettings(
+            batch_url=url,
+            batch_account=f.batch_account.strip(),
+            auth_mode=f.auth_mode,
+            storage_account=f.storage_account.strip(),
+            tenant_id=f.tenant_id.strip() or None,
+        )
+        if f.storage_connection_string.strip():
+            settings = settings_from_connection_string(settings, f.storage_connection_string)
+        if not settings.storage_account:
+            raise ValueError("enter the storage account name (or a connection string)")
+        return settings
+
+    def secrets(self) -> Secrets:
+        f = self.fields
+        return Secrets(
+            batch_key=f.batch_key.strip() or None,
+            storage_key=f.storage_key.strip() or None,
+            storage_connection_string=f.storage_connection_string.strip() or None,
+        )
+
+    def authenticate(self) -> AuthResult:
+        """Check both accounts with a real call each; save settings and keys only then. Slow."""
+        try:
+            settings = self.settings()
+        except ValueError as exc:
+            return AuthResult(None, f"Cannot authenticate: {exc}")
+        secrets = self.secrets() if settings.auth_mode is AuthMode.SHARED_KEY else None
+        try:
+            batch = create_batch_client(settings, secrets, options=CHECK_OPTIONS)
+            check_batch_account(batch)
+        except ServiceError as exc:
+            return AuthResult(None, f"Batch account {settings.batch_account}: {exc.message}")
+        try:
+            blobs = create_blob_service_client(settings, secrets, options=CHECK_OPTIONS)
+            check_storage_account(blobs)
+        except ServiceError as exc:
+            return AuthResult(None, f"Storage account {settings.storage_account}: {exc.message}")
+        save_settings(settings, self.home)
+        connection = Connection(
+            batch=create_batch_client(settings, secrets),
+            blobs=create_blob_service_client(settings, secrets),
+            where=f"Batch account {settings.batch_account} ({settings.batch_url})",
+            local=is_loopback(settings.batch_url),
+        )
+        if secrets is None:
+            return AuthResult(connection, "Authenticated")
+        try:
+            save_secrets(settings, secrets)
+        except SecretStoreError as exc:
+            return AuthResult(connection, f"Authenticated for this session only: {exc.message}")
+        return AuthResult(connection, "Authenticated", keys_saved=True)
+
+    def apply(self, result: AuthResult) -> None:
+        """Take `authenticate`'s answer on the main thread: status, and the shared connection."""
+        self.status = result.message
+        self.authenticated = result.ok
+        self.session.set_connection(result.connection)
+        self.changed.emit(self)

@@ -1,0 +1,168 @@
+"""The Env tab: what the render nodes are (image, VM size, node counts), licences, variables.
+
+Persisted as JSON in the user's data folder; nothing secret goes in it (a container registry
+password is not asked for here: use a registry the pool reaches with a managed identity).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.render.cost import PRICES_FILE, PriceError, load_prices
+from azure_batch_maya.render.settings import (
+    DEFAULT_IMAGE,
+    DEFAULT_VM_SIZE,
+    LicenceServers,
+    SettingsError,
+)
+from azure_batch_maya.services.batch import ContainerImage, CustomImage, ImageSpec, MarketplaceImage
+
+log = logging.getLogger(__name__)
+
+ENV_FILE = "env.json"
+ImageKind = Literal["marketplace", "custom", "container"]
+IMAGE_KINDS: tuple[ImageKind, ...] = ("marketplace", "custom", "container")
+RETIRED_LICENCES_NOTE = (
+    "Azure retired the Batch rendering images and pay-per-use Maya, Arnold and V-Ray licences "
+    "on 29 February 2024: render nodes need your own licence server, reached from the pool's "
+    "network (e.g. 27000@licence.example.com)."
+)
+# The licence each renderer needs besides Maya's own (Autodesk) licence.
+RENDERER_LICENCES = {
+    "arnold": ("autodesk", "arnold_rlm"),
+    "vray": ("autodesk", "vray"),
+    "redshift": ("autodesk", "redshift"),
+}
+
+
+@dataclass(frozen=True)
+class EnvSettings:
+    """The Env tab's choices, as saved."""
+
+    image_kind: ImageKind = "marketplace"
+    publisher: str = DEFAULT_IMAGE.publisher
+    offer: str = DEFAULT_IMAGE.offer
+    sku: str = DEFAULT_IMAGE.sku
+    custom_image_id: str = ""
+    container_image: str = ""
+    node_agent_sku: str = DEFAULT_IMAGE.node_agent_sku_id
+    vm_size: str = DEFAULT_VM_SIZE
+    dedicated_nodes: int = 1
+    spot_nodes: int = 0
+    licences: LicenceServers = field(default_factory=LicenceServers)
+    environment: tuple[tuple[str, str], ...] = ()
+
+    def image(self) -> ImageSpec:
+        """The image spec these choices make; SettingsError names the missing field."""
+        if not self.node_agent_sku.strip():
+            raise SettingsError("enter the node agent SKU (e.g. batch.node.ubuntu 24.04)")
+        market = MarketplaceImage(
+            self.publisher.strip(), self.offer.strip(), self.sku.strip(), self.node_agent_sku
+        )
+        if self.image_kind == "custom":
+            if not self.custom_image_id.strip():
+                raise SettingsError("enter the custom image's resource id (Azure Compute Gallery)")
+            return CustomImage(self.custom_image_id.strip(), self.node_agent_sku)
+        if not (market.publisher and market.offer and market.sku):
+            raise SettingsError("enter the marketplace image's publisher, offer and SKU")
+        if self.image_kind == "container":
+            if not self.container_image.strip():
+                raise SettingsError("enter the container image (e.g. myregistry.azurecr.io/maya)")
+            return ContainerImage(self.container_image.strip(), market)
+        return market
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["environment"] = [list(pair) for pair in self.environment]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EnvSettings:
+        """Saved settings; unknown keys (a newer version's) are ignored."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if "licences" in values:
+            values["licences"] = LicenceServers(**dict(values["licences"]))
+        if "environment" in values:
+            values["environment"] = tuple((str(k), str(v)) for k, v in values["environment"])
+        if values.get("image_kind") not in IMAGE_KINDS:
+            values.pop("image_kind", None)
+        return cls(**values)
+
+
+class EnvController:
+    """Holds the Env choices; every change is saved at once (a small file, fast enough)."""
+
+    def __init__(self, *, folder: Path | None = None) -> None:
+        self.path = (folder or data_dir()) / ENV_FILE
+        self.settings = EnvSettings()
+        self.changed: Event[EnvSettings] = Event()
+
+    def load(self) -> EnvSettings:
+        try:
+            self.settings = EnvSettings.from_json(json.loads(self.path.read_text("utf-8")))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError) as exc:
+            log.warning("env settings %s unreadable (%s); using the defaults", self.path, exc)
+        self.changed.emit(self.settings)
+        return self.settings
+
+    def update(self, **changes: Any) -> EnvSettings:
+        """Change some fields (`vm_size="…"`, `licences=LicenceServers(…)`) and save."""
+        self.settings = replace(self.settings, **changes)
+        self._save()
+        self.changed.emit(self.settings)
+        return self.settings
+
+    def set_licence(self, name: str, server: str) -> None:
+        self.update(licences=replace(self.settings.licences, **{name: server.strip() or None}))
+
+    def set_environment(self, pairs: list[tuple[str, str]]) -> None:
+        """The variables table; rows without a name are dropped, a bad name is refused."""
+        kept = tuple((k.strip(), v) for k, v in pairs if k.strip())
+        for name, _ in kept:
+            if "=" in name or " " in name:
+                raise SettingsError(f"environment variable {name!r}: names cannot hold = or spaces")
+        self.update(environment=kept)
+
+    def vm_sizes(self) -> list[str]:
+        """VM sizes the price table knows (the list to search); the current one first if not."""
+        sizes = _priced_sizes()
+        known = {s.lower() for s in sizes}
+        current = self.settings.vm_size
+        return sizes if current.lower() in known else [current, *sizes]
+
+    @staticmethod
+    def licences_for(renderer: str) -> tuple[str, ...]:
+        """Licence servers the detected renderer needs (Maya's own for any of them)."""
+        return RENDERER_LICENCES.get(renderer, ("autodesk",))
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        part = self.path.with_name(self.path.name + ".part")
+        part.write_text(json.dumps(self.settings.to_json(), indent=1), encoding="utf-8")
+        part.replace(self.path)
+
+
+def _priced_sizes() -> list[str]:
+    """The VM sizes of the price table in use, spelt as the table spells them."""
+    try:
+        table = load_prices()
+    except PriceError:
+        return []
+    path = Path(table.source)
+    if path.is_file():
+        data = json.loads(path.read_text("utf-8"))
+    else:
+        shipped = resources.files("azure_batch_maya") / "data" / PRICES_FILE
+        data = json.loads(shipped.read_text("utf-8"))
+    return sorted(data.get("prices", {}), key=str.lower)

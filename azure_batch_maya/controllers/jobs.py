@@ -1,0 +1,152 @@
+"""The Jobs tab: the account's jobs with progress, a job's failed tasks, cancel, delete, and
+bringing the frames home (now, into the output folder) with thumbnails of what came back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from azure_batch_maya import submission
+from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.services import jobs, tasks
+from azure_batch_maya.services.errors import NotFoundError
+from azure_batch_maya.services.tasks import TaskCounts
+from azure_batch_maya.transfer.download import DownloadReport
+
+JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo"]
+THUMBNAIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+MAX_THUMBNAILS = 48
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: str
+    state: str
+    counts: TaskCounts | None  # None when the service would not say (e.g. being deleted)
+    created: datetime | None
+    pool: str  # the pool's id, or "auto-pool"
+
+    @property
+    def progress(self) -> int:
+        """Percent of tasks finished (0 with no tasks yet)."""
+        if self.counts is None or self.counts.total == 0:
+            return 0
+        return round(100 * self.counts.completed / self.counts.total)
+
+    @property
+    def progress_text(self) -> str:
+        c = self.counts
+        if c is None:
+            return self.state
+        failed = f", {c.failed} failed" if c.failed else ""
+        return f"{c.completed}/{c.total} done, {c.running} running{failed}"
+
+
+@dataclass(frozen=True)
+class JobDetails:
+    job_id: str
+    failed: tuple[submission.FailedTask, ...]
+
+
+class JobsController:
+    """Holds the job list and the chosen job; listing, details and downloads are slow."""
+
+    def __init__(self, session: Session, *, output_root: Path | None = None) -> None:
+        self.session = session
+        self.output_root = output_root or data_dir() / "downloads"
+        self.rows: tuple[JobRow, ...] = ()
+        self.selected: str | None = None
+        self.details: JobDetails | None = None
+        self.changed: Event[JobsController] = Event()
+
+    # Slow steps (worker thread) ---------------------------------------------------------------
+
+    def list_jobs(self) -> tuple[JobRow, ...]:
+        """Every job, newest first, with its task counts (one call a job)."""
+        connection = self.session.require_connection()
+        rows = []
+        for job in jobs.list_jobs(connection.batch, select=JOB_FIELDS):
+            job_id = job.id or ""
+            try:
+                counts: TaskCounts | None = tasks.get_task_counts(connection.batch, job_id)
+            except NotFoundError:
+                counts = None
+            info = job.pool_info
+            pool = (info.pool_id if info else None) or "auto-pool"
+            state = str(getattr(job.state, "value", job.state or ""))
+            rows.append(JobRow(job_id, state, counts, job.creation_time, pool))
+        return tuple(sorted(rows, key=_newest_first))
+
+    def get_details(self, job_id: str) -> JobDetails:
+        """The job's failed tasks with the end of their stderr."""
+        connection = self.session.require_connection()
+        return JobDetails(job_id, submission.failed_tasks(connection, job_id))
+
+    def cancel(self, job_id: str) -> None:
+        """Terminate: running tasks stop, waiting ones never start; outputs so far stay."""
+        connection = self.session.require_connection()
+        jobs.begin_terminate_job(connection.batch, job_id, reason="cancelled from the panel")
+
+    def delete(self, job_id: str) -> None:
+        """Delete the job and its tasks (and its auto-pool); downloaded frames stay."""
+        connection = self.session.require_connection()
+        jobs.begin_delete_job(connection.batch, job_id)
+
+    def download(
+        self,
+        job_id: str,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> DownloadReport:
+        """The job's images and logs into its output folder (what is already here is skipped)."""
+        connection = self.session.require_connection()
+        return submission.download_outputs(
+            connection, job_id, self.output_folder(job_id), progress=progress, cancel=cancel
+        )
+
+    # Main thread ------------------------------------------------------------------------------
+
+    def apply(self, rows: tuple[JobRow, ...]) -> None:
+        self.rows = rows
+        if self.selected not in {r.id for r in rows}:
+            self.selected = None
+            self.details = None
+        self.changed.emit(self)
+
+    def select(self, job_id: str | None) -> None:
+        self.selected = job_id
+        if self.details is not None and self.details.job_id != job_id:
+            self.details = None
+        self.changed.emit(self)
+
+    def apply_details(self, details: JobDetails) -> None:
+        if details.job_id == self.selected:
+            self.details = details
+            self.changed.emit(self)
+
+    def set_output_root(self, folder: Path) -> None:
+        self.output_root = folder
+        self.changed.emit(self)
+
+    def output_folder(self, job_id: str) -> Path:
+        return self.output_root / job_id
+
+    def thumbnails(self, job_id: str) -> list[Path]:
+        """The downloaded frames of a job, in name order (the first few dozen)."""
+        images = self.output_folder(job_id) / "images"
+        if not images.is_dir():
+            return []
+        found = sorted(
+            p for p in images.rglob("*") if p.suffix.lower() in THUMBNAIL_SUFFIXES and p.is_file()
+        )
+        return found[:MAX_THUMBNAILS]
+
+
+def _newest_first(row: JobRow) -> float:
+    return -row.created.timestamp() if row.created else 0.0

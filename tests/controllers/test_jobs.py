@@ -1,0 +1,84 @@
+"""Jobs: a failed task's stderr in the details, cancel and delete."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from azure_batch_maya.controllers.assets import AssetsController
+from azure_batch_maya.controllers.env import EnvController
+from azure_batch_maya.controllers.jobs import JobRow, JobsController
+from azure_batch_maya.controllers.submit import SubmitController
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.services import pools
+from azure_batch_maya.services.batch import PoolSpec
+from azure_batch_maya.services.tasks import TaskCounts
+from azure_batch_maya.submission import wait_for_job
+from tests.controllers.test_pools import UBUNTU
+from tests.services.specs import unique, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def submitted_job(
+    session, example, scene, tmp_path, *, deselect: str | None = None, pool: str = ""
+) -> str:
+    session.set_scene(scene)
+    assets = AssetsController(session)
+    assets.add_search_path(str(example / "texture_library"))
+    assets.apply_scan(assets.scan())
+    if deselect:
+        row = next(r for r in assets.rows if r.written.endswith(deselect))
+        assets.set_selected(row, False)
+    base = SubmitSettings(stand_in=True, node_python=sys.executable)
+    submit = SubmitController(session, assets, EnvController(folder=tmp_path / "env"), base=base)
+    submit.update(end=2, job_id=unique("panel-job"))
+    if pool:
+        submit.update(pool_mode="existing", pool_id=pool)
+    return submit.submit().job_id
+
+
+def test_a_failed_task_shows_its_stderr_and_the_job_can_be_deleted(
+    connected, example, scene, tmp_path
+):
+    job_id = submitted_job(connected, example, scene, tmp_path, deselect="wood_albedo.png")
+    outcome = wait_for_job(connected.require_connection(), job_id, interval=0.3)
+    assert not outcome.succeeded
+    jobs = JobsController(connected, output_root=tmp_path / "frames")
+    jobs.apply(jobs.list_jobs())
+    jobs.select(job_id)
+    jobs.apply_details(jobs.get_details(job_id))
+    assert jobs.details is not None and len(jobs.details.failed) == 2
+    assert "wood_albedo" in jobs.details.failed[0].stderr_tail
+    assert "2 failed" in next(r for r in jobs.rows if r.id == job_id).progress_text
+    jobs.delete(job_id)
+    wait_for(lambda: job_id not in {r.id for r in jobs.list_jobs()})
+    jobs.apply(jobs.list_jobs())
+    assert jobs.selected is None and jobs.details is None
+
+
+def test_a_cancelled_job_ends(connected, example, scene, tmp_path):
+    batch = connected.require_connection().batch
+    pool_id = unique("empty-pool")  # no nodes: the job waits until cancelled
+    pools.create_pool(batch, PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU))
+    job_id = submitted_job(connected, example, scene, tmp_path, pool=pool_id)
+    jobs = JobsController(connected)
+    row = next(r for r in jobs.list_jobs() if r.id == job_id)
+    assert (row.state, row.pool, row.progress) == ("active", pool_id, 0)
+    jobs.cancel(job_id)
+
+    def ended() -> bool:
+        row = next(r for r in jobs.list_jobs() if r.id == job_id)
+        return row.state == "completed"
+
+    wait_for(ended)
+    pools.begin_delete_pool(batch, pool_id)
+
+
+def test_progress_of_a_row():
+    counts = TaskCounts(active=1, running=1, completed=2, succeeded=1, failed=1)
+    row = JobRow("j", "active", counts, None, "auto-pool")
+    assert row.progress == 50
+    assert row.progress_text == "2/4 done, 1 running, 1 failed"
+    assert JobRow("j", "deleting", None, None, "p").progress_text == "deleting"

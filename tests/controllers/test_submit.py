@@ -1,0 +1,121 @@
+"""Submit: fields from the scene, overrides for one job, the renderer check, the validation list,
+the estimate, and a stand-in job sent to the local pool."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import pytest
+
+from azure_batch_maya.controllers.assets import AssetsController
+from azure_batch_maya.controllers.env import EnvController
+from azure_batch_maya.controllers.jobs import JobsController
+from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.controllers.submit import SubmitController
+from azure_batch_maya.render.cost import CostEstimate
+from azure_batch_maya.render.settings import SettingsError, SubmitSettings
+from azure_batch_maya.submission import wait_for_job
+
+STAND_IN = SubmitSettings(stand_in=True, node_python=sys.executable)
+
+
+def make(session: Session, tmp_path, base: SubmitSettings | None = None):
+    assets = AssetsController(session)
+    env = EnvController(folder=tmp_path / "env")
+    return assets, env, SubmitController(session, assets, env, base=base)
+
+
+def test_fields_start_as_the_render_settings_and_overrides_leave_the_scene_alone(
+    home, scene, tmp_path
+):
+    session = Session(scene)
+    _assets, _env, submit = make(session, tmp_path)
+    f = submit.fields
+    assert (f.start, f.end, f.step) == (1, 5, 1)
+    assert f.prefix == "<Scene>/<RenderLayer>/<Scene>"
+    assert f.layers == {"defaultRenderLayer": True}
+    assert submit.renderer_label == "Arnold" and submit.renderer_supported
+    submit.update(start=2, end=4, step=2, prefix="beauty/<Scene>")
+    assert submit.frames_text == "2-4x2"
+    assert submit.scene_for_job().image_prefix == "beauty/<Scene>"
+    assert scene.image_prefix == "<Scene>/<RenderLayer>/<Scene>"
+    assert session.scene is scene
+    assert submit.settings().frames == "2-4x2"
+    submit.reset_from_scene()
+    assert submit.frames_text == "1-5x1"
+    assert submit.fields.prefix == "<Scene>/<RenderLayer>/<Scene>"
+
+
+def test_settings_take_the_env_tab_and_refuse_bad_frames(home, scene, tmp_path):
+    _assets, env, submit = make(Session(scene), tmp_path)
+    env.update(vm_size="Standard_F8s_v2", dedicated_nodes=2, spot_nodes=3)
+    env.set_environment([("OCIO", "/show/ocio")])
+    settings = submit.settings()
+    assert (settings.vm_size, settings.dedicated_nodes, settings.spot_nodes) == (
+        "Standard_F8s_v2",
+        2,
+        3,
+    )
+    assert settings.environment == {"OCIO": "/show/ocio"}
+    assert settings.pool.mode == "auto"
+    submit.update(end=0)
+    with pytest.raises(SettingsError, match="before start"):
+        submit.frame_spec()
+    submit.update(end=5, pool_mode="existing")
+    with pytest.raises(SettingsError, match="existing pool needs its id"):
+        submit.settings()
+
+
+def test_an_unsupported_renderer_disables_submit(home, scene, tmp_path):
+    session = Session(replace(scene, renderer="cycles"))
+    _assets, _env, submit = make(session, tmp_path)
+    assert not submit.renderer_supported
+    reason = submit.blocked_reason()
+    assert reason is not None and "'cycles' cannot render on Batch" in reason
+    assert "Arnold" in reason
+    with pytest.raises(SettingsError, match="cycles"):
+        submit.submit()
+
+
+def test_the_validation_list_and_the_estimate(home, example, scene, tmp_path):
+    session = Session(scene)
+    assets, env, submit = make(session, tmp_path)
+    assert submit.findings() == ()  # nothing until the Assets tab scanned
+    assets.apply_scan(assets.scan())
+    assert [f.code for f in submit.findings() if f.level == "error"] == ["missing-asset"]
+    assert submit.blocked_reason() == "Authenticate on the Config tab first."
+    estimate = submit.estimate()
+    assert isinstance(estimate, CostEstimate)
+    assert estimate.vm_size == env.settings.vm_size and estimate.total > 0
+    env.update(vm_size="Standard_Unknown_v9")
+    text = submit.estimate()
+    assert isinstance(text, str) and text.startswith("No estimate:")
+
+
+@pytest.mark.slow
+def test_a_stand_in_job_renders_on_the_local_pool_and_comes_home(
+    connected, example, scene, tmp_path
+):
+    connected.set_scene(scene)
+    assets, _env, submit = make(connected, tmp_path, STAND_IN)
+    assert submit.estimate() == "The local pool costs nothing."
+    assets.apply_scan(assets.scan())
+    assert "Fix the errors" in (submit.blocked_reason() or "")
+    assets.add_search_path(str(example / "texture_library"))
+    assets.apply_scan(assets.scan())
+    assert submit.blocked_reason() is None
+    submit.update(end=3)
+    sent: list[tuple[int, int]] = []
+    submitted = submit.submit(progress=lambda done, total: sent.append((done, total)))
+    assert len(submitted.job.tasks) == 3
+    outcome = wait_for_job(connected.require_connection(), submitted.job_id, interval=0.3)
+    assert outcome.succeeded, outcome.failed
+    jobs = JobsController(connected, output_root=tmp_path / "frames")
+    jobs.apply(jobs.list_jobs())
+    row = next(r for r in jobs.rows if r.id == submitted.job_id)
+    assert row.progress == 100 and row.progress_text == "3/3 done, 0 running"
+    report = jobs.download(submitted.job_id)
+    assert len(report.downloaded) >= 3
+    names = [p.name for p in jobs.thumbnails(submitted.job_id)]
+    assert names == [f"shot010_lighting.{i:04d}.png" for i in (1, 2, 3)]
