@@ -108,7 +108,8 @@ def start_local_pool(
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     out_path = data_dir / "server.out"
-    out_path.write_bytes(b"")
+    # The ready line carries the account key: readable by this user only, like account.json.
+    os.close(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     command = [
         sys.executable,
         "-m",

@@ -52,6 +52,8 @@ def test_up_json_status_down(tmp_path):
         state_file = home / "local-pool.json"
         if os.name != "nt":
             assert state_file.stat().st_mode & 0o777 == 0o600
+            for secret in ("account.json", "server.out"):
+                assert (home / "local-pool" / secret).stat().st_mode & 0o777 == 0o600
         state = json.loads(state_file.read_text())
 
         batch = BatchClient(
