@@ -28,6 +28,7 @@ from azure_batch_maya.local.api import BatchApi
 from azure_batch_maya.local.auth import Credentials
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.errors import BatchServiceError
+from azure_batch_maya.local.host import try_lock
 from azure_batch_maya.local.rest import Reply, error_reply
 from azure_batch_maya.local.scheduler import Engine
 from azure_batch_maya.local.store import Store
@@ -182,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    args.data.mkdir(parents=True, exist_ok=True)
+    # One server per data folder: two would both run the same tasks.
+    guard = (args.data / "server.lock").open("a+b")
+    if not try_lock(guard):
+        sys.stderr.write(f"Another local pool is already serving {args.data}\n")
+        return 2
     storage = None
     if args.azurite:
         from azure_batch_maya.local.azurite import AzuriteError, start_azurite
@@ -223,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.store.close()
         if storage is not None:
             storage.stop()
+        guard.close()
     return 0
 
 

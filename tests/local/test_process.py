@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from azure.batch import models as m
 
-from azure_batch_maya.local.process import start_local_pool
+from azure_batch_maya.local.process import LocalPoolError, start_local_pool
 from tests.local.conftest import client_for, pool_options, py, wait_for
 
 TASKS = 40
@@ -95,3 +96,10 @@ def test_nodes_freed_by_a_deleting_pool_go_to_the_next_pool(tmp_path):
         third = wait_for(lambda: (p := batch.get_pool("third")).allocation_state == "steady" and p)
         assert third.current_dedicated_nodes == 0
         assert third.resize_errors and third.resize_errors[0].code == "AccountCoreQuotaReached"
+
+
+def test_a_second_server_on_the_same_data_folder_is_refused(tmp_path, local_pool):
+    with pytest.raises(LocalPoolError) as caught:
+        start_local_pool(local_pool.data_dir, slots=1)
+    assert "Another local pool is already serving" in str(caught.value)
+    assert local_pool.running
