@@ -1,0 +1,173 @@
+"""Downloads that go on after Maya (or the terminal) closes: a detached process, one per job.
+
+The CLI's `download --background` and the panel's Jobs tab both start
+`python -m azure_batch_maya download JOB --to DIR --watch` this way. The job's lock (an OS file
+lock under the user data folder, see `transfer.joblock`) is what makes it one per job, and it
+is also how we know the child has started: it writes its pid into the lock file once it holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from azure_batch_maya.local.home import home_dir
+from azure_batch_maya.transfer.joblock import AlreadyRunning, JobLock
+
+log = logging.getLogger(__name__)
+
+DOWNLOADS_FOLDER = "downloads"
+START_TIMEOUT = 15.0
+LOG_TAIL = 1500
+
+
+class BackgroundStartError(RuntimeError):
+    """The detached process died before it took the job's lock; the message quotes its log."""
+
+
+@dataclass(frozen=True)
+class BackgroundDownload:
+    job_id: str
+    pid: int
+    log_path: Path
+    lock_path: Path
+
+
+def downloads_dir(home: Path | None = None) -> Path:
+    """Where the per-job locks and logs of background downloads live."""
+    return (home or home_dir()) / DOWNLOADS_FOLDER
+
+
+def download_lock(job_id: str, home: Path | None = None) -> JobLock:
+    """The lock a job's downloader holds while it runs (enter it to become that downloader)."""
+    return JobLock(downloads_dir(home), job_id)
+
+
+def python_executable(executable: str = sys.executable) -> str:
+    """A Python to run us with: inside Maya `sys.executable` is Maya itself, so use its mayapy."""
+    path = Path(executable)
+    if path.stem.lower() == "maya":
+        return str(path.with_name("mayapy" + path.suffix))
+    return executable
+
+
+def download_command(
+    job_id: str, folder: Path, *, local: bool, interval: float | None = None
+) -> list[str]:
+    """The command line of a watching downloader for `job_id`."""
+    command = [python_executable(), "-m", "azure_batch_maya", "download", job_id]
+    command += ["--to", str(folder.resolve()), "--watch"]
+    if interval is not None:
+        command += ["--interval", str(interval)]
+    if local:
+        command.append("--local")
+    return command
+
+
+def start_detached(command: Sequence[str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `command` so that it outlives us: own session or process group, no console.
+
+    stdin reads nothing; stdout and stderr append to `log_path`. Closing our end of the log
+    here is fine: the child has its own handle.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as out:
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        out.write(f"--- {started} {subprocess.list2cmdline(command)}\n".encode())
+        out.flush()
+        if sys.platform == "win32":
+            flags = (
+                subprocess.DETACHED_PROCESS
+                | subprocess.CREATE_NEW_PROCESS_GROUP
+                | subprocess.CREATE_NO_WINDOW
+            )
+            return subprocess.Popen(
+                list(command),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                creationflags=flags,
+                close_fds=True,
+            )
+        return subprocess.Popen(
+            list(command),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+
+def start_background_download(
+    job_id: str,
+    folder: Path,
+    *,
+    local: bool,
+    home: Path | None = None,
+    interval: float | None = None,
+    timeout: float = START_TIMEOUT,
+) -> BackgroundDownload:
+    """Start a detached downloader for `job_id` unless one is already running.
+
+    Raises `AlreadyRunning` when another process holds the job's lock, and
+    `BackgroundStartError` when the new process dies before taking it. Returns once the child
+    holds the lock (or after `timeout`, leaving it to start in its own time).
+    """
+    lock = download_lock(job_id, home)
+    with lock:  # raises AlreadyRunning; released before the child tries
+        pass
+    log_path = lock.path.with_suffix(".log")
+    process = start_detached(
+        download_command(job_id, folder, local=local, interval=interval), log_path
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _holds_lock(lock.path, process.pid):
+            break
+        if process.poll() is not None:
+            raise BackgroundStartError(
+                f"the background download of job {job_id} stopped at once (exit code "
+                f"{process.returncode}); its log {log_path} ends with:\n{_tail(log_path)}"
+            )
+        time.sleep(0.05)
+    else:
+        log.warning("background download %s (pid %d) is slow to start", job_id, process.pid)
+    log.info("background download of %s: pid %d, log %s", job_id, process.pid, log_path)
+    return BackgroundDownload(job_id, process.pid, log_path, lock.path)
+
+
+def _holds_lock(path: Path, pid: int) -> bool:
+    """Whether `pid` has written itself into the lock file (Windows: the file is locked)."""
+    try:
+        return path.read_text(encoding="utf-8").strip() == str(pid)
+    except PermissionError:  # Windows locks are mandatory: unreadable means held
+        return sys.platform == "win32"
+    except OSError:
+        return False
+
+
+def _tail(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL:].strip()
+    except OSError:
+        return "(no log)"
+
+
+__all__ = [
+    "AlreadyRunning",
+    "BackgroundDownload",
+    "BackgroundStartError",
+    "download_command",
+    "download_lock",
+    "downloads_dir",
+    "python_executable",
+    "start_background_download",
+    "start_detached",
+]

@@ -1,0 +1,170 @@
+"""`azure-batch-maya download JOB --to DIR [--watch] [--background]`: bring a job's frames home."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from azure_batch_maya.cli import CliError
+
+if TYPE_CHECKING:
+    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.transfer.download import DownloadReport
+
+DEFAULT_INTERVAL = 15.0
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "download",
+        help="download a job's frames and logs",
+        description="Download a job's images and logs into a folder (images/…, logs/<task>/…). "
+        "Files already here and unchanged are skipped. --watch keeps going as tasks finish "
+        "until the job is over; --background does that in a detached process that outlives "
+        "this one (one per job).",
+    )
+    parser.add_argument("job", help="the job id")
+    parser.add_argument("--to", required=True, metavar="DIR", help="the folder to download into")
+    parser.add_argument("--watch", action="store_true", help="keep downloading until the job ends")
+    parser.add_argument(
+        "--background", action="store_true", help="watch in a detached process and return at once"
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL,
+        metavar="SECONDS",
+        help=f"with --watch, time between passes (default {DEFAULT_INTERVAL:.0f})",
+    )
+    parser.add_argument("--local", action="store_true", help="use the local pool on this machine")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.interval <= 0:
+        raise CliError("--interval must be above 0 seconds")
+    folder = Path(args.to)
+    if args.background:
+        return _background(args, folder)
+    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.services.errors import ServiceError
+
+    try:
+        conn = connect(local=args.local)
+        result = _watch(args, conn, folder) if args.watch else _once(args, conn, folder)
+    except (NotConnectedError, ServiceError) as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
+    from azure_batch_maya.services import jobs
+    from azure_batch_maya.submission import download_outputs
+
+    jobs.get_job(conn.batch, args.job, select=["id"])  # a typo is an error, not 0 files
+    report = download_outputs(conn, args.job, folder)
+    _say(args, _report_line(report, folder))
+    return _result(args.job, folder, len(report.downloaded), report.skipped, report.refused)
+
+
+def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
+    from azure_batch_maya.background import AlreadyRunning, download_lock
+    from azure_batch_maya.jobstatus import job_over
+    from azure_batch_maya.services import jobs
+    from azure_batch_maya.submission import OUTPUTS_CONTAINER
+    from azure_batch_maya.transfer.download import watch_container
+
+    jobs.get_job(conn.batch, args.job, select=["id"])
+    skipped = 0
+    refused: list[str] = []
+
+    def on_pass(report: DownloadReport) -> None:
+        nonlocal skipped
+        skipped = report.skipped
+        refused.extend(n for n in report.refused if n not in refused)
+        if report.downloaded:
+            _say(args, _report_line(report, folder))
+
+    try:
+        with download_lock(args.job):
+            _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
+            count = watch_container(
+                conn.blobs,
+                OUTPUTS_CONTAINER,
+                folder,
+                prefix=f"{args.job}/",
+                finished=lambda: job_over(conn, args.job),
+                interval=args.interval,
+                on_pass=on_pass,
+            )
+    except AlreadyRunning as exc:
+        raise CliError(f"{exc}; nothing to do", exit_code=1) from None
+    _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
+    return _result(args.job, folder, count, skipped, tuple(refused))
+
+
+def _background(args: argparse.Namespace, folder: Path) -> int:
+    from azure_batch_maya.background import (
+        AlreadyRunning,
+        BackgroundStartError,
+        start_background_download,
+    )
+
+    interval = args.interval if args.interval != DEFAULT_INTERVAL else None
+    try:
+        started = start_background_download(args.job, folder, local=args.local, interval=interval)
+    except AlreadyRunning as exc:
+        raise CliError(f"{exc}; not starting another", exit_code=1) from None
+    except BackgroundStartError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        result = {
+            "job_id": args.job,
+            "pid": started.pid,
+            "log": str(started.log_path),
+            "download_dir": str(folder.resolve()),
+        }
+        sys.stdout.write(json.dumps(result) + "\n")
+    else:
+        sys.stdout.write(
+            f"Downloading job {args.job} into {folder.resolve()} in the background "
+            f"(pid {started.pid}).\nLog: {started.log_path}\n"
+        )
+    return 0
+
+
+def _result(
+    job_id: str, folder: Path, downloaded: int, skipped: int, refused: tuple[str, ...]
+) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "downloaded": downloaded,
+        "skipped": skipped,
+        "refused": list(refused),
+        "download_dir": str(folder.resolve()),
+    }
+
+
+def _report_line(report: DownloadReport, folder: Path) -> str:
+    line = (
+        f"{datetime.now():%H:%M:%S} Downloaded {len(report.downloaded)} files "
+        f"({report.downloaded_bytes / 1e6:.1f} MB) to {folder.resolve()}; "
+        f"{report.skipped} already here."
+    )
+    if report.refused:
+        line += f" Refused {len(report.refused)} with unsafe names: {', '.join(report.refused)}."
+    return line
+
+
+def _say(args: argparse.Namespace, line: str) -> None:
+    """People's messages on stderr, so stdout keeps exactly one JSON object with --json."""
+    if not args.json:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()

@@ -1,0 +1,210 @@
+"""`azure-batch-maya jobs list|show|cancel|delete`: follow and tidy up render jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from azure_batch_maya.cli import CliError
+
+if TYPE_CHECKING:
+    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.jobstatus import JobRow, JobUsage
+    from azure_batch_maya.submission import FailedTask
+
+T = TypeVar("T")
+
+WAIT_TIMEOUT = 120.0
+POLL_SECONDS = 2
+CANCEL_REASON = "Cancelled with azure-batch-maya"
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "jobs",
+        help="list, inspect, cancel or delete render jobs",
+        description="Jobs on the Batch account (or the local pool with --local): their state "
+        "and progress, failed tasks, node-hours used; cancel or delete them.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--local", action="store_true", help="use the local pool on this machine")
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--no-wait", action="store_true", help="return once the service accepts")
+
+    listing = actions.add_parser("list", parents=[common], help="every job with its progress")
+    listing.set_defaults(handler=run_list)
+    show = actions.add_parser(
+        "show", parents=[common], help="one job: progress, failed tasks, node-hours and cost"
+    )
+    show.add_argument("job", help="the job id")
+    show.set_defaults(handler=run_show)
+    cancel = actions.add_parser(
+        "cancel", parents=[common, waiting], help="stop a job (its files and frames stay)"
+    )
+    cancel.add_argument("job", help="the job id")
+    cancel.set_defaults(handler=run_cancel)
+    delete = actions.add_parser(
+        "delete", parents=[common, waiting], help="delete a job, its tasks and its auto-pool"
+    )
+    delete.add_argument("job", help="the job id")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=run_delete)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from azure_batch_maya.jobstatus import list_job_rows
+
+    rows = with_connection(args, list_job_rows)
+    if args.json:
+        print_json({"jobs": [row.to_json() for row in rows]})
+        return 0
+    if not rows:
+        sys.stdout.write("No jobs.\n")
+        return 0
+    table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL")]
+    table += [(r.id, r.state, _progress(r), _created(r), r.pool_id or "-") for r in rows]
+    sys.stdout.write(columns(table))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from azure_batch_maya.jobstatus import get_job_row, job_usage
+    from azure_batch_maya.submission import failed_tasks
+
+    def gather(conn: Connection) -> tuple[JobRow, tuple[FailedTask, ...], JobUsage | None]:
+        row = get_job_row(conn, args.job)
+        failed = failed_tasks(conn, args.job) if row.counts.failed else ()
+        return row, failed, job_usage(conn, args.job) if row.over else None
+
+    row, failed, usage = with_connection(args, gather)
+    if args.json:
+        data = row.to_json()
+        data["failed_tasks"] = [
+            {"id": f.task_id, "exit_code": f.exit_code, "stderr_tail": f.stderr_tail}
+            for f in failed
+        ]
+        data["usage"] = usage.to_json() if usage else None
+        print_json(data)
+        return 0
+    out = [
+        f"Job {row.id}: {row.state}, {_progress(row)}",
+        f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
+    ]
+    for f in failed:
+        out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
+        tail = f.stderr_tail.rstrip() or "(no stderr)"
+        out.extend(f"    {line}" for line in tail.splitlines())
+    if usage is not None:
+        used = usage.used
+        hours = f"{used.dedicated:.3f} dedicated and {used.spot:.3f} Spot node-hours"
+        if usage.cost is None:
+            out.append(f"Used {hours}; {usage.note}.")
+        else:
+            c = usage.cost
+            out.append(
+                f"Used {hours}: about {c.total:.2f} {c.currency} ({usage.note}; prices of "
+                f"{c.prices_as_of})."
+            )
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from azure_batch_maya.jobstatus import get_job_row
+    from azure_batch_maya.services.jobs import begin_terminate_job
+
+    def cancel(conn: Connection) -> tuple[bool, JobRow]:
+        operation = begin_terminate_job(
+            conn.batch, args.job, reason=CANCEL_REASON, polling_interval=POLL_SECONDS
+        )
+        finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
+        return finished, get_job_row(conn, args.job)
+
+    finished, row = with_connection(args, cancel)
+    if args.json:
+        print_json({"job_id": args.job, "state": row.state, "finished": finished})
+    elif row.state == "completed":
+        sys.stdout.write(f"Cancelled job {args.job} ({_progress(row)}); its files stay.\n")
+    else:
+        sys.stdout.write(f"Job {args.job} is {row.state}; check again with `jobs show`.\n")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from azure_batch_maya.services.jobs import begin_delete_job
+
+    _confirm(args, f"Delete job {args.job}, its tasks and their files on the nodes?")
+
+    def delete(conn: Connection) -> bool:
+        operation = begin_delete_job(conn.batch, args.job, polling_interval=POLL_SECONDS)
+        return bool(args.no_wait or operation.wait(WAIT_TIMEOUT))
+
+    finished = with_connection(args, delete)
+    if args.json:
+        print_json({"job_id": args.job, "deleted": finished})
+    elif finished:
+        sys.stdout.write(f"Deleted job {args.job}; downloaded frames and storage are untouched.\n")
+    else:
+        sys.stdout.write(f"Deleting job {args.job}; the service is still at it.\n")
+    return 0
+
+
+def confirm(question: str, *, yes: bool, what: str) -> None:
+    """Ask on the terminal unless `yes`; without a terminal, refuse rather than guess."""
+    if yes:
+        return
+    if not (sys.stdin is not None and sys.stdin.isatty()):
+        raise CliError(
+            f"not deleting {what} without confirmation: no terminal to ask on; add --yes"
+        )
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError(f"{what} not deleted", exit_code=1)
+
+
+def _confirm(args: argparse.Namespace, question: str) -> None:
+    confirm(question, yes=args.yes, what=f"job {args.job}")
+
+
+def with_connection(args: argparse.Namespace, action: Callable[[Connection], T]) -> T:
+    """Connect and run `action(conn)`, turning our errors into one line for the person."""
+    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.services.errors import ServiceError
+
+    try:
+        return action(connect(local=args.local))
+    except (NotConnectedError, ServiceError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _progress(row: JobRow) -> str:
+    c = row.counts
+    text = f"{c.completed}/{c.total} done"
+    if c.running:
+        text += f", {c.running} running"
+    if c.failed:
+        text += f", {c.failed} failed"
+    return text
+
+
+def _created(row: JobRow) -> str:
+    return row.created.strftime("%Y-%m-%d %H:%M UTC") if row.created else "-"
+
+
+def columns(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n"
+        for r in rows
+    )
+
+
+def print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data) + "\n")

@@ -1,0 +1,178 @@
+"""`azure-batch-maya pools list|resize|delete`: see what runs, and stop paying for idle nodes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.jobs import (
+    POLL_SECONDS,
+    WAIT_TIMEOUT,
+    columns,
+    confirm,
+    print_json,
+    with_connection,
+)
+
+if TYPE_CHECKING:
+    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.poolstatus import PoolRow
+    from azure_batch_maya.render.cost import PriceTable
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "pools",
+        help="list, resize or delete pools",
+        description="Pools on the Batch account (or the local pool with --local): their nodes "
+        "and VM size, with a warning when nodes sit idle and cost money; resize them (to 0 "
+        "between jobs) or delete them.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--local", action="store_true", help="use the local pool on this machine")
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--no-wait", action="store_true", help="return once the service accepts")
+
+    listing = actions.add_parser("list", parents=[common], help="every pool and its nodes")
+    listing.set_defaults(handler=run_list)
+    resize = actions.add_parser(
+        "resize", parents=[common, waiting], help="set a pool's dedicated and Spot node counts"
+    )
+    resize.add_argument("pool", help="the pool id")
+    resize.add_argument("--dedicated", type=int, required=True, metavar="N", help="dedicated nodes")
+    resize.add_argument("--spot", type=int, default=0, metavar="N", help="Spot nodes (default 0)")
+    resize.set_defaults(handler=run_resize)
+    delete = actions.add_parser("delete", parents=[common, waiting], help="delete a pool")
+    delete.add_argument("pool", help="the pool id")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=run_delete)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from azure_batch_maya.poolstatus import list_pool_rows
+    from azure_batch_maya.render.cost import PriceError, load_prices
+
+    def gather(conn: Connection) -> tuple[list[PoolRow], bool]:
+        return list_pool_rows(conn), conn.local
+
+    rows, local = with_connection(args, gather)
+    try:
+        table: PriceTable | None = load_prices()
+    except PriceError as exc:
+        sys.stderr.write(f"azure-batch-maya: {exc}\n")
+        table = None
+    if args.json:
+        data = []
+        for row in rows:
+            item = row.to_json()
+            item["idle_cost_per_hour"] = _idle_cost(row, table, local)
+            data.append(item)
+        print_json({"pools": data, "currency": table.currency if table else None})
+        return 0
+    if not rows:
+        sys.stdout.write("No pools.\n")
+        return 0
+    lines = [("POOL", "STATE", "ALLOCATION", "DEDICATED", "SPOT", "VM SIZE")]
+    lines += [
+        (
+            r.id,
+            r.state,
+            r.allocation_state,
+            f"{r.dedicated[0]}/{r.dedicated[1]}",
+            f"{r.spot[0]}/{r.spot[1]}",
+            r.vm_size,
+        )
+        for r in rows
+    ]
+    sys.stdout.write(columns(lines))
+    for row in rows:
+        if row.idle.total:
+            sys.stdout.write(_idle_warning(row, table, local) + "\n")
+    return 0
+
+
+def run_resize(args: argparse.Namespace) -> int:
+    from azure_batch_maya.poolstatus import get_pool_row
+    from azure_batch_maya.services.pools import begin_resize_pool
+
+    if args.dedicated < 0 or args.spot < 0:
+        raise CliError("node counts cannot be negative")
+
+    def resize(conn: Connection) -> tuple[bool, PoolRow]:
+        operation = begin_resize_pool(
+            conn.batch,
+            args.pool,
+            dedicated_nodes=args.dedicated,
+            spot_nodes=args.spot,
+            polling_interval=POLL_SECONDS,
+        )
+        finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
+        return finished, get_pool_row(conn, args.pool)
+
+    finished, row = with_connection(args, resize)
+    if args.json:
+        data = row.to_json()
+        data["finished"] = finished
+        print_json(data)
+        return 0
+    now = f"{row.dedicated[0]} dedicated and {row.spot[0]} Spot nodes"
+    if row.allocation_state == "steady":
+        sys.stdout.write(f"Pool {args.pool} now has {now}.\n")
+    else:
+        sys.stdout.write(
+            f"Pool {args.pool} is {row.allocation_state} towards {args.dedicated} dedicated and "
+            f"{args.spot} Spot nodes (has {now}); check with `pools list`.\n"
+        )
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from azure_batch_maya.services.pools import begin_delete_pool
+
+    confirm(
+        f"Delete pool {args.pool}? Tasks running on it stop.",
+        yes=args.yes,
+        what=f"pool {args.pool}",
+    )
+
+    def delete(conn: Connection) -> bool:
+        operation = begin_delete_pool(conn.batch, args.pool, polling_interval=POLL_SECONDS)
+        return bool(args.no_wait or operation.wait(WAIT_TIMEOUT))
+
+    finished = with_connection(args, delete)
+    if args.json:
+        print_json({"pool_id": args.pool, "deleted": finished})
+    elif finished:
+        sys.stdout.write(f"Deleted pool {args.pool}.\n")
+    else:
+        sys.stdout.write(f"Deleting pool {args.pool}; the service is still at it.\n")
+    return 0
+
+
+def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | None:
+    from azure_batch_maya.poolstatus import idle_cost_per_hour
+
+    if local:
+        return 0.0
+    return idle_cost_per_hour(row, table) if table is not None else None
+
+
+def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
+    from azure_batch_maya.poolstatus import idle_cost_per_hour
+
+    nodes = f"{row.idle.total} idle node{'s' if row.idle.total != 1 else ''}"
+    fix = f"`azure-batch-maya pools resize {row.id} --dedicated 0 --spot 0`"
+    azure = idle_cost_per_hour(row, table) if table is not None else None
+    if local:
+        price = f" (on Azure {azure:.2f} {table.currency}/hour)" if azure and table else ""
+        return f"Warning: pool {row.id} has {nodes}; the local pool costs nothing{price}."
+    if azure is None or table is None:
+        return f"Warning: pool {row.id} has {nodes} (no price for {row.vm_size}); resize: {fix}"
+    return (
+        f"Warning: pool {row.id} has {nodes} costing about {azure:.2f} {table.currency}/hour; "
+        f"resize it to 0 between jobs: {fix}"
+    )
