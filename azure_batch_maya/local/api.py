@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote
 
+from azure_batch_maya.local.account import AccountOperations
 from azure_batch_maya.local.auth import Credentials, authenticate
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.errors import BatchServiceError
@@ -22,6 +23,7 @@ from azure_batch_maya.local.tasks import TaskOperations
 
 Handler = Callable[[Request, tuple[str, ...]], Reply]
 GROUPS: tuple[type[Operations], ...] = (
+    AccountOperations,
     PoolOperations,
     JobOperations,
     TaskOperations,

@@ -9,7 +9,6 @@ from azure_batch_maya.local import entities, rest
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.entities import transition
 from azure_batch_maya.local.errors import BatchServiceError, invalid_property
-from azure_batch_maya.local.odata import decode_skip_token
 from azure_batch_maya.local.rest import Reply
 
 Doc = dict[str, Any]
@@ -46,10 +45,7 @@ class JobOperations(Operations):
         return rest.created(f"{self.base}/jobs/job-1", job)
 
     def list_jobs(self, request: Request, _: tuple[str, ...]) -> Reply:
-        after = decode_skip_token(request.query.get("$skiptoken"))
-        return rest.list_reply(
-            self.base, "jobs", request.path, request.query, self.store.list_jobs, after=after
-        )
+        return rest.list_reply(self.base, "jobs", request.path, request.query, self.store.list_jobs)
 
     def get_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
         return rest.entity_reply(self.base, "jobs", self._job(parts[0]), request.query)
@@ -161,7 +157,8 @@ class JobOperations(Operations):
             "jobpreparationandreleasetaskstatuslist",
             request.path,
             request.query,
-            lambda _after: self.store.list_preps(parts[0]),
-            after=None,
+            lambda start: [
+                p for p in self.store.list_preps(parts[0]) if p["nodeId"] > (start or "")
+            ],
             key="nodeId",
         )

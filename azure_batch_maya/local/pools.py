@@ -8,7 +8,6 @@ from azure_batch_maya.local import entities, rest
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.entities import transition
 from azure_batch_maya.local.errors import BatchServiceError, invalid_property
-from azure_batch_maya.local.odata import decode_skip_token
 from azure_batch_maya.local.rest import Reply
 
 Doc = dict[str, Any]
@@ -43,9 +42,8 @@ class PoolOperations(Operations):
         return rest.created(pool["url"], pool)
 
     def list_pools(self, request: Request, _: tuple[str, ...]) -> Reply:
-        after = decode_skip_token(request.query.get("$skiptoken"))
         return rest.list_reply(
-            self.base, "pools", request.path, request.query, self.store.list_pools, after=after
+            self.base, "pools", request.path, request.query, self.store.list_pools
         )
 
     def get_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
@@ -114,12 +112,11 @@ class PoolOperations(Operations):
 
     def list_nodes(self, request: Request, parts: tuple[str, ...]) -> Reply:
         self._pool(parts[0])
-        after = decode_skip_token(request.query.get("$skiptoken"))
 
         def fetch(start: str | None) -> list[Doc]:
             return [n for n in self.store.list_nodes(parts[0]) if n["id"] > (start or "")]
 
-        return rest.list_reply(self.base, "nodes", request.path, request.query, fetch, after=after)
+        return rest.list_reply(self.base, "nodes", request.path, request.query, fetch)
 
     def get_node(self, request: Request, parts: tuple[str, ...]) -> Reply:
         self._pool(parts[0])

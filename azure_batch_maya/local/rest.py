@@ -15,6 +15,7 @@ from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.formats import iso, now_ticks, parse_iso, rfc1123
 from azure_batch_maya.local.odata import (
     compile_filter,
+    decode_skip_token,
     encode_skip_token,
     parse_max_results,
     parse_select,
@@ -59,14 +60,15 @@ def list_reply(
     query: dict[str, str],
     fetch: Callable[[str | None], Iterable[Doc]],
     *,
-    after: str | None,
     key: str = "id",
 ) -> Reply:
     """A page of a list, with `odata.nextLink` after `value` while more remain.
 
-    `fetch(after)` returns the entities after a key in key order; the page ends after
-    `maxresults` matches and the next link carries the last key as its skip token.
+    `fetch(after)` returns the entities after a key (None: from the start) in key order; the
+    page ends after `maxresults` matches and the next link carries the last key as its skip
+    token.
     """
+    after = decode_skip_token(query.get("$skiptoken"))
     limit = parse_max_results(query.get("maxresults"))
     predicate = compile_filter(query.get("$filter"))
     names = parse_select(query.get("$select"))

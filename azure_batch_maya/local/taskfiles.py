@@ -8,7 +8,6 @@ from azure_batch_maya.local import files, rest
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.layout import NodeLayout
-from azure_batch_maya.local.odata import decode_skip_token
 from azure_batch_maya.local.rest import Reply
 
 
@@ -44,7 +43,6 @@ class TaskFileOperations(Operations):
             request.path,
             request.query,
             lambda start: [e for e in entries if e["name"] > (start or "")],
-            after=decode_skip_token(request.query.get("$skiptoken")),
             key="name",
         )
 

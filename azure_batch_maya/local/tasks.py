@@ -8,7 +8,6 @@ from typing import Any
 from azure_batch_maya.local import entities, rest
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.errors import BatchServiceError, invalid_property
-from azure_batch_maya.local.odata import decode_skip_token
 from azure_batch_maya.local.rest import Reply
 
 Doc = dict[str, Any]
@@ -80,14 +79,12 @@ class TaskOperations(Operations):
 
     def list_tasks(self, request: Request, parts: tuple[str, ...]) -> Reply:
         self._job(parts[0])
-        after = decode_skip_token(request.query.get("$skiptoken"))
         return rest.list_reply(
             self.base,
             "tasks",
             request.path,
             request.query,
             lambda start: self.store.list_tasks(parts[0], start),
-            after=after,
         )
 
     def get_task(self, request: Request, parts: tuple[str, ...]) -> Reply:

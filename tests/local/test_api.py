@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -261,3 +262,33 @@ def test_auto_pool_is_created_for_the_job_and_deleted_with_it(batch):
     ).result()
     wait_for(lambda: _pool_state(batch, pool_id) is None)
     batch.begin_delete_job("auto-job", polling_interval=0.1)
+
+
+def test_supported_images_and_node_counts(batch):
+    images = list(batch.list_supported_images())
+    assert images and all(i.node_agent_sku_id.startswith("batch.node.") for i in images)
+    assert {i.os_type for i in images} == {"windows" if sys.platform == "win32" else "linux"}
+    batch.create_pool(pool_options("counted", nodes=2))
+    wait_for(lambda: batch.get_pool("counted").allocation_state == "steady")
+    counts = {c.pool_id: c for c in batch.list_pool_node_counts()}
+    assert counts["counted"].dedicated.idle == 2 and counts["counted"].dedicated.total == 2
+    assert counts["counted"].low_priority.total == 0
+    batch.begin_delete_pool("counted", polling_interval=0.1)
+
+
+def test_every_list_pages_through_skip_tokens(batch):
+    batch.create_pool(pool_options("paged", nodes=0))
+    batch.create_job(
+        m.BatchJobCreateOptions(id="paged-job", pool_info=m.BatchPoolInfo(pool_id="paged"))
+    )
+    batch.create_tasks(
+        "paged-job", [m.BatchTaskCreateOptions(id=f"t{i:02d}", command_line="x") for i in range(7)]
+    )
+    pages = [
+        [t.id for t in page] for page in batch.list_tasks("paged-job", max_results=3).by_page()
+    ]
+    assert pages == [["t00", "t01", "t02"], ["t03", "t04", "t05"], ["t06"]]
+    images = list(batch.list_supported_images(max_results=1))
+    assert len(images) == len(list(batch.list_supported_images()))
+    batch.begin_delete_job("paged-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("paged", polling_interval=0.1)
