@@ -67,7 +67,8 @@ def list_files(task_dir: Path, files_url: str, *, recursive: bool) -> list[Doc]:
             if os.name != "nt":
                 entry["properties"]["fileMode"] = f"0{stat.st_mode:o}"
         entries.append(entry)
-    return entries
+    # Pages continue after the last name, so names must be in plain string order.
+    return sorted(entries, key=lambda entry: str(entry["name"]))
 
 
 def file_headers(path: Path, url: str) -> dict[str, str]:
