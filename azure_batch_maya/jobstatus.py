@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from azure_batch_maya.services.tasks import TaskCounts
 log = logging.getLogger(__name__)
 
 JOB_FIELDS = ("id", "state", "creationTime", "poolInfo", "executionInfo")
+COUNT_WORKERS = 8
 OVER_STATES = frozenset({"completed", "terminating", "deleting"})
 
 
@@ -115,11 +117,15 @@ def job_row(job: models.BatchJob, counts: TaskCounts) -> JobRow:
 
 
 def list_job_rows(conn: Connection) -> list[JobRow]:
-    """Every job, newest first, each with its progress (one task-count call per job)."""
-    rows = [
-        job_row(job, tasks.get_task_counts(conn.batch, job.id or ""))
-        for job in jobs.list_jobs(conn.batch, select=JOB_FIELDS)
-    ]
+    """Every job, newest first, each with its progress (one task-count call per job).
+
+    The task counts are asked for a few jobs at a time: an account with hundreds of jobs
+    would otherwise wait on hundreds of round trips in a row.
+    """
+    listed = jobs.list_jobs(conn.batch, select=JOB_FIELDS)
+    with ThreadPoolExecutor(max_workers=COUNT_WORKERS, thread_name_prefix="taskcounts") as pool:
+        counts = list(pool.map(lambda j: tasks.get_task_counts(conn.batch, j.id or ""), listed))
+    rows = [job_row(job, c) for job, c in zip(listed, counts, strict=True)]
     return sorted(rows, key=lambda r: (r.created is not None, r.created), reverse=True)
 
 

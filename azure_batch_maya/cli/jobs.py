@@ -101,7 +101,7 @@ def run_show(args: argparse.Namespace) -> int:
         out.extend(f"    {line}" for line in tail.splitlines())
     if usage is not None:
         used = usage.used
-        hours = f"{used.dedicated:.3f} dedicated and {used.spot:.3f} Spot node-hours"
+        hours = f"{used.dedicated:.4f} dedicated and {used.spot:.4f} Spot node-hours"
         if usage.cost is None:
             out.append(f"Used {hours}; {usage.note}.")
         else:
@@ -116,18 +116,28 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_cancel(args: argparse.Namespace) -> int:
     from azure_batch_maya.jobstatus import get_job_row
+    from azure_batch_maya.services.errors import ConflictError
     from azure_batch_maya.services.jobs import begin_terminate_job
 
-    def cancel(conn: Connection) -> tuple[bool, JobRow]:
-        operation = begin_terminate_job(
-            conn.batch, args.job, reason=CANCEL_REASON, polling_interval=POLL_SECONDS
-        )
+    def cancel(conn: Connection) -> tuple[bool, bool, JobRow]:
+        try:
+            operation = begin_terminate_job(
+                conn.batch, args.job, reason=CANCEL_REASON, polling_interval=POLL_SECONDS
+            )
+        except ConflictError as exc:
+            if exc.code != "JobCompleted":
+                raise
+            return True, False, get_job_row(conn, args.job)
         finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
-        return finished, get_job_row(conn, args.job)
+        return finished, True, get_job_row(conn, args.job)
 
-    finished, row = with_connection(args, cancel)
+    finished, cancelled, row = with_connection(args, cancel)
     if args.json:
-        print_json({"job_id": args.job, "state": row.state, "finished": finished})
+        print_json(
+            {"job_id": args.job, "state": row.state, "finished": finished, "cancelled": cancelled}
+        )
+    elif not cancelled:
+        sys.stdout.write(f"Job {args.job} had already ended ({_progress(row)}); nothing to do.\n")
     elif row.state == "completed":
         sys.stdout.write(f"Cancelled job {args.job} ({_progress(row)}); its files stay.\n")
     else:

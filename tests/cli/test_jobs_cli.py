@@ -98,7 +98,14 @@ def test_cancel_a_waiting_job_then_delete_it_only_when_confirmed(
 
         code, cancelled = run_json(capsys, "jobs", "cancel", job_id, "--local")
         assert code == 0
-        assert cancelled == {"job_id": job_id, "state": "completed", "finished": True}
+        assert cancelled == {
+            "job_id": job_id,
+            "state": "completed",
+            "finished": True,
+            "cancelled": True,
+        }
+        assert main(["jobs", "cancel", job_id, "--local"]) == 0
+        assert "had already ended (0/5 done); nothing to do" in capsys.readouterr().out
 
         monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal, no --yes
         assert main(["jobs", "delete", job_id, "--local"]) == 2
