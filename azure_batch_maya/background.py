@@ -9,10 +9,11 @@ is also how we know the child has started: it writes its pid into the lock file 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,7 +71,34 @@ def download_command(
     return command
 
 
-def start_detached(command: Sequence[str], log_path: Path) -> subprocess.Popen[bytes]:
+def child_environment(
+    environ: Mapping[str, str] | None = None, path: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Our environment, with PYTHONPATH naming where this package (and whatever Maya or the
+    plug-in added to `sys.path`) lives, so `-m azure_batch_maya` finds the same code as we did.
+
+    Folders of the interpreter itself are left out: the child is that interpreter.
+    """
+    environ = os.environ if environ is None else environ
+    path = sys.path if path is None else path
+    prefixes = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix)}
+    folders = [str(Path(__file__).resolve().parent.parent)]
+    for entry in path:
+        if not entry or not Path(entry).is_dir():
+            continue
+        resolved = Path(entry).resolve()
+        if any(resolved.is_relative_to(prefix) for prefix in prefixes):
+            continue
+        if str(resolved) not in folders:
+            folders.append(str(resolved))
+    if environ.get("PYTHONPATH"):
+        folders.append(environ["PYTHONPATH"])
+    return {**environ, "PYTHONPATH": os.pathsep.join(folders)}
+
+
+def start_detached(
+    command: Sequence[str], log_path: Path, *, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start `command` so that it outlives us: own session or process group, no console.
 
     stdin reads nothing; stdout and stderr append to `log_path`. Closing our end of the log
@@ -94,6 +122,7 @@ def start_detached(command: Sequence[str], log_path: Path) -> subprocess.Popen[b
                 stderr=subprocess.STDOUT,
                 creationflags=flags,
                 close_fds=True,
+                env=env,
             )
         return subprocess.Popen(
             list(command),
@@ -102,6 +131,7 @@ def start_detached(command: Sequence[str], log_path: Path) -> subprocess.Popen[b
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            env=env,
         )
 
 
@@ -124,9 +154,8 @@ def start_background_download(
     with lock:  # raises AlreadyRunning; released before the child tries
         pass
     log_path = lock.path.with_suffix(".log")
-    process = start_detached(
-        download_command(job_id, folder, local=local, interval=interval), log_path
-    )
+    command = download_command(job_id, folder, local=local, interval=interval)
+    process = start_detached(command, log_path, env=child_environment())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _holds_lock(lock.path, process.pid):
@@ -164,6 +193,7 @@ __all__ = [
     "AlreadyRunning",
     "BackgroundDownload",
     "BackgroundStartError",
+    "child_environment",
     "download_command",
     "download_lock",
     "downloads_dir",

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import azure_batch_maya
 from azure_batch_maya.background import (
     AlreadyRunning,
     BackgroundStartError,
+    child_environment,
     download_command,
     download_lock,
     downloads_dir,
@@ -105,3 +107,20 @@ def test_a_downloader_that_cannot_start_says_why_from_its_log(tmp_path, monkeypa
     assert "no Azure accounts are configured" in message
     with download_lock("job-1", home):  # and it holds nothing
         pass
+
+
+def test_the_child_finds_this_package_and_what_maya_added_to_sys_path(tmp_path):
+    scripts = tmp_path / "maya" / "scripts"
+    scripts.mkdir(parents=True)
+    interpreter_own = Path(sys.prefix) / "lib"
+    env = child_environment(
+        {"HOME": "/home/me", "PYTHONPATH": "/opt/extra"},
+        ["", str(scripts), str(interpreter_own), str(tmp_path / "gone")],
+    )
+    package_root = Path(azure_batch_maya.__file__).resolve().parent.parent
+    assert env["HOME"] == "/home/me"
+    assert env["PYTHONPATH"].split(os.pathsep) == [
+        str(package_root),
+        str(scripts.resolve()),
+        "/opt/extra",
+    ]
