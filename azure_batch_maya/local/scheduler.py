@@ -1,8 +1,8 @@
 """The local pool's engine: allocates nodes, runs jobs' tasks on them, recovers after restarts.
 
 One loop thread moves pools and jobs through the service's states and hands active tasks to
-free slots; one thread per running task drives it through job preparation, resource files,
-its host process and output files. Every state change is committed to the store first.
+free slots, where `execution.TaskRuns` drives each one to its end. Every state change is
+committed to the store first, so `_recover` can adopt what was running after a restart.
 """
 
 from __future__ import annotations
@@ -22,35 +22,19 @@ from azure_batch_maya.local.entities import (
     new_pool,
     transition,
 )
+from azure_batch_maya.local.execution import TaskRuns, complete_now
 from azure_batch_maya.local.formats import UNLIMITED_SECONDS, iso, parse_duration, parse_iso
-from azure_batch_maya.local.layout import NodeLayout, host_dir
+from azure_batch_maya.local.layout import NodeLayout
 from azure_batch_maya.local.preparation import Preparations
 from azure_batch_maya.local.runner import (
     Attempt,
-    HostLost,
-    HostResult,
-    HostSpec,
-    batch_variables,
-    environment,
-    failure_of,
-    host_spec,
-    request_stop,
-    run_step,
-    successful,
 )
 from azure_batch_maya.local.store import Store
-from azure_batch_maya.local.transfer import (
-    TransferError,
-    fetch_resource_files,
-    upload_output_files,
-)
 
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 _TICK_SECONDS = 0.25
-# Stop reasons after which the task's state was already recorded (or must not be).
-_SILENT_STOPS = ("terminated", "jobterminated", "jobdeleted", "taskdeleted", "shutdown")
 
 
 class Engine:
@@ -62,14 +46,11 @@ class Engine:
         self.lock = threading.RLock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._attempts: dict[tuple[str, str], Attempt] = {}
-        self._threads: dict[tuple[str, str], threading.Thread] = {}
-        self._used: dict[str, int] = {}
         self._preps = Preparations(store, config, self.lock, self.wake)
+        self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake)
         self._disabling: dict[str, str] = {}
         self._deallocation: dict[str, str] = {}
         self._loop: threading.Thread | None = None
-        self.dispatched = 0
 
     # Life cycle
     def start(self) -> None:
@@ -84,9 +65,9 @@ class Engine:
         if self._loop is not None:
             self._loop.join(timeout)
         with self.lock:
-            for attempt in self._attempts.values():
-                self._stop_attempt(attempt, "shutdown")
-            threads = list(self._threads.values())
+            for attempt in self.runs.attempts.values():
+                self.runs.stop(attempt, "shutdown")
+            threads = list(self.runs.threads.values())
         for thread in threads:
             thread.join(timeout)
 
@@ -118,9 +99,9 @@ class Engine:
     def _tick_pool(self, pool: Doc) -> None:
         if pool["state"] == "deleting":
             nodes = {node["id"] for node in self.store.list_nodes(pool["id"])}
-            busy = [a for a in self._attempts.values() if a.node_id in nodes]
+            busy = [a for a in self.runs.attempts.values() if a.node_id in nodes]
             for attempt in busy:
-                self._stop_attempt(attempt, "pooldeleted")
+                self.runs.stop(attempt, "pooldeleted")
             if not busy:
                 for gone in nodes:
                     shutil.rmtree(NodeLayout(self.config.data_dir, gone).root, True)
@@ -144,7 +125,7 @@ class Engine:
             for node in held
             if other["state"] == "deleting" or node["state"] == "leavingpool"
         )
-        plan = plan_allocation(pool, nodes, self._used, max(0, room), freeing)
+        plan = plan_allocation(pool, nodes, self.runs.used, max(0, room), freeing)
         ticks = self.store.ticks()
         by_id = {node["id"]: node for node in nodes}
         for gone in plan.remove:
@@ -185,15 +166,15 @@ class Engine:
     def _leave(self, pool: Doc, node: Doc, ticks: int) -> None:
         """A busy node the pool is shrinking away: no new tasks; running ones per the option."""
         mode = self._deallocation.get(pool["id"], "requeue")
-        for attempt in [a for a in self._attempts.values() if a.node_id == node["id"]]:
+        for attempt in self.runs.on_node(node["id"]):
             if mode == "requeue":
-                self._stop_attempt(attempt, "requeue")
+                self.runs.stop(attempt, "requeue")
             elif mode == "terminate":
                 task = self.store.get_task(attempt.job_id, attempt.task_id)
                 if task is not None and task["state"] != "completed":
-                    self._complete_now(task, failures.ENDED_BY_USER, ticks)
+                    complete_now(task, failures.ENDED_BY_USER, ticks)
                     self.store.put_task(attempt.job_id, task)
-                self._stop_attempt(attempt, "terminated")
+                self.runs.stop(attempt, "terminated")
         if node["state"] != "leavingpool":
             transition(node, "leavingpool", ticks)
             self.store.put_node(pool["id"], node)
@@ -204,9 +185,7 @@ class Engine:
         if state == "active":
             self._tick_active_job(job)
         elif state == "disabling":
-            if not any(a.job_id == job["id"] for a in self._attempts.values()) or (
-                self._disabling.get(job["id"]) == "wait"
-            ):
+            if not self.runs.of_job(job["id"]) or (self._disabling.get(job["id"]) == "wait"):
                 self._disabling.pop(job["id"], None)
                 transition(job, "disabled", self.store.ticks())
                 self.store.put_job(job)
@@ -214,10 +193,10 @@ class Engine:
             transition(job, "active", self.store.ticks())
             self.store.put_job(job)
         elif state in ("terminating", "deleting"):
-            running = [a for a in self._attempts.values() if a.job_id == job["id"]]
+            running = self.runs.of_job(job["id"])
             reason = "jobdeleted" if state == "deleting" else "jobterminated"
             for attempt in running:
-                self._stop_attempt(attempt, reason)
+                self.runs.stop(attempt, reason)
             if running or not self._preps.releases_done(job):
                 return
             if state == "deleting":
@@ -252,12 +231,12 @@ class Engine:
         transition(job, "terminating", ticks)
         job["executionInfo"]["terminateReason"] = reason
         self.store.put_job(job)
-        for attempt in [a for a in self._attempts.values() if a.job_id == job["id"]]:
+        for attempt in self.runs.of_job(job["id"]):
             task = self.store.get_task(attempt.job_id, attempt.task_id)
             if task is not None:
-                self._complete_now(task, failures.ENDED_BY_JOB, ticks)
+                complete_now(task, failures.ENDED_BY_JOB, ticks)
                 self.store.put_task(attempt.job_id, task)
-            self._stop_attempt(attempt, "jobterminated")
+            self.runs.stop(attempt, "jobterminated")
         self.wake()
 
     def disable_job(self, job: Doc, disable_tasks: str) -> None:
@@ -266,44 +245,37 @@ class Engine:
         transition(job, "disabling", ticks)
         self.store.put_job(job)
         self._disabling[job["id"]] = disable_tasks
-        for attempt in [a for a in self._attempts.values() if a.job_id == job["id"]]:
+        for attempt in self.runs.of_job(job["id"]):
             if disable_tasks == "requeue":
-                self._stop_attempt(attempt, "requeue")
+                self.runs.stop(attempt, "requeue")
             elif disable_tasks == "terminate":
                 task = self.store.get_task(attempt.job_id, attempt.task_id)
                 if task is not None:
-                    self._complete_now(task, failures.ENDED_BY_USER, ticks)
+                    complete_now(task, failures.ENDED_BY_USER, ticks)
                     self.store.put_task(attempt.job_id, task)
-                self._stop_attempt(attempt, "terminated")
+                self.runs.stop(attempt, "terminated")
         self.wake()
 
     def terminate_task(self, job_id: str, task: Doc) -> None:
         """End one task by request: completed with `TaskEnded`, its command stopped."""
         if task["state"] == "completed":
             return
-        self._complete_now(task, failures.ENDED_BY_USER, self.store.ticks())
+        complete_now(task, failures.ENDED_BY_USER, self.store.ticks())
         self.store.put_task(job_id, task)
-        attempt = self._attempts.get((job_id, task["id"]))
+        attempt = self.runs.attempts.get((job_id, task["id"]))
         if attempt is not None:
-            self._stop_attempt(attempt, "terminated")
+            self.runs.stop(attempt, "terminated")
         self.wake()
 
     def delete_task(self, job_id: str, task: Doc) -> None:
         """Forget a task: its command is stopped, its record and files removed."""
-        attempt = self._attempts.get((job_id, task["id"]))
+        attempt = self.runs.attempts.get((job_id, task["id"]))
         if attempt is not None:
-            self._stop_attempt(attempt, "taskdeleted")
+            self.runs.stop(attempt, "taskdeleted")
         self.store.delete_task(job_id, task["id"])
         node = (task.get("nodeInfo") or {}).get("nodeId")
         if node:
             shutil.rmtree(NodeLayout(self.config.data_dir, node).task_dir(job_id, task["id"]), True)
-
-    def _complete_now(self, task: Doc, failure: Doc, ticks: int) -> None:
-        info = task["executionInfo"]
-        info["endTime"] = iso(ticks)
-        info["result"] = "failure"
-        info["failureInfo"] = failure
-        transition(task, "completed", ticks)
 
     def _end_auto_pool(self, job: Doc) -> None:
         auto = job["poolInfo"].get("autoPoolSpecification")
@@ -342,7 +314,7 @@ class Engine:
             and job["jobPreparationTask"].get("waitForSuccess", True)
         }
         free = {
-            node["id"]: per_node - self._used.get(node["id"], 0)
+            node["id"]: per_node - self.runs.used.get(node["id"], 0)
             for node in self.store.list_nodes(pool["id"])
             if node["id"] not in failed_prep
             and node["schedulingState"] == "enabled"
@@ -350,7 +322,7 @@ class Engine:
         }
         budget = sum(max(0, slots) for slots in free.values())
         if job.get("maxParallelTasks", -1) != -1:
-            mine = sum(1 for a in self._attempts.values() if a.job_id == job["id"])
+            mine = len(self.runs.of_job(job["id"]))
             budget = min(budget, int(job["maxParallelTasks"]) - mine)
         if budget <= 0:
             return
@@ -383,187 +355,12 @@ class Engine:
         if not needs_prep:
             task["executionInfo"]["startTime"] = iso(ticks)
         self.store.put_task(job["id"], task)
-        self._used[node["id"]] = self._used.get(node["id"], 0) + slots
+        self.runs.used[node["id"]] = self.runs.used.get(node["id"], 0) + slots
         node["runningTasksCount"] += 1
         node["runningTaskSlotsCount"] += slots
         transition(node, "running", ticks)
         self.store.put_node(pool["id"], node)
-        self.dispatched += 1
-        self._launch(Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
-
-    def _launch(self, attempt: Attempt) -> None:
-        key = (attempt.job_id, attempt.task_id)
-        self._attempts[key] = attempt
-        thread = threading.Thread(
-            target=self._drive, args=(attempt,), name=f"task-{attempt.task_id}", daemon=True
-        )
-        self._threads[key] = thread
-        thread.start()
-
-    def _stop_attempt(self, attempt: Attempt, reason: str) -> None:
-        if attempt.stop_reason is None:
-            attempt.stop_reason = reason
-        for folder in attempt.host_dirs:
-            request_stop(folder)
-
-    # Running one task
-    def _drive(self, attempt: Attempt) -> None:
-        try:
-            self._drive_steps(attempt)
-        except HostLost as lost:
-            log.warning("%s; requeueing task %s", lost, attempt.task_id)
-            with self.lock:
-                self._requeue(attempt)
-        except Exception:
-            log.exception("task %s/%s failed in the local pool", attempt.job_id, attempt.task_id)
-            with self.lock:
-                self._requeue(attempt)
-        finally:
-            with self.lock:
-                self._release(attempt)
-
-    def _drive_steps(self, attempt: Attempt) -> None:
-        with self.lock:
-            job = self.store.get_job(attempt.job_id)
-            task = self.store.get_task(attempt.job_id, attempt.task_id)
-        if job is None or task is None:
-            return
-        if "jobPreparationTask" in job:
-            if not self._preps.ensure(job, attempt):
-                with self.lock:
-                    self._requeue(attempt, count=False)
-                return
-            with self.lock:
-                task = self.store.get_task(attempt.job_id, attempt.task_id)
-                if task is None or task["state"] == "completed":
-                    return
-                if task["state"] == "preparing":
-                    ticks = self.store.ticks()
-                    transition(task, "running", ticks)
-                    task["executionInfo"]["startTime"] = iso(ticks)
-                    self.store.put_task(attempt.job_id, task)
-        if attempt.stop_reason is not None:
-            return
-        layout = NodeLayout(self.config.data_dir, attempt.node_id)
-        info = task["executionInfo"]
-        folder = host_dir(
-            self.config.data_dir,
-            attempt.job_id,
-            attempt.task_id,
-            attempt.node_id,
-            f"{info['retryCount']}-{info['requeueCount']}",
-        )
-        attempt.host_dirs.append(folder)
-        task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
-        failure: Doc | None = None
-        result: HostResult | None = None
-        try:
-            result = run_step(folder, lambda: self._task_spec(job, task, layout, attempt))
-        except TransferError as error:
-            failure = failures.failure_info(error.code, error.message)
-        if attempt.stop_reason in _SILENT_STOPS:
-            return
-        if result is not None and result.stopped and attempt.stop_reason is None:
-            raise HostLost(f"host in {folder} was stopped by a shutdown")
-        succeeded = failure is None and result is not None and successful(result)
-        if failure is None and attempt.stop_reason is None:
-            try:
-                upload_output_files(task.get("outputFiles") or [], task_dir / "wd", succeeded)
-            except TransferError as error:
-                failure = failures.failure_info(error.code, error.message)
-                succeeded = False
-        with self.lock:
-            self._finish(attempt, result, failure, succeeded)
-
-    def _task_spec(self, job: Doc, task: Doc, layout: NodeLayout, attempt: Attempt) -> HostSpec:
-        task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
-        working = task_dir / "wd"
-        working.mkdir(parents=True, exist_ok=True)
-        fetch_resource_files(task.get("resourceFiles") or [], working)
-        variables = batch_variables(self.config, job, layout, attempt, attempt.task_id, task_dir)
-        return host_spec(
-            task,
-            working,
-            task_dir,
-            environment(
-                variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
-            ),
-        )
-
-    def _finish(
-        self, attempt: Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
-    ) -> None:
-        task = self.store.get_task(attempt.job_id, attempt.task_id)
-        if task is None or task["state"] == "completed":
-            return
-        if attempt.stop_reason in ("pooldeleted", "requeue"):
-            self._requeue(attempt)
-            return
-        ticks = self.store.ticks()
-        info = task["executionInfo"]
-        if result is not None:
-            info["startTime"] = iso(result.start_ticks)
-            info["endTime"] = iso(result.end_ticks)
-            if result.exit_code is not None:
-                info["exitCode"] = result.exit_code
-            else:
-                info.pop("exitCode", None)
-        else:
-            info["endTime"] = iso(ticks)
-        if failure is None and result is not None and not succeeded:
-            failure = failure_of(result)
-        info["result"] = "success" if succeeded else "failure"
-        if failure is not None:
-            info["failureInfo"] = failure
-        else:
-            info.pop("failureInfo", None)
-        retries = int(task["constraints"]["maxTaskRetryCount"])
-        if not succeeded and (retries == -1 or info["retryCount"] < retries):
-            info["retryCount"] += 1
-            info["lastRetryTime"] = iso(ticks)
-            transition(task, "active", ticks)
-        else:
-            transition(task, "completed", ticks)
-        self.store.put_task(attempt.job_id, task)
-        node_doc = self._node(attempt)
-        if node_doc is not None:
-            node_doc["totalTasksRun"] += 1
-            node_doc["totalTasksSucceeded"] += 1 if succeeded else 0
-            self.store.put_node(attempt.pool_id, node_doc)
-
-    def _requeue(self, attempt: Attempt, *, count: bool = True) -> None:
-        """Back to active without using a retry, as after a node restart."""
-        task = self.store.get_task(attempt.job_id, attempt.task_id)
-        if task is None or task["state"] == "completed":
-            return
-        ticks = self.store.ticks()
-        if count:
-            task["executionInfo"]["requeueCount"] += 1
-            task["executionInfo"]["lastRequeueTime"] = iso(ticks)
-        task.pop("nodeInfo", None)
-        transition(task, "active", ticks)
-        self.store.put_task(attempt.job_id, task)
-
-    def _node(self, attempt: Attempt) -> Doc | None:
-        for node in self.store.list_nodes(attempt.pool_id):
-            if node["id"] == attempt.node_id:
-                return node
-        return None
-
-    def _release(self, attempt: Attempt) -> None:
-        key = (attempt.job_id, attempt.task_id)
-        if self._attempts.get(key) is attempt:
-            del self._attempts[key]
-            self._threads.pop(key, None)
-        self._used[attempt.node_id] = max(0, self._used.get(attempt.node_id, 0) - attempt.slots)
-        node = self._node(attempt)
-        if node is not None:
-            node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
-            node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
-            if node["runningTasksCount"] == 0 and node["state"] != "leavingpool":
-                transition(node, "idle", self.store.ticks())
-            self.store.put_node(attempt.pool_id, node)
-        self.wake()
+        self.runs.launch(Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
 
     # Restart
     def _reset_nodes(self) -> None:
@@ -575,14 +372,6 @@ class Engine:
                 if node["state"] == "running":
                     transition(node, "idle", ticks)
                 self.store.put_node(pool["id"], node)
-
-    def _count_on_node(self, attempt: Attempt) -> None:
-        node = self._node(attempt)
-        if node is not None:
-            node["runningTasksCount"] += 1
-            node["runningTaskSlotsCount"] += attempt.slots
-            transition(node, "running", self.store.ticks())
-            self.store.put_node(attempt.pool_id, node)
 
     def _recover(self) -> None:
         """Adopt or collect every task that was running when the server last stopped."""
@@ -601,9 +390,11 @@ class Engine:
                         int(task.get("requiredSlots", 1)),
                     )
                     if node not in nodes:
-                        self._requeue(attempt)
+                        self.runs.requeue(attempt)
                         continue
-                    self._used[attempt.node_id] = self._used.get(attempt.node_id, 0) + attempt.slots
-                    self._count_on_node(attempt)
+                    self.runs.used[attempt.node_id] = (
+                        self.runs.used.get(attempt.node_id, 0) + attempt.slots
+                    )
+                    self.runs.count_on_node(attempt)
                     log.info("resuming task %s/%s after a restart", job_id, task["id"])
-                    self._launch(attempt)
+                    self.runs.launch(attempt)
