@@ -76,10 +76,9 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
     from azure_batch_maya.background import AlreadyRunning, download_lock
-    from azure_batch_maya.jobstatus import job_over
+    from azure_batch_maya.jobdownload import watch_job
     from azure_batch_maya.services import jobs
-    from azure_batch_maya.submission import OUTPUTS_CONTAINER
-    from azure_batch_maya.transfer.download import watch_container
+    from azure_batch_maya.services.errors import ServiceError
 
     jobs.get_job(conn.batch, args.job, select=["id"])
     skipped = 0
@@ -92,17 +91,14 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
         if report.downloaded:
             _say(args, _report_line(report, folder))
 
+    def on_retry(error: ServiceError) -> None:
+        _say(args, f"{datetime.now():%H:%M:%S} {error}; trying again in {args.interval:g} s")
+
     try:
         with download_lock(args.job):
             _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
-            count = watch_container(
-                conn.blobs,
-                OUTPUTS_CONTAINER,
-                folder,
-                prefix=f"{args.job}/",
-                finished=lambda: job_over(conn, args.job),
-                interval=args.interval,
-                on_pass=on_pass,
+            count = watch_job(
+                conn, args.job, folder, interval=args.interval, on_pass=on_pass, on_retry=on_retry
             )
     except AlreadyRunning as exc:
         raise CliError(f"{exc}; nothing to do", exit_code=1) from None
