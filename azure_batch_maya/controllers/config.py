@@ -76,6 +76,7 @@ class ConfigController:
         self.fields = ConfigFields()
         self.status = self.NOT_CONNECTED
         self.authenticated = False
+        self.keys_saved = False
         self.changed: Event[ConfigController] = Event()
 
     def load(self) -> None:
@@ -167,11 +168,13 @@ class ConfigController:
         except ServiceError as exc:
             return AuthResult(None, f"Storage account {settings.storage_account}: {exc.message}")
         save_settings(settings, self.home)
+        local = is_loopback(settings.batch_url)
+        where = f"Batch account {settings.batch_account} ({settings.batch_url})"
         connection = Connection(
             batch=create_batch_client(settings, secrets),
             blobs=create_blob_service_client(settings, secrets),
-            where=f"Batch account {settings.batch_account} ({settings.batch_url})",
-            local=is_loopback(settings.batch_url),
+            where=f"the local pool at {settings.batch_url}" if local else where,
+            local=local,
         )
         if secrets is None:
             return AuthResult(connection, "Authenticated")
@@ -185,5 +188,6 @@ class ConfigController:
         """Take `authenticate`'s answer on the main thread: status, and the shared connection."""
         self.status = result.message
         self.authenticated = result.ok
+        self.keys_saved = result.keys_saved
         self.session.set_connection(result.connection)
         self.changed.emit(self)

@@ -158,7 +158,7 @@ class SubmitController:
         if self.assets.result is None:
             return "Scanning the scene's files…"
         if has_errors(self.findings()):
-            return "Fix the errors in the list below first."
+            return "Fix the errors in the Checks list first."
         return None
 
     def scene_for_job(self) -> SceneInfo:

@@ -1,0 +1,256 @@
+"""The Assets tab's widgets: the reference table, search paths, added files, Upload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from azure_batch_maya.controllers.assets import AssetRow, AssetsController, ScanResult
+from azure_batch_maya.transfer.upload import UploadReport
+from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
+from azure_batch_maya.ui.worker import Task, Workers
+
+COLUMNS = ("Send", "Node", "Path", "Found at")
+FolderPicker = Callable[[str], "str | None"]
+FilesPicker = Callable[[], list[str]]
+
+
+class AssetsView(QtWidgets.QWidget):
+    def __init__(self, controller: AssetsController, workers: Workers) -> None:
+        super().__init__()
+        self.controller = controller
+        self.workers = workers
+        self.upload_task: Task[UploadReport] | None = None
+        self.scan_task: Task[ScanResult] | None = None
+        # Dialogs are swappable so tests can answer them.
+        self.choose_folder: FolderPicker = self._ask_folder
+        self.choose_files: FilesPicker = self._ask_files
+
+        self.project_name = QtWidgets.QLineEdit()
+        self.project_name.setToolTip("The asset project's name in storage (a container name)")
+        self.summary = QtWidgets.QLabel()
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(QtWidgets.QLabel("Project"))
+        top.addWidget(self.project_name, 1)
+        top.addWidget(self.summary)
+
+        self.table = QtWidgets.QTreeWidget()
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setUniformRowHeights(True)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        header = self.table.header()
+        header.setStretchLastSection(True)
+        header.resizeSection(0, 64)
+        header.resizeSection(1, 170)
+        header.resizeSection(2, 300)
+
+        self.search_paths = QtWidgets.QLabel()
+        self.search_paths.setWordWrap(True)
+        self.add_search_button = QtWidgets.QPushButton("Add Search Path…")
+        self.add_file_button = QtWidgets.QPushButton("Add File…")
+        self.add_dir_button = QtWidgets.QPushButton("Add Directory…")
+        self.rescan_button = QtWidgets.QPushButton("Rescan")
+        buttons = QtWidgets.QHBoxLayout()
+        for button in (
+            self.add_search_button,
+            self.add_file_button,
+            self.add_dir_button,
+            self.rescan_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.upload_button = QtWidgets.QPushButton("Upload")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+        upload = QtWidgets.QHBoxLayout()
+        upload.addWidget(self.progress, 1)
+        upload.addWidget(self.upload_button)
+        upload.addWidget(self.cancel_button)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.search_paths)
+        layout.addLayout(buttons)
+        layout.addLayout(upload)
+        layout.addWidget(self.status)
+
+        self.project_name.editingFinished.connect(
+            lambda: controller.set_project_name(self.project_name.text())
+        )
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.itemClicked.connect(self._item_clicked)
+        self.add_search_button.clicked.connect(lambda: self.add_search_path())
+        self.add_file_button.clicked.connect(self._add_files)
+        self.add_dir_button.clicked.connect(self._add_directory)
+        self.rescan_button.clicked.connect(self.scan)
+        self.upload_button.clicked.connect(self.upload)
+        self.cancel_button.clicked.connect(self._cancel)
+        controller.changed.connect(lambda _c: self.show_controller())
+        self.show_controller()
+
+    # Actions ------------------------------------------------------------------------------------
+
+    def scan(self) -> None:
+        """Resolve the scene's files on a worker; the table fills in when it is done."""
+        if self.controller.session.scene is None:
+            return
+        set_status(self.status, "Looking for the scene's files…", MUTED)
+        self.rescan_button.setEnabled(False)
+        self.scan_task = self.workers.start(
+            lambda _report: self.controller.scan(),
+            on_done=self._scanned,
+            on_error=self._scan_failed,
+        )
+
+    def add_search_path(self, start: str = "") -> None:
+        folder = self.choose_folder(start)
+        if folder:
+            self.controller.add_search_path(folder)
+            self.scan()
+
+    def upload(self) -> None:
+        self.upload_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        set_status(self.status, "Hashing and uploading…", MUTED)
+        self.upload_task = self.workers.start(
+            lambda report: self.controller.upload(progress=report.progress, cancel=report.cancel),
+            on_done=self._uploaded,
+            on_error=self._upload_failed,
+            on_progress=self._progress,
+        )
+
+    # Display ------------------------------------------------------------------------------------
+
+    def show_controller(self) -> None:
+        c = self.controller
+        self.project_name.setText(c.project_name)
+        self.table.blockSignals(True)
+        self.table.clear()
+        for row in c.rows:
+            item = QtWidgets.QTreeWidgetItem(["", row.node, row.written, row.local])
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+            item.setCheckState(
+                0, QtCore.Qt.CheckState.Checked if row.selected else QtCore.Qt.CheckState.Unchecked
+            )
+            item.setIcon(1, dot(GOOD) if row.found else level_icon("warning"))
+            if not row.found:
+                item.setText(3, "missing: click to add a search path")
+                item.setForeground(3, _brush(WARN))
+            for column in range(len(COLUMNS)):
+                item.setToolTip(column, row.tooltip)
+            self.table.addTopLevelItem(item)
+        self.table.blockSignals(False)
+        missing = len(c.missing)
+        found = len(c.rows) - missing
+        if c.result is None:
+            self.summary.setText("")
+        elif missing:
+            set_status(self.summary, f"{found} found, {missing} missing", BAD)
+        else:
+            set_status(self.summary, f"all {found} found", GOOD)
+        paths = c.choices.search_paths
+        self.search_paths.setText(
+            "Search paths: " + ("; ".join(paths) if paths else "none (add one for missing files)")
+        )
+        set_status(self.search_paths, self.search_paths.text(), MUTED)
+
+    def _scanned(self, result: ScanResult) -> None:
+        self.rescan_button.setEnabled(True)
+        self.controller.apply_scan(result)
+        missing = len(self.controller.missing)
+        if missing:
+            set_status(self.status, "Click a missing file to add the folder it is in.", WARN)
+        else:
+            self.status.clear()
+
+    def _scan_failed(self, exc: Exception) -> None:
+        self.rescan_button.setEnabled(True)
+        set_status(self.status, f"Cannot scan: {exc}", BAD)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    def _uploaded(self, report: UploadReport) -> None:
+        self._upload_ended()
+        self.progress.setMaximum(1)
+        self.progress.setValue(1)
+        set_status(
+            self.status,
+            f"Uploaded {report.uploaded_files} files ({report.uploaded_bytes / 1e6:.1f} MB); "
+            f"{report.skipped_files} were already in storage.",
+            GOOD,
+        )
+
+    def _upload_failed(self, exc: Exception) -> None:
+        self._upload_ended()
+        set_status(self.status, f"Upload stopped: {exc}", BAD)
+
+    def _upload_ended(self) -> None:
+        self.upload_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _cancel(self) -> None:
+        if self.upload_task is not None:
+            self.upload_task.cancel()
+            set_status(self.status, "Cancelling…", MUTED)
+
+    def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
+        if column != 0:
+            return
+        row = _row(item)
+        checked = item.checkState(0) == QtCore.Qt.CheckState.Checked
+        if row is not None and checked != row.selected:
+            self.controller.set_selected(row, checked)
+
+    def _item_clicked(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
+        row = _row(item)
+        if row is not None and not row.found and column != 0:
+            self.add_search_path(_folder_hint(row))
+
+    def _add_files(self) -> None:
+        files = self.choose_files()
+        if files:
+            self.controller.add_paths(files)
+
+    def _add_directory(self) -> None:
+        folder = self.choose_folder("")
+        if folder:
+            self.controller.add_paths([folder])
+
+    def _ask_folder(self, start: str) -> str | None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Choose a folder", start)
+        return folder or None
+
+    def _ask_files(self) -> list[str]:
+        files, _filter = QtWidgets.QFileDialog.getOpenFileNames(self, "Add files to send")
+        return list(files)
+
+
+def _row(item: QtWidgets.QTreeWidgetItem) -> AssetRow | None:
+    row = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
+    return row if isinstance(row, AssetRow) else None
+
+
+def _folder_hint(row: AssetRow) -> str:
+    """Where the folder dialog starts: the written folder's parent when it exists here."""
+    for parent in Path(row.written.replace("\\", "/")).parents:
+        if parent.is_dir() and str(parent) not in ("/", "."):
+            return str(parent)
+    return ""
+
+
+def _brush(colour: str) -> QtGui.QBrush:
+    return QtGui.QBrush(QtGui.QColor(colour))

@@ -1,0 +1,302 @@
+"""The Jobs tab's widgets: jobs with progress, details, cancel, delete, download, thumbnails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
+from azure_batch_maya.transfer.download import DownloadReport
+from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
+from azure_batch_maya.ui.worker import Task, Workers
+
+COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool")
+REFRESH_MS = 5000
+THUMB = 96
+
+
+class JobsView(QtWidgets.QWidget):
+    def __init__(self, controller: JobsController, workers: Workers) -> None:
+        super().__init__()
+        self.controller = controller
+        self.workers = workers
+        self.download_task: Task[DownloadReport] | None = None
+        self.confirm: Callable[[str], bool] = self._ask  # swappable for tests
+        self._listing = False
+        self._thumbs_shown: tuple[Path, ...] = ()
+
+        self.table = QtWidgets.QTreeWidget()
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        header = self.table.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((220, 80, 180, 100)):
+            header.resizeSection(column, width)
+        self.details = QtWidgets.QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setMinimumHeight(60)
+        self.details.setPlaceholderText("Pick a job to see its failed tasks.")
+
+        self.refresh_button = QtWidgets.QPushButton("Refresh")
+        self.cancel_button = QtWidgets.QPushButton("Cancel Job")
+        self.delete_button = QtWidgets.QPushButton("Delete Job…")
+        self.download_button = QtWidgets.QPushButton("Download")
+        self.download_button.setToolTip("Bring the job's frames and logs into the output folder")
+        actions = QtWidgets.QHBoxLayout()
+        for button in (self.refresh_button, self.cancel_button, self.delete_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.download_button)
+
+        self.output = QtWidgets.QLineEdit()
+        self.browse_button = QtWidgets.QToolButton()
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip("Choose the folder jobs are downloaded into")
+        self.open_button = QtWidgets.QPushButton("Open Folder")
+        folder = QtWidgets.QHBoxLayout()
+        folder.addWidget(QtWidgets.QLabel("Output folder"))
+        folder.addWidget(self.output, 1)
+        folder.addWidget(self.browse_button)
+        folder.addWidget(self.open_button)
+
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setFormat("")
+        self.thumbnails = QtWidgets.QListWidget()
+        self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
+        self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
+        self.thumbnails.setWrapping(False)
+        self.thumbnails.setIconSize(QtCore.QSize(THUMB, THUMB))
+        self.thumbnails.setFixedHeight(THUMB + 44)
+        self.thumbnails.setMovement(QtWidgets.QListView.Movement.Static)
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.table, 2)
+        layout.addLayout(actions)
+        layout.addWidget(self.details, 1)
+        layout.addLayout(folder)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.thumbnails)
+        layout.addWidget(self.status)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._tick)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.download_button.clicked.connect(self.download_selected)
+        self.browse_button.clicked.connect(self._browse)
+        self.open_button.clicked.connect(self._open_folder)
+        self.output.editingFinished.connect(
+            lambda: controller.set_output_root(Path(self.output.text()))
+        )
+        self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
+        controller.changed.connect(lambda _c: self.show_controller())
+        controller.session.connection_changed.connect(lambda _c: self.refresh())
+        self.show_controller()
+
+    # Actions ------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.controller.session.connection is None or self._listing:
+            return
+        self._listing = True
+        self.timer.start()
+        self.workers.start(
+            lambda _report: self.controller.list_jobs(),
+            on_done=self._listed,
+            on_error=self._list_failed,
+        )
+
+    def cancel_selected(self) -> None:
+        job_id = self.controller.selected
+        if job_id:
+            self._act(lambda: self.controller.cancel(job_id), f"Cancelling {job_id}.")
+
+    def delete_selected(self) -> None:
+        job_id = self.controller.selected
+        if job_id and self.confirm(
+            f"Delete job {job_id}? Its tasks and their logs on the nodes go; frames you "
+            "downloaded stay."
+        ):
+            self._act(lambda: self.controller.delete(job_id), f"Deleting {job_id}.")
+
+    def download_selected(self) -> None:
+        job_id = self.controller.selected
+        if not job_id:
+            return
+        self.download_button.setEnabled(False)
+        set_status(self.status, f"Downloading {job_id}…", MUTED)
+        self.download_task = self.workers.start(
+            lambda report: self.controller.download(
+                job_id, progress=report.progress, cancel=report.cancel
+            ),
+            on_done=lambda report: self._downloaded(job_id, report),
+            on_error=self._download_failed,
+            on_progress=self._progress,
+        )
+
+    # Display ------------------------------------------------------------------------------------
+
+    def show_controller(self) -> None:
+        c = self.controller
+        self.table.blockSignals(True)
+        self.table.clear()
+        for row in c.rows:
+            item = QtWidgets.QTreeWidgetItem([row.id, row.state, "", _when(row), row.pool])
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+            item.setToolTip(2, row.progress_text)
+            self.table.addTopLevelItem(item)
+            bar = QtWidgets.QProgressBar()
+            bar.setValue(row.progress)
+            bar.setFormat(row.progress_text)
+            if row.counts is not None and row.counts.failed:
+                bar.setStyleSheet(f"QProgressBar::chunk {{ background: {BAD}; }}")
+            self.table.setItemWidget(item, 2, bar)
+            if row.id == c.selected:
+                self.table.setCurrentItem(item)
+        self.table.blockSignals(False)
+        self.output.setText(str(c.output_root))
+        selected = c.selected is not None
+        for button in (self.cancel_button, self.delete_button, self.download_button):
+            button.setEnabled((selected and button is not self.download_button) or selected)
+        if self.download_task is not None and self.download_task.running:
+            self.download_button.setEnabled(False)
+        self._show_details(c.details)
+        self._show_thumbnails()
+
+    def _show_details(self, details: JobDetails | None) -> None:
+        if details is None:
+            self.details.clear()
+            return
+        if not details.failed:
+            self.details.setPlainText(f"{details.job_id}: no failed tasks.")
+            return
+        lines = [f"{details.job_id}: {len(details.failed)} failed task(s)"]
+        for task in details.failed:
+            lines.append(f"\n— {task.task_id} (exit code {task.exit_code})")
+            lines.append(task.stderr_tail.rstrip() or "(no stderr)")
+        self.details.setPlainText("\n".join(lines))
+
+    def _show_thumbnails(self) -> None:
+        """Load the job's frames as small images on a worker (reading them may be slow)."""
+        job_id = self.controller.selected
+        paths = tuple(self.controller.thumbnails(job_id)) if job_id else ()
+        if paths == self._thumbs_shown:
+            return
+        self._thumbs_shown = paths
+        self.thumbnails.clear()
+        if paths:
+            self.workers.start(
+                lambda _report: [(p, _small_image(p)) for p in paths],
+                on_done=lambda images: self._fill_thumbnails(paths, images),
+            )
+
+    def _fill_thumbnails(
+        self, paths: tuple[Path, ...], images: list[tuple[Path, QtGui.QImage]]
+    ) -> None:
+        if paths != self._thumbs_shown:
+            return  # another job was picked meanwhile
+        self.thumbnails.clear()
+        for path, image in images:
+            if image.isNull():
+                continue
+            icon = QtGui.QIcon(QtGui.QPixmap.fromImage(image))
+            item = QtWidgets.QListWidgetItem(icon, path.stem.rsplit(".", 1)[-1])
+            item.setToolTip(str(path))
+            self.thumbnails.addItem(item)
+
+    def _selection_changed(self) -> None:
+        item = self.table.currentItem()
+        row = item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item else None
+        job_id = row.id if isinstance(row, JobRow) else None
+        if job_id == self.controller.selected:
+            return
+        self.controller.select(job_id)
+        if job_id is not None:
+            self.workers.start(
+                lambda _report: self.controller.get_details(job_id),
+                on_done=self.controller.apply_details,
+                on_error=lambda exc: set_status(self.status, f"No details: {exc}", BAD),
+            )
+
+    def _act(self, action: Callable[[], None], text: str) -> None:
+        set_status(self.status, text, MUTED)
+        self.workers.start(
+            lambda _report: action(),
+            on_done=lambda _none: self.refresh(),
+            on_error=lambda exc: set_status(self.status, str(exc), BAD),
+        )
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def _listed(self, rows: tuple[JobRow, ...]) -> None:
+        self._listing = False
+        self.controller.apply(rows)
+
+    def _list_failed(self, exc: Exception) -> None:
+        self._listing = False
+        set_status(self.status, f"Cannot list jobs: {exc}", BAD)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    def _downloaded(self, job_id: str, report: DownloadReport) -> None:
+        self.download_task = None
+        self.download_button.setEnabled(True)
+        folder = self.controller.output_folder(job_id)
+        set_status(
+            self.status,
+            f"Downloaded {len(report.downloaded)} files ({report.skipped} already here) to "
+            f"{folder}",
+            GOOD,
+        )
+        self._thumbs_shown = ()
+        self._show_thumbnails()
+
+    def _download_failed(self, exc: Exception) -> None:
+        self.download_task = None
+        self.download_button.setEnabled(True)
+        set_status(self.status, f"Download stopped: {exc}", BAD)
+
+    def _browse(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(
+            self, "Output folder", str(self.controller.output_root)
+        )
+        if folder:
+            self.controller.set_output_root(Path(folder))
+
+    def _open_folder(self) -> None:
+        job_id = self.controller.selected
+        folder = self.controller.output_folder(job_id) if job_id else self.controller.output_root
+        QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(folder)))
+
+    def _ask(self, question: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, "Azure Batch", question)
+        return bool(answer == QtWidgets.QMessageBox.StandardButton.Yes)
+
+
+def _when(row: JobRow) -> str:
+    return row.created.astimezone().strftime("%d %b %H:%M") if row.created else ""
+
+
+def _small_image(path: Path) -> QtGui.QImage:
+    """A frame scaled to a thumbnail; QImage (unlike QPixmap) may be made off the main thread."""
+    image = QtGui.QImage(str(path))
+    if image.isNull():
+        return image
+    return image.scaled(
+        THUMB,
+        THUMB,
+        QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+        QtCore.Qt.TransformationMode.SmoothTransformation,
+    )

@@ -1,0 +1,150 @@
+"""The panel: six tabs (Config, Submit, Assets, Pools, Jobs, Env), each a view over its
+controller, all sharing one Session (the scene and the connection) and one worker pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from azure_batch_maya.controllers.assets import AssetsController
+from azure_batch_maya.controllers.config import ConfigController
+from azure_batch_maya.controllers.env import EnvController
+from azure_batch_maya.controllers.jobs import JobsController
+from azure_batch_maya.controllers.pools import PoolsController
+from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.controllers.submit import SubmitController
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.submission import Submitted
+from azure_batch_maya.ui.assets_view import AssetsView
+from azure_batch_maya.ui.config_view import ConfigView
+from azure_batch_maya.ui.env_view import EnvView
+from azure_batch_maya.ui.icons import MUTED, set_status
+from azure_batch_maya.ui.jobs_view import JobsView
+from azure_batch_maya.ui.pools_view import PoolsView
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
+from azure_batch_maya.ui.submit_view import SubmitView
+from azure_batch_maya.ui.worker import Workers
+
+OBJECT_NAME = "AzureBatchPanel"
+TABS = ("config", "submit", "assets", "pools", "jobs", "env")
+
+
+@dataclass
+class Controllers:
+    session: Session
+    config: ConfigController
+    env: EnvController
+    assets: AssetsController
+    submit: SubmitController
+    pools: PoolsController
+    jobs: JobsController
+
+
+def make_controllers(
+    scene: SceneInfo | None = None,
+    *,
+    base: SubmitSettings | None = None,
+    output_root: Path | None = None,
+) -> Controllers:
+    """Every tab's controller over one session; saved settings loaded."""
+    session = Session(scene)
+    config = ConfigController(session)
+    config.load()
+    env = EnvController()
+    env.load()
+    assets = AssetsController(session)
+    submit = SubmitController(session, assets, env, base=base)
+    return Controllers(
+        session,
+        config,
+        env,
+        assets,
+        submit,
+        PoolsController(session),
+        JobsController(session, output_root=output_root),
+    )
+
+
+class Panel(QtWidgets.QWidget):
+    """The tabbed panel; Maya docks it in a workspaceControl, `ui` shows it as a window."""
+
+    def __init__(self, controllers: Controllers, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(OBJECT_NAME)
+        self.setWindowTitle("Azure Batch")
+        self.controllers = controllers
+        self.workers = Workers()
+        c = controllers
+        self.config = ConfigView(c.config, self.workers)
+        self.submit = SubmitView(c.submit, self.workers)
+        self.assets = AssetsView(c.assets, self.workers)
+        self.pools = PoolsView(c.pools, self.workers)
+        self.jobs = JobsView(c.jobs, self.workers)
+        self.env = EnvView(c.env, c.session)
+        self.tabs = QtWidgets.QTabWidget()
+        for view, label in (
+            (self.config, "Config"),
+            (self.submit, "Submit"),
+            (self.assets, "Assets"),
+            (self.pools, "Pools"),
+            (self.jobs, "Jobs"),
+            (self.env, "Env"),
+        ):
+            self.tabs.addTab(view, label)
+        self.where = QtWidgets.QLabel()
+        self.where.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.where)
+        self.submit.submitted = self._submitted
+        c.session.scene_changed.connect(lambda _scene: self.assets.scan())
+        self.tabs.currentChanged.connect(self._tab_changed)
+        c.session.scene_changed.connect(lambda _s: self._show_where())
+        c.session.connection_changed.connect(lambda _c: self._show_where())
+        self._show_where()
+        self.resize(720, 760)
+        if c.session.scene is not None:
+            self.assets.scan()
+
+    def view(self, name: str) -> QtWidgets.QWidget:
+        """A tab's view by its name in TABS."""
+        widget = self.tabs.widget(TABS.index(name))
+        assert widget is not None
+        return widget
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(TABS.index(name))
+
+    def authenticate_if_configured(self) -> None:
+        """Sign in with saved settings at start, so the lists fill without a click."""
+        fields = self.controllers.config.fields
+        if fields.batch_url and fields.batch_account:
+            self.config.authenticate()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        for task in (self.assets.upload_task, self.submit.task, self.jobs.download_task):
+            if task is not None:
+                task.cancel()
+        self.pools.timer.stop()
+        self.jobs.timer.stop()
+        super().closeEvent(event)
+
+    def _submitted(self, submitted: Submitted) -> None:
+        self.controllers.jobs.select(submitted.job_id)
+        self.show_tab("jobs")
+        self.jobs.refresh()
+
+    def _show_where(self) -> None:
+        session = self.controllers.session
+        scene = Path(session.scene.scene).name if session.scene else "no scene"
+        where = session.connection.where if session.connection else "not connected"
+        set_status(self.where, f"{scene}  ·  {where}", MUTED)
+
+    def _tab_changed(self, index: int) -> None:
+        name = TABS[index]
+        if name == "pools":
+            self.pools.refresh()
+        elif name == "jobs":
+            self.jobs.refresh()

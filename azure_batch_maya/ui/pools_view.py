@@ -1,0 +1,179 @@
+"""The Pools tab's widgets: the pool list with idle-cost warnings, resize, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from azure_batch_maya.controllers.pools import PoolRow, PoolsController
+from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
+from azure_batch_maya.ui.qt import QtCore, QtWidgets
+from azure_batch_maya.ui.worker import Workers
+
+COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle")
+REFRESH_MS = 15000
+
+
+class PoolsView(QtWidgets.QWidget):
+    def __init__(self, controller: PoolsController, workers: Workers) -> None:
+        super().__init__()
+        self.controller = controller
+        self.workers = workers
+        # Swappable so tests can answer it.
+        self.confirm: Callable[[str], bool] = self._ask
+        self._listing = False
+
+        self.table = QtWidgets.QTreeWidget()
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        header = self.table.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((150, 70, 80, 80, 60, 130)):
+            header.resizeSection(column, width)
+        self.refresh_button = QtWidgets.QPushButton("Refresh")
+        self.dedicated = QtWidgets.QSpinBox()
+        self.dedicated.setRange(0, 1000)
+        self.spot = QtWidgets.QSpinBox()
+        self.spot.setRange(0, 1000)
+        self.resize_button = QtWidgets.QPushButton("Resize")
+        self.resize_button.setToolTip("Resize to 0 between jobs so idle nodes cost nothing")
+        self.delete_button = QtWidgets.QPushButton("Delete Pool…")
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+        actions = QtWidgets.QHBoxLayout()
+        actions.addWidget(self.refresh_button)
+        actions.addStretch(1)
+        actions.addWidget(QtWidgets.QLabel("Dedicated"))
+        actions.addWidget(self.dedicated)
+        actions.addWidget(QtWidgets.QLabel("Spot"))
+        actions.addWidget(self.spot)
+        actions.addWidget(self.resize_button)
+        actions.addSpacing(16)
+        actions.addWidget(self.delete_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._tick)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.resize_button.clicked.connect(self.resize_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
+        controller.changed.connect(lambda _c: self.show_controller())
+        controller.session.connection_changed.connect(lambda _c: self.refresh())
+        self.show_controller()
+
+    # Actions ------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.controller.session.connection is None or self._listing:
+            return
+        self._listing = True
+        self.timer.start()
+        self.workers.start(
+            lambda _report: self.controller.list_pools(),
+            on_done=self._listed,
+            on_error=self._list_failed,
+        )
+
+    def resize_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        dedicated, spot = self.dedicated.value(), self.spot.value()
+        set_status(self.status, f"Resizing {row.id} to {dedicated} dedicated, {spot} Spot…")
+        self.workers.start(
+            lambda _report: self.controller.resize(row.id, dedicated=dedicated, spot=spot),
+            on_done=lambda _none: self._done(f"Resizing {row.id}; the list shows it settle."),
+            on_error=lambda exc: set_status(self.status, f"Not resized: {exc}", BAD),
+        )
+
+    def delete_selected(self) -> None:
+        row = self.selected()
+        if row is None or not self.confirm(
+            f"Delete pool {row.id}? Its {row.dedicated[0] + row.spot[0]} nodes go, and any job "
+            "still running on it fails."
+        ):
+            return
+        self.workers.start(
+            lambda _report: self.controller.delete(row.id),
+            on_done=lambda _none: self._done(f"Deleting {row.id}."),
+            on_error=lambda exc: set_status(self.status, f"Not deleted: {exc}", BAD),
+        )
+
+    # Display ------------------------------------------------------------------------------------
+
+    def selected(self) -> PoolRow | None:
+        item = self.table.currentItem()
+        row = item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item else None
+        return row if isinstance(row, PoolRow) else None
+
+    def show_controller(self) -> None:
+        chosen = self.selected()
+        self.table.clear()
+        for row in self.controller.rows:
+            item = QtWidgets.QTreeWidgetItem(
+                [
+                    row.id,
+                    row.state,
+                    row.allocation_state,
+                    f"{row.dedicated[0]} / {row.dedicated[1]}",
+                    f"{row.spot[0]} / {row.spot[1]}",
+                    row.vm_size,
+                    _idle(row),
+                ]
+            )
+            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+            if row.warning:
+                item.setIcon(6, level_icon("warning"))
+                item.setToolTip(6, row.warning)
+            self.table.addTopLevelItem(item)
+            if chosen is not None and row.id == chosen.id:
+                self.table.setCurrentItem(item)
+        if not self.controller.rows:
+            text = "No pools." if self.controller.session.connection else "Not connected."
+            set_status(self.status, text, MUTED)
+        idle = [r for r in self.controller.rows if r.warning]
+        if idle:
+            set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        row = self.selected()
+        for widget in (self.resize_button, self.delete_button, self.dedicated, self.spot):
+            widget.setEnabled(row is not None)
+        if row is not None:
+            self.dedicated.setValue(row.dedicated[1])
+            self.spot.setValue(row.spot[1])
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def _listed(self, rows: tuple[PoolRow, ...]) -> None:
+        self._listing = False
+        self.controller.apply(rows)
+
+    def _list_failed(self, exc: Exception) -> None:
+        self._listing = False
+        set_status(self.status, f"Cannot list pools: {exc}", BAD)
+
+    def _done(self, text: str) -> None:
+        set_status(self.status, text, MUTED)
+        self.refresh()
+
+    def _ask(self, question: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, "Azure Batch", question)
+        return bool(answer == QtWidgets.QMessageBox.StandardButton.Yes)
+
+
+def _idle(row: PoolRow) -> str:
+    if not row.idle_nodes:
+        return ""
+    if row.idle_cost_per_hour is None:
+        return f"{row.idle_nodes} idle"
+    return f"{row.idle_nodes} idle: {row.idle_cost_per_hour:.2f} {row.currency}/h"

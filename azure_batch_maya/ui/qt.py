@@ -1,0 +1,25 @@
+"""The one Qt binding shim: everything else imports QtCore, QtGui and QtWidgets from here.
+
+Qt.py picks PySide6 (Maya 2025+) or PySide2 (Maya 2024) at run time; mypy reads PySide6's
+stubs, so code here is written to the API both bindings share (fully qualified enums).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6 import QtCore, QtGui, QtWidgets
+else:
+    from Qt import QtCore, QtGui, QtWidgets
+
+Signal = QtCore.Signal
+
+__all__ = ["QtCore", "QtGui", "QtWidgets", "Signal", "binding"]
+
+
+def binding() -> str:
+    """The binding in use, e.g. "PySide6" (for the About box and bug reports)."""
+    import Qt
+
+    return str(Qt.__binding__)
