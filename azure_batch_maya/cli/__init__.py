@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from azure_batch_maya import __version__
 
-COMMANDS = ("scan", "validate", "assets", "submit", "jobs", "pools", "download", "local")
+COMMANDS = ("scan", "validate", "assets", "submit", "jobs", "pools", "download", "local", "ui")
 
 
 class CliError(Exception):
