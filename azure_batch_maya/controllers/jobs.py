@@ -1,5 +1,6 @@
 """The Jobs tab: the account's jobs with progress, a job's failed tasks, cancel, delete, and
-bringing the frames home (now, into the output folder) with thumbnails of what came back."""
+bringing the frames home (now, or by a detached downloader that outlives Maya) into the output
+folder, with thumbnails of what came back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from azure_batch_maya import submission
 from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.background import BackgroundDownload, start_background_download
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
@@ -109,6 +111,14 @@ class JobsController:
         return submission.download_outputs(
             connection, job_id, self.output_folder(job_id), progress=progress, cancel=cancel
         )
+
+    def download_in_background(self, job_id: str) -> BackgroundDownload:
+        """A detached downloader that goes on after Maya closes; returns once it started.
+
+        `AlreadyRunning` when one is already at work on this job.
+        """
+        connection = self.session.require_connection()
+        return start_background_download(job_id, self.output_folder(job_id), local=connection.local)
 
     # Main thread ------------------------------------------------------------------------------
 

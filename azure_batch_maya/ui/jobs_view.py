@@ -45,11 +45,16 @@ class JobsView(QtWidgets.QWidget):
         self.delete_button = QtWidgets.QPushButton("Delete Job…")
         self.download_button = QtWidgets.QPushButton("Download")
         self.download_button.setToolTip("Bring the job's frames and logs into the output folder")
+        self.background_button = QtWidgets.QPushButton("Download in Background")
+        self.background_button.setToolTip(
+            "A separate process fetches frames as they finish, and goes on after Maya closes"
+        )
         actions = QtWidgets.QHBoxLayout()
         for button in (self.refresh_button, self.cancel_button, self.delete_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.download_button)
+        actions.addWidget(self.background_button)
 
         self.output = QtWidgets.QLineEdit()
         self.browse_button = QtWidgets.QToolButton()
@@ -90,6 +95,7 @@ class JobsView(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.download_button.clicked.connect(self.download_selected)
+        self.background_button.clicked.connect(self.download_in_background)
         self.browse_button.clicked.connect(self._browse)
         self.open_button.clicked.connect(self._open_folder)
         self.output.editingFinished.connect(
@@ -141,6 +147,23 @@ class JobsView(QtWidgets.QWidget):
             on_progress=self._progress,
         )
 
+    def download_in_background(self) -> None:
+        job_id = self.controller.selected
+        if not job_id:
+            return
+        folder = self.controller.output_folder(job_id)
+        set_status(self.status, f"Starting a background download of {job_id}…", MUTED)
+        self.workers.start(
+            lambda _report: self.controller.download_in_background(job_id),
+            on_done=lambda started: set_status(
+                self.status,
+                f"Downloading {job_id} in the background into {folder} (process "
+                f"{started.pid}, log {started.log_path}); it goes on if you close Maya.",
+                GOOD,
+            ),
+            on_error=lambda exc: set_status(self.status, f"Not started: {exc}", BAD),
+        )
+
     # Display ------------------------------------------------------------------------------------
 
     def show_controller(self) -> None:
@@ -163,7 +186,8 @@ class JobsView(QtWidgets.QWidget):
         self.table.blockSignals(False)
         self.output.setText(str(c.output_root))
         selected = c.selected is not None
-        for button in (self.cancel_button, self.delete_button, self.download_button):
+        buttons = (self.cancel_button, self.delete_button, self.download_button)
+        for button in (*buttons, self.background_button):
             button.setEnabled((selected and button is not self.download_button) or selected)
         if self.download_task is not None and self.download_task.running:
             self.download_button.setEnabled(False)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 
 import pytest
 
+from azure_batch_maya.background import AlreadyRunning
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.jobs import JobRow, JobsController
@@ -82,3 +86,25 @@ def test_progress_of_a_row():
     assert row.progress == 50
     assert row.progress_text == "2/4 done, 1 running, 1 failed"
     assert JobRow("j", "deleting", None, None, "p").progress_text == "deleting"
+
+
+def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(
+    connected, example, scene, tmp_path
+):
+    job_id = submitted_job(connected, example, scene, tmp_path)
+    assert wait_for_job(connected.require_connection(), job_id, interval=0.3).succeeded
+    jobs = JobsController(connected, output_root=tmp_path / "frames")
+    started = jobs.download_in_background(job_id)
+    try:
+        with pytest.raises(AlreadyRunning):
+            jobs.download_in_background(job_id)
+        names = wait_for(lambda: [p.name for p in jobs.thumbnails(job_id)] or None, timeout=60)
+        assert names == [f"shot010_lighting.{i:04d}.png" for i in (1, 2)]
+    finally:
+        _stop(started.pid)
+
+
+def _stop(pid: int) -> None:
+    """End the downloader this test started (it may have ended by itself already)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
