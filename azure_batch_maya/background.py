@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from azure_batch_maya.local.home import home_dir
+from azure_batch_maya.local.home import HOME_VARIABLE, home_dir
 from azure_batch_maya.transfer.joblock import AlreadyRunning, JobLock
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,10 @@ def start_background_download(
         pass
     log_path = lock.path.with_suffix(".log")
     command = download_command(job_id, folder, local=local, interval=interval)
-    process = start_detached(command, log_path, env=child_environment())
+    env = child_environment()
+    if home is not None:  # the child takes its lock (and finds the local pool) there too
+        env[HOME_VARIABLE] = str(home)
+    process = start_detached(command, log_path, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _holds_lock(lock.path, process.pid):

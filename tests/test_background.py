@@ -99,12 +99,15 @@ def test_a_second_downloader_for_a_job_is_refused_and_nothing_starts(tmp_path):
 
 def test_a_downloader_that_cannot_start_says_why_from_its_log(tmp_path, monkeypatch):
     home = tmp_path / "home"  # no Azure settings and not --local: the child stops at once
-    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(home))
+    elsewhere = tmp_path / "elsewhere"  # the caller's own folder, with broken settings
+    elsewhere.mkdir()
+    (elsewhere / "settings.json").write_text("{not json")
+    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(elsewhere))
     with pytest.raises(BackgroundStartError) as caught:
         start_background_download("job-1", tmp_path / "frames", local=False, home=home)
     message = str(caught.value)
     assert "stopped at once (exit code 2)" in message
-    assert "no Azure accounts are configured" in message
+    assert "no Azure accounts are configured" in message  # it used `home`, not `elsewhere`
     with download_lock("job-1", home):  # and it holds nothing
         pass
 
