@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from azure.batch import models
 
-from azure_batch_maya.jobstatus import job_row, node_os_of, pool_shape, task_runs
+from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobstatus import job_row, list_job_rows, node_os_of, pool_shape, task_runs
 from azure_batch_maya.render.cost import node_hours
 from azure_batch_maya.services.tasks import TaskCounts
 
@@ -87,3 +88,34 @@ def test_task_runs_split_dedicated_and_spot_by_node_and_skip_tasks_that_never_ra
     runs = task_runs(done, {"n-dedicated": True, "n-spot": False}, default_dedicated=False)
     used = node_hours(runs)
     assert (round(used.dedicated, 3), round(used.spot, 3)) == (0.5, 1.1)
+
+
+class _CountingBatch:
+    """Just enough of a BatchClient to count what `list_job_rows` asks for."""
+
+    def __init__(self, job_ids: list[str]) -> None:
+        self.job_ids = job_ids
+        self.calls: list[str] = []
+
+    def list_jobs(self, **_options: object) -> list[models.BatchJob]:
+        self.calls.append("list_jobs")
+        return [models.BatchJob({"id": i, "state": "active"}) for i in self.job_ids]
+
+    def get_job_task_counts(self, job_id: str) -> models.BatchTaskCountsResult:
+        self.calls.append(f"counts {job_id}")
+        counts = {"active": 900, "running": 90, "completed": 10, "succeeded": 9, "failed": 1}
+        return models.BatchTaskCountsResult({"taskCounts": counts, "taskSlotCounts": counts})
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):  # the account name for messages is read from `_config`
+            raise AttributeError(name)
+        raise AssertionError(f"list_job_rows should not call {name}")
+
+
+def test_progress_of_every_job_costs_one_request_each_whatever_its_number_of_tasks():
+    batch = _CountingBatch(["a", "b", "c"])
+    conn = Connection(batch=batch, blobs=None, where="test", local=True)  # type: ignore[arg-type]
+    rows = list_job_rows(conn)
+    assert sorted(batch.calls) == ["counts a", "counts b", "counts c", "list_jobs"]
+    assert {r.id for r in rows} == {"a", "b", "c"}
+    assert all(r.counts.total == 1000 and r.counts.failed == 1 for r in rows)
