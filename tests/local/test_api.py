@@ -292,3 +292,18 @@ def test_every_list_pages_through_skip_tokens(batch):
     assert len(images) == len(list(batch.list_supported_images()))
     batch.begin_delete_job("paged-job", polling_interval=0.1).result()
     batch.begin_delete_pool("paged", polling_interval=0.1)
+
+
+def test_update_pool_and_stop_a_resize(batch):
+    batch.create_pool(pool_options("tuned", nodes=0))
+    wait_for(lambda: batch.get_pool("tuned").allocation_state == "steady")
+    before = batch.get_pool("tuned")
+    batch.update_pool(
+        "tuned",
+        m.BatchPoolUpdateOptions(metadata=[m.BatchMetadataItem(name="show", value="demo")]),
+    )
+    after = batch.get_pool("tuned")
+    assert after.metadata[0].value == "demo" and after.etag != before.etag
+    batch.begin_stop_pool_resize("tuned", polling_interval=0.1).result()
+    assert batch.get_pool("tuned").allocation_state == "steady"
+    batch.begin_delete_pool("tuned", polling_interval=0.1)
