@@ -242,6 +242,11 @@ class JobsView(QtWidgets.QWidget):
         if job_id == self.controller.selected:
             return
         self.controller.select(job_id)
+        self._fetch_details()
+
+    def _fetch_details(self) -> None:
+        """The chosen job's failed tasks (again after each refresh: they change as it runs)."""
+        job_id = self.controller.selected
         if job_id is not None:
             self.workers.start(
                 lambda _report: self.controller.get_details(job_id),
@@ -264,6 +269,7 @@ class JobsView(QtWidgets.QWidget):
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
         self._listing = False
         self.controller.apply(rows)
+        self._fetch_details()
 
     def _list_failed(self, exc: Exception) -> None:
         self._listing = False

@@ -63,10 +63,16 @@ class _Runnable(QtCore.QRunnable):
             result = self._work(self._report)
         except Exception as exc:  # every failure goes to the view, which says it
             log.debug("background work failed", exc_info=True)
-            self._signals.failed.emit(_Boxed(exc))
+            self._send(self._signals.failed, exc)
         else:
-            # Boxed: a bare None sent through Signal(object) upsets PySide6's refcounts.
-            self._signals.done.emit(_Boxed(result))
+            self._send(self._signals.done, result)
+
+    def _send(self, signal: Any, value: Any) -> None:
+        # Boxed: a bare None sent through Signal(object) upsets PySide6's refcounts.
+        try:
+            signal.emit(_Boxed(value))
+        except RuntimeError:  # the panel closed while this ran: nobody is listening
+            log.debug("background work ended after its panel closed")
 
 
 class Task(Generic[T]):

@@ -1,0 +1,164 @@
+"""The user's day, by clicking the panel offscreen, against the local pool + Azurite: sign in
+(a wrong key refused first), scan, fix a missing texture with a search path, upload, submit,
+watch the job to done, download and see thumbnails, resize a pool to 0, delete the job."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from azure_batch_maya.controllers.assets import AssetRow
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.services import pools
+from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
+from azure_batch_maya.ui.panel import Panel, make_controllers
+from azure_batch_maya.ui.qt import QtCore, QtWidgets
+from tests.services.specs import unique
+
+pytestmark = pytest.mark.slow
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+UBUNTU = MarketplaceImage("canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04")
+STAND_IN = SubmitSettings(stand_in=True, node_python=sys.executable)
+
+
+@pytest.fixture
+def panel(qtbot, local_home, memory_keyring, scene, tmp_path):
+    widget = Panel(make_controllers(scene, base=STAND_IN, output_root=tmp_path / "frames"))
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.pools.timer.setInterval(300)
+    widget.jobs.timer.setInterval(300)
+    yield widget
+    widget.close()
+    widget.workers.wait()
+
+
+def click(qtbot, button: QtWidgets.QAbstractButton) -> None:
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, LEFT)
+
+
+def click_row(qtbot, tree: QtWidgets.QTreeWidget, item, column: int = 1) -> None:
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    x = tree.header().sectionViewportPosition(column) + 10
+    qtbot.mouseClick(tree.viewport(), LEFT, pos=QtCore.QPoint(x, rect.center().y()))
+
+
+def test_the_users_day(qtbot, panel, example):
+    c = panel.controllers
+    # Config: a wrong key is refused with the reason, the right one authenticates.
+    panel.show_tab("config")
+    config = panel.config
+    click(qtbot, config.local_button)
+    good_key = config.batch_key.text()
+    config.batch_key.setText("d3Jvbmcta2V5")
+    click(qtbot, config.authenticate_button)
+    qtbot.waitUntil(lambda: config.status.text().startswith("Batch account"), timeout=20000)
+    assert c.session.connection is None
+    config.batch_key.setText(good_key)
+    click(qtbot, config.authenticate_button)
+    qtbot.waitUntil(lambda: config.status.text() == "Authenticated", timeout=20000)
+    assert c.session.connection is not None and "local pool" in panel.where.text()
+
+    # Assets: the scan finds every file but one; clicking it adds the folder that has it.
+    panel.show_tab("assets")
+    assets = panel.assets
+    qtbot.waitUntil(lambda: c.assets.result is not None, timeout=20000)
+    missing = [assets.table.topLevelItem(i) for i in range(assets.table.topLevelItemCount())]
+    missing = [i for i in missing if i is not None and not _row(i).found]
+    assert [_row(i).written.rsplit("/", 1)[-1] for i in missing] == ["concrete_diffuse.png"]
+    assert "1 missing" in assets.summary.text()
+    asked: list[str] = []
+
+    def choose(start: str) -> str:
+        asked.append(start)
+        return str(example / "texture_library")
+
+    assets.choose_folder = choose
+    click_row(qtbot, assets.table, missing[0])
+    assert len(asked) == 1
+    qtbot.waitUntil(lambda: assets.summary.text() == "all 6 found", timeout=20000)
+    found = next(
+        assets.table.topLevelItem(i)
+        for i in range(assets.table.topLevelItemCount())
+        if _row(assets.table.topLevelItem(i)).written.endswith("concrete_diffuse.png")
+    )
+    assert found.toolTip(2).startswith("Found under a search path")
+
+    # Upload, with progress, before submitting.
+    click(qtbot, assets.upload_button)
+    qtbot.waitUntil(lambda: assets.status.text().startswith("Uploaded"), timeout=30000)
+    assert assets.progress.value() == assets.progress.maximum()
+
+    # Submit: three frames of the stand-in on the local pool; the panel moves to Jobs.
+    panel.show_tab("submit")
+    submit = panel.submit
+    assert submit.renderer.text() == "Arnold"
+    submit.end.setValue(3)
+    assert c.submit.frames_text == "1-3x1"
+    qtbot.waitUntil(submit.submit_button.isEnabled, timeout=5000)
+    click(qtbot, submit.submit_button)
+    qtbot.waitUntil(lambda: panel.tabs.currentWidget() is panel.jobs, timeout=30000)
+    assert submit.status.text().startswith("Submitted")
+    job_id = c.jobs.selected
+    assert job_id is not None
+
+    # Jobs: progress to done, then download and thumbnails.
+    jobs = panel.jobs
+
+    def job_row():
+        return next((r for r in c.jobs.rows if r.id == job_id), None)
+
+    qtbot.waitUntil(lambda: job_row() is not None and job_row().progress == 100, timeout=60000)
+    assert job_row().progress_text == "3/3 done, 0 running"
+    qtbot.waitUntil(lambda: "no failed tasks" in jobs.details.toPlainText(), timeout=10000)
+    qtbot.waitUntil(jobs.download_button.isEnabled, timeout=5000)
+    click(qtbot, jobs.download_button)
+    qtbot.waitUntil(lambda: jobs.status.text().startswith("Downloaded"), timeout=30000)
+    qtbot.waitUntil(lambda: jobs.thumbnails.count() == 3, timeout=10000)
+    assert [jobs.thumbnails.item(i).text() for i in range(3)] == ["0001", "0002", "0003"]
+
+    # Pools: a persistent pool resized to 0 between jobs.
+    pool_id = unique("lighting")
+    connection = c.session.require_connection()
+    pools.create_pool(connection.batch, PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU, 1))
+    panel.show_tab("pools")
+    view = panel.pools
+
+    def pool_item():
+        items = (view.table.topLevelItem(i) for i in range(view.table.topLevelItemCount()))
+        return next((i for i in items if i is not None and i.text(0) == pool_id), None)
+
+    def nodes(text: str) -> bool:
+        item = pool_item()
+        return item is not None and item.text(3) == text
+
+    qtbot.waitUntil(lambda: nodes("1 / 1"), timeout=30000)
+    view.table.setCurrentItem(pool_item())
+    view.dedicated.setValue(0)
+    click(qtbot, view.resize_button)
+    qtbot.waitUntil(lambda: nodes("0 / 0"), timeout=30000)
+    view.confirm = lambda question: pool_id in question
+    view.table.setCurrentItem(pool_item())
+    click(qtbot, view.delete_button)
+    qtbot.waitUntil(lambda: pool_item() is None, timeout=30000)
+
+    # Jobs: delete the job after confirming.
+    panel.show_tab("jobs")
+    questions: list[str] = []
+    jobs.confirm = lambda question: questions.append(question) or True
+    qtbot.waitUntil(
+        lambda: c.jobs.selected == job_id and jobs.delete_button.isEnabled(), timeout=10000
+    )
+    click(qtbot, jobs.delete_button)
+    assert job_id in questions[0]
+    qtbot.waitUntil(lambda: job_row() is None, timeout=30000)
+
+
+def _row(item) -> AssetRow:
+    row = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
+    assert isinstance(row, AssetRow)
+    return row

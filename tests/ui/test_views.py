@@ -1,0 +1,106 @@
+"""Tabs one at a time, without accounts: what each shows and what it saves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from azure_batch_maya.cli import main
+from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
+from azure_batch_maya.ui.qt import QtCore, QtGui
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def make_panel(qtbot, home, memory_keyring):
+    made: list[Panel] = []
+
+    def make(scene=None) -> Panel:
+        panel = Panel(make_controllers(scene))
+        qtbot.addWidget(panel)
+        panel.show()
+        made.append(panel)
+        return panel
+
+    yield make
+    for panel in made:
+        panel.close()
+        panel.workers.wait()
+
+
+def test_an_unsupported_renderer_disables_submit_and_says_why(make_panel, scene):
+    panel = make_panel(replace(scene, renderer="cycles"))
+    submit = panel.submit
+    assert not submit.submit_button.isEnabled()
+    assert "'cycles' cannot render on Batch" in submit.submit_button.toolTip()
+    assert submit.renderer.text() == "cycles: not supported on Batch"
+
+
+def test_overrides_stay_with_the_job_and_refresh_brings_the_scene_back(make_panel, scene, qtbot):
+    panel = make_panel(scene)
+    submit = panel.submit
+    assert (submit.start.value(), submit.end.value(), submit.step.value()) == (1, 5, 1)
+    assert submit.start.text() == "1"
+    submit.step.setValue(2)
+    submit.prefix.setText("beauty/<Scene>")
+    submit.prefix.editingFinished.emit()
+    c = panel.controllers.submit
+    assert c.frames_text == "1-5x2" and c.scene_for_job().image_prefix == "beauty/<Scene>"
+    assert panel.controllers.session.scene is scene
+    qtbot.mouseClick(submit.refresh_button, LEFT)
+    assert submit.step.value() == 1 and submit.prefix.text() == scene.image_prefix
+
+
+def test_the_checks_list_shows_the_missing_texture_as_an_error(make_panel, scene, qtbot):
+    panel = make_panel(scene)
+    qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
+    texts = [panel.submit.findings.item(i).text() for i in range(panel.submit.findings.count())]
+    assert any("concrete_diffuse.png" in t and "not found" in t for t in texts)
+
+
+def test_unticking_a_file_leaves_it_out(make_panel, scene, qtbot):
+    panel = make_panel(scene)
+    qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
+    table = panel.assets.table
+    item = table.topLevelItem(0)
+    assert item is not None
+    item.setCheckState(0, QtCore.Qt.CheckState.Unchecked)
+    row = panel.controllers.assets.rows[0]
+    assert not row.selected and row.key in panel.controllers.assets.choices.deselected
+
+
+def test_env_choices_are_saved_and_the_renderer_ticks_its_licences(make_panel, scene, home, qtbot):
+    panel = make_panel(scene)
+    env = panel.env
+    assert env.licence_needed["autodesk"].isChecked()
+    assert env.licence_needed["arnold_rlm"].isChecked()
+    assert not env.licence_needed["vray"].isChecked()
+    assert "retired" in env.licence_server["autodesk"].toolTip()
+    env.vm_size.setCurrentText("Standard_F16s_v2")
+    env.spot.setValue(3)
+    env.licence_server["autodesk"].setText("27000@lic")
+    env.licence_server["autodesk"].editingFinished.emit()
+    saved = json.loads((home / "data" / "env.json").read_text())
+    assert saved["vm_size"] == "Standard_F16s_v2" and saved["spot_nodes"] == 3
+    assert saved["licences"]["autodesk"] == "27000@lic"
+    assert panel.controllers.submit.settings().spot_nodes == 3
+
+
+def test_keys_are_masked(make_panel):
+    config = make_panel().config
+    for edit in (config.batch_key, config.storage_key, config.connection_string):
+        assert edit.echoMode() == edit.EchoMode.Password
+
+
+def test_screenshots_of_every_tab(qapp, home, memory_keyring, example, tmp_path, capsys):
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    folder = tmp_path / "shots"
+    assert main(["ui", str(scene), "--screenshots", str(folder)]) == 0
+    written = capsys.readouterr().out.split()
+    assert written == [str(folder / f"{name}.png") for name in TABS]
+    for path in written:
+        image = QtGui.QImage(path)
+        assert not image.isNull() and image.width() >= 600
