@@ -296,6 +296,8 @@ def new_task(body: Doc, job: Doc, base: str, ticks: int) -> Doc:
         rest,
     )
     task.setdefault("requiredSlots", 1)
+    if not isinstance(task["requiredSlots"], int) or task["requiredSlots"] < 1:
+        raise invalid_property("requiredSlots", task["requiredSlots"], "At least 1 slot.")
     task["executionInfo"] = {"retryCount": 0, "requeueCount": 0}
     return task
 

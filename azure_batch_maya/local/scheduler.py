@@ -329,7 +329,9 @@ class Engine:
         pack = pool["taskSchedulingPolicy"]["nodeFillType"].lower() == "pack"
         nodes = {node["id"]: node for node in self.store.list_nodes(pool["id"])}
         with self.store.transaction():
-            for task in self.store.tasks_in_state(job["id"], "active", budget):
+            # A task needing more slots than a node has never runs, and must not block others.
+            waiting = self.store.tasks_in_state(job["id"], "active", budget, max_slots=per_node)
+            for task in waiting:
                 need = int(task.get("requiredSlots", 1))
                 fitting = [n for n, slots in free.items() if slots >= need]
                 if not fitting:

@@ -179,12 +179,17 @@ class Store:
                 return
             last = chunk[-1]["id"]
 
-    def tasks_in_state(self, job_id: str, state: str, limit: int = -1) -> list[Doc]:
-        """Tasks of a job in one state, oldest first (the order the scheduler takes them)."""
+    def tasks_in_state(
+        self, job_id: str, state: str, limit: int = -1, *, max_slots: int | None = None
+    ) -> list[Doc]:
+        """Tasks of a job in one state, oldest first (the order the scheduler takes them),
+        leaving out those that need more than `max_slots` slots."""
         return self._many(
-            "SELECT doc FROM tasks WHERE job_id = ? AND state = ? ORDER BY seq LIMIT ?",
+            "SELECT doc FROM tasks WHERE job_id = ? AND state = ? AND slots <= ?"
+            " ORDER BY seq LIMIT ?",
             job_id,
             state,
+            max_slots if max_slots is not None else 2**31,
             limit,
         )
 

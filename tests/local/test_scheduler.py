@@ -349,3 +349,22 @@ def test_shrinking_a_busy_pool_requeues_the_tasks_of_removed_nodes(batch, tmp_pa
     assert sorted(i.requeue_count for i in infos) == [0, 1]
     batch.begin_delete_job("shrink-job", polling_interval=0.1).result()
     batch.begin_delete_pool("shrink", polling_interval=0.1)
+
+
+def test_task_slots_and_a_task_too_big_for_any_node(batch):
+    batch.create_pool(pool_options("slotted", nodes=1, task_slots_per_node=2))
+    _job(batch, "slotted-job", "slotted")
+    batch.create_tasks(
+        "slotted-job",
+        [
+            m.BatchTaskCreateOptions(id="a-huge", command_line=py("pass"), required_slots=3),
+            m.BatchTaskCreateOptions(id="b-pair", command_line=py("pass"), required_slots=2),
+            m.BatchTaskCreateOptions(id="c-one", command_line=py("pass")),
+        ],
+    )
+    counts = wait_for(lambda: _completed(batch, "slotted-job", 2))
+    assert (counts.task_counts.active, counts.task_slot_counts.active) == (1, 3)
+    assert counts.task_slot_counts.completed == 3
+    assert batch.get_task("slotted-job", "a-huge").state == "active"
+    batch.begin_delete_job("slotted-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("slotted", polling_interval=0.1)
