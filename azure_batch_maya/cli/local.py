@@ -70,7 +70,13 @@ def run_up(args: argparse.Namespace) -> int:
         state_path,
         write_state,
     )
-    from azure_batch_maya.local.process import LocalPoolError, pid_alive, start_local_pool
+    from azure_batch_maya.local.process import (
+        LocalPoolError,
+        pid_alive,
+        runs,
+        start_local_pool,
+        stop_pid,
+    )
 
     home = home_dir()
     state = read_state(home)
@@ -79,6 +85,9 @@ def run_up(args: argparse.Namespace) -> int:
             state.connection(), args.json, "The local pool is already up.", str(state_path(home))
         )
         return 0
+    if state is not None and state.azurite_pid is not None and runs(state.azurite_pid, "azurite"):
+        # Left behind by a local pool that did not shut down cleanly; it holds the blob folder.
+        stop_pid(state.azurite_pid, 10.0, None)
     clear_state(home)
     if args.slots < 1:
         raise CliError("--slots must be at least 1")
@@ -128,15 +137,16 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_down(args: argparse.Namespace) -> int:
     from azure_batch_maya.local.home import clear_state, home_dir, read_state
-    from azure_batch_maya.local.process import pid_alive, stop_pid
+    from azure_batch_maya.local.process import SERVER_MODULE, runs, stop_pid
 
     home = home_dir()
     state = read_state(home)
     if state is None:
         sys.stdout.write("The local pool is not running.\n")
         return 0
-    stop_pid(state.server_pid, 20.0, None)
-    if state.azurite_pid is not None and pid_alive(state.azurite_pid):
+    if runs(state.server_pid, SERVER_MODULE):
+        stop_pid(state.server_pid, 20.0, None)
+    if state.azurite_pid is not None and runs(state.azurite_pid, "azurite"):
         stop_pid(state.azurite_pid, 10.0, None)
     clear_state(home)
     sys.stdout.write("The local pool and Azurite are stopped.\n")

@@ -19,6 +19,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+SERVER_MODULE = "azure_batch_maya.local.server"
+
 
 class LocalPoolError(RuntimeError):
     """The local pool did not start; the message says where its log is."""
@@ -113,7 +115,7 @@ def start_local_pool(
     command = [
         sys.executable,
         "-m",
-        "azure_batch_maya.local.server",
+        SERVER_MODULE,
         "--data",
         str(data_dir),
         "--port",
@@ -169,6 +171,25 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def runs(pid: int, marker: str) -> bool:
+    """True if process `pid` is alive and its command line contains `marker`.
+
+    Guards against killing an unrelated process that reused a recorded pid. Windows has no
+    cheap way to read another process's command line, so there a live pid is taken as it.
+    """
+    if not pid_alive(pid):
+        return False
+    if sys.platform == "win32":
+        return True
+    proc = Path(f"/proc/{pid}/cmdline")
+    if proc.exists():
+        return marker in proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    result = subprocess.run(
+        ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return marker in result.stdout
 
 
 def stop_pid(pid: int, timeout: float, process: subprocess.Popen[bytes] | None) -> None:

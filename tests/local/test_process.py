@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import pytest
 from azure.batch import models as m
 
-from azure_batch_maya.local.process import LocalPoolError, start_local_pool
+from azure_batch_maya.local.process import LocalPoolError, runs, start_local_pool
 from tests.local.conftest import client_for, pool_options, py, wait_for
 
 TASKS = 40
@@ -103,3 +105,9 @@ def test_a_second_server_on_the_same_data_folder_is_refused(tmp_path, local_pool
         start_local_pool(local_pool.data_dir, slots=1)
     assert "Another local pool is already serving" in str(caught.value)
     assert local_pool.running
+
+
+def test_runs_checks_the_command_line_of_a_recorded_pid():
+    assert runs(os.getpid(), "pytest") or runs(os.getpid(), "python")
+    if sys.platform != "win32":
+        assert not runs(os.getpid(), "certainly-not-in-this-command-line")
