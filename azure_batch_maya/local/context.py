@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from azure_batch_maya.local.conditions import check_conditions
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.scheduler import Engine
 
@@ -51,21 +52,28 @@ class Operations:
         self.store = engine.store
         self.base = engine.config.base_url
 
-    def _pool(self, pool_id: str) -> Doc:
+    def _pool(self, pool_id: str, request: Request | None = None) -> Doc:
+        """The pool, or the service's 404; with `request`, its conditional headers apply."""
         pool = self.store.get_pool(pool_id)
         if pool is None:
             raise BatchServiceError("PoolNotFound")
-        return pool
+        return _checked(pool, request)
 
-    def _job(self, job_id: str) -> Doc:
+    def _job(self, job_id: str, request: Request | None = None) -> Doc:
         job = self.store.get_job(job_id)
         if job is None:
             raise BatchServiceError("JobNotFound")
-        return job
+        return _checked(job, request)
 
-    def _task(self, job_id: str, task_id: str) -> Doc:
+    def _task(self, job_id: str, task_id: str, request: Request | None = None) -> Doc:
         self._job(job_id)
         task = self.store.get_task(job_id, task_id)
         if task is None:
             raise BatchServiceError("TaskNotFound")
-        return task
+        return _checked(task, request)
+
+
+def _checked(entity: Doc, request: Request | None) -> Doc:
+    if request is not None:
+        check_conditions(request.method, request.headers, entity)
+    return entity

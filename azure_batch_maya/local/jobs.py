@@ -48,7 +48,7 @@ class JobOperations(Operations):
         return rest.list_reply(self.base, "jobs", request.path, request.query, self.store.list_jobs)
 
     def get_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        return rest.entity_reply(self.base, "jobs", self._job(parts[0]), request.query)
+        return rest.entity_reply(self.base, "jobs", self._job(parts[0], request), request.query)
 
     _JOB_UPDATABLE = (
         "priority",
@@ -61,14 +61,15 @@ class JobOperations(Operations):
     )
 
     def update_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        return self._change_job(parts[0], request.json(), replace=False)
+        return self._change_job(parts[0], request, replace=False)
 
     def replace_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        return self._change_job(parts[0], request.json(), replace=True)
+        return self._change_job(parts[0], request, replace=True)
 
-    def _change_job(self, job_id: str, body: Doc, *, replace: bool) -> Reply:
+    def _change_job(self, job_id: str, request: Request, *, replace: bool) -> Reply:
+        body = request.json()
         with self.engine.lock:
-            job = self._job(job_id)
+            job = self._job(job_id, request)
             if job["state"] in ("completed", "terminating"):
                 raise BatchServiceError("JobCompleted")
             if job["state"] == "deleting":
@@ -93,7 +94,7 @@ class JobOperations(Operations):
 
     def delete_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            job = self._job(parts[0])
+            job = self._job(parts[0], request)
             if job["state"] != "deleting":
                 transition(job, "deleting", self.store.ticks())
                 self.store.put_job(job)
@@ -103,7 +104,7 @@ class JobOperations(Operations):
     def terminate_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
         body = request.json()
         with self.engine.lock:
-            job = self._job(parts[0])
+            job = self._job(parts[0], request)
             if job["state"] == "completed":
                 raise BatchServiceError("JobCompleted")
             if job["state"] == "terminating":
@@ -119,7 +120,7 @@ class JobOperations(Operations):
         if mode not in ("requeue", "terminate", "wait"):
             raise invalid_property("disableTasks", mode, "Use requeue, terminate or wait.")
         with self.engine.lock:
-            job = self._job(parts[0])
+            job = self._job(parts[0], request)
             if job["state"] not in ("active", "disabling", "disabled"):
                 raise BatchServiceError("OperationInvalidForCurrentState")
             if job["state"] == "active":
@@ -129,7 +130,7 @@ class JobOperations(Operations):
 
     def enable_job(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            job = self._job(parts[0])
+            job = self._job(parts[0], request)
             if job["state"] not in ("disabled", "enabling", "active"):
                 raise BatchServiceError("OperationInvalidForCurrentState")
             if job["state"] == "disabled":

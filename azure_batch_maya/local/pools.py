@@ -47,16 +47,16 @@ class PoolOperations(Operations):
         )
 
     def get_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        return rest.entity_reply(self.base, "pools", self._pool(parts[0]), request.query)
+        return rest.entity_reply(self.base, "pools", self._pool(parts[0], request), request.query)
 
     def pool_exists(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        reply = rest.entity_reply(self.base, "pools", self._pool(parts[0]), request.query)
+        reply = rest.entity_reply(self.base, "pools", self._pool(parts[0], request), request.query)
         return Reply(200, None, reply.headers, content=b"", length_framed=True)
 
     def update_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
         body = request.json()
         with self.engine.lock:
-            pool = self._pool(parts[0])
+            pool = self._pool(parts[0], request)
             entities.patch(pool, body, ("metadata", "startTask", "targetNodeCommunicationMode"))
             entities.touch(pool, self.store.ticks())
             self.store.put_pool(pool)
@@ -64,7 +64,7 @@ class PoolOperations(Operations):
 
     def delete_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            pool = self._pool(parts[0])
+            pool = self._pool(parts[0], request)
             if pool["state"] == "deleting":
                 raise BatchServiceError("PoolBeingDeleted")
             transition(pool, "deleting", self.store.ticks())
@@ -75,7 +75,7 @@ class PoolOperations(Operations):
     def resize_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
         body = request.json()
         with self.engine.lock:
-            pool = self._pool(parts[0])
+            pool = self._pool(parts[0], request)
             if pool["state"] == "deleting":
                 raise BatchServiceError("PoolBeingDeleted")
             if pool["allocationState"] != "steady":
@@ -101,7 +101,7 @@ class PoolOperations(Operations):
 
     def stop_resize(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            pool = self._pool(parts[0])
+            pool = self._pool(parts[0], request)
             if pool["allocationState"] == "resizing":
                 ticks = self.store.ticks()
                 transition(pool, "stopping", ticks, key="allocationState")

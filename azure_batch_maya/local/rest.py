@@ -118,8 +118,8 @@ def action(status: int, url: str, doc: Doc | None = None) -> Reply:
 
 
 def error_reply(base: str, error: BatchServiceError, request_id: str, *, head: bool) -> Reply:
-    """The service's error body; a HEAD gets the status alone."""
-    if head:
+    """The service's error body; a HEAD, or a 304, gets the status alone."""
+    if head or error.status == 304:
         return Reply(error.status, None, {}, content=b"", length_framed=True)
     return Reply(error.status, error_body(base, error, request_id), length_framed=True)
 

@@ -88,13 +88,15 @@ class TaskOperations(Operations):
         )
 
     def get_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        return rest.entity_reply(self.base, "tasks", self._task(*parts), request.query)
+        return rest.entity_reply(
+            self.base, "tasks", self._task(parts[0], parts[1], request), request.query
+        )
 
     def replace_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
         """PUT a task: the service lets only its constraints change."""
         constraints = request.json().get("constraints") or {}
         with self.engine.lock:
-            task = self._task(*parts)
+            task = self._task(parts[0], parts[1], request)
             merged = entities.task_constraints({**task["constraints"], **constraints})
             task["constraints"] = merged
             entities.touch(task, self.store.ticks())
@@ -103,13 +105,13 @@ class TaskOperations(Operations):
 
     def delete_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            self.engine.delete_task(parts[0], self._task(*parts))
+            self.engine.delete_task(parts[0], self._task(parts[0], parts[1], request))
         self.engine.wake()
         return Reply(200)
 
     def terminate_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:
-            task = self._task(*parts)
+            task = self._task(parts[0], parts[1], request)
             entities.touch(task, self.store.ticks())
             self.engine.terminate_task(parts[0], task)
         return rest.action(204, f"{task['url']}/terminate", task)
