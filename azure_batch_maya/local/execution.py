@@ -15,7 +15,7 @@ from typing import Any
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.entities import transition
-from azure_batch_maya.local.formats import iso
+from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, host_dir
 from azure_batch_maya.local.preparation import Preparations
 from azure_batch_maya.local.runner import (
@@ -140,7 +140,8 @@ class TaskRuns:
             attempt.job_id,
             attempt.task_id,
             attempt.node_id,
-            f"{info['retryCount']}-{info['requeueCount']}",
+            # The creation time tells apart a task deleted and added again under its id.
+            f"{parse_iso(task['creationTime'])}-{info['retryCount']}-{info['requeueCount']}",
         )
         attempt.host_dirs.append(folder)
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)

@@ -50,4 +50,9 @@ class NodeLayout:
 
 def host_dir(data_dir: Path, job_id: str, task_id: str, node_id: str, attempt: str) -> Path:
     """The host folder of one attempt of a task (or of a job preparation run on a node)."""
-    return data_dir / "hosts" / job_id / task_id / node_id / attempt
+    return task_hosts_dir(data_dir, job_id, task_id) / node_id / attempt
+
+
+def task_hosts_dir(data_dir: Path, job_id: str, task_id: str) -> Path:
+    """Every host folder of one task."""
+    return data_dir / "hosts" / job_id / task_id

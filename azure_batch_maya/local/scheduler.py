@@ -24,7 +24,7 @@ from azure_batch_maya.local.entities import (
 )
 from azure_batch_maya.local.execution import TaskRuns, complete_now
 from azure_batch_maya.local.formats import UNLIMITED_SECONDS, iso, parse_duration, parse_iso
-from azure_batch_maya.local.layout import NodeLayout
+from azure_batch_maya.local.layout import NodeLayout, task_hosts_dir
 from azure_batch_maya.local.preparation import Preparations
 from azure_batch_maya.local.runner import (
     Attempt,
@@ -276,6 +276,21 @@ class Engine:
         node = (task.get("nodeInfo") or {}).get("nodeId")
         if node:
             shutil.rmtree(NodeLayout(self.config.data_dir, node).task_dir(job_id, task["id"]), True)
+        if attempt is None:
+            shutil.rmtree(task_hosts_dir(self.config.data_dir, job_id, task["id"]), True)
+
+    def reactivate_task(self, job_id: str, task: Doc) -> None:
+        """A failed task back to active with renewed retries; its old runs are forgotten."""
+        ticks = self.store.ticks()
+        info = task["executionInfo"]
+        for key in ("exitCode", "result", "failureInfo", "startTime", "endTime"):
+            info.pop(key, None)
+        info["retryCount"] = 0
+        task.pop("nodeInfo", None)
+        transition(task, "active", ticks)
+        shutil.rmtree(task_hosts_dir(self.config.data_dir, job_id, task["id"]), True)
+        self.store.put_task(job_id, task)
+        self.wake()
 
     def _end_auto_pool(self, job: Doc) -> None:
         auto = job["poolInfo"].get("autoPoolSpecification")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from azure_batch_maya.local import files, rest
@@ -18,6 +19,7 @@ class TaskFileOperations(Operations):
         ("GET", "/jobs/([^/]+)/tasks/([^/]+)/files", "list_task_files"),
         ("GET", "/jobs/([^/]+)/tasks/([^/]+)/files/(.+)", "get_task_file"),
         ("HEAD", "/jobs/([^/]+)/tasks/([^/]+)/files/(.+)", "task_file_properties"),
+        ("DELETE", "/jobs/([^/]+)/tasks/([^/]+)/files/(.+)", "delete_task_file"),
     )
 
     def _task_dir(self, job_id: str, task_id: str) -> Path:
@@ -62,3 +64,20 @@ class TaskFileOperations(Operations):
         path, headers = self._file(parts)
         headers["Content-Length"] = str(path.stat().st_size if path.is_file() else 0)
         return Reply(200, None, headers, content=b"", length_framed=True)
+
+    def delete_task_file(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """Delete a file, or a folder with `recursive=true` (a folder alone is refused)."""
+        path, _ = self._file(parts)
+        if path.is_dir():
+            if request.query.get("recursive", "false").lower() != "true":
+                raise BatchServiceError(
+                    "DirectoryNotEmpty"
+                    if any(path.iterdir())
+                    else "OperationInvalidForCurrentState",
+                    "Deleting a folder needs recursive=true.",
+                    status=409,
+                )
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        return Reply(200)

@@ -26,6 +26,7 @@ class TaskOperations(Operations):
         ("PUT", "/jobs/([^/]+)/tasks/([^/]+)", "replace_task"),
         ("DELETE", "/jobs/([^/]+)/tasks/([^/]+)", "delete_task"),
         ("POST", "/jobs/([^/]+)/tasks/([^/]+)/terminate", "terminate_task"),
+        ("POST", "/jobs/([^/]+)/tasks/([^/]+)/reactivate", "reactivate_task"),
     )
 
     def _add_task(self, job: Doc, body: Doc) -> Doc:
@@ -115,3 +116,20 @@ class TaskOperations(Operations):
             entities.touch(task, self.store.ticks())
             self.engine.terminate_task(parts[0], task)
         return rest.action(204, f"{task['url']}/terminate", task)
+
+    def reactivate_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """A failed, completed task runs again with its retries renewed; nothing else may."""
+        with self.engine.lock:
+            task = self._task(parts[0], parts[1], request)
+            info = task["executionInfo"]
+            if task["state"] != "completed" or info.get("result") != "failure":
+                raise BatchServiceError(
+                    "TaskNotInFailedState" if task["state"] == "completed" else "TaskNotCompleted",
+                    "Only a task that completed with a failure can be reactivated.",
+                    status=409,
+                )
+            entities.touch(task, self.store.ticks())
+            self.engine.reactivate_task(parts[0], task)
+        reply = rest.action(204, f"{task['url']}/reactivate", task)
+        reply.headers.pop("DataServiceId", None)
+        return reply

@@ -8,7 +8,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from azure.batch import models as m
+from azure.core.exceptions import HttpResponseError
 
 from tests.local.conftest import pool_options, py, wait_for
 
@@ -368,3 +370,39 @@ def test_task_slots_and_a_task_too_big_for_any_node(batch):
     assert batch.get_task("slotted-job", "a-huge").state == "active"
     batch.begin_delete_job("slotted-job", polling_interval=0.1).result()
     batch.begin_delete_pool("slotted", polling_interval=0.1)
+
+
+def test_reactivate_a_failed_task_and_add_a_deleted_id_again(batch, tmp_path):
+    batch.create_pool(pool_options("again", nodes=1))
+    _job(batch, "again-job", "again")
+    fixed = tmp_path / "fixed"
+    flaky = py(f"import os, sys; sys.exit(0 if os.path.exists(r'{fixed}') else 9)")
+    batch.create_task("again-job", m.BatchTaskCreateOptions(id="frame", command_line=flaky))
+    failed = wait_for(
+        lambda: (t := batch.get_task("again-job", "frame")).state == "completed" and t
+    )
+    assert failed.execution_info.exit_code == 9
+    batch.create_task("again-job", m.BatchTaskCreateOptions(id="ok", command_line=py("pass")))
+    wait_for(lambda: batch.get_task("again-job", "ok").state == "completed")
+    with pytest.raises(HttpResponseError) as refused:
+        batch.reactivate_task("again-job", "ok")  # it succeeded: nothing to reactivate
+    assert refused.value.status_code == 409
+
+    fixed.touch()
+    batch.reactivate_task("again-job", "frame")
+    done = wait_for(lambda: (t := batch.get_task("again-job", "frame")).state == "completed" and t)
+    assert (done.execution_info.result, done.execution_info.exit_code) == ("success", 0)
+
+    batch.delete_task_file("again-job", "frame", "stdout.txt")
+    names = {f.name for f in batch.list_task_files("again-job", "frame")}
+    assert "stdout.txt" not in names and "stderr.txt" in names
+
+    batch.delete_task("again-job", "ok")
+    batch.create_task(
+        "again-job", m.BatchTaskCreateOptions(id="ok", command_line=py("print('second')"))
+    )
+    wait_for(lambda: batch.get_task("again-job", "ok").state == "completed")
+    out = b"".join(batch.download_task_file("again-job", "ok", "stdout.txt"))
+    assert out.strip() == b"second"
+    batch.begin_delete_job("again-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("again", polling_interval=0.1)
