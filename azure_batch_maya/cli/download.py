@@ -64,11 +64,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_known(conn: Connection, job_id: str) -> None:
+    """A typo in the job id is an error, not 0 files; a deleted job's stored frames are fine."""
+    from azure_batch_maya.services import jobs, storage
+    from azure_batch_maya.services.errors import NotFoundError
+    from azure_batch_maya.submission import OUTPUTS_CONTAINER
+
+    try:
+        jobs.get_job(conn.batch, job_id, select=["id"])
+        return
+    except NotFoundError:
+        pass
+    try:
+        stored = next(storage.list_blobs(conn.blobs, OUTPUTS_CONTAINER, prefix=f"{job_id}/"), None)
+    except NotFoundError:
+        stored = None
+    if stored is None:
+        raise CliError(
+            f"job {job_id} does not exist and storage holds no frames or logs of it; check the "
+            "id with `azure-batch-maya jobs list`"
+        )
+
+
 def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.services import jobs
     from azure_batch_maya.submission import download_outputs
 
-    jobs.get_job(conn.batch, args.job, select=["id"])  # a typo is an error, not 0 files
+    check_known(conn, args.job)
     report = download_outputs(conn, args.job, folder)
     _say(args, _report_line(report, folder))
     return _result(args.job, folder, len(report.downloaded), report.skipped, report.refused)
@@ -77,10 +98,9 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
     from azure_batch_maya.background import AlreadyRunning, download_lock
     from azure_batch_maya.jobdownload import watch_job
-    from azure_batch_maya.services import jobs
     from azure_batch_maya.services.errors import ServiceError
 
-    jobs.get_job(conn.batch, args.job, select=["id"])
+    check_known(conn, args.job)
     skipped = 0
     refused: list[str] = []
 
@@ -112,7 +132,13 @@ def _background(args: argparse.Namespace, folder: Path) -> int:
         BackgroundStartError,
         start_background_download,
     )
+    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.services.errors import ServiceError
 
+    try:  # here, where a person sees it, rather than in the log of a process that quits
+        check_known(connect(local=args.local), args.job)
+    except (NotConnectedError, ServiceError) as exc:
+        raise CliError(str(exc)) from None
     interval = args.interval if args.interval != DEFAULT_INTERVAL else None
     try:
         started = start_background_download(args.job, folder, local=args.local, interval=interval)

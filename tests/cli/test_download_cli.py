@@ -76,8 +76,21 @@ def test_download_once_then_again_skips_what_is_here(home, tmp_path, capsys):
     code, second = run_json(capsys, "download", job_id, "--to", str(out), "--local")
     assert (second["downloaded"], second["skipped"]) == (0, 15)
 
-    assert main(["download", "no-such-job", "--to", str(out), "--local"]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    for extra in ([], ["--watch"], ["--background"]):
+        assert main(["download", "no-such-job", "--to", str(out), "--local", *extra]) == 2
+        assert "no-such-job does not exist and storage holds no frames" in capsys.readouterr().err
+
+
+def test_a_deleted_jobs_frames_can_still_be_downloaded(home, tmp_path, capsys):
+    job_id = submit_stand_in(capsys, copy_examples(tmp_path))
+    wait_for_job(local(), job_id)
+    assert main(["jobs", "delete", job_id, "--yes", "--local"]) == 0
+    assert f"Deleted job {job_id}" in capsys.readouterr().out
+    out = tmp_path / "frames"
+    argv = ["download", job_id, "--to", str(out), "--watch", "--interval", "0.1", "--local"]
+    code, result = run_json(capsys, *argv)
+    assert (code, result["downloaded"]) == (0, 15)  # one pass, the job being over
+    assert frames(out) == FRAMES
 
 
 def test_watch_downloads_the_frames_as_they_arrive_and_stops_when_the_job_ends(
