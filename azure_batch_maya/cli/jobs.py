@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from azure_batch_maya.cli import CliError
@@ -148,7 +149,11 @@ def run_cancel(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.jobs import begin_delete_job
 
-    _confirm(args, f"Delete job {args.job}, its tasks and their files on the nodes?")
+    confirm(
+        f"Delete job {args.job}, its tasks and their files on the nodes?",
+        yes=args.yes,
+        what=f"job {args.job}",
+    )
 
     def delete(conn: Connection) -> bool:
         operation = begin_delete_job(conn.batch, args.job, polling_interval=POLL_SECONDS)
@@ -179,10 +184,6 @@ def confirm(question: str, *, yes: bool, what: str) -> None:
         raise CliError(f"{what} not deleted", exit_code=1)
 
 
-def _confirm(args: argparse.Namespace, question: str) -> None:
-    confirm(question, yes=args.yes, what=f"job {args.job}")
-
-
 def with_connection(args: argparse.Namespace, action: Callable[[Connection], T]) -> T:
     """Connect and run `action(conn)`, turning our errors into one line for the person."""
     from azure_batch_maya.connection import NotConnectedError, connect
@@ -205,7 +206,9 @@ def _progress(row: JobRow) -> str:
 
 
 def _created(row: JobRow) -> str:
-    return row.created.strftime("%Y-%m-%d %H:%M UTC") if row.created else "-"
+    if row.created is None:
+        return "-"
+    return row.created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def columns(rows: Sequence[Sequence[str]]) -> str:
