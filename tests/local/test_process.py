@@ -111,3 +111,45 @@ def test_runs_checks_the_command_line_of_a_recorded_pid():
     assert runs(os.getpid(), "pytest") or runs(os.getpid(), "python")
     if sys.platform != "win32":
         assert not runs(os.getpid(), "certainly-not-in-this-command-line")
+
+
+def test_killed_during_job_preparation_the_preparation_still_runs_once(tmp_path):
+    data = tmp_path / "pool"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    count = (
+        "import os, pathlib, time; name = os.environ['AZ_BATCH_TASK_ID'];"
+        f" f = (pathlib.Path(r'{markers}') / name).open('a'); f.write('ran\\n'); f.close();"
+        " time.sleep(1.5 if name == 'jobpreparation' else 0)"
+    )
+    first = start_local_pool(data, slots=1)
+    try:
+        batch = client_for(first)
+        batch.create_pool(pool_options("prep-crash", nodes=1))
+        batch.create_job(
+            m.BatchJobCreateOptions(
+                id="prep-crash-job",
+                pool_info=m.BatchPoolInfo(pool_id="prep-crash"),
+                job_preparation_task=m.BatchJobPreparationTask(command_line=py(count)),
+            )
+        )
+        batch.create_tasks(
+            "prep-crash-job",
+            [m.BatchTaskCreateOptions(id=f"t{i}", command_line=py(count)) for i in range(3)],
+        )
+        wait_for(lambda: (markers / "jobpreparation").exists(), timeout=30, interval=0.05)
+        assert batch.get_job_task_counts("prep-crash-job").task_counts.running == 0
+        first.kill()
+    finally:
+        first.kill()
+    with start_local_pool(data, port=first.port, slots=1) as second:
+        batch = client_for(second)
+        wait_for(
+            lambda: batch.get_job_task_counts("prep-crash-job").task_counts.succeeded == 3,
+            timeout=60,
+        )
+        statuses = list(batch.list_job_preparation_and_release_task_status("prep-crash-job"))
+        info = statuses[0].job_preparation_task_execution_info
+        assert info is not None and info.result == "success" and info.retry_count == 0
+    runs = {path.name: path.read_text().count("ran") for path in markers.iterdir()}
+    assert runs == {"jobpreparation": 1, "t0": 1, "t1": 1, "t2": 1}
