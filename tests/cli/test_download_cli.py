@@ -105,6 +105,8 @@ def test_watch_downloads_the_frames_as_they_arrive_and_stops_when_the_job_ends(
     wait_until(lambda: lock_is_held(job_id), what="the watcher to take the job's lock")
     time.sleep(1.0)  # several passes with nothing to fetch
     assert watcher.is_alive() and frames(out) == []
+    assert main([*argv[:3], str(tmp_path / "elsewhere"), *argv[4:]]) == 1  # one per job
+    assert "already running" in capsys.readouterr().err
 
     pools.begin_resize_pool(local().batch, waiting_pool, dedicated_nodes=1)
     watcher.join(timeout=60)
