@@ -6,7 +6,7 @@ stubs, so code here is written to the API both bindings share (fully qualified e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from PySide6 import QtCore, QtGui, QtWidgets
@@ -15,7 +15,7 @@ else:
 
 Signal = QtCore.Signal
 
-__all__ = ["QtCore", "QtGui", "QtWidgets", "Signal", "binding"]
+__all__ = ["QtCore", "QtGui", "QtWidgets", "Signal", "binding", "cpp_pointer", "wrap_widget"]
 
 
 def binding() -> str:
@@ -23,3 +23,18 @@ def binding() -> str:
     import Qt
 
     return str(Qt.__binding__)
+
+
+def cpp_pointer(widget: QtWidgets.QWidget) -> int:
+    """The address of a widget's C++ object, for Maya's `MQtUtil` calls."""
+    from Qt import QtCompat
+
+    # Qt.py's stubs say a tuple (shiboken's answer); Qt.py itself returns its first item.
+    return cast(int, QtCompat.getCppPointer(widget))
+
+
+def wrap_widget(pointer: int) -> QtWidgets.QWidget:
+    """A Python QWidget for a C++ address Maya gave us."""
+    from Qt import QtCompat
+
+    return cast(QtWidgets.QWidget, QtCompat.wrapInstance(int(pointer), QtWidgets.QWidget))
