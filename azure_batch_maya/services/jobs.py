@@ -80,9 +80,12 @@ def list_jobs(
 def begin_terminate_job(
     client: BatchClient, job_id: str, *, reason: str | None = None, polling_interval: int = 5
 ) -> Operation:
-    """Stop a job: running tasks end, active ones never start; its files stay."""
+    """Stop a job: running tasks end, active ones never start; its files stay.
+
+    A body is always sent: azure-batch 15.1 fails inside the SDK when it has none.
+    """
     action = f"terminating job {job_id}"
-    options = BatchJobTerminateOptions(termination_reason=reason) if reason else None
+    options = BatchJobTerminateOptions(termination_reason=reason or "UserTerminate")
     with batch_call(client, action):
         poller = client.begin_terminate_job(job_id, options, polling_interval=polling_interval)
     log.info("terminating job %s", job_id)

@@ -104,6 +104,18 @@ def test_a_job_with_preparation_runs_its_tasks_and_their_files_come_home(batch, 
     begin_delete_pool(batch, pool_id, polling_interval=1).wait(timeout=30)
 
 
+def test_a_job_terminated_without_a_reason_completes(batch):
+    pool_id, job_id = unique("pool"), unique("job")
+    create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=0))
+    create_job(batch, JobSpec(id=job_id, pool_id=pool_id, terminate_when_tasks_complete=False))
+    begin_terminate_job(batch, job_id, polling_interval=1).wait(30)
+    job = get_job(batch, job_id)
+    assert job.state == "completed"
+    assert job.execution_info is not None
+    assert job.execution_info.termination_reason == "UserTerminate"
+    begin_delete_job(batch, job_id, polling_interval=1)
+
+
 def test_a_terminated_job_completes_with_its_reason(batch):
     pool_id, job_id = unique("pool"), unique("job")
     create_pool(batch, ubuntu_pool(pool_id, dedicated_nodes=0))
