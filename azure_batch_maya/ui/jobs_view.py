@@ -33,7 +33,7 @@ class JobsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((220, 80, 180, 100)):
+        for column, width in enumerate((260, 80, 170, 100)):
             header.resizeSection(column, width)
         self.details = QtWidgets.QPlainTextEdit()
         self.details.setReadOnly(True)
