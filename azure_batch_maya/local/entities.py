@@ -56,6 +56,13 @@ def transition(doc: Doc, state: str, ticks: int, *, key: str = "state") -> None:
     """Move an entity to `state`, keeping the previous state as the service does."""
     if doc.get(key) == state:
         return
+    if key == "state" and "state" in doc and "previousState" not in doc:
+        # The service lists the previous state right after the current one.
+        items = list(doc.items())
+        at = next(i for i, (name, _) in enumerate(items) if name == "stateTransitionTime") + 1
+        items[at:at] = [("previousState", None), ("previousStateTransitionTime", None)]
+        doc.clear()
+        doc.update(items)
     if key == "state" and "state" in doc:
         doc["previousState"] = doc["state"]
         doc["previousStateTransitionTime"] = doc["stateTransitionTime"]
@@ -126,9 +133,17 @@ def new_pool(body: Doc, base: str, ticks: int) -> Doc:
             "enableAutoScale": bool(rest.pop("enableAutoScale", False)),
             "enableInterNodeCommunication": bool(rest.pop("enableInterNodeCommunication", False)),
         },
-        rest,
+        {
+            # The service's order: accounts and start task, slots and policy, then the image.
+            **{k: rest.pop(k) for k in ("startTask", "userAccounts", "metadata") if k in rest},
+            "taskSlotsPerNode": rest.pop("taskSlotsPerNode", 1),
+            "taskSchedulingPolicy": rest.pop("taskSchedulingPolicy"),
+            **rest,
+        },
     )
-    pool.setdefault("taskSlotsPerNode", 1)
+    for account in pool.get("userAccounts") or []:
+        account.pop("password", None)  # the service never returns it
+        account.setdefault("elevationLevel", "nonadmin")
     if isinstance(pool.get("startTask"), dict):
         pool["startTask"] = _task_defaults(pool["startTask"], start_task=True)
     return pool

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from azure_batch_maya.local.entities import new_job, new_pool, new_task, transition
@@ -27,6 +29,18 @@ def test_a_pool_gets_the_services_defaults():
     assert pool["taskSlotsPerNode"] == 1
     assert pool["taskSchedulingPolicy"] == {"nodeFillType": "Pack", "jobDefaultOrder": "none"}
     assert pool["eTag"].startswith("0x8DE59FF4")
+
+
+def test_user_account_passwords_are_never_returned():
+    body: dict[str, Any] = {
+        "id": "p",
+        "vmSize": "x",
+        "userAccounts": [{"name": "render", "password": "s3cret"}],
+    }
+    pool = new_pool(body, BASE, TICKS)
+    assert pool["userAccounts"] == [{"name": "render", "elevationLevel": "nonadmin"}]
+    assert body["userAccounts"][0]["password"] == "s3cret"  # the request is not changed
+    assert list(pool).index("userAccounts") < list(pool).index("taskSlotsPerNode")
 
 
 @pytest.mark.parametrize(
@@ -67,8 +81,15 @@ def test_a_task_inherits_the_jobs_retry_count_and_recases_upload_conditions():
     assert task["executionInfo"] == {"retryCount": 0, "requeueCount": 0}
 
 
-def test_transition_keeps_the_previous_state():
-    doc = {"state": "active", "stateTransitionTime": "a"}
+def test_transition_keeps_the_previous_state_where_the_service_puts_it():
+    doc = {"state": "active", "stateTransitionTime": "a", "commandLine": "x"}
     transition(doc, "running", TICKS)
     assert (doc["previousState"], doc["previousStateTransitionTime"]) == ("active", "a")
     assert doc["state"] == "running"
+    assert list(doc) == [
+        "state",
+        "stateTransitionTime",
+        "previousState",
+        "previousStateTransitionTime",
+        "commandLine",
+    ]
