@@ -202,6 +202,9 @@ def _task_defaults(body: Doc, *, start_task: bool = False, retries: int = 0) -> 
     if not task.get("commandLine"):
         raise missing_property("commandLine")
     task.setdefault("userIdentity", copy.deepcopy(_AUTO_USER))
+    for pair in task.get("environmentSettings") or []:
+        if not isinstance(pair, dict) or not pair.get("name"):
+            raise invalid_property("environmentSettings", pair, "Each setting needs a name.")
     if start_task:
         task.setdefault("maxTaskRetryCount", 0)
         task.setdefault("waitForSuccess", True)

@@ -103,10 +103,19 @@ class TaskRuns:
             log.warning("%s; requeueing task %s", lost, attempt.task_id)
             with self.lock:
                 self.requeue(attempt)
-        except Exception:
+        except Exception as error:
+            # A fault of the local pool itself: end the task (a requeue could loop forever).
             log.exception("task %s/%s failed in the local pool", attempt.job_id, attempt.task_id)
             with self.lock:
-                self.requeue(attempt)
+                task = self.store.get_task(attempt.job_id, attempt.task_id)
+                if task is not None and task["state"] != "completed":
+                    failure = failures.failure_info(
+                        "LocalPoolError",
+                        f"The local pool failed to run the task: {error}",
+                        category="servererror",
+                    )
+                    complete_now(task, failure, self.store.ticks())
+                    self.store.put_task(attempt.job_id, task)
         finally:
             with self.lock:
                 self._release(attempt)
