@@ -18,7 +18,7 @@ from azure_batch_maya.local.jobs import JobOperations
 from azure_batch_maya.local.pools import PoolOperations
 from azure_batch_maya.local.rest import Reply
 from azure_batch_maya.local.scheduler import Engine
-from azure_batch_maya.local.taskfiles import TaskFileOperations
+from azure_batch_maya.local.taskfiles import NodeFileOperations, TaskFileOperations
 from azure_batch_maya.local.tasks import TaskOperations
 
 Handler = Callable[[Request, tuple[str, ...]], Reply]
@@ -28,6 +28,7 @@ GROUPS: tuple[type[Operations], ...] = (
     JobOperations,
     TaskOperations,
     TaskFileOperations,
+    NodeFileOperations,
 )
 
 

@@ -108,6 +108,17 @@ def test_task_files_listing_and_properties(batch):
     assert properties.content_length == len(b"hello" + b"\n")
     assert properties.is_directory is False
     assert "stdout.txt" in properties.url
+
+    node = batch.get_task("files-job", "t").node_info
+    top = {f.name for f in batch.list_node_files("files", node.node_id)}
+    assert {"shared", "startup", "workitems"} <= top
+    stdout = str(Path("workitems", "files-job", "job-1", "t", "stdout.txt"))
+    deep = {f.name for f in batch.list_node_files("files", node.node_id, recursive=True)}
+    assert stdout in deep
+    data = b"".join(batch.download_node_file("files", node.node_id, stdout.replace("\\", "/")))
+    assert data.strip() == b"hello"
+    node_props = batch.get_node_file_properties("files", node.node_id, "workitems")
+    assert node_props.is_directory is True
     batch.begin_delete_job("files-job", polling_interval=0.1).result()
     batch.begin_delete_pool("files", polling_interval=0.1)
 
