@@ -113,8 +113,8 @@ def test_task_files_listing_and_properties(batch):
     top = {f.name for f in batch.list_node_files("files", node.node_id)}
     assert {"shared", "startup", "workitems"} <= top
     stdout = str(Path("workitems", "files-job", "job-1", "t", "stdout.txt"))
-    deep = {f.name for f in batch.list_node_files("files", node.node_id, recursive=True)}
-    assert stdout in deep
+    everything = {f.name for f in batch.list_node_files("files", node.node_id, recursive=True)}
+    assert stdout in everything
     data = b"".join(batch.download_node_file("files", node.node_id, stdout.replace("\\", "/")))
     assert data.strip() == b"hello"
     node_props = batch.get_node_file_properties("files", node.node_id, "workitems")
