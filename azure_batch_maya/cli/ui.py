@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.ui.panel import Panel, make_controllers
-    from azure_batch_maya.ui.qt import QtWidgets
+    from azure_batch_maya.ui.qt import QtWidgets, run_loop
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["azure-batch-maya"])
     base = SubmitSettings(stand_in=True, node_python=sys.executable) if args.stand_in else None
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(f"{p}\n" for p in written))
         return 0
     panel.show()
-    return int(app.exec())
+    return run_loop(app)
 
 
 def _read_scene(args: argparse.Namespace) -> Any:

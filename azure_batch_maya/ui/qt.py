@@ -6,7 +6,7 @@ stubs, so code here is written to the API both bindings share (fully qualified e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from PySide6 import QtCore, QtGui, QtWidgets
@@ -15,7 +15,17 @@ else:
 
 Signal = QtCore.Signal
 
-__all__ = ["QtCore", "QtGui", "QtWidgets", "Signal", "binding", "cpp_pointer", "wrap_widget"]
+__all__ = [
+    "QtCore",
+    "QtGui",
+    "QtWidgets",
+    "Signal",
+    "binding",
+    "cpp_pointer",
+    "run_loop",
+    "with_flag",
+    "wrap_widget",
+]
 
 
 def binding() -> str:
@@ -38,3 +48,17 @@ def wrap_widget(pointer: int) -> QtWidgets.QWidget:
     from Qt import QtCompat
 
     return cast(QtWidgets.QWidget, QtCompat.wrapInstance(int(pointer), QtWidgets.QWidget))
+
+
+def with_flag(flags: Any, flag: Any) -> Any:
+    """`flags | flag`. PySide2 5.13 on Python 3.11 breaks on `|` of its enums (it leaves an
+    error set for a later call to raise), so there the flags are combined as integers."""
+    if binding() == "PySide2":
+        return type(flags)(int(flags) | int(flag))
+    return flags | flag
+
+
+def run_loop(loop: QtCore.QEventLoop | QtCore.QCoreApplication) -> int:
+    """`loop.exec()`: PySide2 spells it `exec_`."""
+    run = getattr(loop, "exec", None) or loop.exec_
+    return int(run())

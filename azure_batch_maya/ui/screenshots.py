@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from azure_batch_maya.ui.panel import TABS, Panel
-from azure_batch_maya.ui.qt import QtCore
+from azure_batch_maya.ui.qt import QtCore, run_loop
 
 
 def save_tabs(panel: Panel, folder: Path, *, settle_ms: int = 8000) -> list[Path]:
@@ -48,5 +48,5 @@ def _settle(panel: Panel, limit_ms: int) -> None:
 
     timer.timeout.connect(check)
     timer.start()
-    loop.exec()
+    run_loop(loop)
     timer.stop()

@@ -9,7 +9,7 @@ from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.settings import POOL_MODES
 from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
-from azure_batch_maya.ui.qt import QtCore, QtWidgets
+from azure_batch_maya.ui.qt import QtCore, QtWidgets, with_flag
 from azure_batch_maya.ui.worker import Task, Workers
 
 
@@ -165,7 +165,7 @@ class SubmitView(QtWidgets.QWidget):
             for name, on in f.layers.items():
                 item = QtWidgets.QListWidgetItem(names.get(name, name))
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, name)
-                item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+                item.setFlags(with_flag(item.flags(), QtCore.Qt.ItemFlag.ItemIsUserCheckable))
                 item.setCheckState(
                     QtCore.Qt.CheckState.Checked if on else QtCore.Qt.CheckState.Unchecked
                 )
