@@ -79,11 +79,11 @@ class ConfigController:
         self.keys_saved = False
         self.changed: Event[ConfigController] = Event()
 
-    def load(self) -> None:
-        """The saved settings and, from the keyring, their keys (a missing keyring is said)."""
+    def load(self) -> bool:
+        """The saved settings, without their keys (`read_keys` brings those); False: none."""
         settings = load_settings(self.home)
         if settings is None:
-            return
+            return False
         self.fields = ConfigFields(
             auth_mode=settings.auth_mode,
             batch_url=settings.batch_url,
@@ -91,15 +91,33 @@ class ConfigController:
             storage_account=settings.storage_account,
             tenant_id=settings.tenant_id or "",
         )
-        if settings.auth_mode is AuthMode.SHARED_KEY:
-            try:
-                secrets = get_secrets(settings)
-            except SecretStoreError as exc:
-                self.status = exc.message
-            else:
-                self.fields.batch_key = secrets.batch_key or ""
-                self.fields.storage_key = secrets.storage_key or ""
-                self.fields.storage_connection_string = secrets.storage_connection_string or ""
+        self.changed.emit(self)
+        return True
+
+    def read_keys(self) -> Secrets | str:
+        """The saved settings' keys (keyring or environment), or why there are none.
+
+        Slow: a keyring may have to be unlocked first, so run it on a worker.
+        """
+        settings = load_settings(self.home)
+        if settings is None or settings.auth_mode is not AuthMode.SHARED_KEY:
+            return Secrets()
+        try:
+            return get_secrets(settings)
+        except SecretStoreError as exc:
+            return exc.message
+
+    def apply_keys(self, keys: Secrets | str) -> None:
+        """Take `read_keys`'s answer on the main thread; keys typed meanwhile are kept."""
+        if isinstance(keys, str):
+            self.status = keys
+        else:
+            f = self.fields
+            f.batch_key = f.batch_key or keys.batch_key or ""
+            f.storage_key = f.storage_key or keys.storage_key or ""
+            f.storage_connection_string = (
+                f.storage_connection_string or keys.storage_connection_string or ""
+            )
         self.changed.emit(self)
 
     def use_local_pool(self) -> bool:

@@ -65,6 +65,8 @@ class JobsController:
         self.selected: str | None = None
         self.details: JobDetails | None = None
         self.changed: Event[JobsController] = Event()
+        # A completed job's counts never change: ask once, not at every refresh.
+        self._final: dict[str, TaskCounts] = {}
 
     # Slow steps (worker thread) ---------------------------------------------------------------
 
@@ -74,13 +76,17 @@ class JobsController:
         rows = []
         for job in jobs.list_jobs(connection.batch, select=JOB_FIELDS):
             job_id = job.id or ""
-            try:
-                counts: TaskCounts | None = tasks.get_task_counts(connection.batch, job_id)
-            except NotFoundError:
-                counts = None
+            state = str(getattr(job.state, "value", job.state or ""))
+            counts: TaskCounts | None = self._final.get(job_id)
+            if counts is None:
+                try:
+                    counts = tasks.get_task_counts(connection.batch, job_id)
+                except NotFoundError:
+                    counts = None
+                if counts is not None and state == "completed":
+                    self._final[job_id] = counts
             info = job.pool_info
             pool = (info.pool_id if info else None) or "auto-pool"
-            state = str(getattr(job.state, "value", job.state or ""))
             rows.append(JobRow(job_id, state, counts, job.creation_time, pool))
         return tuple(sorted(rows, key=_newest_first))
 
@@ -98,6 +104,7 @@ class JobsController:
         """Delete the job and its tasks (and its auto-pool); downloaded frames stay."""
         connection = self.session.require_connection()
         jobs.begin_delete_job(connection.batch, job_id)
+        self._final.pop(job_id, None)  # the id may be used again
 
     def download(
         self,

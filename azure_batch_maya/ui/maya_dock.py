@@ -42,6 +42,7 @@ def open_panel(tab: str | None = None) -> None:
             initialWidth=720,
             initialHeight=760,
             minimumWidth=420,
+            closeCommand=_closed,
         )
     if tab is not None and _panel is not None:
         _panel.show_tab(tab)
@@ -66,6 +67,12 @@ def close() -> None:
         _panel = None
     if cmds.workspaceControl(CONTROL, exists=True):
         cmds.deleteUI(CONTROL)
+
+
+def _closed() -> None:
+    """The user closed the control (Maya deletes it, and the panel in it, with retain off)."""
+    global _panel
+    _panel = None
 
 
 def panel() -> Panel | None:

@@ -15,6 +15,7 @@ from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.controllers.submit import SubmitController
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.services.settings import Secrets
 from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.assets_view import AssetsView
 from azure_batch_maya.ui.config_view import ConfigView
@@ -118,10 +119,18 @@ class Panel(QtWidgets.QWidget):
         self.tabs.setCurrentIndex(TABS.index(name))
 
     def authenticate_if_configured(self) -> None:
-        """Sign in with saved settings at start, so the lists fill without a click."""
-        fields = self.controllers.config.fields
-        if fields.batch_url and fields.batch_account:
-            self.config.authenticate()
+        """Sign in with saved settings at start (keys read on a worker), so the lists fill
+        without a click."""
+        config = self.controllers.config
+        if not (config.fields.batch_url and config.fields.batch_account):
+            return
+
+        def keys_read(keys: Secrets | str) -> None:
+            config.apply_keys(keys)
+            if not isinstance(keys, str):
+                self.config.authenticate()
+
+        self.workers.start(lambda _report: config.read_keys(), on_done=keys_read)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         for task in (self.assets.upload_task, self.submit.task, self.jobs.download_task):

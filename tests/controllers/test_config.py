@@ -82,9 +82,11 @@ def test_saved_settings_and_keys_come_back(local_home, memory_keyring):
     first.use_local_pool()
     first.apply(first.authenticate())
     again = ConfigController(Session())
-    again.load()
+    assert again.load()
     assert again.fields.auth_mode is AuthMode.SHARED_KEY
     assert again.fields.batch_url == first.fields.batch_url
+    assert again.fields.batch_key == ""  # keys come from the keyring, on a worker
+    again.apply_keys(again.read_keys())
     assert again.fields.batch_key == first.fields.batch_key
     assert again.fields.storage_connection_string == first.fields.storage_connection_string
     again.apply(again.authenticate())
@@ -111,3 +113,18 @@ def test_use_local_pool_says_when_none_is_running(home):
     config = ConfigController(Session())
     assert not config.use_local_pool()
     assert "local up" in config.status
+
+
+def test_a_missing_keyring_is_said_when_loading(local_home, memory_keyring):
+    first = ConfigController(Session())
+    first.use_local_pool()
+    first.apply(first.authenticate())
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        again = ConfigController(Session())
+        again.load()
+        again.apply_keys(again.read_keys())
+    finally:
+        keyring.set_keyring(previous)
+    assert "keyring" in again.status and again.fields.batch_key == ""

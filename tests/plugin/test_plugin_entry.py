@@ -264,6 +264,14 @@ def test_the_panel_docks_follows_the_scene_and_goes_on_unload(
     run(ui, "Jobs…")  # the control exists: Maya shows it again, on the Jobs tab
     assert ui.restored == [dock.CONTROL] and panel.tabs.currentWidget() is panel.jobs
 
+    ui.controls.pop(dock.CONTROL)["closeCommand"]()  # the user closes it: Maya deletes it
+    hosts.pop(dock.CONTROL).deleteLater()
+    assert dock.panel() is None
+    plugin.messages.fire(SceneMessages.kAfterOpen)  # no panel to follow the scene: no error
+    run(ui, "Open Azure Batch")  # a new control, a new panel, on the open scene
+    panel = dock.panel()
+    assert panel is not None and panel.controllers.session.scene is not None
+
     plugin.uninitializePlugin("mobject")
     assert ui.controls == {} and ui.menus == {} and plugin.messages.callbacks == {}
     assert not panel.isVisible()

@@ -162,3 +162,22 @@ def _row(item) -> AssetRow:
     row = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
     assert isinstance(row, AssetRow)
     return row
+
+
+def test_the_next_day_the_panel_signs_in_by_itself(qtbot, local_home, memory_keyring, scene):
+    from azure_batch_maya.controllers.config import ConfigController
+    from azure_batch_maya.controllers.session import Session
+
+    yesterday = ConfigController(Session())
+    yesterday.use_local_pool()
+    yesterday.apply(yesterday.authenticate())
+    assert yesterday.keys_saved
+    panel = Panel(make_controllers(scene))
+    qtbot.addWidget(panel)
+    assert panel.config.batch_key.text() == ""  # the keyring is read on a worker
+    panel.authenticate_if_configured()
+    qtbot.waitUntil(lambda: panel.config.status.text() == "Authenticated", timeout=20000)
+    assert panel.config.batch_key.text() == yesterday.fields.batch_key
+    qtbot.waitUntil(lambda: panel.workers.busy == 0, timeout=20000)
+    panel.close()
+    panel.workers.wait()
