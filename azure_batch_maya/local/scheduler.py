@@ -94,6 +94,15 @@ class Engine:
         for job in self.store.list_jobs():
             self._tick_job(job)
         self._dispatch()
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Delete the folders of completed tasks past their retention time, as nodes do."""
+        for job_id, task in self.store.expired_tasks(self.store.ticks()):
+            node = task["nodeInfo"]["nodeId"]
+            shutil.rmtree(NodeLayout(self.config.data_dir, node).task_dir(job_id, task["id"]), True)
+            shutil.rmtree(task_hosts_dir(self.config.data_dir, job_id, task["id"]), True)
+            self.store.forget_expiry(job_id, task["id"])
 
     # Pools
     def _tick_pool(self, pool: Doc) -> None:

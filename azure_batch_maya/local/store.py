@@ -14,7 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya.local.formats import now_ticks
+from azure_batch_maya.local.formats import (
+    UNLIMITED_SECONDS,
+    now_ticks,
+    parse_duration,
+    parse_iso,
+)
 
 Doc = dict[str, Any]
 _CHUNK = 500
@@ -26,7 +31,8 @@ CREATE TABLE IF NOT EXISTS nodes (
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (
     job_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL,
-    result TEXT, slots INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (job_id, id));
+    result TEXT, slots INTEGER NOT NULL, doc TEXT NOT NULL, expires INTEGER,
+    PRIMARY KEY (job_id, id));
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (job_id, state, seq);
 CREATE TABLE IF NOT EXISTS preps (
     job_id TEXT NOT NULL, node_id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -44,6 +50,10 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(tasks)")}
+        if "expires" not in columns:  # a data folder from before task retention
+            self._db.execute("ALTER TABLE tasks ADD COLUMN expires INTEGER")
+        self._db.execute("CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires)")
         self._last_ticks = 0
         self._seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM tasks").fetchone()[0]
 
@@ -138,7 +148,7 @@ class Store:
         with self._lock:
             self._seq += 1
             self._db.execute(
-                "INSERT INTO tasks VALUES (?, ?, ?, ?, NULL, ?, ?)",
+                "INSERT INTO tasks (job_id, id, seq, state, slots, doc) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     job_id,
                     task["id"],
@@ -152,13 +162,27 @@ class Store:
     def put_task(self, job_id: str, task: Doc) -> None:
         result = task.get("executionInfo", {}).get("result")
         self._write(
-            "UPDATE tasks SET state = ?, result = ?, doc = ? WHERE job_id = ? AND id = ?",
+            "UPDATE tasks SET state = ?, result = ?, doc = ?, expires = ?"
+            " WHERE job_id = ? AND id = ?",
             task["state"],
             result,
             json.dumps(task),
+            _expiry(task),
             job_id,
             task["id"],
         )
+
+    def expired_tasks(self, now: int, limit: int = 500) -> list[tuple[str, Doc]]:
+        """(job id, task) of completed tasks whose files are past their retention time."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id, doc FROM tasks WHERE expires <= ? ORDER BY expires LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [(job_id, dict(json.loads(doc))) for job_id, doc in rows]
+
+    def forget_expiry(self, job_id: str, task_id: str) -> None:
+        self._write("UPDATE tasks SET expires = NULL WHERE job_id = ? AND id = ?", job_id, task_id)
 
     def delete_task(self, job_id: str, task_id: str) -> None:
         self._write("DELETE FROM tasks WHERE job_id = ? AND id = ?", job_id, task_id)
@@ -232,3 +256,14 @@ class Store:
 
     def list_preps(self, job_id: str) -> list[Doc]:
         return self._many("SELECT doc FROM preps WHERE job_id = ? ORDER BY node_id", job_id)
+
+
+def _expiry(task: Doc) -> int | None:
+    """When a completed task's folder may go: its end time plus its retention time."""
+    end = task.get("executionInfo", {}).get("endTime")
+    if task["state"] != "completed" or not end or not task.get("nodeInfo"):
+        return None
+    retention = parse_duration(task.get("constraints", {}).get("retentionTime", "P7D"))
+    if retention >= UNLIMITED_SECONDS:
+        return None
+    return parse_iso(end) + int(retention * 10_000_000)

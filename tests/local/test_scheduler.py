@@ -417,3 +417,22 @@ def test_reactivate_a_failed_task_and_add_a_deleted_id_again(batch, tmp_path):
     assert out.strip() == b"second"
     batch.begin_delete_job("again-job", polling_interval=0.1).result()
     batch.begin_delete_pool("again", polling_interval=0.1)
+
+
+def test_a_task_folder_goes_after_its_retention_time(batch):
+    batch.create_pool(pool_options("kept", nodes=1))
+    _job(batch, "kept-job", "kept")
+    short = m.BatchTaskConstraints(retention_time=timedelta(seconds=1))
+    batch.create_tasks(
+        "kept-job",
+        [
+            m.BatchTaskCreateOptions(id="brief", command_line=py("print(1)"), constraints=short),
+            m.BatchTaskCreateOptions(id="kept", command_line=py("print(2)")),
+        ],
+    )
+    wait_for(lambda: _completed(batch, "kept-job", 2))
+    wait_for(lambda: not list(batch.list_task_files("kept-job", "brief")), timeout=10)
+    assert batch.get_task("kept-job", "brief").execution_info.result == "success"
+    assert {f.name for f in batch.list_task_files("kept-job", "kept")} >= {"stdout.txt"}
+    batch.begin_delete_job("kept-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("kept", polling_interval=0.1)

@@ -49,3 +49,24 @@ def test_ticks_strictly_increase(tmp_path):
     store = Store(tmp_path / "state.sqlite")
     ticks = [store.ticks() for _ in range(1000)]
     assert ticks == sorted(set(ticks))
+
+
+def test_a_data_folder_from_before_task_retention_is_upgraded(tmp_path):
+    old = sqlite3.connect(tmp_path / "state.sqlite")
+    old.execute(
+        "CREATE TABLE tasks (job_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " state TEXT NOT NULL, result TEXT, slots INTEGER NOT NULL, doc TEXT NOT NULL,"
+        " PRIMARY KEY (job_id, id))"
+    )
+    old.commit()
+    old.close()
+    store = Store(tmp_path / "state.sqlite")
+    store.add_task("j", task("t"))
+    done = task("t", "completed")
+    done["nodeInfo"] = {"nodeId": "n"}
+    done["constraints"] = {"retentionTime": "PT1S"}
+    done["executionInfo"] = {"result": "success", "endTime": "2026-01-22T21:43:18Z"}
+    store.put_task("j", done)
+    assert [t["id"] for _, t in store.expired_tasks(store.ticks())] == ["t"]
+    store.forget_expiry("j", "t")
+    assert store.expired_tasks(store.ticks()) == []
