@@ -116,8 +116,11 @@ def render_in_session(
 
 
 def _force_naming(cmds: Any, plan: Plan) -> None:
-    """`name.#.ext` with the plan's padding: what the expected image names assume."""
+    """`name.#.ext` with the plan's padding and prefix: what the expected image names assume
+    (the prefix may be the panel's override for this job; the scene file keeps its own)."""
     g = "defaultRenderGlobals"
+    if plan.naming.prefix:
+        cmds.setAttr(f"{g}.imageFilePrefix", plan.naming.prefix, type="string")
     cmds.setAttr(f"{g}.animation", True)
     cmds.setAttr(f"{g}.outFormatControl", 0)
     cmds.setAttr(f"{g}.putFrameBeforeExt", True)

@@ -69,6 +69,10 @@ def test_every_renderer_renders_each_layer_camera_and_frame_after_mapping(render
         opened:
     ]
     assert ("setAttr", ("defaultRenderGlobals.extensionPadding", 5), {}) in cmds.calls
+    prefix = plan(renderer).naming.prefix
+    assert ("setAttr", ("defaultRenderGlobals.imageFilePrefix", prefix), {"type": "string"}) in (
+        cmds.calls[opened:]
+    )
     layers = [c[2]["currentRenderLayer"] for c in cmds.calls if c[0] == "editRenderLayerGlobals"]
     assert layers == ["rs_a", "rs_b"]
     render_calls = [
