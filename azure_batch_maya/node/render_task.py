@@ -174,7 +174,14 @@ def _run_stand_in(
     from azure_batch_maya.node import standin
 
     try:
-        standin.render(Path(scene), task, mapping, places.images_dir, padding=plan.naming.padding)
+        standin.render(
+            Path(scene),
+            task,
+            mapping,
+            places.images_dir,
+            padding=plan.naming.padding,
+            prefix=plan.naming.prefix,
+        )
     except standin.StandInError as exc:
         log.error("%s", exc)
         return standin.MISSING_EXIT

@@ -58,8 +58,13 @@ def render(
     images_dir: Path,
     *,
     padding: int,
+    prefix: str | None = None,
 ) -> list[Path]:
-    """Check the scene's files, then write the task's frames; returns the files written."""
+    """Check the scene's files, then write the task's frames; returns the files written.
+
+    `prefix` is the job's image prefix (as the render script sets it in Maya); None: the
+    scene's own.
+    """
     log.warning(BANNER)
     missing = missing_files(scene_path, mapping, _int_frames(task.frames))
     if missing:
@@ -70,7 +75,9 @@ def render(
         )
     info = read_ma(scene_path)
     naming = ImageNaming(
-        info.image_prefix, image_extension(info.image_format, info.renderer), padding
+        info.image_prefix if prefix is None else prefix,
+        image_extension(info.image_format, info.renderer),
+        padding,
     )
     scene_name = scene_path.stem
     written: list[Path] = []

@@ -105,7 +105,7 @@ def test_a_stand_in_job_renders_on_the_local_pool_and_comes_home(
     assets.add_search_path(str(example / "texture_library"))
     assets.apply_scan(assets.scan())
     assert submit.blocked_reason() is None
-    submit.update(end=3)
+    submit.update(end=3, prefix="beauty/<Scene>")  # for this job only
     sent: list[tuple[int, int]] = []
     submitted = submit.submit(progress=lambda done, total: sent.append((done, total)))
     assert len(submitted.job.tasks) == 3
@@ -117,5 +117,6 @@ def test_a_stand_in_job_renders_on_the_local_pool_and_comes_home(
     assert row.progress == 100 and row.progress_text == "3/3 done, 0 running"
     report = jobs.download(submitted.job_id)
     assert len(report.downloaded) >= 3
-    names = [p.name for p in jobs.thumbnails(submitted.job_id)]
-    assert names == [f"shot010_lighting.{i:04d}.png" for i in (1, 2, 3)]
+    images = jobs.output_folder(submitted.job_id) / "images"
+    names = [p.relative_to(images).as_posix() for p in jobs.thumbnails(submitted.job_id)]
+    assert names == [f"beauty/shot010_lighting.{i:04d}.png" for i in (1, 2, 3)]
