@@ -7,6 +7,8 @@ import json
 import os
 import socket
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.cli import CliError
@@ -62,10 +64,27 @@ def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from azure_batch_maya.local.home import home_dir
+    from azure_batch_maya.local.host import try_lock
+
+    if args.slots < 1:
+        raise CliError("--slots must be at least 1")
+    home = home_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    # One `up` at a time (the panel and a terminal may both start it); the second finds it up.
+    with (home / "up.lock").open("a+b") as guard:
+        deadline = time.monotonic() + 120
+        while not try_lock(guard):
+            if time.monotonic() > deadline:
+                raise CliError(f"another `local up` holds {home / 'up.lock'}; try again")
+            time.sleep(0.1)
+        return _up(args, home)
+
+
+def _up(args: argparse.Namespace, home: Path) -> int:
     from azure_batch_maya.local.home import (
         LocalState,
         clear_state,
-        home_dir,
         read_state,
         state_path,
         write_state,
@@ -78,7 +97,6 @@ def run_up(args: argparse.Namespace) -> int:
         stop_pid,
     )
 
-    home = home_dir()
     state = read_state(home)
     if state is not None and pid_alive(state.server_pid) and _answers(state.batch_url):
         _print(
@@ -89,8 +107,6 @@ def run_up(args: argparse.Namespace) -> int:
         # Left behind by a local pool that did not shut down cleanly; it holds the blob folder.
         stop_pid(state.azurite_pid, 10.0, None)
     clear_state(home)
-    if args.slots < 1:
-        raise CliError("--slots must be at least 1")
     try:
         pool = start_local_pool(
             home / "local-pool", port=args.port, slots=args.slots, detached=True, azurite=True

@@ -78,3 +78,22 @@ def test_up_json_status_down(tmp_path):
     assert not pid_alive(state["server_pid"])
     assert not pid_alive(state["azurite_pid"])
     assert cli(home, "status").returncode == 1
+
+
+def test_two_ups_at_once_start_one_local_pool(tmp_path):
+    try:
+        find_azurite_blob()
+    except AzuriteError as error:
+        pytest.skip(error.message)
+    home = tmp_path / "home"
+    env = {**os.environ, "AZURE_BATCH_MAYA_HOME": str(home)}
+    command = [sys.executable, "-m", "azure_batch_maya", "local", "up", "--slots", "1", "--json"]
+    starts = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    try:
+        outputs = [json.loads(start.communicate(timeout=120)[0]) for start in starts]
+        assert outputs[0] == outputs[1]
+        assert [start.returncode for start in starts] == [0, 0]
+    finally:
+        assert cli(home, "down").returncode == 0
