@@ -51,10 +51,9 @@ def run(args: argparse.Namespace) -> int:
     base = SubmitSettings(stand_in=True, node_python=sys.executable) if args.stand_in else None
     panel = Panel(make_controllers(scene, base=base))
     if args.local:
-        if args.screenshots:
-            _connect_local(panel)
-        elif panel.controllers.config.use_local_pool():
-            panel.config.authenticate()
+        if not args.screenshots:
+            _start_local_pool()
+        _connect_local(panel)
     else:
         panel.authenticate_if_configured()
     if args.screenshots:
@@ -77,8 +76,21 @@ def _read_scene(args: argparse.Namespace) -> Any:
         raise CliError(str(exc)) from None
 
 
+def _start_local_pool() -> None:
+    """`local up` unless the local pool runs already (before the window shows: it takes a
+    few seconds, once)."""
+    from azure_batch_maya.connection import NotConnectedError, read_local_state, start_local_pool
+
+    if read_local_state() is None:
+        sys.stderr.write("Starting the local pool…\n")
+        try:
+            start_local_pool(slots=2)
+        except NotConnectedError as exc:
+            raise CliError(str(exc)) from None
+
+
 def _connect_local(panel: Any) -> None:
-    """Connect to a local pool that is already up; screenshots never start one."""
+    """Connect to the local pool when it is up (screenshots never start one)."""
     config = panel.controllers.config
     if config.use_local_pool():
-        panel.config.authenticate()
+        panel.config.authenticate(save=False)  # the accounts saved for Azure stay as they are

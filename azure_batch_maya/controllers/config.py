@@ -168,8 +168,11 @@ class ConfigController:
             storage_connection_string=f.storage_connection_string.strip() or None,
         )
 
-    def authenticate(self) -> AuthResult:
-        """Check both accounts with a real call each; save settings and keys only then. Slow."""
+    def authenticate(self, *, save: bool = True) -> AuthResult:
+        """Check both accounts with a real call each; save settings and keys only then. Slow.
+
+        `save=False` connects for this session only (`ui --local`: the saved accounts stay).
+        """
         try:
             settings = self.settings()
         except ValueError as exc:
@@ -185,7 +188,8 @@ class ConfigController:
             check_storage_account(blobs)
         except ServiceError as exc:
             return AuthResult(None, f"Storage account {settings.storage_account}: {exc.message}")
-        save_settings(settings, self.home)
+        if save:
+            save_settings(settings, self.home)
         local = is_loopback(settings.batch_url)
         where = f"Batch account {settings.batch_account} ({settings.batch_url})"
         connection = Connection(
@@ -194,8 +198,10 @@ class ConfigController:
             where=f"the local pool at {settings.batch_url}" if local else where,
             local=local,
         )
+        if not save:
+            return AuthResult(connection, "Authenticated for this session (nothing saved)")
         if secrets is None:
-            return AuthResult(connection, "Authenticated")
+            return AuthResult(connection, "Authenticated", keys_saved=True)
         try:
             save_secrets(settings, secrets)
         except SecretStoreError as exc:

@@ -73,7 +73,7 @@ class ConfigView(QtWidgets.QWidget):
 
         self.mode.currentIndexChanged.connect(lambda _i: self._mode_changed())
         self.local_button.clicked.connect(self._use_local_pool)
-        self.authenticate_button.clicked.connect(self.authenticate)
+        self.authenticate_button.clicked.connect(lambda: self.authenticate())
         controller.changed.connect(lambda _c: self.show_controller())
         self.show_controller()
 
@@ -97,12 +97,12 @@ class ConfigView(QtWidgets.QWidget):
         set_status(self.status, self.controller.status, colour)
         self._mode_changed()
 
-    def authenticate(self) -> None:
+    def authenticate(self, *, save: bool = True) -> None:
         self.controller.fields = self._fields()
         self.authenticate_button.setEnabled(False)
         set_status(self.status, "Checking the Batch and storage accounts…", MUTED)
         self.workers.start(
-            lambda _report: self.controller.authenticate(),
+            lambda _report: self.controller.authenticate(save=save),
             on_done=self._authenticated,
             on_error=lambda exc: self._authenticated(AuthResult(None, f"Cannot connect: {exc}")),
         )

@@ -128,3 +128,12 @@ def test_a_missing_keyring_is_said_when_loading(local_home, memory_keyring):
     finally:
         keyring.set_keyring(previous)
     assert "keyring" in again.status and again.fields.batch_key == ""
+
+
+def test_a_session_only_sign_in_saves_nothing(local_home, memory_keyring):
+    config = ConfigController(Session())
+    config.use_local_pool()
+    config.apply(config.authenticate(save=False))
+    assert config.authenticated and config.session.connection is not None
+    assert config.status == "Authenticated for this session (nothing saved)"
+    assert not (local_home / SETTINGS_FILE).exists() and memory_keyring.passwords == {}

@@ -104,3 +104,14 @@ def test_screenshots_of_every_tab(qapp, home, memory_keyring, example, tmp_path,
     for path in written:
         image = QtGui.QImage(path)
         assert not image.isNull() and image.width() >= 600
+
+
+@pytest.mark.slow
+def test_screenshots_connected_to_the_local_pool_leave_the_saved_accounts_alone(
+    qapp, local_home, memory_keyring, example, tmp_path, capsys
+):
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    folder = tmp_path / "shots"
+    assert main(["ui", str(scene), "--local", "--screenshots", str(folder)]) == 0
+    assert len(capsys.readouterr().out.split()) == len(TABS)
+    assert not (local_home / "settings.json").exists() and memory_keyring.passwords == {}
