@@ -120,3 +120,22 @@ def test_a_stand_in_job_renders_on_the_local_pool_and_comes_home(
     images = jobs.output_folder(submitted.job_id) / "images"
     names = [p.relative_to(images).as_posix() for p in jobs.thumbnails(submitted.job_id)]
     assert names == [f"beauty/shot010_lighting.{i:04d}.png" for i in (1, 2, 3)]
+
+
+@pytest.mark.slow
+def test_a_new_persistent_pool_is_made_and_kept_after_the_job(connected, example, scene, tmp_path):
+    from azure_batch_maya.controllers.pools import PoolsController
+    from tests.services.specs import unique
+
+    connected.set_scene(scene)
+    assets, _env, submit = make(connected, tmp_path, STAND_IN)
+    assets.add_search_path(str(example / "texture_library"))
+    assets.apply_scan(assets.scan())
+    pool_id = unique("lighting-nightly")
+    submit.update(end=2, pool_mode="new", pool_id=pool_id)
+    submitted = submit.submit()
+    assert submitted.job.new_pool is not None and submitted.job.new_pool.id == pool_id
+    assert wait_for_job(connected.require_connection(), submitted.job_id, interval=0.3).succeeded
+    pools = PoolsController(connected)
+    assert pool_id in {row.id for row in pools.list_pools()}
+    pools.delete(pool_id)
