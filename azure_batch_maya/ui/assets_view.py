@@ -7,11 +7,11 @@ from pathlib import Path
 
 from azure_batch_maya.controllers.assets import AssetRow, AssetsController, ScanResult
 from azure_batch_maya.transfer.upload import UploadReport
-from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
-from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
+from azure_batch_maya.ui.asset_table import AssetTableModel
+from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, set_status
+from azure_batch_maya.ui.qt import QtCore, QtWidgets
 from azure_batch_maya.ui.worker import Task, Workers
 
-COLUMNS = ("Send", "Node", "Path", "Found at")
 FolderPicker = Callable[[str], "str | None"]
 FilesPicker = Callable[[], list[str]]
 
@@ -35,8 +35,9 @@ class AssetsView(QtWidgets.QWidget):
         top.addWidget(self.project_name, 1)
         top.addWidget(self.summary)
 
-        self.table = QtWidgets.QTreeWidget()
-        self.table.setHeaderLabels(list(COLUMNS))
+        self.model = AssetTableModel(controller.set_selected)
+        self.table = QtWidgets.QTreeView()
+        self.table.setModel(self.model)
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
@@ -87,8 +88,7 @@ class AssetsView(QtWidgets.QWidget):
         self.project_name.editingFinished.connect(
             lambda: controller.set_project_name(self.project_name.text())
         )
-        self.table.itemChanged.connect(self._item_changed)
-        self.table.itemClicked.connect(self._item_clicked)
+        self.table.clicked.connect(self._clicked)
         self.add_search_button.clicked.connect(lambda: self.add_search_path())
         self.add_file_button.clicked.connect(self._add_files)
         self.add_dir_button.clicked.connect(self._add_directory)
@@ -135,22 +135,8 @@ class AssetsView(QtWidgets.QWidget):
     def show_controller(self) -> None:
         c = self.controller
         self.project_name.setText(c.project_name)
-        self.table.blockSignals(True)
-        self.table.clear()
-        for row in c.rows:
-            item = QtWidgets.QTreeWidgetItem(["", row.node, row.written, row.local])
-            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
-            item.setCheckState(
-                0, QtCore.Qt.CheckState.Checked if row.selected else QtCore.Qt.CheckState.Unchecked
-            )
-            item.setIcon(1, dot(GOOD) if row.found else level_icon("warning"))
-            if not row.found:
-                item.setText(3, "missing: click to add a search path")
-                item.setForeground(3, _brush(WARN))
-            for column in range(len(COLUMNS)):
-                item.setToolTip(column, row.tooltip)
-            self.table.addTopLevelItem(item)
-        self.table.blockSignals(False)
+        if self.model.rows != c.rows:
+            self.model.set_rows(c.rows)
         missing = len(c.missing)
         found = len(c.rows) - missing
         if c.result is None:
@@ -207,17 +193,9 @@ class AssetsView(QtWidgets.QWidget):
             self.upload_task.cancel()
             set_status(self.status, "Cancelling…", MUTED)
 
-    def _item_changed(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
-        if column != 0:
-            return
-        row = _row(item)
-        checked = item.checkState(0) == QtCore.Qt.CheckState.Checked
-        if row is not None and checked != row.selected:
-            self.controller.set_selected(row, checked)
-
-    def _item_clicked(self, item: QtWidgets.QTreeWidgetItem, column: int) -> None:
-        row = _row(item)
-        if row is not None and not row.found and column != 0:
+    def _clicked(self, index: QtCore.QModelIndex) -> None:
+        row = self.model.row(index)
+        if row is not None and not row.found and index.column() != 0:
             self.add_search_path(_folder_hint(row))
 
     def _add_files(self) -> None:
@@ -239,18 +217,9 @@ class AssetsView(QtWidgets.QWidget):
         return list(files)
 
 
-def _row(item: QtWidgets.QTreeWidgetItem) -> AssetRow | None:
-    row = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
-    return row if isinstance(row, AssetRow) else None
-
-
 def _folder_hint(row: AssetRow) -> str:
     """Where the folder dialog starts: the written folder's parent when it exists here."""
     for parent in Path(row.written.replace("\\", "/")).parents:
         if parent.is_dir() and str(parent) not in ("/", "."):
             return str(parent)
     return ""
-
-
-def _brush(colour: str) -> QtGui.QBrush:
-    return QtGui.QBrush(QtGui.QColor(colour))

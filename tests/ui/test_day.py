@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from azure_batch_maya.controllers.assets import AssetRow
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
@@ -40,11 +39,10 @@ def click(qtbot, button: QtWidgets.QAbstractButton) -> None:
     qtbot.mouseClick(button, LEFT)
 
 
-def click_row(qtbot, tree: QtWidgets.QTreeWidget, item, column: int = 1) -> None:
-    tree.scrollToItem(item)
-    rect = tree.visualItemRect(item)
-    x = tree.header().sectionViewportPosition(column) + 10
-    qtbot.mouseClick(tree.viewport(), LEFT, pos=QtCore.QPoint(x, rect.center().y()))
+def click_cell(qtbot, view: QtWidgets.QAbstractItemView, index: QtCore.QModelIndex) -> None:
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    qtbot.mouseClick(view.viewport(), LEFT, pos=QtCore.QPoint(rect.left() + 10, rect.center().y()))
 
 
 def test_the_users_day(qtbot, panel, example):
@@ -67,9 +65,10 @@ def test_the_users_day(qtbot, panel, example):
     panel.show_tab("assets")
     assets = panel.assets
     qtbot.waitUntil(lambda: c.assets.result is not None, timeout=20000)
-    missing = [assets.table.topLevelItem(i) for i in range(assets.table.topLevelItemCount())]
-    missing = [i for i in missing if i is not None and not _row(i).found]
-    assert [_row(i).written.rsplit("/", 1)[-1] for i in missing] == ["concrete_diffuse.png"]
+    model = assets.model
+    missing = [n for n, row in enumerate(model.rows) if not row.found]
+    assert [model.rows[n].written.rsplit("/", 1)[-1] for n in missing] == ["concrete_diffuse.png"]
+    assert model.index(missing[0], 3).data() == "missing: click to add a search path"
     assert "1 missing" in assets.summary.text()
     asked: list[str] = []
 
@@ -78,15 +77,12 @@ def test_the_users_day(qtbot, panel, example):
         return str(example / "texture_library")
 
     assets.choose_folder = choose
-    click_row(qtbot, assets.table, missing[0])
+    click_cell(qtbot, assets.table, model.index(missing[0], 2))
     assert len(asked) == 1
     qtbot.waitUntil(lambda: assets.summary.text() == "all 6 found", timeout=20000)
-    found = next(
-        assets.table.topLevelItem(i)
-        for i in range(assets.table.topLevelItemCount())
-        if _row(assets.table.topLevelItem(i)).written.endswith("concrete_diffuse.png")
-    )
-    assert found.toolTip(2).startswith("Found under a search path")
+    (found,) = [n for n, row in enumerate(model.rows) if row.written.endswith("diffuse.png")]
+    tooltip = model.index(found, 2).data(QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("Found under a search path")
 
     # Upload, with progress, before submitting.
     click(qtbot, assets.upload_button)
@@ -156,12 +152,6 @@ def test_the_users_day(qtbot, panel, example):
     click(qtbot, jobs.delete_button)
     assert job_id in questions[0]
     qtbot.waitUntil(lambda: job_row() is None, timeout=30000)
-
-
-def _row(item) -> AssetRow:
-    row = item.data(0, QtCore.Qt.ItemDataRole.UserRole)
-    assert isinstance(row, AssetRow)
-    return row
 
 
 def test_the_next_day_the_panel_signs_in_by_itself(qtbot, local_home, memory_keyring, scene):

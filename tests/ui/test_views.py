@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
 
 from azure_batch_maya.cli import main
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
-from azure_batch_maya.ui.qt import QtCore, QtGui
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -64,12 +65,18 @@ def test_the_checks_list_shows_the_missing_texture_as_an_error(make_panel, scene
 def test_unticking_a_file_leaves_it_out(make_panel, scene, qtbot):
     panel = make_panel(scene)
     qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
-    table = panel.assets.table
-    item = table.topLevelItem(0)
-    assert item is not None
-    item.setCheckState(0, QtCore.Qt.CheckState.Unchecked)
+    view = panel.assets.table
+    box = view.model().index(0, 0)
+    assert box.data(QtCore.Qt.ItemDataRole.CheckStateRole) == QtCore.Qt.CheckState.Checked
+    rect = view.style().subElementRect(
+        QtWidgets.QStyle.SubElement.SE_ItemViewItemCheckIndicator,
+        _option(view, box),
+        view,
+    )
+    qtbot.mouseClick(view.viewport(), LEFT, pos=rect.center())
     row = panel.controllers.assets.rows[0]
     assert not row.selected and row.key in panel.controllers.assets.choices.deselected
+    assert box.data(QtCore.Qt.ItemDataRole.CheckStateRole) == QtCore.Qt.CheckState.Unchecked
 
 
 def test_env_choices_are_saved_and_the_renderer_ticks_its_licences(make_panel, scene, home, qtbot):
@@ -115,3 +122,36 @@ def test_screenshots_connected_to_the_local_pool_leave_the_saved_accounts_alone(
     assert main(["ui", str(scene), "--local", "--screenshots", str(folder)]) == 0
     assert len(capsys.readouterr().out.split()) == len(TABS)
     assert not (local_home / "settings.json").exists() and memory_keyring.passwords == {}
+
+
+def _option(view, index) -> QtWidgets.QStyleOptionViewItem:
+    """The style option of a cell, placed where the view draws it."""
+    option = QtWidgets.QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    option.features = QtWidgets.QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    return option
+
+
+def test_a_big_table_fills_at_once_and_keeps_its_place_when_a_box_is_ticked(
+    make_panel, scene, qtbot
+):
+    panel = make_panel(scene)
+    qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
+    assets = panel.controllers.assets
+    first = assets.rows[0]
+    many = tuple(
+        replace(first, node=f"file{i}", written=f"/tex/{i}.png", files=(f"/tex/{i}.png",))
+        for i in range(5000)
+    )
+    assets.rows = many
+    started = time.perf_counter()
+    panel.assets.show_controller()
+    assert time.perf_counter() - started < 0.05  # the view asks only for what it shows
+    view = panel.assets.table
+    view.scrollTo(view.model().index(4000, 1))
+    scrolled = view.verticalScrollBar().value()
+    assets.rows = (*many[:4000], replace(many[4000], selected=False), *many[4001:])
+    panel.assets.show_controller()
+    assert view.verticalScrollBar().value() == scrolled > 0
+    box = view.model().index(4000, 0)
+    assert box.data(QtCore.Qt.ItemDataRole.CheckStateRole) == QtCore.Qt.CheckState.Unchecked
