@@ -11,7 +11,7 @@ from azure_batch_maya.ui.icons import GOOD, WARN, dot, level_icon
 from azure_batch_maya.ui.qt import QtCore, QtGui, with_flag
 
 COLUMNS = ("Send", "Node", "Path", "Found at")
-MISSING_TEXT = "missing: click to add a search path"
+MISSING_TEXT = "missing"
 Qt = QtCore.Qt
 
 

@@ -68,7 +68,7 @@ def test_the_users_day(qtbot, panel, example):
     model = assets.model
     missing = [n for n, row in enumerate(model.rows) if not row.found]
     assert [model.rows[n].written.rsplit("/", 1)[-1] for n in missing] == ["concrete_diffuse.png"]
-    assert model.index(missing[0], 3).data() == "missing: click to add a search path"
+    assert model.index(missing[0], 3).data() == "missing"
     assert "1 missing" in assets.summary.text()
     asked: list[str] = []
 
