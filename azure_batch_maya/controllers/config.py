@@ -25,6 +25,7 @@ from azure_batch_maya.services.settings import (
     AuthMode,
     Secrets,
     ServiceSettings,
+    SignInMethod,
     get_secrets,
     is_loopback,
     save_secrets,
@@ -50,6 +51,7 @@ class ConfigFields:
     storage_key: str = field(default="", repr=False)
     storage_connection_string: str = field(default="", repr=False)
     tenant_id: str = ""
+    sign_in: SignInMethod = SignInMethod.BROWSER
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class ConfigController:
             batch_account=settings.batch_account,
             storage_account=settings.storage_account,
             tenant_id=settings.tenant_id or "",
+            sign_in=settings.sign_in,
         )
         self.changed.emit(self)
         return True
@@ -153,6 +156,7 @@ class ConfigController:
             auth_mode=f.auth_mode,
             storage_account=f.storage_account.strip(),
             tenant_id=f.tenant_id.strip() or None,
+            sign_in=f.sign_in,
         )
         if f.storage_connection_string.strip():
             settings = settings_from_connection_string(settings, f.storage_connection_string)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from azure_batch_maya.controllers.config import AuthResult, ConfigController, ConfigFields
-from azure_batch_maya.services.settings import AuthMode
+from azure_batch_maya.services.settings import AuthMode, SignInMethod
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, set_status
 from azure_batch_maya.ui.qt import QtWidgets
 from azure_batch_maya.ui.worker import Workers
 
 MODES = (("Account keys", AuthMode.SHARED_KEY), ("Entra ID sign-in", AuthMode.ENTRA))
+SIGN_INS = (
+    ("In the browser", SignInMethod.BROWSER),
+    ("With a device code (printed to the log)", SignInMethod.DEVICE_CODE),
+    ("Azure CLI, environment or managed identity", SignInMethod.DEFAULT),
+)
 
 
 class ConfigView(QtWidgets.QWidget):
@@ -27,6 +32,9 @@ class ConfigView(QtWidgets.QWidget):
         self.storage_key = _secret()
         self.connection_string = _secret()
         self.connection_string.setPlaceholderText("instead of account and key (optional)")
+        self.sign_in = QtWidgets.QComboBox()
+        for label, method in SIGN_INS:
+            self.sign_in.addItem(label, method.value)
         self.tenant = QtWidgets.QLineEdit()
         self.tenant.setPlaceholderText("your organisation's tenant (optional)")
 
@@ -42,6 +50,7 @@ class ConfigView(QtWidgets.QWidget):
         form2.addRow("Connection string", self.connection_string)
         sign_in = QtWidgets.QFormLayout()
         sign_in.addRow("Sign in with", self.mode)
+        sign_in.addRow("Entra ID", self.sign_in)
         sign_in.addRow("Tenant", self.tenant)
 
         self.local_button = QtWidgets.QPushButton("Use Local Pool")
@@ -87,6 +96,7 @@ class ConfigView(QtWidgets.QWidget):
         self.storage_key.setText(f.storage_key)
         self.connection_string.setText(f.storage_connection_string)
         self.tenant.setText(f.tenant_id)
+        self.sign_in.setCurrentIndex([m for _, m in SIGN_INS].index(f.sign_in))
         c = self.controller
         colour = BAD
         if c.authenticated:
@@ -119,6 +129,7 @@ class ConfigView(QtWidgets.QWidget):
         for widget in (self.batch_key, self.storage_key, self.connection_string):
             widget.setEnabled(keys)
         self.tenant.setEnabled(not keys)
+        self.sign_in.setEnabled(not keys)
 
     def _fields(self) -> ConfigFields:
         return ConfigFields(
@@ -130,6 +141,7 @@ class ConfigView(QtWidgets.QWidget):
             storage_key=self.storage_key.text(),
             storage_connection_string=self.connection_string.text(),
             tenant_id=self.tenant.text(),
+            sign_in=SignInMethod(self.sign_in.currentData()),
         )
 
 

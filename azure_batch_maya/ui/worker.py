@@ -34,7 +34,10 @@ class Report:
         now = time.monotonic()
         if done >= total or now - self._last >= PROGRESS_INTERVAL:
             self._last = now
-            self._signals.progress.emit(done, total)
+            try:
+                self._signals.progress.emit(done, total)
+            except RuntimeError:  # the panel closed: nobody is watching, so stop
+                self.cancel.set()
 
 
 class _Boxed:

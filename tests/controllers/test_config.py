@@ -11,7 +11,7 @@ import pytest
 from azure_batch_maya.connection import SETTINGS_FILE
 from azure_batch_maya.controllers.config import ConfigController
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.services.settings import AuthMode
+from azure_batch_maya.services.settings import AuthMode, Secrets, SignInMethod
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +137,19 @@ def test_a_session_only_sign_in_saves_nothing(local_home, memory_keyring):
     assert config.authenticated and config.session.connection is not None
     assert config.status == "Authenticated for this session (nothing saved)"
     assert not (local_home / SETTINGS_FILE).exists() and memory_keyring.passwords == {}
+
+
+def test_entra_sign_in_settings_hold_no_key(home):
+    config = ConfigController(Session())
+    config.fields.auth_mode = AuthMode.ENTRA
+    config.fields.batch_url = "myaccount.westeurope.batch.azure.com"
+    config.fields.batch_account = "myaccount"
+    config.fields.storage_account = "myrenders"
+    config.fields.sign_in = SignInMethod.DEVICE_CODE
+    config.fields.tenant_id = "contoso.onmicrosoft.com"
+    settings = config.settings()
+    assert settings.batch_url == "https://myaccount.westeurope.batch.azure.com"
+    assert settings.sign_in is SignInMethod.DEVICE_CODE
+    assert settings.tenant_id == "contoso.onmicrosoft.com"
+    assert settings.blob_endpoint == "https://myrenders.blob.core.windows.net"
+    assert config.read_keys() == Secrets()  # no settings saved yet: nothing to read

@@ -155,3 +155,11 @@ def test_a_big_table_fills_at_once_and_keeps_its_place_when_a_box_is_ticked(
     assert view.verticalScrollBar().value() == scrolled > 0
     box = view.model().index(4000, 0)
     assert box.data(QtCore.Qt.ItemDataRole.CheckStateRole) == QtCore.Qt.CheckState.Unchecked
+
+
+def test_entra_sign_in_turns_the_key_fields_off(make_panel):
+    config = make_panel().config
+    config.mode.setCurrentIndex(1)
+    assert not config.batch_key.isEnabled() and not config.storage_key.isEnabled()
+    assert config.sign_in.isEnabled() and config.tenant.isEnabled()
+    assert config.sign_in.currentText() == "In the browser"
