@@ -43,6 +43,7 @@ def open_panel(tab: str | None = None) -> None:
             initialHeight=760,
             minimumWidth=420,
             closeCommand=_closed,
+            loadImmediately=True,
         )
     if tab is not None and _panel is not None:
         _panel.show_tab(tab)
