@@ -133,7 +133,9 @@ def run_status(args: argparse.Namespace) -> int:
     from azure_batch_maya.local.process import pid_alive
 
     state = read_state(home_dir())
-    up = state is not None and pid_alive(state.server_pid) and _answers(state.batch_url)
+    batch_up = state is not None and pid_alive(state.server_pid) and _answers(state.batch_url)
+    storage_up = state is not None and (state.azurite_pid is None or pid_alive(state.azurite_pid))
+    up = batch_up and storage_up
     if args.json:
         body: dict[str, Any] = {"up": up}
         if state is not None and up:
@@ -142,7 +144,13 @@ def run_status(args: argparse.Namespace) -> int:
     elif state is not None and up:
         sys.stdout.write(
             f"The local pool is up at {state.batch_url} (account {state.batch_account},"
-            f" pid {state.server_pid}); data in {state.data_dir}.\n"
+            f" pid {state.server_pid}), with Azurite (pid {state.azurite_pid});"
+            f" data in {state.data_dir}.\n"
+        )
+    elif batch_up:
+        sys.stdout.write(
+            "The local pool is up but its Azurite is not; restart both with"
+            " `azure-batch-maya local down` and `azure-batch-maya local up`.\n"
         )
     else:
         sys.stdout.write(
