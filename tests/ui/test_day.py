@@ -171,3 +171,19 @@ def test_the_next_day_the_panel_signs_in_by_itself(qtbot, local_home, memory_key
     qtbot.waitUntil(lambda: panel.workers.busy == 0, timeout=20000)
     panel.close()
     panel.workers.wait()
+
+
+def test_an_upload_can_be_cancelled(qtbot, panel, tmp_path):
+    c = panel.controllers
+    assert c.config.use_local_pool()
+    c.config.apply(c.config.authenticate(save=False))
+    qtbot.waitUntil(lambda: c.assets.result is not None, timeout=20000)
+    plate = tmp_path / "plate.bin"
+    plate.write_bytes(b"\x02" * (96 << 20))
+    c.assets.add_paths([str(plate)])
+    assets = panel.assets
+    click(qtbot, assets.upload_button)
+    click(qtbot, assets.cancel_button)
+    qtbot.waitUntil(lambda: assets.status.text().startswith("Upload stopped"), timeout=60000)
+    assert "cancel" in assets.status.text().lower()
+    assert assets.upload_button.isEnabled() and not assets.cancel_button.isEnabled()
