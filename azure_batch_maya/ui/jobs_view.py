@@ -69,6 +69,11 @@ class JobsView(QtWidgets.QWidget):
 
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFormat("")
+        self.cancel_download_button = QtWidgets.QPushButton("Cancel Download")
+        self.cancel_download_button.setEnabled(False)
+        downloading = QtWidgets.QHBoxLayout()
+        downloading.addWidget(self.progress, 1)
+        downloading.addWidget(self.cancel_download_button)
         self.thumbnails = QtWidgets.QListWidget()
         self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
         self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
@@ -84,7 +89,7 @@ class JobsView(QtWidgets.QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.details, 1)
         layout.addLayout(folder)
-        layout.addWidget(self.progress)
+        layout.addLayout(downloading)
         layout.addWidget(self.thumbnails)
         layout.addWidget(self.status)
 
@@ -95,6 +100,7 @@ class JobsView(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.download_button.clicked.connect(self.download_selected)
+        self.cancel_download_button.clicked.connect(self._cancel_download)
         self.background_button.clicked.connect(self.download_in_background)
         self.browse_button.clicked.connect(self._browse)
         self.open_button.clicked.connect(self._open_folder)
@@ -137,6 +143,7 @@ class JobsView(QtWidgets.QWidget):
         if not job_id:
             return
         self.download_button.setEnabled(False)
+        self.cancel_download_button.setEnabled(True)
         set_status(self.status, f"Downloading {job_id}…", MUTED)
         self.download_task = self.workers.start(
             lambda report: self.controller.download(
@@ -280,9 +287,15 @@ class JobsView(QtWidgets.QWidget):
         self.progress.setValue(done)
         self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
 
+    def _cancel_download(self) -> None:
+        if self.download_task is not None:
+            self.download_task.cancel()
+            set_status(self.status, "Cancelling the download…", MUTED)
+
     def _downloaded(self, job_id: str, report: DownloadReport) -> None:
         self.download_task = None
         self.download_button.setEnabled(True)
+        self.cancel_download_button.setEnabled(False)
         folder = self.controller.output_folder(job_id)
         set_status(
             self.status,
@@ -296,6 +309,7 @@ class JobsView(QtWidgets.QWidget):
     def _download_failed(self, exc: Exception) -> None:
         self.download_task = None
         self.download_button.setEnabled(True)
+        self.cancel_download_button.setEnabled(False)
         set_status(self.status, f"Download stopped: {exc}", BAD)
 
     def _browse(self) -> None:

@@ -114,6 +114,7 @@ def test_the_users_day(qtbot, panel, example):
     qtbot.waitUntil(jobs.download_button.isEnabled, timeout=5000)
     click(qtbot, jobs.download_button)
     qtbot.waitUntil(lambda: jobs.status.text().startswith("Downloaded"), timeout=30000)
+    assert not jobs.cancel_download_button.isEnabled()
     qtbot.waitUntil(lambda: jobs.thumbnails.count() == 3, timeout=10000)
     assert [jobs.thumbnails.item(i).text() for i in range(3)] == ["0001", "0002", "0003"]
 
