@@ -15,7 +15,7 @@ from typing import Any
 from maya import cmds
 
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
+from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import cpp_pointer
 
 log = logging.getLogger(__name__)
@@ -101,4 +101,4 @@ def _qt_util() -> Any:
     return importlib.import_module("maya.OpenMayaUI").MQtUtil
 
 
-__all__ = ["CONTROL", "TABS", "UI_SCRIPT", "close", "open_panel", "restore", "scene_changed"]
+__all__ = ["CONTROL", "UI_SCRIPT", "close", "open_panel", "panel", "restore", "scene_changed"]
