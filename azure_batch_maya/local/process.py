@@ -158,7 +158,7 @@ def start_local_pool(
 
 
 def pid_alive(pid: int) -> bool:
-    """True while a process with this id exists."""
+    """True while a process with this id runs (an exited child not yet reaped does not)."""
     if sys.platform == "win32":
         result = subprocess.run(
             ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True, check=False
@@ -170,7 +170,14 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        # The state letter follows the parenthesised command name; Z is a zombie.
+        return stat.read_text(errors="replace").rsplit(")", 1)[-1].split()[:1] != ["Z"]
+    result = subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return not result.stdout.strip().startswith("Z")
 
 
 def runs(pid: int, marker: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -69,6 +70,11 @@ def test_up_json_status_down(tmp_path):
         assert json.loads(again.stdout) == connection
         status = cli(home, "status")
         assert status.returncode == 0 and connection["batch_url"] in status.stdout
+        if os.name != "nt":
+            os.kill(state["azurite_pid"], signal.SIGKILL)
+            time.sleep(0.5)
+            broken = cli(home, "status")
+            assert broken.returncode == 1 and "Azurite is not" in broken.stdout
     finally:
         down = cli(home, "down")
     assert down.returncode == 0
