@@ -307,3 +307,31 @@ def test_update_pool_and_stop_a_resize(batch):
     batch.begin_stop_pool_resize("tuned", polling_interval=0.1).result()
     assert batch.get_pool("tuned").allocation_state == "steady"
     batch.begin_delete_pool("tuned", polling_interval=0.1)
+
+
+def test_a_collection_over_one_megabyte_is_413_and_the_client_splits_it(batch):
+    batch.create_pool(pool_options("bulky", nodes=0))
+    batch.create_job(
+        m.BatchJobCreateOptions(id="bulky-job", pool_info=m.BatchPoolInfo(pool_id="bulky"))
+    )
+    padding = "x" * 15_000  # 100 such tasks make a request of about 1.5 MB
+    tasks = [
+        m.BatchTaskCreateOptions(
+            id=f"t{i:03d}",
+            command_line="run",
+            environment_settings=[m.EnvironmentSetting(name="PAD", value=padding)],
+        )
+        for i in range(100)
+    ]
+    statuses: list[int] = []
+
+    def record(response):
+        if response.http_request.url.split("?")[0].endswith("addtaskcollection"):
+            statuses.append(response.http_response.status_code)
+
+    result = batch.create_tasks("bulky-job", tasks, raw_response_hook=record)
+    assert len(result.result_values) == 100
+    assert statuses[0] == 413 and set(statuses[1:]) == {200}
+    assert batch.get_job_task_counts("bulky-job").task_counts.active == 100
+    batch.begin_delete_job("bulky-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("bulky", polling_interval=0.1)
