@@ -199,6 +199,9 @@ class SubmitView(QtWidgets.QWidget):
     def _edited(self) -> None:
         if self._showing:
             return
+        mode = self.pool_mode.currentData()
+        if mode == "existing" and self.controller.fields.pool_mode != mode:
+            self.list_pools()  # the choice needs the list
         self.controller.update(
             pool_mode=self.pool_mode.currentData(),
             pool_id=self.pool_id.currentText(),

@@ -188,3 +188,19 @@ def test_an_upload_can_be_cancelled(qtbot, panel, tmp_path):
     qtbot.waitUntil(lambda: assets.status.text().startswith("Upload stopped"), timeout=60000)
     assert "cancel" in assets.status.text().lower()
     assert assets.upload_button.isEnabled() and not assets.cancel_button.isEnabled()
+
+
+def test_choosing_an_existing_pool_lists_the_accounts_pools(qtbot, panel):
+    c = panel.controllers
+    pool_id = unique("existing")
+    assert c.config.use_local_pool()
+    c.config.apply(c.config.authenticate(save=False))
+    connection = c.session.require_connection()
+    pools.create_pool(connection.batch, PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU))
+    submit = panel.submit
+    submit.pool_mode.setCurrentIndex(1)
+    assert c.submit.fields.pool_mode == "existing" and submit.pool_id.isEnabled()
+    qtbot.waitUntil(lambda: submit.pool_id.findText(pool_id) >= 0, timeout=20000)
+    submit.pool_id.setCurrentText(pool_id)
+    assert c.submit.settings().pool.pool_id == pool_id
+    pools.begin_delete_pool(connection.batch, pool_id)
