@@ -64,6 +64,7 @@ class ScanResult:
     scene: SceneInfo
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
+    search_paths: tuple[str, ...] = ()  # what it searched: a later scan may know more
 
 
 class AssetsController:
@@ -123,7 +124,7 @@ class AssetsController:
             scene, search_paths=choices.search_paths, frames=frames, read_scene=_read_referenced
         )
         findings = validate(scene, resolutions, choices=choices)
-        return ScanResult(scene, resolutions, findings)
+        return ScanResult(scene, resolutions, findings, choices.search_paths)
 
     def build_project(self) -> AssetProject:
         """The files to send with their hashes (from the hash cache where unchanged). Slow."""
@@ -160,6 +161,8 @@ class AssetsController:
     def apply_scan(self, result: ScanResult) -> None:
         if result.scene is not self.session.scene:
             return  # a scan of a scene that has since been replaced
+        if result.search_paths != self.choices.search_paths:
+            return  # started before a search path was added; the scan after it will do
         self.result = result
         self.rows = self._rows(result.resolutions)
         self.changed.emit(self)

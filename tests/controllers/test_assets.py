@@ -103,3 +103,13 @@ def test_a_cancelled_upload_stops(connected, example, scene, tmp_path):
     cancel.set()
     with pytest.raises(TransferCancelledError):
         assets.upload(cancel=cancel)
+
+
+def test_a_scan_started_before_a_search_path_was_added_is_dropped(home, example, scene):
+    assets = AssetsController(Session(scene))
+    stale = assets.scan()
+    assets.add_search_path(str(example / "texture_library"))
+    fresh = assets.scan()
+    assets.apply_scan(fresh)
+    assets.apply_scan(stale)  # finishing last must not bring the missing texture back
+    assert assets.result is fresh and assets.missing == ()
