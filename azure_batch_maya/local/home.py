@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-HOME_VARIABLE = "AZURE_BATCH_MAYA_HOME"
-APP_NAME = "azure-batch-maya"
+from azure_batch_maya.assets import userdirs
+from azure_batch_maya.assets.userdirs import HOME_ENV
+
+HOME_VARIABLE = HOME_ENV
 
 
 def home_dir() -> Path:
-    """`$AZURE_BATCH_MAYA_HOME`, else the platform's per-user data folder."""
-    override = os.environ.get(HOME_VARIABLE)
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / APP_NAME
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_NAME
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_NAME
+    """`$AZURE_BATCH_MAYA_HOME`, else the platform's per-user folder for this machine."""
+    return userdirs.home_dir()
 
 
 @dataclass(frozen=True)
