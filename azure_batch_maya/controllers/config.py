@@ -19,6 +19,7 @@ from azure_batch_maya.services.clients import (
     create_batch_client,
     create_blob_service_client,
 )
+from azure_batch_maya.services.credentials import create_token_credential
 from azure_batch_maya.services.errors import SecretStoreError, ServiceError
 from azure_batch_maya.services.pools import check_batch_account
 from azure_batch_maya.services.settings import (
@@ -182,13 +183,19 @@ class ConfigController:
         except ValueError as exc:
             return AuthResult(None, f"Cannot authenticate: {exc}")
         secrets = self.secrets() if settings.auth_mode is AuthMode.SHARED_KEY else None
+        # One Entra ID sign-in serves every client made here (else one prompt each).
+        token = None
+        if secrets is None:
+            token = create_token_credential(settings.sign_in, tenant_id=settings.tenant_id)
         try:
-            batch = create_batch_client(settings, secrets, options=CHECK_OPTIONS)
+            batch = create_batch_client(settings, secrets, credential=token, options=CHECK_OPTIONS)
             check_batch_account(batch)
         except ServiceError as exc:
             return AuthResult(None, f"Batch account {settings.batch_account}: {exc.message}")
         try:
-            blobs = create_blob_service_client(settings, secrets, options=CHECK_OPTIONS)
+            blobs = create_blob_service_client(
+                settings, secrets, credential=token, options=CHECK_OPTIONS
+            )
             check_storage_account(blobs)
         except ServiceError as exc:
             return AuthResult(None, f"Storage account {settings.storage_account}: {exc.message}")
@@ -197,8 +204,8 @@ class ConfigController:
         local = is_loopback(settings.batch_url)
         where = f"Batch account {settings.batch_account} ({settings.batch_url})"
         connection = Connection(
-            batch=create_batch_client(settings, secrets),
-            blobs=create_blob_service_client(settings, secrets),
+            batch=create_batch_client(settings, secrets, credential=token),
+            blobs=create_blob_service_client(settings, secrets, credential=token),
             where=f"the local pool at {settings.batch_url}" if local else where,
             local=local,
         )
