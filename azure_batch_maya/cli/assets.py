@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+
+if TYPE_CHECKING:
+    from azure_batch_maya.assets.project import AssetProject
+    from azure_batch_maya.render.pathmap import NodeOS
 
 
 def register(sub: Any) -> None:
@@ -47,6 +52,12 @@ def register(sub: Any) -> None:
         metavar="DIR",
         help="asset root on the node (default: the node's shared folder/azbm)",
     )
+    parser.add_argument(
+        "--write-mapping",
+        metavar="DIR",
+        help="write the node's path mapping (dirmap MEL and Python, ARNOLD_PATHMAP, Redshift "
+        "overrides) into DIR, for farms that do not run our render script",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)  # fmt: skip
 
@@ -76,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [r for r in checked.resolutions if not r.found and r.ref.path.strip()]
     root = args.node_root or f"{DEFAULT_NODE_ROOTS[args.node_os]}/{project.name}"
     pathmap = build_pathmap(project, args.node_os, root)
+    if args.write_mapping:
+        _write_mapping(project, args.node_os, root, Path(args.write_mapping))
     if args.json:
         data = {
             "name": project.name,
@@ -113,6 +126,22 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         sys.stdout.write(format_findings(errors))
     return 0
+
+
+def _write_mapping(project: AssetProject, node_os: NodeOS, root: str, folder: Path) -> None:
+    """The mapping files, and on stderr what to do with them (stdout may be JSON)."""
+    from azure_batch_maya.render.nodemapping import node_mapping
+
+    on_node = f"{root}/mapping"
+    mapping = node_mapping(project, node_os, root, on_node)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in mapping.files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    lines = [f"Path mapping written to {folder}; copy it to {on_node} on each node, then:"]
+    lines += [f"  set {name}={value}" for name, value in mapping.env.items()]
+    lines.append("  and run its before_open() before opening the scene, after_open() after")
+    lines += [f"  (left out of the Redshift file: {path})" for path in mapping.skipped]
+    sys.stderr.write("\n".join(lines) + "\n")
 
 
 def _size(n: int) -> str:

@@ -50,3 +50,30 @@ def test_assets_shows_the_node_mapping(shot: Path, capsys):
     out = capsys.readouterr().out
     assert "On a linux node, below /mnt/batch/tasks/shared/azbm/proj:" in out
     assert "C:/Shots/Zoë 010/  ->  /mnt/batch/tasks/shared/azbm/proj/" in out
+
+
+def test_write_mapping_gives_files_another_farm_can_apply(shot: Path, tmp_path: Path, capsys):
+    import ast
+
+    lib = shot.parents[2] / "lib"
+    out = tmp_path / "mapping"
+    args = ["assets", str(shot), "--search-path", str(lib), "--node-root", "/farm/assets"]
+    assert main([*args, "--write-mapping", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # stdout stays one JSON object
+    assert "ARNOLD_PATHMAP=/farm/assets/mapping/azbm_arnold_pathmap.json" in captured.err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "azbm_arnold_pathmap.json",
+        "azbm_dirmap.mel",
+        "azbm_pathmap.py",
+        "azbm_redshift_pathoverride.txt",
+        "azbm_remaps.mel",
+    ]
+    tree = ast.parse((out / "azbm_pathmap.py").read_text(encoding="utf-8"))
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert {"before_open", "after_open"} <= defined
+    mel = (out / "azbm_dirmap.mel").read_text(encoding="utf-8")
+    assert "dirmap -en true;" in mel and '"/farm/assets/' in mel
+    arnold = json.loads((out / "azbm_arnold_pathmap.json").read_text(encoding="utf-8"))
+    assert arnold["linux"]
