@@ -48,8 +48,15 @@ class AssetsView(QtWidgets.QWidget):
         header.resizeSection(1, 170)
         header.resizeSection(2, 300)
 
-        self.search_paths = QtWidgets.QLabel()
-        self.search_paths.setWordWrap(True)
+        self.search_paths = QtWidgets.QListWidget()
+        self.search_paths.setMaximumHeight(64)
+        self.search_paths.setToolTip("Folders searched, with their subfolders, for missing files")
+        self.remove_search_button = QtWidgets.QPushButton("Remove")
+        self.remove_search_button.setToolTip("Stop searching the chosen folder")
+        searched = QtWidgets.QHBoxLayout()
+        searched.addWidget(QtWidgets.QLabel("Search paths"))
+        searched.addWidget(self.search_paths, 1)
+        searched.addWidget(self.remove_search_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.add_search_button = QtWidgets.QPushButton("Add Search Path…")
         self.add_file_button = QtWidgets.QPushButton("Add File…")
         self.add_dir_button = QtWidgets.QPushButton("Add Directory…")
@@ -80,7 +87,7 @@ class AssetsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.search_paths)
+        layout.addLayout(searched)
         layout.addLayout(buttons)
         layout.addLayout(upload)
         layout.addWidget(self.status)
@@ -90,6 +97,7 @@ class AssetsView(QtWidgets.QWidget):
         )
         self.table.clicked.connect(self._clicked)
         self.add_search_button.clicked.connect(lambda: self.add_search_path())
+        self.remove_search_button.clicked.connect(self._remove_search_path)
         self.add_file_button.clicked.connect(self._add_files)
         self.add_dir_button.clicked.connect(self._add_directory)
         self.rescan_button.clicked.connect(self.scan)
@@ -145,11 +153,11 @@ class AssetsView(QtWidgets.QWidget):
             set_status(self.summary, f"{found} found, {missing} missing", BAD)
         else:
             set_status(self.summary, f"all {found} found", GOOD)
-        paths = c.choices.search_paths
-        self.search_paths.setText(
-            "Search paths: " + ("; ".join(paths) if paths else "none (add one for missing files)")
-        )
-        set_status(self.search_paths, self.search_paths.text(), MUTED)
+        paths = list(c.choices.search_paths)
+        if [self.search_paths.item(i).text() for i in range(self.search_paths.count())] != paths:
+            self.search_paths.clear()
+            self.search_paths.addItems(paths)
+        self.remove_search_button.setEnabled(bool(paths))
 
     def _scanned(self, result: ScanResult) -> None:
         self.rescan_button.setEnabled(True)
@@ -197,6 +205,12 @@ class AssetsView(QtWidgets.QWidget):
         row = self.model.row(index)
         if row is not None and not row.found and index.column() != 0:
             self.add_search_path(_folder_hint(row))
+
+    def _remove_search_path(self) -> None:
+        item = self.search_paths.currentItem()
+        if item is not None:
+            self.controller.remove_search_path(item.text())
+            self.scan()
 
     def _add_files(self) -> None:
         files = self.choose_files()

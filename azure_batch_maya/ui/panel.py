@@ -109,12 +109,6 @@ class Panel(QtWidgets.QWidget):
         if c.session.scene is not None:
             self.assets.scan()
 
-    def view(self, name: str) -> QtWidgets.QWidget:
-        """A tab's view by its name in TABS."""
-        widget = self.tabs.widget(TABS.index(name))
-        assert widget is not None
-        return widget
-
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))
 

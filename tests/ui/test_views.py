@@ -163,3 +163,17 @@ def test_entra_sign_in_turns_the_key_fields_off(make_panel):
     assert not config.batch_key.isEnabled() and not config.storage_key.isEnabled()
     assert config.sign_in.isEnabled() and config.tenant.isEnabled()
     assert config.sign_in.currentText() == "In the browser"
+
+
+def test_a_search_path_can_be_removed_again(make_panel, scene, example, qtbot):
+    panel = make_panel(scene)
+    assets = panel.assets
+    assets.choose_folder = lambda _start: str(example / "texture_library")
+    qtbot.mouseClick(assets.add_search_button, LEFT)
+    qtbot.waitUntil(lambda: assets.summary.text() == "all 6 found", timeout=20000)
+    assert assets.search_paths.count() == 1
+    assets.search_paths.setCurrentRow(0)
+    qtbot.mouseClick(assets.remove_search_button, LEFT)
+    qtbot.waitUntil(lambda: assets.summary.text() == "5 found, 1 missing", timeout=20000)
+    assert panel.controllers.assets.choices.search_paths == ()
+    assert assets.search_paths.count() == 0 and not assets.remove_search_button.isEnabled()
