@@ -8,7 +8,9 @@ storage account have both answered a real call.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from azure_batch_maya.connection import Connection, load_settings, read_local_state, save_settings
@@ -173,10 +175,13 @@ class ConfigController:
             storage_connection_string=f.storage_connection_string.strip() or None,
         )
 
-    def authenticate(self, *, save: bool = True) -> AuthResult:
+    def authenticate(
+        self, *, save: bool = True, say: Callable[[str], None] | None = None
+    ) -> AuthResult:
         """Check both accounts with a real call each; save settings and keys only then. Slow.
 
-        `save=False` connects for this session only (`ui --local`: the saved accounts stay).
+        `save=False` connects for this session only (`ui --local`: the saved accounts stay);
+        `say` gets what a person must do to sign in (a device code to enter, and where).
         """
         try:
             settings = self.settings()
@@ -186,7 +191,11 @@ class ConfigController:
         # One Entra ID sign-in serves every client made here (else one prompt each).
         token = None
         if secrets is None:
-            token = create_token_credential(settings.sign_in, tenant_id=settings.tenant_id)
+            token = create_token_credential(
+                settings.sign_in,
+                tenant_id=settings.tenant_id,
+                device_code_prompt=_device_code_prompt(say) if say else None,
+            )
         try:
             batch = create_batch_client(settings, secrets, credential=token, options=CHECK_OPTIONS)
             check_batch_account(batch)
@@ -226,3 +235,11 @@ class ConfigController:
         self.keys_saved = result.keys_saved
         self.session.set_connection(result.connection)
         self.changed.emit(self)
+
+
+def _device_code_prompt(say: Callable[[str], None]) -> Callable[[str, str, datetime], None]:
+    def prompt(url: str, code: str, expires: datetime) -> None:
+        until = expires.astimezone().strftime("%H:%M")
+        say(f"To sign in, open {url} and enter the code {code} (before {until}).")
+
+    return prompt

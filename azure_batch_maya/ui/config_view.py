@@ -112,9 +112,10 @@ class ConfigView(QtWidgets.QWidget):
         self.authenticate_button.setEnabled(False)
         set_status(self.status, "Checking the Batch and storage accounts…", MUTED)
         self.workers.start(
-            lambda _report: self.controller.authenticate(save=save),
+            lambda report: self.controller.authenticate(save=save, say=report.say),
             on_done=self._authenticated,
             on_error=lambda exc: self._authenticated(AuthResult(None, f"Cannot connect: {exc}")),
+            on_message=lambda text: set_status(self.status, text, WARN),
         )
 
     def _authenticated(self, result: AuthResult) -> None:

@@ -30,6 +30,13 @@ class Report:
         self._signals = signals
         self._last = 0.0
 
+    def say(self, text: str) -> None:
+        """A line for the person waiting (e.g. the device code to enter)."""
+        try:
+            self._signals.message.emit(text)
+        except RuntimeError:  # the panel closed
+            self.cancel.set()
+
     def progress(self, done: int, total: int) -> None:
         now = time.monotonic()
         if done >= total or now - self._last >= PROGRESS_INTERVAL:
@@ -51,6 +58,7 @@ class _Signals(QtCore.QObject):
     done = Signal(object)
     failed = Signal(object)
     progress = Signal(object, object)  # Python ints: byte counts pass 2**31
+    message = Signal(object)
 
 
 class _Runnable(QtCore.QRunnable):
@@ -104,6 +112,7 @@ class Workers:
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        on_message: Callable[[str], None] | None = None,
     ) -> Task[T]:
         # Signals of finished tasks are dropped here, never inside their own slot.
         self._tasks = {s: t for s, t in self._tasks.items() if t.running}
@@ -133,6 +142,13 @@ class Workers:
                 report_progress(cast(int, done), cast(int, total))
 
             signals.progress.connect(progress)
+        if on_message is not None:
+            say = on_message
+
+            def message(text: object) -> None:
+                say(str(text))
+
+            signals.message.connect(message)
         self.pool.start(_Runnable(work, report, signals))
         return task
 

@@ -153,3 +153,16 @@ def test_entra_sign_in_settings_hold_no_key(home):
     assert settings.tenant_id == "contoso.onmicrosoft.com"
     assert settings.blob_endpoint == "https://myrenders.blob.core.windows.net"
     assert config.read_keys() == Secrets()  # no settings saved yet: nothing to read
+
+
+def test_the_device_code_is_said_in_words():
+    from datetime import datetime, timezone
+
+    from azure_batch_maya.controllers.config import _device_code_prompt
+
+    said: list[str] = []
+    prompt = _device_code_prompt(said.append)
+    prompt("https://microsoft.com/devicelogin", "ABCD-1234", datetime.now(timezone.utc))
+    (line,) = said
+    assert line.startswith("To sign in, open https://microsoft.com/devicelogin and enter")
+    assert "ABCD-1234" in line

@@ -70,3 +70,17 @@ def test_cancel_reaches_the_work(qtbot):
 def _on_main(main: int) -> bool:
     app = QtCore.QCoreApplication.instance()
     return app is not None and threading.get_ident() == main
+
+
+def test_messages_for_the_person_waiting_arrive_in_order(qtbot):
+    workers = Workers()
+    said: list[str] = []
+    done: list[object] = []
+
+    def work(report: Report) -> None:
+        report.say("To sign in, open the page")
+        report.say("and enter the code")
+
+    workers.start(work, on_done=done.append, on_message=said.append)
+    qtbot.waitUntil(lambda: bool(done))
+    assert said == ["To sign in, open the page", "and enter the code"]
