@@ -11,7 +11,7 @@ from azure_batch_maya.ui.worker import Workers
 MODES = (("Account keys", AuthMode.SHARED_KEY), ("Entra ID sign-in", AuthMode.ENTRA))
 SIGN_INS = (
     ("In the browser", SignInMethod.BROWSER),
-    ("With a device code (printed to the log)", SignInMethod.DEVICE_CODE),
+    ("With a device code", SignInMethod.DEVICE_CODE),
     ("Azure CLI, environment or managed identity", SignInMethod.DEFAULT),
 )
 
