@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.azurite", "tests.fixtures.local_pool"]
+pytest_plugins = [
+    "tests.fixtures.azurite",
+    "tests.fixtures.local_pool",
+    "tests.fixtures.user_home",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SCENES = REPO.parent / "shared" / "scenes" / "public"

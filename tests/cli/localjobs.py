@@ -8,7 +8,6 @@ arrive.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -22,9 +21,6 @@ import pytest
 
 from azure_batch_maya.cli import main
 from azure_batch_maya.connection import Connection, connect
-from azure_batch_maya.local.azurite import AzuriteProcess
-from azure_batch_maya.local.home import LocalState, write_state
-from azure_batch_maya.local.process import LocalPoolProcess
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import (
     JobSpec,
@@ -35,48 +31,12 @@ from azure_batch_maya.services.batch import (
 )
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.submission import OUTPUTS_CONTAINER
+from tests.fixtures.user_home import copy_examples, point_home_at_local_pool
 
 REPO = Path(__file__).resolve().parents[2]
+__all__ = ["copy_examples", "point_home_at_local_pool"]
 UBUNTU = MarketplaceImage("canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04")
 VM_SIZE = "Standard_D4s_v5"
-
-
-def point_home_at_local_pool(
-    folder: Path, monkeypatch: pytest.MonkeyPatch, pool: LocalPoolProcess, azurite: AzuriteProcess
-) -> Path:
-    """A user folder whose `local up` state is the session's local pool and Azurite."""
-    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(folder))
-    state = LocalState(
-        batch_url=pool.url,
-        batch_account=pool.account_name,
-        batch_key=pool.account_key,
-        storage_connection_string=azurite.connection_string,
-        server_pid=pool.pid,
-        azurite_pid=None,
-        data_dir=str(pool.data_dir),
-    )
-    write_state(folder, state)
-    return folder
-
-
-# What makes a copy's files differ from the originals without changing what they mean.
-_MARKS = {".ma": b"\n// copy %s\n", ".mel": b"\n// copy %s\n", ".ass": b"\n# copy %s\n"}
-
-
-def copy_examples(tmp_path: Path) -> Path:
-    """A copy of the example projects whose every file has content of its own.
-
-    Uploads are by content, into the session's one Azurite: unmarked copies would leave the
-    originals already stored, and `test_submit_cli` counts a first upload of them.
-    """
-    target = tmp_path / "examples"
-    shutil.copytree(REPO / "examples", target)
-    mark = uuid.uuid4().hex.encode()
-    for path in target.rglob("*"):
-        if path.is_file():
-            with path.open("ab") as f:  # PNG readers ignore bytes after the IEND chunk
-                f.write(_MARKS.get(path.suffix, b"%s") % mark)
-    return target
 
 
 def local() -> Connection:
@@ -86,8 +46,8 @@ def local() -> Connection:
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
     """Run the CLI with --json; stdout must be exactly one JSON object."""
     code = main([*argv, "--json"])
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and out.endswith("\n"), out
+    out, err = capsys.readouterr()
+    assert out.count("\n") == 1 and out.endswith("\n"), f"exit {code}; stdout {out!r}; {err}"
     data = json.loads(out)
     assert isinstance(data, dict)
     return code, data

@@ -26,7 +26,6 @@ from tests.cli.localjobs import (
     delete_pool_if_any,
     empty_pool,
     local,
-    point_home_at_local_pool,
     run_json,
     submit_stand_in,
     wait_for_job,
@@ -36,11 +35,6 @@ from tests.cli.localjobs import (
 pytestmark = pytest.mark.slow
 
 FRAMES = [f"shot010_lighting.{i:04d}.png" for i in range(1, 6)]
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch, local_pool, azurite) -> Path:
-    return point_home_at_local_pool(tmp_path / "home", monkeypatch, local_pool, azurite)
 
 
 @pytest.fixture
@@ -63,7 +57,7 @@ def lock_is_held(job_id: str) -> bool:
         return True
 
 
-def test_download_once_then_again_skips_what_is_here(home, tmp_path, capsys):
+def test_download_once_then_again_skips_what_is_here(local_home, tmp_path, capsys):
     job_id = submit_stand_in(capsys, copy_examples(tmp_path))
     wait_for_job(local(), job_id)
     out = tmp_path / "frames"
@@ -81,7 +75,7 @@ def test_download_once_then_again_skips_what_is_here(home, tmp_path, capsys):
         assert "no-such-job does not exist and storage holds no frames" in capsys.readouterr().err
 
 
-def test_a_deleted_jobs_frames_can_still_be_downloaded(home, tmp_path, capsys):
+def test_a_deleted_jobs_frames_can_still_be_downloaded(local_home, tmp_path, capsys):
     job_id = submit_stand_in(capsys, copy_examples(tmp_path))
     wait_for_job(local(), job_id)
     assert main(["jobs", "delete", job_id, "--yes", "--local"]) == 0
@@ -94,7 +88,7 @@ def test_a_deleted_jobs_frames_can_still_be_downloaded(home, tmp_path, capsys):
 
 
 def test_watch_downloads_the_frames_as_they_arrive_and_stops_when_the_job_ends(
-    home, tmp_path, capsys, waiting_pool
+    local_home, tmp_path, capsys, waiting_pool
 ):
     job_id = submit_stand_in(capsys, copy_examples(tmp_path), "--pool", waiting_pool)
     out = tmp_path / "frames"
@@ -118,7 +112,7 @@ def test_watch_downloads_the_frames_as_they_arrive_and_stops_when_the_job_ends(
 
 
 def test_background_download_outlives_its_parent_and_is_one_per_job(
-    home, tmp_path, capsys, waiting_pool
+    local_home, tmp_path, capsys, waiting_pool
 ):
     job_id = submit_stand_in(capsys, copy_examples(tmp_path), "--pool", waiting_pool)
     out = tmp_path / "frames"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +15,12 @@ from tests.cli.localjobs import (
     empty_pool,
     failing_job,
     local,
-    point_home_at_local_pool,
     run_json,
     submit_stand_in,
     wait_for_job,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch, local_pool, azurite) -> Path:
-    return point_home_at_local_pool(tmp_path / "home", monkeypatch, local_pool, azurite)
 
 
 class _Terminal(io.StringIO):
@@ -37,7 +30,7 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_list_and_show_a_finished_job(home, tmp_path, capsys):
+def test_list_and_show_a_finished_job(local_home, tmp_path, capsys):
     job_id = submit_stand_in(capsys, copy_examples(tmp_path))
     wait_for_job(local(), job_id)
 
@@ -67,7 +60,7 @@ def test_list_and_show_a_finished_job(home, tmp_path, capsys):
     assert "node-hours" in out and "the local pool costs nothing" in out
 
 
-def test_show_gives_failed_tasks_with_exit_code_and_the_end_of_stderr(home, capsys):
+def test_show_gives_failed_tasks_with_exit_code_and_the_end_of_stderr(local_home, capsys):
     conn = local()
     job_id = failing_job(conn, exit_code=3, stderr="cannot open wall.tif\n")
     wait_for_job(conn, job_id)
@@ -86,7 +79,7 @@ def test_show_gives_failed_tasks_with_exit_code_and_the_end_of_stderr(home, caps
 
 
 def test_cancel_a_waiting_job_then_delete_it_only_when_confirmed(
-    home, tmp_path, capsys, monkeypatch
+    local_home, tmp_path, capsys, monkeypatch
 ):
     conn = local()
     pool_id = empty_pool(conn)
@@ -126,7 +119,7 @@ def test_cancel_a_waiting_job_then_delete_it_only_when_confirmed(
         delete_pool_if_any(conn, pool_id)
 
 
-def test_delete_with_yes_and_a_missing_job(home, tmp_path, capsys):
+def test_delete_with_yes_and_a_missing_job(local_home, tmp_path, capsys):
     conn = local()
     job_id = failing_job(conn, exit_code=1, stderr="")
     code, deleted = run_json(capsys, "jobs", "delete", job_id, "--yes", "--local")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +13,10 @@ from tests.cli.localjobs import (
     delete_pool_if_any,
     empty_pool,
     local,
-    point_home_at_local_pool,
     run_json,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch, local_pool, azurite) -> Path:
-    return point_home_at_local_pool(tmp_path / "home", monkeypatch, local_pool, azurite)
 
 
 def listed(capsys, pool_id: str) -> dict[str, Any]:
@@ -35,7 +28,7 @@ def listed(capsys, pool_id: str) -> dict[str, Any]:
 
 
 def test_an_idle_node_is_flagged_until_the_pool_is_resized_to_0_then_deleted(
-    home, capsys, monkeypatch
+    local_home, capsys, monkeypatch
 ):
     conn = local()
     pool_id = empty_pool(conn)
@@ -79,7 +72,7 @@ def test_an_idle_node_is_flagged_until_the_pool_is_resized_to_0_then_deleted(
         delete_pool_if_any(conn, pool_id)
 
 
-def test_resize_refuses_negative_counts_and_unknown_pools(home, capsys):
+def test_resize_refuses_negative_counts_and_unknown_pools(local_home, capsys):
     assert main(["pools", "resize", "p", "--dedicated", "-1", "--local"]) == 2
     assert "cannot be negative" in capsys.readouterr().err
     assert main(["pools", "resize", "no-such-pool", "--dedicated", "0", "--local"]) == 2

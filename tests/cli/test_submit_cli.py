@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,44 +10,11 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.local.azurite import AzuriteProcess
-from azure_batch_maya.local.home import LocalState, write_state
-from azure_batch_maya.local.process import LocalPoolProcess
 from azure_batch_maya.transfer.manifest import MANIFEST_PREFIX, STORE_CONTAINER, from_json
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def example(tmp_path: Path) -> Path:
-    """A private copy of the example projects, so a test may change its files."""
-    shutil.copytree(REPO / "examples", tmp_path / "examples")
-    return tmp_path / "examples"
-
-
-@pytest.fixture
-def home(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    local_pool: LocalPoolProcess,
-    azurite: AzuriteProcess,
-) -> Path:
-    """A user folder whose `local up` state points at the session's local pool and Azurite."""
-    folder = tmp_path / "home"
-    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(folder))
-    state = LocalState(
-        batch_url=local_pool.url,
-        batch_account=local_pool.account_name,
-        batch_key=local_pool.account_key,
-        storage_connection_string=azurite.connection_string,
-        server_pid=local_pool.pid,
-        azurite_pid=None,
-        data_dir=str(local_pool.data_dir),
-    )
-    write_state(folder, state)
-    return folder
 
 
 def submit_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
@@ -65,15 +31,16 @@ def scene_args(example: Path) -> list[str]:
 
 
 def test_renders_downloads_then_a_second_submit_uploads_nothing(
-    home, example, tmp_path, capsys, azurite
+    local_home, example, tmp_path, capsys, azurite
 ):
     out = tmp_path / "frames"
     first = submit_json(capsys, *scene_args(example), "--download", str(out))
     assert first["exit_code"] == 0, first
     assert first["tasks"] == 5 and first["succeeded"] is True
-    # scene, workspace.mel, lamp.ma, 5 stand-in caches, wood, 3 UDIM tiles, concrete; other
-    # tests of the session may have stored some of these contents already
-    assert first["uploaded_files"] + first["skipped_files"] == 13
+    # scene, workspace.mel, lamp.ma, 5 stand-in caches, wood, 3 UDIM tiles, concrete (the
+    # `example` copy's contents are its own, so none is in storage yet)
+    assert (first["uploaded_files"], first["skipped_files"]) == (13, 0)
+    assert first["uploaded_bytes"] > 0
     assert first["estimated_cost"] == 0.0  # the local pool costs nothing
     images = sorted(p.relative_to(out).as_posix() for p in (out / "images").rglob("*.png"))
     assert images == [
@@ -91,7 +58,7 @@ def test_renders_downloads_then_a_second_submit_uploads_nothing(
 
 
 def test_a_changed_texture_is_sent_again_and_the_first_job_keeps_the_old_one(
-    home, example, capsys, azurite
+    local_home, example, capsys, azurite
 ):
     first = submit_json(capsys, *scene_args(example))
     texture = example / "shot010" / "sourceimages" / "wood_albedo.png"
@@ -111,7 +78,7 @@ def test_a_changed_texture_is_sent_again_and_the_first_job_keeps_the_old_one(
 
 
 def test_a_scene_with_a_missing_texture_is_refused_before_any_upload(
-    home, example, capsys, azurite
+    local_home, example, capsys, azurite
 ):
     (example / "shot010" / "sourceimages" / "wood_albedo.png").unlink()
     blobs = BlobServiceClient.from_connection_string(azurite.connection_string)

@@ -98,8 +98,13 @@ def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(
     try:
         with pytest.raises(AlreadyRunning):
             jobs.download_in_background(job_id)
-        names = wait_for(lambda: [p.name for p in jobs.thumbnails(job_id)] or None, timeout=60)
-        assert names == [f"shot010_lighting.{i:04d}.png" for i in (1, 2)]
+        expected = [f"shot010_lighting.{i:04d}.png" for i in (1, 2)]
+
+        def both_frames() -> list[str] | None:  # they arrive one after the other
+            names = [p.name for p in jobs.thumbnails(job_id)]
+            return names if len(names) == len(expected) else None
+
+        assert wait_for(both_frames, timeout=60) == expected
     finally:
         _stop(started.pid)
 

@@ -6,12 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.controllers.conftest import (
-    example,
-    home,
-    local_home,
-    memory_keyring,
-    scene,
-)
+from tests.controllers.conftest import memory_keyring, scene
 
-__all__ = ["example", "home", "local_home", "memory_keyring", "scene"]
+__all__ = ["memory_keyring", "scene"]
