@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from azure.batch import models
 
@@ -236,35 +236,28 @@ def start_task(spec: StartTaskSpec) -> models.BatchStartTask:
 
 def pool_create_options(spec: PoolSpec) -> models.BatchPoolCreateOptions:
     """The SDK's create-pool body for a pool spec."""
-    return models.BatchPoolCreateOptions(
-        id=spec.id,
-        vm_size=spec.vm_size,
-        display_name=spec.display_name,
-        virtual_machine_configuration=image_configuration(spec.image),
-        target_dedicated_nodes=spec.dedicated_nodes,
-        target_low_priority_nodes=spec.spot_nodes,
-        resize_timeout=spec.resize_timeout,
-        task_slots_per_node=spec.task_slots_per_node,
-        task_scheduling_policy=_scheduling(spec),
-        start_task=start_task(spec.start_task) if spec.start_task else None,
-        metadata=_metadata(spec.metadata),
-    )
+    return models.BatchPoolCreateOptions(id=spec.id, **_pool_fields(spec))
 
 
 def pool_specification(spec: PoolSpec) -> models.BatchPoolSpecification:
     """The same pool as an auto-pool specification (its id becomes the auto-pool's prefix)."""
-    return models.BatchPoolSpecification(
-        vm_size=spec.vm_size,
-        display_name=spec.display_name,
-        virtual_machine_configuration=image_configuration(spec.image),
-        target_dedicated_nodes=spec.dedicated_nodes,
-        target_low_priority_nodes=spec.spot_nodes,
-        resize_timeout=spec.resize_timeout,
-        task_slots_per_node=spec.task_slots_per_node,
-        task_scheduling_policy=_scheduling(spec),
-        start_task=start_task(spec.start_task) if spec.start_task else None,
-        metadata=_metadata(spec.metadata),
-    )
+    return models.BatchPoolSpecification(**_pool_fields(spec))
+
+
+def _pool_fields(spec: PoolSpec) -> dict[str, Any]:
+    """What a pool and an auto-pool specification share: everything but the pool's id."""
+    return {
+        "vm_size": spec.vm_size,
+        "display_name": spec.display_name,
+        "virtual_machine_configuration": image_configuration(spec.image),
+        "target_dedicated_nodes": spec.dedicated_nodes,
+        "target_low_priority_nodes": spec.spot_nodes,
+        "resize_timeout": spec.resize_timeout,
+        "task_slots_per_node": spec.task_slots_per_node,
+        "task_scheduling_policy": _scheduling(spec),
+        "start_task": start_task(spec.start_task) if spec.start_task else None,
+        "metadata": _metadata(spec.metadata),
+    }
 
 
 def job_preparation_task(spec: JobPreparationSpec) -> models.BatchJobPreparationTask:
