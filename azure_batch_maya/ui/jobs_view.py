@@ -8,6 +8,7 @@ from pathlib import Path
 from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
+from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 from azure_batch_maya.ui.worker import Task, Workers
 
@@ -23,7 +24,6 @@ class JobsView(QtWidgets.QWidget):
         self.workers = workers
         self.download_task: Task[DownloadReport] | None = None
         self.confirm: Callable[[str], bool] = self._ask  # swappable for tests
-        self._listing = False
         self._thumbs_shown: tuple[Path, ...] = ()
 
         self.table = QtWidgets.QTreeWidget()
@@ -93,9 +93,16 @@ class JobsView(QtWidgets.QWidget):
         layout.addWidget(self.thumbnails)
         layout.addWidget(self.status)
 
-        self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self._tick)
+        self.listing: PeriodicListing[tuple[JobRow, ...]] = PeriodicListing(
+            self,
+            workers,
+            interval_ms=REFRESH_MS,
+            ready=lambda: controller.session.connection is not None,
+            fetch=controller.list_jobs,
+            show=self._listed,
+            failed=self._list_failed,
+        )
+        self.timer = self.listing.timer
         self.refresh_button.clicked.connect(self.refresh)
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -115,15 +122,7 @@ class JobsView(QtWidgets.QWidget):
     # Actions ------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.controller.session.connection is None or self._listing:
-            return
-        self._listing = True
-        self.timer.start()
-        self.workers.start(
-            lambda _report: self.controller.list_jobs(),
-            on_done=self._listed,
-            on_error=self._list_failed,
-        )
+        self.listing.refresh()
 
     def cancel_selected(self) -> None:
         job_id = self.controller.selected
@@ -269,17 +268,11 @@ class JobsView(QtWidgets.QWidget):
             on_error=lambda exc: set_status(self.status, str(exc), BAD),
         )
 
-    def _tick(self) -> None:
-        if self.isVisible():
-            self.refresh()
-
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
-        self._listing = False
         self.controller.apply(rows)
         self._fetch_details()
 
     def _list_failed(self, exc: Exception) -> None:
-        self._listing = False
         set_status(self.status, f"Cannot list jobs: {exc}", BAD)
 
     def _progress(self, done: int, total: int) -> None:
@@ -325,8 +318,7 @@ class JobsView(QtWidgets.QWidget):
         QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(folder)))
 
     def _ask(self, question: str) -> bool:
-        answer = QtWidgets.QMessageBox.question(self, "Azure Batch", question)
-        return bool(answer == QtWidgets.QMessageBox.StandardButton.Yes)
+        return ask_yes_no(self, question)
 
 
 def _when(row: JobRow) -> str:

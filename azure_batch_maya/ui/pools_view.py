@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
+from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.qt import QtCore, QtWidgets
 from azure_batch_maya.ui.worker import Workers
 
@@ -20,7 +21,6 @@ class PoolsView(QtWidgets.QWidget):
         self.workers = workers
         # Swappable so tests can answer it.
         self.confirm: Callable[[str], bool] = self._ask
-        self._listing = False
 
         self.table = QtWidgets.QTreeWidget()
         self.table.setHeaderLabels(list(COLUMNS))
@@ -56,9 +56,16 @@ class PoolsView(QtWidgets.QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.status)
 
-        self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self._tick)
+        self.listing: PeriodicListing[tuple[PoolRow, ...]] = PeriodicListing(
+            self,
+            workers,
+            interval_ms=REFRESH_MS,
+            ready=lambda: controller.session.connection is not None,
+            fetch=controller.list_pools,
+            show=self._listed,
+            failed=self._list_failed,
+        )
+        self.timer = self.listing.timer
         self.refresh_button.clicked.connect(self.refresh)
         self.resize_button.clicked.connect(self.resize_selected)
         self.delete_button.clicked.connect(self.delete_selected)
@@ -70,15 +77,7 @@ class PoolsView(QtWidgets.QWidget):
     # Actions ------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.controller.session.connection is None or self._listing:
-            return
-        self._listing = True
-        self.timer.start()
-        self.workers.start(
-            lambda _report: self.controller.list_pools(),
-            on_done=self._listed,
-            on_error=self._list_failed,
-        )
+        self.listing.refresh()
 
     def resize_selected(self) -> None:
         row = self.selected()
@@ -150,16 +149,10 @@ class PoolsView(QtWidgets.QWidget):
             self.dedicated.setValue(row.dedicated[1])
             self.spot.setValue(row.spot[1])
 
-    def _tick(self) -> None:
-        if self.isVisible():
-            self.refresh()
-
     def _listed(self, rows: tuple[PoolRow, ...]) -> None:
-        self._listing = False
         self.controller.apply(rows)
 
     def _list_failed(self, exc: Exception) -> None:
-        self._listing = False
         set_status(self.status, f"Cannot list pools: {exc}", BAD)
 
     def _done(self, text: str) -> None:
@@ -167,8 +160,7 @@ class PoolsView(QtWidgets.QWidget):
         self.refresh()
 
     def _ask(self, question: str) -> bool:
-        answer = QtWidgets.QMessageBox.question(self, "Azure Batch", question)
-        return bool(answer == QtWidgets.QMessageBox.StandardButton.Yes)
+        return ask_yes_no(self, question)
 
 
 def _idle(row: PoolRow) -> str:
