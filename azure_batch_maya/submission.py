@@ -28,7 +28,7 @@ from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
-from azure_batch_maya.services.tasks import TaskCounts
+from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
@@ -66,10 +66,12 @@ class JobOutcome:
     job_id: str
     counts: TaskCounts
     failed: tuple[FailedTask, ...]
+    # Set when the job cannot go on: its preparation failed on every node it reached.
+    stuck: tuple[PreparationFailure, ...] = ()
 
     @property
     def succeeded(self) -> bool:
-        return self.counts.done and self.counts.failed == 0
+        return self.counts.done and self.counts.failed == 0 and not self.stuck
 
 
 def estimate(
@@ -135,7 +137,11 @@ def wait_for_job(
     cancel: threading.Event | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> JobOutcome:
-    """Follow a job by its task counts (one request a poll, whatever the number of tasks)."""
+    """Follow a job by its task counts (one request a poll, whatever the number of tasks).
+
+    It stops early when tasks wait and none runs because the job's preparation failed on the
+    nodes: Batch would keep them waiting for a node that never comes.
+    """
     started = time.monotonic()
     while True:
         counts = tasks.get_task_counts(conn.batch, job_id)
@@ -143,6 +149,10 @@ def wait_for_job(
             on_progress(counts)
         if counts.done and counts.total > 0:
             return JobOutcome(job_id, counts, failed_tasks(conn, job_id))
+        if counts.active and not counts.running:
+            stuck = tasks.preparation_failures(conn.batch, job_id)
+            if stuck:
+                return JobOutcome(job_id, counts, (), stuck)
         if cancel is not None and cancel.is_set():
             return JobOutcome(job_id, counts, ())
         if timeout is not None and time.monotonic() - started > timeout:

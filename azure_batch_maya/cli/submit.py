@@ -152,6 +152,24 @@ def _submit(
             for failed in outcome.failed:
                 say(f"Task {failed.task_id} failed (exit code {failed.exit_code}):")
                 say(failed.stderr_tail.rstrip() or "(no stderr)")
+            for prep in outcome.stuck:
+                say(
+                    f"The job's preparation (fetching its inputs) failed on node {prep.node_id} "
+                    f"(exit code {prep.exit_code}) {prep.message}:"
+                )
+                say(prep.stderr_tail.rstrip() or "(no stderr)")
+            if any(prep.exit_code == 127 for prep in outcome.stuck):
+                say(
+                    "Exit code 127: a program was not found on the node. Without Maya here, "
+                    "try the pipeline with --stand-in; on Azure, use an image with Maya "
+                    "installed (mayapy on the PATH)."
+                )
+            if outcome.stuck:
+                result["stuck"] = True
+                say(
+                    f"No task can start until this is fixed; the job stays. Cancel it with "
+                    f"`azure-batch-maya jobs cancel {submitted.job_id}`."
+                )
             code = 0 if outcome.succeeded else 1
             if args.download:
                 folder = Path(args.download)

@@ -238,3 +238,46 @@ def read_task_file(client: BatchClient, job_id: str, task_id: str, file_path: st
     """A small task file's bytes (a log to show in the UI)."""
     with batch_call(client, f"reading {file_path} of task {task_id}"):
         return b"".join(client.download_task_file(job_id, task_id, file_path))
+
+
+@dataclass(frozen=True)
+class PreparationFailure:
+    """A job preparation task that failed on a node: that node will run none of the job's tasks."""
+
+    node_id: str
+    exit_code: int | None
+    message: str
+    stderr_tail: str
+
+
+def preparation_failures(
+    client: BatchClient, job_id: str, *, tail: int = 2000
+) -> tuple[PreparationFailure, ...]:
+    """The nodes where the job's preparation task failed, with the end of its stderr.
+
+    Batch keeps a job's tasks off a node whose preparation failed and waits for another node,
+    so a job whose preparation fails everywhere waits forever; this is how to tell.
+    """
+    with batch_call(client, f"getting the preparation status of job {job_id}"):
+        statuses = list(client.list_job_preparation_and_release_task_status(job_id))
+    failures = []
+    for status in statuses:
+        info = status.job_preparation_task_execution_info
+        if info is None or info.result != models.BatchTaskExecutionResult.FAILURE:
+            continue
+        failure = info.failure_info
+        message = (failure.message or failure.code or "") if failure else ""
+        stderr = ""
+        if status.pool_id and status.node_id and info.task_root_directory:
+            root = info.task_root_directory
+            separator = "\\" if "\\" in root else "/"  # the service answers with the node's own
+            path = f"{root.rstrip(separator)}{separator}stderr.txt"
+            try:
+                data = b"".join(client.download_node_file(status.pool_id, status.node_id, path))
+                stderr = data[-tail:].decode("utf-8", errors="replace")
+            except HttpResponseError as exc:  # the node may be gone; the exit code still says
+                log.debug("no stderr for the preparation on %s: %s", status.node_id, exc)
+        failures.append(
+            PreparationFailure(status.node_id or "", info.exit_code, message or "", stderr)
+        )
+    return tuple(failures)

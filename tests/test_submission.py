@@ -1,0 +1,51 @@
+"""The steps `submit` and the Submit tab share, on the local pool + Azurite."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from azure_batch_maya.assets.choices import AssetChoices
+from azure_batch_maya.assets.hashcache import HashCache
+from azure_batch_maya.assets.project import AssetProject, build_project
+from azure_batch_maya.assets.resolve import resolve_scene
+from azure_batch_maya.connection import connect_local
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.scene.ma_reader import read_ma
+from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.submission import estimate, submit, wait_for_job
+
+
+def example_project(example: Path, tmp_path: Path) -> tuple[SceneInfo, AssetProject]:
+    scene = read_ma(example / "shot010" / "scenes" / "shot010_lighting.ma")
+    resolutions = resolve_scene(scene, search_paths=[str(example / "texture_library")])
+    cache = HashCache(tmp_path / "hashes.json")
+    return scene, build_project(scene, resolutions, AssetChoices(), cache.digest)
+
+
+def test_waiting_stops_when_the_preparation_fails_on_the_nodes(local_home, example, tmp_path):
+    scene, project = example_project(example, tmp_path)
+    settings = SubmitSettings(
+        frames="1-2",
+        node_python=str(tmp_path / "no-such-maya" / "mayapy"),
+        job_id=f"no-maya-{uuid.uuid4().hex[:8]}",
+    )
+    conn = connect_local(start=False)
+    submitted = submit(conn, scene, project, settings)
+    outcome = wait_for_job(conn, submitted.job_id, interval=0.3, timeout=90)
+    assert not outcome.succeeded
+    assert outcome.counts.active == 2 and outcome.counts.running == 0
+    (failure,) = outcome.stuck
+    assert failure.exit_code not in (None, 0)
+    assert "no-such-maya" in failure.stderr_tail  # the shell says which program is missing
+
+
+def test_the_estimate_prices_the_nodes_for_the_frames(example, tmp_path):
+    scene, _project = example_project(example, tmp_path)
+    two = estimate(scene, SubmitSettings(dedicated_nodes=2), minutes_per_frame=6)
+    four = estimate(scene, SubmitSettings(dedicated_nodes=4), minutes_per_frame=6)
+    assert two.total > 0
+    # 5 one-frame tasks of 6 minutes: three waves on 2 nodes, two waves on 4
+    assert (two.hours, four.hours) == (0.3, 0.2)
+    # every node is paid for the whole run: the price follows nodes × hours
+    assert abs(two.total / four.total - (2 * 0.3) / (4 * 0.2)) < 1e-9
