@@ -14,7 +14,10 @@ from azure_batch_maya.cli import CliError
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
     from azure_batch_maya.jobstatus import JobRow, JobUsage
+    from azure_batch_maya.services.tasks import PreparationFailure
     from azure_batch_maya.submission import FailedTask
+
+    Failures = tuple[tuple[FailedTask, ...], tuple[PreparationFailure, ...]]
 
 T = TypeVar("T")
 
@@ -75,19 +78,26 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from azure_batch_maya.jobstatus import get_job_row, job_usage
+    from azure_batch_maya.services.tasks import preparation_failures
     from azure_batch_maya.submission import failed_tasks
 
-    def gather(conn: Connection) -> tuple[JobRow, tuple[FailedTask, ...], JobUsage | None]:
+    def gather(conn: Connection) -> tuple[JobRow, Failures, JobUsage | None]:
         row = get_job_row(conn, args.job)
         failed = failed_tasks(conn, args.job) if row.counts.failed else ()
-        return row, failed, job_usage(conn, args.job) if row.over else None
+        stuck = row.counts.active and not row.counts.running and not row.over
+        preparation = preparation_failures(conn.batch, args.job) if stuck else ()
+        return row, (failed, preparation), job_usage(conn, args.job) if row.over else None
 
-    row, failed, usage = with_connection(args, gather)
+    row, (failed, preparation), usage = with_connection(args, gather)
     if args.json:
         data = row.to_json()
         data["failed_tasks"] = [
             {"id": f.task_id, "exit_code": f.exit_code, "stderr_tail": f.stderr_tail}
             for f in failed
+        ]
+        data["failed_preparations"] = [
+            {"node_id": p.node_id, "exit_code": p.exit_code, "stderr_tail": p.stderr_tail}
+            for p in preparation
         ]
         data["usage"] = usage.to_json() if usage else None
         print_json(data)
@@ -99,6 +109,13 @@ def run_show(args: argparse.Namespace) -> int:
     for f in failed:
         out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
         tail = f.stderr_tail.rstrip() or "(no stderr)"
+        out.extend(f"    {line}" for line in tail.splitlines())
+    for p in preparation:
+        out.append(
+            f"Fetching the inputs failed on node {p.node_id} (exit code {p.exit_code}), so no "
+            "task can run there; end of its stderr:"
+        )
+        tail = p.stderr_tail.rstrip() or p.message or "(no stderr)"
         out.extend(f"    {line}" for line in tail.splitlines())
     if usage is not None:
         used = usage.used

@@ -17,7 +17,7 @@ from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
-from azure_batch_maya.services.tasks import TaskCounts
+from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport
 
 JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo"]
@@ -53,6 +53,7 @@ class JobRow:
 class JobDetails:
     job_id: str
     failed: tuple[submission.FailedTask, ...]
+    preparation: tuple[PreparationFailure, ...] = ()  # nodes that cannot run the job's tasks
 
 
 class JobsController:
@@ -91,9 +92,13 @@ class JobsController:
         return tuple(sorted(rows, key=_newest_first))
 
     def get_details(self, job_id: str) -> JobDetails:
-        """The job's failed tasks with the end of their stderr."""
+        """The job's failed tasks and failed preparations, with the end of their stderr."""
         connection = self.session.require_connection()
-        return JobDetails(job_id, submission.failed_tasks(connection, job_id))
+        return JobDetails(
+            job_id,
+            submission.failed_tasks(connection, job_id),
+            tasks.preparation_failures(connection.batch, job_id),
+        )
 
     def cancel(self, job_id: str) -> None:
         """Terminate: running tasks stop, waiting ones never start; outputs so far stay."""

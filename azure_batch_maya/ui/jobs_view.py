@@ -204,13 +204,19 @@ class JobsView(QtWidgets.QWidget):
         if details is None:
             self.details.clear()
             return
-        if not details.failed:
+        if not details.failed and not details.preparation:
             self.details.setPlainText(f"{details.job_id}: no failed tasks.")
             return
         lines = [f"{details.job_id}: {len(details.failed)} failed task(s)"]
         for task in details.failed:
             lines.append(f"\n— {task.task_id} (exit code {task.exit_code})")
             lines.append(task.stderr_tail.rstrip() or "(no stderr)")
+        for prep in details.preparation:
+            lines.append(
+                f"\n— fetching the inputs failed on node {prep.node_id} (exit code "
+                f"{prep.exit_code}): no task can run there"
+            )
+            lines.append(prep.stderr_tail.rstrip() or prep.message or "(no stderr)")
         self.details.setPlainText("\n".join(lines))
 
     def _show_thumbnails(self) -> None:

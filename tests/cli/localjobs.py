@@ -23,6 +23,7 @@ from azure_batch_maya.cli import main
 from azure_batch_maya.connection import Connection, connect
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import (
+    JobPreparationSpec,
     JobSpec,
     MarketplaceImage,
     OutputFileSpec,
@@ -131,5 +132,19 @@ def failing_job(conn: Connection, *, exit_code: int, stderr: str) -> str:
         ),
     )
     spec = JobSpec(job_id, auto_pool=PoolSpec("test-fail", VM_SIZE, UBUNTU, dedicated_nodes=1))
+    jobs.submit_job(conn.batch, spec, [task])
+    return job_id
+
+
+def unpreparable_job(conn: Connection, *, stderr: str) -> str:
+    """A one-task job (on its own auto-pool) whose preparation fails, so its task never starts."""
+    job_id = f"test-prep-{uuid.uuid4().hex[:8]}"
+    code = f"import sys; sys.stderr.write({stderr!r}); sys.exit(9)"
+    spec = JobSpec(
+        job_id,
+        auto_pool=PoolSpec("test-prep", VM_SIZE, UBUNTU, dedicated_nodes=1),
+        preparation=JobPreparationSpec(command_line([sys.executable, "-c", code]), max_retries=0),
+    )
+    task = TaskSpec("frame-0001", command_line([sys.executable, "-c", "print(1)"]))
     jobs.submit_job(conn.batch, spec, [task])
     return job_id

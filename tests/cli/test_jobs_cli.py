@@ -7,7 +7,7 @@ import io
 import pytest
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.services import jobs
+from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
 from tests.cli.localjobs import (
     copy_examples,
@@ -17,8 +17,10 @@ from tests.cli.localjobs import (
     local,
     run_json,
     submit_stand_in,
+    unpreparable_job,
     wait_for_job,
 )
+from tests.services.specs import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -126,3 +128,21 @@ def test_delete_with_yes_and_a_missing_job(local_home, tmp_path, capsys):
     assert (code, deleted) == (0, {"job_id": job_id, "deleted": True})
     assert main(["jobs", "show", job_id, "--local"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_show_names_a_failed_preparation_that_keeps_the_tasks_waiting(local_home, capsys):
+    conn = local()
+    job_id = unpreparable_job(conn, stderr="asset store unreachable\n")
+    wait_for(lambda: tasks.preparation_failures(conn.batch, job_id), timeout=60)
+
+    code, shown = run_json(capsys, "jobs", "show", job_id, "--local")
+    assert code == 0
+    assert shown["tasks"]["active"] == 1 and shown["failed_tasks"] == []
+    (prep,) = shown["failed_preparations"]
+    assert (prep["exit_code"], prep["stderr_tail"]) == (9, "asset store unreachable\n")
+
+    assert main(["jobs", "show", job_id, "--local"]) == 0
+    out = capsys.readouterr().out
+    assert "Fetching the inputs failed on node" in out and "asset store unreachable" in out
+    main(["jobs", "delete", job_id, "--local", "--yes"])
+    capsys.readouterr()

@@ -113,3 +113,17 @@ def _stop(pid: int) -> None:
     """End the downloader this test started (it may have ended by itself already)."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
+
+
+def test_details_name_a_failed_preparation_that_keeps_the_tasks_waiting(connected):
+    from tests.cli.localjobs import unpreparable_job
+
+    conn = connected.require_connection()
+    job_id = unpreparable_job(conn, stderr="no mayapy on this node\n")
+    jobs = JobsController(connected)
+    wait_for(lambda: jobs.get_details(job_id).preparation, timeout=60)
+    details = jobs.get_details(job_id)
+    assert details.failed == ()
+    (prep,) = details.preparation
+    assert (prep.exit_code, prep.stderr_tail) == (9, "no mayapy on this node\n")
+    jobs.delete(job_id)
