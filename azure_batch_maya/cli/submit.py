@@ -29,9 +29,15 @@ def register(sub: Any) -> None:
     parser.add_argument("--layer", action="append", default=[], help="render only this layer")
     parser.add_argument("--pool", default="auto", help="auto (default), new, new:ID, or a pool id")
     parser.add_argument("--chunk", type=int, default=1, metavar="N", help="frames per task")
-    parser.add_argument("--nodes", type=int, default=1, metavar="N", help="dedicated nodes")
-    parser.add_argument("--spot", type=int, default=0, metavar="N", help="Spot nodes")
-    parser.add_argument("--vm-size", help="VM size of a new pool (default: see docs)")
+    parser.add_argument("--per-layer", action="store_true", help="one task per render layer")
+    parser.add_argument("--per-camera", action="store_true", help="one task per camera")
+    parser.add_argument("--max-retries", type=int, metavar="N", help="retries of a failed task")
+    parser.add_argument("--time-limit", type=float, metavar="HOURS", help="end the job after")
+    parser.add_argument(
+        "--nodes", type=int, metavar="N", help="dedicated nodes (default: the Env tab's, else 1)"
+    )
+    parser.add_argument("--spot", type=int, metavar="N", help="Spot nodes (default: Env tab's)")
+    parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     parser.add_argument("--job-id", help="job id (default: scene name and time)")
     parser.add_argument("--local", action="store_true", help="use the local pool on this machine")
@@ -69,21 +75,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
+    """The Env tab's saved choices (image, VM size, nodes, licences, variables), then the flags."""
+    from datetime import timedelta
+
+    from azure_batch_maya.controllers.env import EnvController
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 
-    options: dict[str, Any] = {}
-    if args.vm_size:
-        options["vm_size"] = args.vm_size
-    if args.local and args.stand_in:
-        options["node_python"] = sys.executable  # the local pool's nodes are this machine
     try:
+        options = EnvController().load().submit_fields()
+        flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
+        options.update({name: value for name, value in flags.items() if value is not None})
+        if args.max_retries is not None:
+            options["max_task_retries"] = args.max_retries
+        if args.time_limit is not None:
+            options["job_time_limit"] = timedelta(hours=args.time_limit)
+        if args.local and args.stand_in:
+            options["node_python"] = sys.executable  # the local pool's nodes are this machine
         return SubmitSettings(
             frames=args.frames,
             chunk_size=args.chunk,
             layers=tuple(args.layer),
+            split_layers=args.per_layer,
+            split_cameras=args.per_camera,
             pool=PoolChoice.parse(args.pool),
-            dedicated_nodes=args.nodes,
-            spot_nodes=args.spot,
             node_os=args.node_os,
             stand_in=args.stand_in,
             job_id=args.job_id,
@@ -125,6 +139,20 @@ def _submit(
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
+    if not args.local:
+        from azure_batch_maya.render.cost import PriceError
+        from azure_batch_maya.submission import estimate
+
+        try:
+            cost = estimate(scene, settings)
+            say(
+                f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
+                f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
+                f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
+                f"(prices of {cost.prices_as_of})."
+            )
+        except PriceError as exc:
+            say(f"No cost estimate: {exc}")
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")

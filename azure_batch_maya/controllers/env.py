@@ -79,6 +79,17 @@ class EnvSettings:
             return ContainerImage(self.container_image.strip(), market)
         return market
 
+    def submit_fields(self) -> dict[str, Any]:
+        """What these choices set on a `SubmitSettings` (the Submit tab and `submit` use it)."""
+        return {
+            "vm_size": self.vm_size,
+            "image": self.image(),
+            "dedicated_nodes": self.dedicated_nodes,
+            "spot_nodes": self.spot_nodes,
+            "licences": self.licences,
+            "environment": dict(self.environment),
+        }
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["environment"] = [list(pair) for pair in self.environment]

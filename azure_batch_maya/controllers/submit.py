@@ -177,19 +177,16 @@ class SubmitController:
         if f.layers and not layers:
             raise SettingsError("tick at least one render layer")
         everything = len(layers) == len(f.layers)
+        from_env = env.submit_fields()
+        from_env["environment"] = {**self.base.environment, **from_env["environment"]}
         return replace(
             self.base,
             frames=self.frames_text,
             chunk_size=f.chunk_size,
             layers=() if everything else layers,
             pool=pool,
-            vm_size=env.vm_size,
-            image=env.image(),
-            dedicated_nodes=env.dedicated_nodes,
-            spot_nodes=env.spot_nodes,
-            licences=env.licences,
-            environment={**self.base.environment, **dict(env.environment)},
             job_id=f.job_id.strip() or None,
+            **from_env,
         )
 
     def estimate(self) -> CostEstimate | str:

@@ -118,3 +118,28 @@ def _stored(client: BlobServiceClient) -> set[str]:
     """What the input store holds (other tests' jobs may still be writing their outputs)."""
     container = client.get_container_client(STORE_CONTAINER)
     return {b.name for b in container.list_blobs()} if container.exists() else set()
+
+
+def test_the_env_tabs_choices_and_the_flags_shape_the_exported_job(home, example, tmp_path):
+    from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.render.settings import LicenceServers
+
+    env = EnvController()
+    env.update(vm_size="Standard_E8s_v5", dedicated_nodes=3, spot_nodes=2)
+    env.update(licences=LicenceServers(autodesk="27000@lic.example.com"))
+    env.set_environment([("STUDIO_ROOT", "/mnt/studio")])
+    folder = tmp_path / "export"
+    args = [*scene_args(example), "--stand-in", "--export", str(folder)]
+    flags = ["--spot", "0", "--max-retries", "5", "--time-limit", "2", "--chunk", "2"]
+    assert main(["submit", *args, *flags]) == 0
+    job = json.loads((folder / "job.json").read_text())
+    pool = job["poolInfo"]["autoPoolSpecification"]["pool"]
+    assert (pool["vmSize"], pool["targetDedicatedNodes"]) == ("Standard_E8s_v5", 3)
+    assert pool["targetLowPriorityNodes"] == 0  # the flag wins over the Env tab
+    assert job["constraints"]["maxTaskRetryCount"] == 5
+    assert job["constraints"]["maxWallClockTime"] == "PT02H00M00S"  # as the SDK writes it
+    variables = {e["name"]: e["value"] for e in job["commonEnvironmentSettings"]}
+    assert variables["STUDIO_ROOT"] == "/mnt/studio"
+    assert "27000@lic.example.com" in variables.values()
+    tasks = json.loads((folder / "tasks.json").read_text())
+    assert len(tasks) == 3  # frames 1-5 in chunks of 2
