@@ -201,7 +201,9 @@ def job_usage(conn: Connection, job_id: str) -> JobUsage:
     pool = _pool_if_any(conn, pool_id)
     dedicated: dict[str, bool] = {}
     if pool is not None:
-        for node in pools.list_nodes(conn.batch, pool_id, select=["id", "isDedicated"]):
+        for node in pools.list_nodes(
+            conn.batch, pool_id, select=["id", "isDedicated"], missing_ok=True
+        ):
             dedicated[node.id or ""] = bool(node.is_dedicated)
     shape = pool_shape(job, pool)
     all_spot = shape is not None and shape.dedicated_nodes == 0 and shape.spot_nodes > 0

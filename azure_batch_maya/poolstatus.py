@@ -112,6 +112,7 @@ def list_pool_rows(conn: Connection) -> list[PoolRow]:
                 conn.batch,
                 pool.id or "",
                 select=["id", "state", "isDedicated", "runningTasksCount"],
+                missing_ok=True,
             )
             if has_nodes
             else []

@@ -94,7 +94,10 @@ def _row(client: BatchClient, pool: models.BatchPool, table: PriceTable | None) 
     current = (pool.current_dedicated_nodes or 0) + (pool.current_low_priority_nodes or 0)
     idle_dedicated = idle_spot = 0
     if current:
-        for node in pools.list_nodes(client, pool.id or "", select=["id", "state", "isDedicated"]):
+        nodes = pools.list_nodes(
+            client, pool.id or "", select=["id", "state", "isDedicated"], missing_ok=True
+        )
+        for node in nodes:
             if node.state == models.BatchNodeState.IDLE:
                 if node.is_dedicated is False:
                     idle_spot += 1

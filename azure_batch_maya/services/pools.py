@@ -9,6 +9,7 @@ from azure.batch import BatchClient, models
 from azure.core.exceptions import ResourceNotFoundError
 
 from azure_batch_maya.services.batch import PoolSpec, pool_create_options
+from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.operations import Operation, account_name, batch_call
 
 log = logging.getLogger(__name__)
@@ -81,11 +82,24 @@ def begin_delete_pool(client: BatchClient, pool_id: str, *, polling_interval: in
 
 
 def list_nodes(
-    client: BatchClient, pool_id: str, *, select: Sequence[str] | None = None
+    client: BatchClient,
+    pool_id: str,
+    *,
+    select: Sequence[str] | None = None,
+    missing_ok: bool = False,
 ) -> list[models.BatchNode]:
-    """A pool's nodes (state, Spot or dedicated), `$select`ed if given."""
-    with batch_call(client, f"listing nodes of pool {pool_id}"):
-        return list(client.list_nodes(pool_id, select=list(select) if select else None))
+    """A pool's nodes (state, Spot or dedicated), `$select`ed if given.
+
+    With `missing_ok`, a pool deleted since it was listed (an auto-pool whose job ended) has
+    no nodes rather than raising `NotFoundError`.
+    """
+    try:
+        with batch_call(client, f"listing nodes of pool {pool_id}"):
+            return list(client.list_nodes(pool_id, select=list(select) if select else None))
+    except NotFoundError:
+        if missing_ok:
+            return []
+        raise
 
 
 def list_supported_images(client: BatchClient) -> list[models.BatchSupportedImage]:

@@ -69,3 +69,10 @@ def test_waiting_on_an_operation_says_whether_it_finished(batch):
     deleting = begin_delete_pool(batch, pool_id, polling_interval=1)
     assert deleting.wait(timeout=30) is True
     assert deleting.done()
+
+
+def test_nodes_of_a_pool_deleted_meanwhile(batch):
+    gone = unique("gone")
+    assert list_nodes(batch, gone, missing_ok=True) == []
+    with pytest.raises(NotFoundError):
+        list_nodes(batch, gone)
