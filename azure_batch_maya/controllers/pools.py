@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from azure.batch import BatchClient, models
-
+from azure_batch_maya import poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
-from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.services import pools
-
-POOL_FIELDS = [
-    "id",
-    "state",
-    "allocationState",
-    "vmSize",
-    "currentDedicatedNodes",
-    "targetDedicatedNodes",
-    "currentLowPriorityNodes",
-    "targetLowPriorityNodes",
-    "virtualMachineConfiguration",
-]
 
 
 @dataclass(frozen=True)
@@ -58,7 +44,7 @@ class PoolsController:
         self.changed: Event[PoolsController] = Event()
 
     def list_pools(self) -> tuple[PoolRow, ...]:
-        """Every pool with its nodes counted by state. Slow: one call per pool with nodes."""
+        """Every pool with its idle nodes. Slow: one call per pool with nodes."""
         connection = self.session.require_connection()
         table: PriceTable | None = None
         if not connection.local:
@@ -66,10 +52,7 @@ class PoolsController:
                 table = load_prices()
             except PriceError:
                 table = None
-        rows = []
-        for pool in pools.list_pools(connection.batch, select=POOL_FIELDS):
-            rows.append(_row(connection.batch, pool, table))
-        return tuple(sorted(rows, key=lambda r: r.id))
+        return tuple(_row(status, table) for status in poolstatus.list_pool_rows(connection))
 
     def apply(self, rows: tuple[PoolRow, ...]) -> None:
         self.rows = rows
@@ -89,48 +72,18 @@ class PoolsController:
         pools.begin_delete_pool(connection.batch, pool_id)
 
 
-def _row(client: BatchClient, pool: models.BatchPool, table: PriceTable | None) -> PoolRow:
-
-    current = (pool.current_dedicated_nodes or 0) + (pool.current_low_priority_nodes or 0)
-    idle_dedicated = idle_spot = 0
-    if current:
-        nodes = pools.list_nodes(
-            client, pool.id or "", select=["id", "state", "isDedicated"], missing_ok=True
-        )
-        for node in nodes:
-            if node.state == models.BatchNodeState.IDLE:
-                if node.is_dedicated is False:
-                    idle_spot += 1
-                else:
-                    idle_dedicated += 1
-    cost: float | None = None
-    currency = ""
-    if table is not None and pool.vm_size and (idle_dedicated or idle_spot):
-        try:
-            price = table.price(pool.vm_size, _node_os(pool))
-        except PriceError:
-            price = None
-        if price is not None:
-            cost = idle_dedicated * price.dedicated + idle_spot * price.spot
-            currency = table.currency
+def _row(status: poolstatus.PoolRow, table: PriceTable | None) -> PoolRow:
+    cost = None
+    if table is not None and status.idle.total:
+        cost = poolstatus.idle_cost_per_hour(status, table)
     return PoolRow(
-        id=pool.id or "",
-        state=_text(pool.state),
-        allocation_state=_text(pool.allocation_state),
-        dedicated=(pool.current_dedicated_nodes or 0, pool.target_dedicated_nodes or 0),
-        spot=(pool.current_low_priority_nodes or 0, pool.target_low_priority_nodes or 0),
-        vm_size=pool.vm_size or "",
-        idle_nodes=idle_dedicated + idle_spot,
+        id=status.id,
+        state=status.state,
+        allocation_state=status.allocation_state,
+        dedicated=status.dedicated,
+        spot=status.spot,
+        vm_size=status.vm_size,
+        idle_nodes=status.idle.total,
         idle_cost_per_hour=cost,
-        currency=currency,
+        currency=table.currency if table is not None and cost is not None else "",
     )
-
-
-def _node_os(pool: models.BatchPool) -> NodeOS:
-    config = pool.virtual_machine_configuration
-    agent = (config.node_agent_sku_id or "") if config else ""
-    return "windows" if "windows" in agent.lower() else "linux"
-
-
-def _text(value: object) -> str:
-    return str(getattr(value, "value", value or ""))
