@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from azure_batch_maya.local.home import HOME_VARIABLE, home_dir
+from azure_batch_maya.local.host import detached_flags
 from azure_batch_maya.transfer.joblock import AlreadyRunning, JobLock
 
 log = logging.getLogger(__name__)
@@ -109,29 +110,14 @@ def start_detached(
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         out.write(f"--- {started} {subprocess.list2cmdline(command)}\n".encode())
         out.flush()
-        if sys.platform == "win32":
-            flags = (
-                subprocess.DETACHED_PROCESS
-                | subprocess.CREATE_NEW_PROCESS_GROUP
-                | subprocess.CREATE_NO_WINDOW
-            )
-            return subprocess.Popen(
-                list(command),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                creationflags=flags,
-                close_fds=True,
-                env=env,
-            )
         return subprocess.Popen(
             list(command),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
             close_fds=True,
             env=env,
+            **detached_flags(),
         )
 
 

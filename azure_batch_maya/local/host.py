@@ -43,6 +43,14 @@ def new_group_flags() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
+def detached_flags() -> dict[str, Any]:
+    """Popen options for a child that outlives its parent: its own session on POSIX, detached
+    from the console in a new process group on Windows (where no window is made for it)."""
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
 def try_lock(handle: io.BufferedRandom) -> bool:
     """Take the exclusive lock of an open lock file without waiting."""
     if sys.platform == "win32":

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from azure_batch_maya.local.host import detached_flags
+
 log = logging.getLogger(__name__)
 
 SERVER_MODULE = "azure_batch_maya.local.server"
@@ -131,11 +133,7 @@ def start_local_pool(
         command += ["--bearer-token", bearer_token]
     if azurite:
         command.append("--azurite")
-    options: dict[str, Any] = {}
-    if detached and sys.platform == "win32":
-        options["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
-    elif detached:
-        options["start_new_session"] = True
+    options = detached_flags() if detached else {}
     with out_path.open("ab") as out, (data_dir / "server.log").open("ab") as err:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **options
