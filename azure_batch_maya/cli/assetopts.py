@@ -64,7 +64,10 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     choices = load_choices(args.scene) if saved else AssetChoices()
     search = list(dict.fromkeys([*choices.search_paths, *args.search_path]))
     merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
-    rendered = (frames or from_range(scene.frames)).int_frames()
+    try:
+        rendered = (frames or from_range(scene.frames)).int_frames()
+    except FrameSpecError:
+        rendered = frozenset()  # the scene's own range is too long: validation says so
     resolutions = resolve_scene(
         scene, search_paths=search, frames=rendered, read_scene=_read_referenced
     )

@@ -180,6 +180,7 @@ def _run_stand_in(
             mapping,
             places.images_dir,
             padding=plan.naming.padding,
+            extension=plan.naming.extension,
             prefix=plan.naming.prefix,
         )
     except standin.StandInError as exc:

@@ -345,8 +345,13 @@ def _scene_info(
         step=_number(setting("bfs", "1"), 1.0, scan, "byFrameStep"),
     )
     image_format = setting("imfkey", "")
+    image_prefix = setting("ifp", "")
     if renderer == "arnold" and driver.get("ai_translator"):
         image_format = driver["ai_translator"][0]
+    if renderer == "vray":  # V-Ray names and formats images from its own settings node
+        vray = _merged(scan.nodes, "vraySettings")
+        image_prefix = scan.decode(_first(vray, "fnprx", "fileNamePrefix"))
+        image_format = scan.decode(_first(vray, "imgfs", "imageFormatStr")).split(" ")[0]
     return SceneInfo(
         scene=scene,
         maya_version=scan.maya_version or scan.file_format_version,
@@ -354,7 +359,7 @@ def _scene_info(
         renderer=renderer,
         frames=frames,
         animation=setting("an", "no").lower() in _TRUE,
-        image_prefix=setting("ifp", ""),
+        image_prefix=image_prefix,
         image_format=image_format,
         layers=_layers(source, scan),
         cameras=tuple(

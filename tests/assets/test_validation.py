@@ -58,7 +58,7 @@ def test_errors_come_first_and_messages_say_what_to_do():
     scene = with_(renumber_frames=True, renderer="mentalRay", animation=False)
     findings = validate(scene, ())
     assert [f.level for f in findings] == ["error", "warning", "notice"]
-    assert "switch to one of arnold" in findings[0].message
+    assert "switch Render Settings to one of: Maya Software (mayaSoftware)" in findings[0].message
     assert has_errors(findings)
 
 

@@ -32,11 +32,11 @@ def test_what_cannot_be_predicted_is_refused():
     with pytest.raises(ImageNameError, match="fractional"):
         ImageNaming("x", "png").name(scene="a", layer="b", camera="c", frame=1.5)
     with pytest.raises(ImageNameError, match="'psd2'"):
-        image_extension("psd2", "arnold")
+        image_extension("psd2", "exr")
 
 
 def test_extensions_from_format_or_the_renderer_default():
-    assert image_extension("jpeg", "arnold") == "jpg"
-    assert image_extension("", "arnold") == "exr"
-    assert image_extension("", "mayaSoftware") == "iff"
-    assert image_extension("TIF", "vray") == "tif"
+    assert image_extension("jpeg", "exr") == "jpg"
+    assert image_extension("", "exr") == "exr"
+    assert image_extension("", "iff") == "iff"
+    assert image_extension("TIF", "exr") == "tif"

@@ -16,8 +16,7 @@ import pytest
 from azure.batch import models
 
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
-from azure_batch_maya.render.job import build_job, export_job, to_batch_models
-from azure_batch_maya.render.renderers import UnsupportedRendererError
+from azure_batch_maya.render.job import JobBuildError, build_job, export_job, to_batch_models
 from azure_batch_maya.render.settings import LicenceServers, PoolChoice, SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from tests.node.example import NOW, example, example_job, inputs
@@ -58,13 +57,13 @@ def test_job_preparation_fetches_code_plan_and_manifest_once_per_node():
     assert prep.environment["AZBM_STORE_URL"] == inputs().store_url
 
 
-def test_output_files_images_on_success_logs_always():
+def test_output_files_images_and_logs_upload_whether_the_task_fails_or_not():
     job = example_job()
     task = job.tasks[2]
     outputs = {(o.pattern, o.path, o.upload_condition) for o in task.output_files}
     prefix = job.job.id
     assert outputs == {
-        ("images/**/*", f"{prefix}/images", "tasksuccess"),
+        ("images/**/*", f"{prefix}/images", "taskcompletion"),
         ("../stdout.txt", f"{prefix}/logs/{task.id}/stdout.txt", "taskcompletion"),
         ("../stderr.txt", f"{prefix}/logs/{task.id}/stderr.txt", "taskcompletion"),
     }
@@ -134,7 +133,7 @@ def test_sdk_models_and_export(tmp_path: Path):
     tasks = json.loads((tmp_path / "export" / "tasks.json").read_text("utf-8"))
     assert [t["id"] for t in tasks] == [t.id for t in job.tasks]
     conditions = {o["uploadOptions"]["uploadCondition"] for o in tasks[0]["outputFiles"]}
-    assert conditions == {"tasksuccess", "taskcompletion"}
+    assert conditions == {"taskcompletion"}
 
 
 def test_a_new_pool_is_exported_too(tmp_path: Path):
@@ -146,7 +145,7 @@ def test_a_new_pool_is_exported_too(tmp_path: Path):
 def test_an_unsupported_renderer_is_refused():
     ex = example()
     scene = replace(ex.scene, renderer="renderman")
-    with pytest.raises(UnsupportedRendererError, match="Arnold"):
+    with pytest.raises(JobBuildError, match="Arnold"):
         build_job(scene, ex.project, SubmitSettings(), inputs(), now=NOW)
 
 
