@@ -99,8 +99,8 @@ def check_bounds(ranges: tuple[FrameRange, ...] | list[FrameRange]) -> None:
         for value in (r.start, r.end):
             if not math.isfinite(value) or abs(value) > MAX_FRAME_NUMBER:
                 raise FrameBoundError(
-                    f"frame {value:g} is out of range: frame numbers go up to "
-                    f"{MAX_FRAME_NUMBER:,.0f}"
+                    f"{_format(r)}: frame {value:g} is out of range (frame numbers go up to "
+                    f"{MAX_FRAME_NUMBER:,.0f})"
                 )
         if not math.isfinite(r.step):
             raise FrameBoundError(f"frame step {r.step:g} is not a number of frames")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from stat import S_ISREG
 
 # Folders that hold the operating system, devices or programs, never a scene's assets.
 POSIX_SYSTEM = ("/etc", "/usr", "/proc", "/sys", "/dev", "/bin", "/sbin", "/boot", "/var/run")
@@ -41,6 +42,15 @@ def outside(files: Iterable[str], roots: Iterable[str]) -> list[str]:
     """The files in none of `roots` (the project and the search paths), in order, once each."""
     folders = [r for r in roots if r]
     return [f for f in dict.fromkeys(files) if not any(is_inside(f, r) for r in folders)]
+
+
+def is_regular_file(path: str) -> bool:
+    """True for a regular file (after links) or a path absent here (missing files are reported
+    elsewhere); False for a FIFO, a device or a folder, which hashing would hang on."""
+    try:
+        return S_ISREG(Path(path).stat().st_mode)
+    except (OSError, ValueError):
+        return True
 
 
 def link_target(path: str) -> str | None:

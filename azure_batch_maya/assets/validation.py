@@ -257,7 +257,13 @@ def _frames(scene: SceneInfo, frames: FrameSpec | None) -> list[Finding]:
     try:
         check_bounds(ranges)
     except FrameBoundError as exc:
-        return [Finding("error", "frame-range", f"{exc}.")]
+        return [
+            Finding(
+                "error",
+                "frame-range",
+                f"Frames {exc}; fix the frame range in Render Settings, or pass --frames.",
+            )
+        ]
     for r in ranges:
         if r.end < r.start:
             out.append(
@@ -297,6 +303,15 @@ def _placement(
         files += list(choices.added)
     out: list[Finding] = []
     for path in dict.fromkeys(files):
+        if not outside.is_regular_file(path):
+            out.append(
+                Finding(
+                    "error",
+                    "not-a-file",
+                    f"{path} is not a regular file (a pipe, a device or a folder); it cannot "
+                    "be sent. Fix the path in the scene, or deselect it on the Assets tab.",
+                )
+            )
         target = outside.link_target(path)
         if target is not None:
             out.append(

@@ -15,6 +15,7 @@ from azure_batch_maya.cli import CliError
 if TYPE_CHECKING:
     from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.assets.frames import FrameSpec
+    from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
     from azure_batch_maya.assets.validation import Finding
     from azure_batch_maya.scene.model import SceneInfo
@@ -73,6 +74,26 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
     return Checked(scene, frames, merged, resolutions, findings)
+
+
+def hashed_project(
+    scene: SceneInfo, resolutions: tuple[Resolution, ...], choices: AssetChoices
+) -> AssetProject:
+    """The asset project with every file hashed (the hash cache kept); a file that is not a
+    regular file, or vanished since the scan, is a one-line error."""
+    from azure_batch_maya.assets.hashcache import HashCache, NotAFileError
+    from azure_batch_maya.assets.project import build_project
+    from azure_batch_maya.assets.userdirs import cache_dir
+
+    cache = HashCache.load(cache_dir())
+    try:
+        return build_project(scene, resolutions, choices, cache.digest)
+    except NotAFileError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
+    finally:
+        cache.save()
 
 
 def _read_referenced(path: str) -> SceneInfo:

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+from azure_batch_maya.cli.assetopts import (
+    add_asset_options,
+    format_findings,
+    hashed_project,
+    load_checked,
+)
 
 if TYPE_CHECKING:
     from azure_batch_maya.render.settings import SubmitSettings
@@ -54,9 +59,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.hashcache import HashCache
-    from azure_batch_maya.assets.project import build_project
-    from azure_batch_maya.assets.userdirs import cache_dir
     from azure_batch_maya.assets.validation import has_errors
 
     checked = load_checked(args, saved=True)
@@ -64,11 +66,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
     settings = _settings(args, checked.scene)
-    cache = HashCache.load(cache_dir())
-    try:
-        project = build_project(checked.scene, checked.resolutions, checked.choices, cache.digest)
-    finally:
-        cache.save()
+    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
         return _export(checked.scene, project, settings, Path(args.export))
     return _submit(args, checked.scene, project, settings)

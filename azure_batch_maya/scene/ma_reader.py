@@ -124,6 +124,12 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
         _read_block(source, start, ends[index], scan)
     if scan.decode.failed:
         scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
+    if b"// End of " not in data[-4096:]:
+        scan.warn(
+            "the file does not end with Maya's `// End of` line: it may be truncated (a full "
+            "disk, an interrupted copy), so settings and files after the cut are missing and "
+            "defaults (e.g. mayaSoftware, frames 1-10) stand in; save the scene again"
+        )
     return _scene_info(source, scene, codeset, project_root, scan)
 
 
