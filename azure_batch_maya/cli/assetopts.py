@@ -22,11 +22,19 @@ if TYPE_CHECKING:
 
 
 def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) -> None:
+    from azure_batch_maya.cli.arguments import existing_folder
+
     if project:
-        parser.add_argument("--project", metavar="DIR", help="Maya project folder (default: found)")
+        parser.add_argument(
+            "--project",
+            metavar="DIR",
+            type=existing_folder,
+            help="Maya project folder (default: found)",
+        )
     parser.add_argument(
         "--search-path",
         metavar="DIR",
+        type=existing_folder,
         action="append",
         default=[],
         help="folder to search, with its subfolders, for files not found (repeatable, in order)",

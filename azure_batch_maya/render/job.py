@@ -40,7 +40,13 @@ from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node
 from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
-from azure_batch_maya.render.tasks import RenderTask, frame_spec, plan_tasks, safe_id
+from azure_batch_maya.render.tasks import (
+    RenderTask,
+    TaskPlanError,
+    frame_spec,
+    plan_tasks,
+    safe_id,
+)
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
@@ -131,7 +137,10 @@ def build_job(
             "hyphens and underscores"
         )
     job_id = settings.job_id or default_job_id(scene, now)
-    render_tasks = plan_tasks(scene, settings)
+    try:
+        render_tasks = plan_tasks(scene, settings)
+    except TaskPlanError as exc:
+        raise JobBuildError(str(exc)) from None
     try:
         naming = ImageNaming(
             effective_prefix(
