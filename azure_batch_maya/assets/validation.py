@@ -301,6 +301,8 @@ def _placement(
     files = [f for res in resolutions for f in res.files]
     if choices is not None:
         files += list(choices.added)
+    dropped = [os.path.abspath(p) for p in choices.deselected] if choices else []  # noqa: PTH100
+    files = [f for f in files if not any(outside.is_inside(f, d) for d in dropped)]
     out: list[Finding] = []
     for path in dict.fromkeys(files):
         if not outside.is_regular_file(path):
@@ -333,7 +335,12 @@ def _placement(
                 )
             )
     roots = [scene.project_root or "", *(choices.search_paths if choices else ())]
-    ref_files = [outside.link_target(f) or f for res in resolutions for f in res.files]
+    ref_files = [
+        outside.link_target(f) or f
+        for res in resolutions
+        for f in res.files
+        if not any(outside.is_inside(f, d) for d in dropped)
+    ]
     away = outside.outside(ref_files, roots)
     if away:
         shown = "\n  ".join(away[:_HINT_LIMIT]) + (

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.cli import main
 from azure_batch_maya.connection import connect_local
 from azure_batch_maya.node.standin import SKIP_ENV
 from azure_batch_maya.render.settings import SubmitSettings
@@ -22,7 +23,7 @@ IMAGE = "images/shot010_lighting/masterLayer/shot010_lighting.{:04d}.png"
 
 
 def test_three_of_four_images_arrive_and_the_task_names_the_fourth(
-    local_home: Path, example: Path, tmp_path: Path
+    local_home: Path, example: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scene, project = example_project(example, tmp_path)
     settings = SubmitSettings(
@@ -49,3 +50,9 @@ def test_three_of_four_images_arrive_and_the_task_names_the_fourth(
     images = sorted(p.relative_to(folder).as_posix() for p in folder.glob("images/**/*.png"))
     assert images == [IMAGE.format(f) for f in (1, 2, 3)]
     assert (folder / "logs" / "frames-0001-0004" / "stderr.txt").is_file()
+
+    capsys.readouterr()
+    assert main(["jobs", "show", submitted.job_id, "--local"]) == 0
+    shown = capsys.readouterr().out
+    assert "Task frames-0001-0004 failed" in shown
+    assert "missing: shot010_lighting/masterLayer/shot010_lighting.0004.png" in shown
