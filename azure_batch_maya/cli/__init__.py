@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a folder that cannot be made, a disk that is full: the person's to fix
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"azure-batch-maya: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("azure-batch-maya: interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from azure_batch_maya.cli.arguments import folder_to_fill
 from azure_batch_maya.cli.assetopts import (
     add_asset_options,
     format_findings,
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--write-mapping",
         metavar="DIR",
+        type=folder_to_fill,
         help="write the node's path mapping (dirmap MEL and Python, ARNOLD_PATHMAP, Redshift "
         "overrides) into DIR, for farms that do not run our render script",
     )

@@ -93,6 +93,8 @@ def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo
             "Save it as .ma, or scan it from inside Maya with the plug-in."
         )
     try:
+        if scene.exists() and not scene.is_dir() and not scene.is_file():
+            raise SceneError(f"{scene} is not a regular file (a pipe or a device), not a scene")
         data = scene.read_bytes()
     except IsADirectoryError:
         raise SceneError(f"{scene} is a folder, not a Maya scene file") from None

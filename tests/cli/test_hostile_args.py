@@ -215,6 +215,24 @@ def test_a_corrupt_env_file_is_reported_not_ignored(
     assert not (place / "out").exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="mkfifo, /dev and /proc")
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["scan", "/dev/zero"], "/dev/zero is not a regular file"),
+        (["validate", "{t}/fifo.ma"], "fifo.ma is not a regular file"),
+        (["assets", SCENE, "--search-path", LIBRARY, "--write-mapping", "{t}/a_file"], "is a file"),
+        (["assets", SCENE, "--search-path", LIBRARY, "--write-mapping", "/proc/x"], "/proc/x"),
+        (["submit", SCENE, "--search-path", LIBRARY, "--export", "/proc/x"], "/proc/x"),
+    ],
+)
+def test_devices_pipes_and_folders_that_cannot_be_made(
+    argv: list[str], words: str, place: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(place / "fifo.ma")
+    check(*run([a.format(t=place) for a in argv], capsys), words)
+
+
 def test_a_local_pool_that_is_down(place: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["local", "status"]) == 1
     assert "not running" in capsys.readouterr().out
