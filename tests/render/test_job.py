@@ -195,3 +195,27 @@ def test_a_chosen_job_id_must_be_valid_for_batch():
     assert example_job(SubmitSettings(job_id="shot_010-v2")).job.id == "shot_010-v2"
     with pytest.raises(JobBuildError, match="not valid for Batch"):
         example_job(SubmitSettings(job_id="shot 010"))
+
+
+def test_an_empty_prefix_gets_maya_s_camera_folders_and_the_node_sets_it():
+    from azure_batch_maya.scene.model import Camera
+
+    ex = example()
+    cameras = (Camera("aShape", "camA", renderable=True), Camera("bShape", "camB", renderable=True))
+    scene = replace(ex.scene, image_prefix="", cameras=cameras)
+    job = build_job(scene, ex.project, SubmitSettings(frames="1"), inputs(), now=NOW)
+    assert job.plan["naming"]["prefix"] == "<Camera>/<Scene>"
+    (task,) = job.plan["tasks"]
+    assert task["images"] == [
+        "camA/shot010_lighting.0001.png",
+        "camB/shot010_lighting.0001.png",
+    ]
+
+
+def test_v_ray_jobs_tell_the_node_which_prefix_v_ray_reads():
+    ex = example()
+    job = build_job(
+        replace(ex.scene, renderer="vray"), ex.project, SubmitSettings(), inputs(), now=NOW
+    )
+    assert job.plan["naming"]["prefix_plug"] == "vraySettings.fileNamePrefix"
+    assert not any("V-Ray" in w for w in job.warnings)
