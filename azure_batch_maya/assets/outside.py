@@ -13,7 +13,10 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from stat import S_ISREG
 
 # Folders that hold the operating system, devices or programs, never a scene's assets.
-POSIX_SYSTEM = ("/etc", "/usr", "/proc", "/sys", "/dev", "/bin", "/sbin", "/boot", "/var/run")
+POSIX_SYSTEM = (
+    "/etc", "/usr", "/proc", "/sys", "/dev", "/bin", "/sbin", "/boot", "/var/run",
+    "/private/etc", "/System",  # macOS: /etc is a link to /private/etc
+)  # fmt: skip
 WINDOWS_SYSTEM = ("C:/Windows", "C:/Program Files", "C:/Program Files (x86)", "C:/ProgramData")
 
 
@@ -40,7 +43,7 @@ def system_folder(path: str) -> str | None:
 
 def outside(files: Iterable[str], roots: Iterable[str]) -> list[str]:
     """The files in none of `roots` (the project and the search paths), in order, once each."""
-    folders = [r for r in roots if r]
+    folders = [r if pure_path(r).is_absolute() else str(Path(r).absolute()) for r in roots if r]
     return [f for f in dict.fromkeys(files) if not any(is_inside(f, r) for r in folders)]
 
 

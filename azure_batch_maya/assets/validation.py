@@ -334,7 +334,8 @@ def _placement(
                     "it on the Assets tab.",
                 )
             )
-    roots = [scene.project_root or "", *(choices.search_paths if choices else ())]
+    scene_folder = str(Path(scene.scene).parent) if Path(scene.scene).is_absolute() else ""
+    roots = [scene.project_root or "", scene_folder, *(choices.search_paths if choices else ())]
     ref_files = [
         outside.link_target(f) or f
         for res in resolutions
