@@ -352,8 +352,8 @@ def _placement(
                 "warning",
                 "outside-project",
                 f"{len(away)} file(s) outside the project and the search paths will be "
-                f"uploaded:\n  {shown}\nCheck they belong to this scene; add their folder as a "
-                "search path to keep this list for surprises.",
+                f"uploaded:\n  {shown}\nCheck they belong to this scene; add the folders you "
+                "trust as search paths, so this list holds only surprises.",
             )
         )
     return out

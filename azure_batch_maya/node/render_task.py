@@ -91,7 +91,8 @@ def run_task(plan: Plan, task: TaskEntry, places: TaskPlaces, *, stand_in: bool)
         code = _run_maya(task, places, env)
     missing = missing_images(places.images_dir, task.images)
     written = new_files(places.images_dir, before)
-    unexpected = [f for f in written if f not in set(task.images)]
+    expected = set(task.images)
+    unexpected = [f for f in written if f not in expected]
     if missing:
         log.error("%s", missing_message(places.images_dir, task, missing, written, code))
         return code or MISSING_IMAGES_EXIT
