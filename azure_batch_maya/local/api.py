@@ -74,7 +74,7 @@ class BatchApi:
                 parts = tuple(unquote(part) for part in match.groups())
                 document = _document(name, body, version)
                 reply = handler(Request(method, path, query, headers, body, document), parts)
-                if version.task_slots or reply.body is None:
+                if version.newest_shapes or reply.body is None:
                     return reply
                 return dataclasses.replace(reply, body=response_body(reply.body, version))
         check_operation(method, path)

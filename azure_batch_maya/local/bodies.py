@@ -85,6 +85,7 @@ RESIZE: Schema = {"targetDedicatedNodes": INT, "targetLowPriorityNodes": INT}
 SCHEMAS: Mapping[str, Schema] = {
     "create_pool": POOL,
     "update_pool": POOL,
+    "replace_pool_properties": POOL,
     "resize_pool": RESIZE,
     "create_job": JOB,
     "update_job": JOB,

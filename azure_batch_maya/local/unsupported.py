@@ -76,6 +76,7 @@ _AUTO_POOL = "poolInfo.autoPoolSpecification.pool."
 BY_OPERATION: Mapping[str, tuple[tuple[str, Mapping[str, str]], ...]] = {
     "create_pool": (("", POOL_PROPERTIES),),
     "update_pool": (("", POOL_PROPERTIES), ("", POOL_UPDATE_PROPERTIES)),
+    "replace_pool_properties": (("", POOL_PROPERTIES), ("", POOL_UPDATE_PROPERTIES)),
     "create_job": (("", JOB_PROPERTIES), (_AUTO_POOL, POOL_PROPERTIES)),
     "update_job": (("", JOB_PROPERTIES), (_AUTO_POOL, POOL_PROPERTIES)),
     "replace_job": (("", JOB_PROPERTIES), (_AUTO_POOL, POOL_PROPERTIES)),
@@ -91,7 +92,6 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("POST", f"/pools/{_ID}/disableautoscale", "disable autoscale on a pool"),
     ("POST", f"/pools/{_ID}/evaluateautoscale", "evaluate an autoscale formula"),
     ("POST", f"/pools/{_ID}/removenodes", "remove nodes from a pool"),
-    ("POST", f"/pools/{_ID}/updateproperties", "replace a pool's properties"),
     ("POST", f"/pools/{_ID}/upgradeos", "upgrade a pool's OS"),
     ("GET", "/poolusagemetrics", "list pool usage metrics"),
     ("GET", "/lifetimepoolstats", "get lifetime pool statistics"),

@@ -6,6 +6,9 @@ longer serves with `UnsupportedRequestVersion` (learn.microsoft.com, "Batch stat
 codes"); the local pool does the same. The one change of shape inside the versions served is
 task slots (2020-09-01.12.0): before it, a pool had `maxTasksPerNode`, tasks had no
 `requiredSlots`, nodes no `runningTaskSlotsCount`, and a job's task counts were one flat object.
+Before 2025-06-01 (the first version made from TypeSpec) a file's `contentLength` was a JSON
+number; since, it is a string, as the live service sends it (spec examples FileListFromTask
+2024-07-01.20.0 and Nodes_ListNodeFiles 2025-06-01; recording python/files).
 The state is stored in the newest shape; older versions are translated on the way in and out.
 """
 
@@ -47,6 +50,7 @@ KNOWN = (
 # 2020-03-01.11.0 is what the last Node.js `azure-batch` (9.0.0) sends; older ones are refused.
 OLDEST_SERVED = "2020-03-01.11.0"
 TASK_SLOTS_SINCE = "2020-09-01.12.0"
+LENGTH_AS_STRING_SINCE = "2025-06-01"
 NEWEST = KNOWN[-1]
 
 _FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}(\.\d+\.\d+)?$")
@@ -56,10 +60,16 @@ _COUNTS = ("active", "running", "completed", "succeeded", "failed")
 
 @dataclass(frozen=True)
 class ApiVersion:
-    """One served version; `task_slots` is False before slots replaced `maxTasksPerNode`."""
+    """One served version and the shapes it reads: `task_slots` is False before slots replaced
+    `maxTasksPerNode`; `length_as_string` is False while file lengths were numbers."""
 
     name: str
     task_slots: bool
+    length_as_string: bool = True
+
+    @property
+    def newest_shapes(self) -> bool:
+        return self.task_slots and self.length_as_string
 
 
 def api_version(value: str | None) -> ApiVersion:
@@ -80,7 +90,12 @@ def api_version(value: str | None) -> ApiVersion:
             f" api-version {OLDEST_SERVED} to {NEWEST}; use a newer client library.",
             values={"QueryParameterName": "api-version", "QueryParameterValue": value},
         )
-    return ApiVersion(value, KNOWN.index(value) >= KNOWN.index(TASK_SLOTS_SINCE))
+    index = KNOWN.index(value)
+    return ApiVersion(
+        value,
+        task_slots=index >= KNOWN.index(TASK_SLOTS_SINCE),
+        length_as_string=index >= KNOWN.index(LENGTH_AS_STRING_SINCE),
+    )
 
 
 def request_body(body: Doc, version: ApiVersion) -> Doc:
@@ -110,9 +125,16 @@ def request_body(body: Doc, version: ApiVersion) -> Doc:
 
 def response_body(body: Any, version: ApiVersion) -> Any:
     """A response body in the shape of `version`: stored entities are in the newest shape."""
-    if version.task_slots or not isinstance(body, dict):
+    if version.newest_shapes or not isinstance(body, dict):
         return body
     metadata = str(body.get("odata.metadata", ""))
+    if not version.length_as_string and metadata.endswith("#files"):
+        for item in body.get("value", []):
+            properties = item.get("properties") or {}
+            if isinstance(properties.get("contentLength"), str):
+                properties["contentLength"] = int(properties["contentLength"])
+    if version.task_slots:
+        return body
     if metadata.endswith("#taskcountsresult/@Element"):
         flat = {"odata.metadata": metadata.replace("taskcountsresult", "taskcounts")}
         flat.update({name: body["taskCounts"][name] for name in _COUNTS})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from azure_batch_maya.local.errors import BatchServiceError
@@ -96,3 +98,16 @@ def test_old_versions_read_flat_task_counts_and_max_tasks_per_node():
     assert response_body(task, OLD) == {"id": "t", "nodeInfo": {"nodeId": "n"}}
     node = {"id": "n", "runningTasksCount": 1, "runningTaskSlotsCount": 1}
     assert response_body(node, OLD) == {"id": "n", "runningTasksCount": 1}
+
+
+def test_file_lengths_are_numbers_before_2025_06_01():
+    files = {
+        "odata.metadata": "u/$metadata#files",
+        "value": [
+            {"name": "wd", "isDirectory": True},
+            {"name": "a", "properties": {"contentLength": "12"}},
+        ],
+    }
+    assert response_body(copy.deepcopy(files), NEW) == files
+    older = response_body(copy.deepcopy(files), api_version("2024-07-01.20.0"))
+    assert older["value"][1]["properties"]["contentLength"] == 12

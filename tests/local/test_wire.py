@@ -93,6 +93,17 @@ def test_the_clis_job_and_task_numbers_are_stored_as_numbers(batch):
     assert (done.execution_info.exit_code, done.execution_info.retry_count) == (3, 1)
     raw = call(batch, "GET", "/jobs/cli-job/tasks/t").json()
     assert (raw["constraints"]["maxTaskRetryCount"], raw["requiredSlots"]) == (1, 1)
+    lengths = {
+        version: {
+            f["name"]: f["properties"]["contentLength"]
+            for f in call(batch, "GET", "/jobs/cli-job/tasks/t/files", version=version).json()[
+                "value"
+            ]
+            if not f["isDirectory"]
+        }
+        for version in (CLI, "2025-06-01")
+    }
+    assert lengths[CLI]["stdout.txt"] == 0 and lengths["2025-06-01"]["stdout.txt"] == "0"
     put = call(batch, "PUT", "/jobs/cli-job/tasks/t", {"constraints": {"maxTaskRetryCount": "3"}})
     assert put.status_code == 200
     assert batch.get_task("cli-job", "t").constraints.max_task_retry_count == 3
