@@ -26,7 +26,13 @@ from azure_batch_maya.local.scheduler import Engine
 from azure_batch_maya.local.taskfiles import NodeFileOperations, TaskFileOperations
 from azure_batch_maya.local.tasks import TaskOperations
 from azure_batch_maya.local.unsupported import BY_OPERATION, check_operation, check_properties
-from azure_batch_maya.local.versions import ApiVersion, api_version, request_body, response_body
+from azure_batch_maya.local.versions import (
+    ApiVersion,
+    api_version,
+    request_body,
+    request_query,
+    response_body,
+)
 
 Doc = dict[str, Any]
 Handler = Callable[[Request, tuple[str, ...]], Reply]
@@ -63,6 +69,7 @@ class BatchApi:
         self.requests += 1
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         version = api_version(query.get("api-version"))
+        query = request_query(query, version)
         path = raw_path.rstrip("/") or "/"
         known_path = False
         for route_method, pattern, name, handler in self._routes:

@@ -123,6 +123,17 @@ def request_body(body: Doc, version: ApiVersion) -> Doc:
     return body
 
 
+def request_query(query: dict[str, str], version: ApiVersion) -> dict[str, str]:
+    """The query with an older version's `maxTasksPerNode` in `$select`/`$filter` renamed."""
+    if version.task_slots:
+        return query
+    renamed = dict(query)
+    for name in ("$select", "$filter"):
+        if name in renamed:
+            renamed[name] = re.sub(r"\bmaxTasksPerNode\b", "taskSlotsPerNode", renamed[name])
+    return renamed
+
+
 def response_body(body: Any, version: ApiVersion) -> Any:
     """A response body in the shape of `version`: stored entities are in the newest shape."""
     if version.newest_shapes or not isinstance(body, dict):

@@ -12,6 +12,7 @@ from azure_batch_maya.local.versions import (
     NEWEST,
     api_version,
     request_body,
+    request_query,
     response_body,
 )
 
@@ -111,3 +112,9 @@ def test_file_lengths_are_numbers_before_2025_06_01():
     assert response_body(copy.deepcopy(files), NEW) == files
     older = response_body(copy.deepcopy(files), api_version("2024-07-01.20.0"))
     assert older["value"][1]["properties"]["contentLength"] == 12
+
+
+def test_old_property_names_in_select_and_filter_are_read_as_the_new_ones():
+    query = {"api-version": OLD.name, "$select": "id,maxTasksPerNode", "$filter": "id eq 'a'"}
+    assert request_query(query, OLD)["$select"] == "id,taskSlotsPerNode"
+    assert request_query(query, NEW) is query

@@ -30,7 +30,8 @@ def call(
     batch: BatchClient, method: str, path: str, body: Any = None, *, version: str | None = CLI
 ) -> HttpResponse:
     """Send one request as raw JSON; the response, whatever its status."""
-    query = f"?api-version={version}" if version is not None else ""
+    joint = "&" if "?" in path else "?"
+    query = f"{joint}api-version={version}" if version is not None else ""
     request = HttpRequest(
         method,
         f"{path}{query}",
@@ -131,6 +132,9 @@ def test_the_node_clients_old_version_reads_and_writes_its_own_shapes(batch):
     old = call(batch, "GET", "/pools/node9", version=NODE9).json()
     assert old["maxTasksPerNode"] == 2 and "taskSlotsPerNode" not in old
     assert batch.get_pool("node9").task_slots_per_node == 2  # the newest shape, same pool
+    selected = "/pools?$select=id,maxTasksPerNode&$filter=startswith(id,'node9')"
+    listed = call(batch, "GET", selected, version=NODE9).json()["value"]
+    assert listed == [{"id": "node9", "maxTasksPerNode": 2}]
 
     job = {"id": "node9-job", "poolInfo": {"poolId": "node9"}}
     assert call(batch, "POST", "/jobs", job, version=NODE9).status_code == 201
