@@ -32,8 +32,8 @@ from azure_batch_maya.scene.model import (
 )
 from azure_batch_maya.scene.project import find_project_root
 
-# Maya writes top-level statements at column 0; `str.find` on these is what keeps big files fast.
-_BLOCK_STARTS = ("\ncreateNode ", "\nselect ")
+# Maya writes top-level statements at column 0; one search for these keeps big files fast.
+_BLOCK_START = r"\n(?:createNode|select)[ \t]"
 # A connection from a legacy layer's `.msg` to its Render Setup layer, flags anywhere.
 _LEGACY_LINK = r"\n(connectAttr[ \t][^;\n]*\.(?:lrl|legacyRenderLayer)\b[^;\n]*)"
 _TRUE = {"yes", "on", "true", "1"}
@@ -132,7 +132,7 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    starts = sorted(p for needle in _BLOCK_STARTS for p in source.positions(needle))
+    starts = source.positions(_BLOCK_START)
     ends = [*starts[1:], source.size]
     _read_header(source.region(0, starts[0] if starts else source.size), scan)
     for index, start in enumerate(starts):
