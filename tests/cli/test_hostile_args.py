@@ -161,6 +161,9 @@ OTHER_CASES = [
     (["local", "up", "--slots", "0"], "--slots"),
     (["local", "up", "--port", "70000"], "--port"),
     (["local", "up", "--port", "-5"], "--port"),
+    (["presets", "check", "{t}/missing.toml"], "does not exist"),
+    (["presets", "check", "{t}/folder.ma"], "is a folder"),
+    (["presets"], "required"),
     (["jobs"], "required"),
     (["frobnicate"], "invalid choice"),
 ]
@@ -200,6 +203,18 @@ def test_broken_settings_and_keys_are_named(
     check(*run(["jobs", "list"], capsys), words)
 
 
+def test_a_studio_file_that_is_a_pipe(
+    place: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azure_batch_maya.settings.studio import STUDIO_ENV
+
+    if sys.platform == "win32":
+        pytest.skip("mkfifo")
+    os.mkfifo(place / "studio.toml")
+    monkeypatch.setenv(STUDIO_ENV, str(place / "studio.toml"))
+    check(*run(["presets", "show"], capsys), "not a regular file")
+
+
 def test_a_corrupt_env_file_is_reported_not_ignored(
     place: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,6 +235,8 @@ def test_a_corrupt_env_file_is_reported_not_ignored(
     ("argv", "words"),
     [
         (["scan", "/dev/zero"], "/dev/zero is not a regular file"),
+        (["presets", "check", "/dev/zero"], "/dev/zero is not a regular file"),
+        (["presets", "check", "{t}/fifo.ma"], "fifo.ma is not a regular file"),
         (["validate", "{t}/fifo.ma"], "fifo.ma is not a regular file"),
         (["assets", SCENE, "--search-path", LIBRARY, "--write-mapping", "{t}/a_file"], "is a file"),
         (["assets", SCENE, "--search-path", LIBRARY, "--write-mapping", "/proc/x"], "/proc/x"),
