@@ -137,6 +137,7 @@ class EnvController:
         """Change some fields (`vm_size="…"`, `licences=LicenceServers(…)`) and save."""
         self.settings = replace(self.settings, **changes)
         self._save()
+        self.problem = None  # the file is whole again
         self.changed.emit(self.settings)
         return self.settings
 
