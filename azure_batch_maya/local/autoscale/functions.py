@@ -137,7 +137,7 @@ def _stop(args: Sequence[Value], _env: Environment) -> Value:
 
 
 def _time(args: Sequence[Value], env: Environment) -> Value:
-    if not args or args == ("",):
+    if not args or (len(args) == 1 and args[0] == ""):
         return Timestamp(env.now)
     if len(args) != 1 or not isinstance(args[0], str):
         raise ValueFault("time takes one string (W3C-DTF or RFC 1123), or nothing")

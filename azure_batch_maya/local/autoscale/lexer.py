@@ -47,9 +47,9 @@ def tokenize(formula: str) -> list[Token]:
     while at < len(formula):
         match = _TOKEN.match(formula, at)
         column = at - line_start + 1
+        if formula.startswith("/*", at) and "*/" not in formula[at + 2 :]:
+            raise FormulaSyntaxError("Unterminated comment", line, column)
         if match is None:
-            if formula.startswith("/*", at):
-                raise FormulaSyntaxError("Unterminated comment", line, column)
             if formula[at] == '"':
                 raise FormulaSyntaxError("Unterminated string", line, column)
             raise FormulaSyntaxError(f"Unexpected character '{formula[at]}'", line, column)

@@ -65,7 +65,7 @@ class Metric:
     def as_double(self) -> float:
         if self.current is None:
             raise ValueFault(f"{self.name} has no current value; read it with GetSample")
-        return self.current
+        return float(self.current)
 
 
 def call_method(metric: Metric, name: str, args: Sequence[Value], now: float) -> Value:
@@ -94,7 +94,11 @@ def _get_sample(metric: Metric, label: str, args: Sequence[Value], now: float) -
     history = metric.history
     _arity(label, args, 1, 3)
     if isinstance(args[0], float):
-        _arity(label, args, 1, 1)
+        if len(args) > 1:
+            raise ValueFault(
+                f"{label}(count) takes no other argument; for a time range give"
+                " (time [, time] [, samplePercent])"
+            )
         count = args[0]
         if not math.isfinite(count) or count < 1:
             raise ValueFault(f"{label}: the sample count must be at least 1")
@@ -134,5 +138,5 @@ def _range(label: str, args: Sequence[Value], now: float) -> tuple[float, float]
 
 def _arity(label: str, args: Sequence[Value], least: int, most: int) -> None:
     if not least <= len(args) <= most:
-        wanted = f"{least}" if least == most else f"{least} to {most}"
+        wanted = "no" if most == 0 else f"{least} to {most}" if least != most else f"{least}"
         raise ValueFault(f"{label} takes {wanted} arguments, not {len(args)}")
