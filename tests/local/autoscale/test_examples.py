@@ -7,7 +7,7 @@ import pytest
 from azure_batch_maya.local.autoscale.metrics import MEASURED, RESOURCE_METRICS
 from azure_batch_maya.local.autoscale.settings import compile_formula
 from tests.local.autoscale.helpers import inputs, results, run
-from tests.local.autoscale_examples import (
+from tests.local.autoscale.microsoft_examples import (
     EVALUATE_SNIPPET,
     EXAMPLES,
     POWERSHELL_EXAMPLE,
