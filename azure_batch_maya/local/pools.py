@@ -142,7 +142,7 @@ class PoolOperations(Operations):
             if pool.get("enableAutoScale"):
                 if formula is None and interval is None:
                     raise missing_property("autoScaleFormula")
-            elif pool["allocationState"] != "steady":
+            elif pool["allocationState"] != "steady" and _still_allocating(pool):
                 raise BatchServiceError(
                     "PoolBeingResized",
                     "The specified pool is being resized; enable autoscale once it is steady.",
@@ -211,3 +211,12 @@ class PoolOperations(Operations):
             if node["id"] == parts[1]:
                 return rest.entity_reply(self.base, "nodes", node, request.query)
         raise BatchServiceError("NodeNotFound")
+
+
+def _still_allocating(pool: Doc) -> bool:
+    """A resize with nodes still to add or remove (a new empty pool has none: Microsoft's
+    Python example creates a pool of 0 nodes and enables autoscale on it straight away)."""
+    return (pool["currentDedicatedNodes"], pool["currentLowPriorityNodes"]) != (
+        pool["targetDedicatedNodes"],
+        pool["targetLowPriorityNodes"],
+    )

@@ -151,8 +151,12 @@ class _Run:
         return int(value)
 
     def results(self) -> str:
+        shown = dict(self.variables)
+        for full, alias in ALIASES.items():
+            if alias in self.assigned and full not in self.assigned:
+                shown[full] = shown[alias]  # the target the alias set
         names = [*_SETTABLE, *sorted(name for name in self.assigned if name not in _SETTABLE)]
-        return ";".join(f"{name}={render(self.variables[name])}" for name in names)
+        return ";".join(f"{name}={render(shown[name])}" for name in names)
 
     def failed(self, error: FormulaEvaluationError) -> Outcome:
         return Outcome(

@@ -17,6 +17,7 @@ from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
 from azure_batch_maya.local.process import LocalPoolProcess, start_local_pool
+from tests.local.autoscale.microsoft_examples import PYTHON_WORKING_HOURS
 from tests.local.conftest import IMAGE, client_for, code_of, pool_options, py, wait_for
 
 SECOND = datetime.timedelta(seconds=1)
@@ -222,3 +223,14 @@ def test_a_pool_created_with_a_formula_gets_its_nodes(batch):
         batch.create_pool(_autoscale_pool("as-bad", "1 +"))
     assert code_of(bad.value) == "AutoScalingFormulaSyntaxError"
     batch.begin_delete_pool("as-created", polling_interval=0.1).result()
+
+
+def test_microsofts_python_flow_enables_autoscale_right_after_creating_an_empty_pool(batch):
+    # batch-automatic-scaling.md, "Python": add a pool of 0 nodes, then enable at once.
+    batch.create_pool(pool_options("as-python", nodes=0))
+    _enable(batch, "as-python", "$TargetDedicatedNodes = 0;", SECOND * 10)
+    run = _evaluate(batch, "as-python", PYTHON_WORKING_HOURS.formula)
+    assert run.error is None
+    assert run.results is not None
+    assert "$TargetDedicated=" in run.results
+    assert run.results.split(";")[0] in ("$TargetDedicatedNodes=20", "$TargetDedicatedNodes=10")

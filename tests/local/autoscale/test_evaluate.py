@@ -153,6 +153,10 @@ def test_a_fractional_target_is_cut_to_whole_nodes():
 def test_the_old_target_names_are_aliases_and_the_full_names_win():
     old = run("$TargetDedicated = 3; $TargetLowPriority = 2;")
     assert (old.dedicated, old.low_priority) == (3, 2)
+    assert old.results == (
+        "$TargetDedicatedNodes=3;$TargetLowPriorityNodes=2;$NodeDeallocationOption=requeue;"
+        "$TargetDedicated=3;$TargetLowPriority=2"
+    )
     both = run("$TargetDedicatedNodes = 1; $TargetDedicated = 7;")
     assert both.dedicated == 1
     assert results(both)["$TargetDedicated"] == "7"
