@@ -139,6 +139,8 @@ class PoolOperations(Operations):
                 raise BatchServiceError("PoolBeingDeleted")
             formula = body.get("autoScaleFormula")
             interval = body.get("autoScaleEvaluationInterval")
+            # A new schedule starts now when autoscale comes on or the interval is given.
+            reschedule = interval is not None or not pool.get("enableAutoScale")
             if pool.get("enableAutoScale"):
                 if formula is None and interval is None:
                     raise missing_property("autoScaleFormula")
@@ -159,7 +161,7 @@ class PoolOperations(Operations):
                 interval or pool.get("autoScaleEvaluationInterval") or autoscale.DEFAULT_INTERVAL,
             )
             entities.touch(pool, self.store.ticks())
-            pool = scaler.run(pool, self.engine.resize_pool)
+            pool = scaler.run(pool, self.engine.resize_pool, reschedule=reschedule)
             self.store.put_pool(pool)
         self.engine.wake()
         return rest.action(200, f"{pool['url']}/enableautoscale", pool)

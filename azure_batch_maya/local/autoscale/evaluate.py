@@ -221,8 +221,8 @@ class _Run:
             return self.inputs.metrics[name]
         if name in TIME_INTERVALS:
             return TimeInterval(TIME_INTERVALS[name])
-        if name in DEALLOCATION_OPTIONS:
-            return name
+        if name.lower() in DEALLOCATION_OPTIONS:
+            return name.lower()
         raise FormulaEvaluationError(f"Undefined symbol: {name}", node.line, node.column)
 
     def _binary(self, node: Binary) -> Value:

@@ -84,14 +84,17 @@ class AutoScaler:
                     log.exception("autoscale of pool %s failed", pool["id"])
                     self._due[pool["id"]] = now + self.floor
 
-    def run(self, pool: Doc, resize: Resize) -> Doc:
+    def run(self, pool: Doc, resize: Resize, *, reschedule: bool = True) -> Doc:
         """Evaluate the pool's formula now, apply its targets, and schedule the next run.
 
-        Returns the pool with its new `autoScaleRun` (not stored: the caller stores it).
+        With `reschedule` false a pool that has a schedule keeps it (a new formula alone
+        does not restart the schedule; a new interval does). Returns the pool with its new
+        `autoScaleRun` (not stored: the caller stores it).
         """
         now = self._clock()
         interval = parse_duration(pool["autoScaleEvaluationInterval"])
-        self._due[pool["id"]] = now + interval
+        if reschedule or pool["id"] not in self._due:
+            self._due[pool["id"]] = now + interval
         try:
             formula = parse(pool["autoScaleFormula"])
         except FormulaSyntaxError as error:

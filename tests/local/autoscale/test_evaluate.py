@@ -60,6 +60,7 @@ from tests.local.autoscale.helpers import error, inputs, results, run, value
         ("time()", "2016-10-13T19:18:47.805Z"),
         ("time().year", "2016"),
         ("requeue", "requeue"),
+        ("TaskCompletion", "taskcompletion"),
     ],
 )
 def test_operations_from_the_docs_table(expression, expected):

@@ -142,3 +142,21 @@ def test_a_deleted_pool_is_forgotten(setup):
     clock.now += 20
     scaler.tick(resize)
     assert scaler.inputs(_pool(store), clock.now).metrics["$PendingTasks"].history.samples == ()
+
+
+def test_a_new_formula_keeps_the_schedule_and_a_new_interval_restarts_it(setup):
+    store, scaler, clock, _resizes, resize = setup
+    pool = scaler.run(_pool(store), resize)  # due at +10 s
+    clock.now += 4
+    pool["autoScaleFormula"] = "$TargetDedicatedNodes = 1;"
+    pool = scaler.run(pool, resize, reschedule=False)
+    store.put_pool(pool)
+    clock.now += 6
+    before = store.get_pool("p")["autoScaleRun"]["timestamp"]
+    scaler.tick(resize)
+    assert store.get_pool("p")["autoScaleRun"]["timestamp"] != before  # still due at +10 s
+    scaler.run(store.get_pool("p"), resize, reschedule=True)  # due at +20 s now
+    clock.now += 9
+    before = store.get_pool("p")["autoScaleRun"]["timestamp"]
+    scaler.tick(resize)
+    assert store.get_pool("p")["autoScaleRun"]["timestamp"] == before
