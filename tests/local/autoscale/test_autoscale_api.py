@@ -234,3 +234,55 @@ def test_microsofts_python_flow_enables_autoscale_right_after_creating_an_empty_
     assert run.results is not None
     assert "$TargetDedicated=" in run.results
     assert run.results.split(";")[0] in ("$TargetDedicatedNodes=20", "$TargetDedicatedNodes=10")
+
+
+def test_raw_wire_format_matches_the_recorded_autoscale_calls(batch, fast_pool):
+    """notes.md's scale_pools capture and the js evaluateautoscale recording, as sent."""
+    from azure.core.rest import HttpRequest
+
+    _steady_pool(batch, "as-wire")
+    version = "api-version=2025-06-01"
+    enable = batch.send_request(
+        HttpRequest(
+            "POST",
+            f"/pools/as-wire/enableautoscale?{version}",
+            json={
+                "autoScaleFormula": "$TargetDedicatedNodes = 0;",
+                "autoScaleEvaluationInterval": "PT06M00S",
+            },
+        )
+    )
+    assert enable.status_code == 200
+    assert enable.headers["DataServiceId"] == f"{fast_pool.url}/pools/as-wire/enableautoscale"
+    assert enable.headers["ETag"].startswith("0x") and "Last-Modified" in enable.headers
+    assert enable.text() == ""
+
+    pool = batch.send_request(HttpRequest("GET", f"/pools/as-wire?{version}")).json()
+    keys = list(pool)
+    at = keys.index("enableAutoScale")
+    assert keys[at : at + 4] == [
+        "enableAutoScale",
+        "autoScaleFormula",
+        "autoScaleEvaluationInterval",
+        "autoScaleRun",
+    ]
+    assert pool["autoScaleEvaluationInterval"] == "PT6M"
+
+    evaluated = batch.send_request(
+        HttpRequest(
+            "POST",
+            f"/pools/as-wire/evaluateautoscale?{version}",
+            json={"autoScaleFormula": "$something_useless"},
+        )
+    )
+    assert evaluated.status_code == 200
+    assert evaluated.headers["DataServiceId"] == (
+        f"{fast_pool.url}/pools/as-wire/evaluateautoscale"
+    )
+    assert "ETag" not in evaluated.headers
+    assert evaluated.headers["Transfer-Encoding"] == "chunked"
+    body = evaluated.json()
+    assert list(body) == ["odata.metadata", "timestamp", "results", "error"]
+    assert body["error"]["values"] == [
+        {"name": "Message", "value": "Line 1, Col 1: Undefined symbol: $something_useless"}
+    ]
