@@ -286,3 +286,30 @@ def test_raw_wire_format_matches_the_recorded_autoscale_calls(batch, fast_pool):
     assert body["error"]["values"] == [
         {"name": "Message", "value": "Line 1, Col 1: Undefined symbol: $something_useless"}
     ]
+
+
+def test_a_jobs_auto_pool_scales_by_its_formula(batch):
+    spec = m.BatchAutoPoolSpecification(
+        auto_pool_id_prefix="scaled",
+        pool_lifetime_option="job",
+        pool=m.BatchPoolSpecification(
+            vm_size="standard_d2s_v3",
+            virtual_machine_configuration=IMAGE,
+            enable_auto_scale=True,
+            auto_scale_formula=GROW_AND_EMPTY,
+            auto_scale_evaluation_interval=SECOND,
+        ),
+    )
+    batch.create_job(
+        m.BatchJobCreateOptions(
+            id="as-auto-job", pool_info=m.BatchPoolInfo(auto_pool_specification=spec)
+        )
+    )
+    batch.create_task("as-auto-job", m.BatchTaskCreateOptions(id="t", command_line=py("pass")))
+    task = wait_for(lambda: (t := batch.get_task("as-auto-job", "t")).state == "completed" and t)
+    assert task.execution_info.result == "success"
+    pool_id = batch.get_job("as-auto-job").execution_info.pool_id
+    pool = batch.get_pool(pool_id)
+    assert pool.enable_auto_scale is True and pool.auto_scale_run is not None
+    wait_for(lambda: batch.get_pool(pool_id).current_dedicated_nodes == 0)
+    batch.begin_delete_job("as-auto-job", polling_interval=0.1).result()
