@@ -91,3 +91,12 @@ def test_example_4_keeps_four_nodes_for_ten_minutes_then_empties_an_idle_pool():
     assert run(old.formula, inputs(samples=idle, dedicated=4)).dedicated == 0
     busy = {"$RunningTasks": [1.0] * 120, "$ActiveTasks": [0.0] * 120}
     assert run(old.formula, inputs(samples=busy, dedicated=4)).dedicated == 4
+
+
+def test_the_rest_spec_example_of_evaluate():
+    # azure-rest-api-specs, Pools_EvaluatePoolAutoscale.json (2025-06-01): the formula
+    # "$TargetDedicated=1" answers "$TargetDedicated=1;$NodeDeallocationOption=requeue".
+    outcome = run("$TargetDedicated=1")
+    documented = {"$TargetDedicated": "1", "$NodeDeallocationOption": "requeue"}
+    assert documented.items() <= results(outcome).items()
+    assert outcome.dedicated == 1
