@@ -86,12 +86,12 @@ def evaluate(formula: Formula, inputs: Inputs) -> Outcome:
                 run.assign(statement)
             else:
                 run.value(statement.value)
-        dedicated, low_priority, deallocation = run.targets()
     except Stop:
-        try:
-            dedicated, low_priority, deallocation = run.targets()
-        except FormulaEvaluationError as error:
-            return run.failed(error)
+        pass  # stop(): what was set so far is the outcome
+    except FormulaEvaluationError as error:
+        return run.failed(error)
+    try:
+        dedicated, low_priority, deallocation = run.targets()
     except FormulaEvaluationError as error:
         return run.failed(error)
     return Outcome(run.results(), dedicated, low_priority, deallocation)
@@ -241,9 +241,7 @@ class _Run:
         value = self.plain(node)
         if not isinstance(value, float):
             raise FormulaEvaluationError(
-                f"A condition must be a double, not a {type_name(value)}",
-                getattr(node, "line", 1),
-                getattr(node, "column", 1),
+                f"A condition must be a double, not a {type_name(value)}", node.line, node.column
             )
         return value != 0.0
 
