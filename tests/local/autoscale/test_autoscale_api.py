@@ -313,3 +313,37 @@ def test_a_jobs_auto_pool_scales_by_its_formula(batch):
     assert pool.enable_auto_scale is True and pool.auto_scale_run is not None
     wait_for(lambda: batch.get_pool(pool_id).current_dedicated_nodes == 0)
     batch.begin_delete_job("as-auto-job", polling_interval=0.1).result()
+
+
+@pytest.mark.parametrize("version", ["2021-06-01.14.0", "2024-02-01.19.0"])
+def test_older_api_versions_enable_and_evaluate_alike(batch, version):
+    # azure-batch 11's and the Azure CLI's versions; the bodies are the same in every version.
+    from azure.core.rest import HttpRequest
+
+    pool_id = f"as-v{version[:4]}"
+    _steady_pool(batch, pool_id)
+    enabled = batch.send_request(
+        HttpRequest(
+            "POST",
+            f"/pools/{pool_id}/enableautoscale?api-version={version}",
+            json={
+                "autoScaleFormula": "$TargetDedicatedNodes = 1;",
+                "autoScaleEvaluationInterval": "PT5M",
+            },
+        )
+    )
+    assert enabled.status_code == 200
+    evaluated = batch.send_request(
+        HttpRequest(
+            "POST",
+            f"/pools/{pool_id}/evaluateautoscale?api-version={version}",
+            json={"autoScaleFormula": "$TargetDedicatedNodes = 2;"},
+        )
+    )
+    assert evaluated.json()["results"].startswith("$TargetDedicatedNodes=2;")
+    wait_for(lambda: batch.get_pool(pool_id).current_dedicated_nodes == 1)
+    disabled = batch.send_request(
+        HttpRequest("POST", f"/pools/{pool_id}/disableautoscale?api-version={version}")
+    )
+    assert disabled.status_code == 200
+    batch.begin_delete_pool(pool_id, polling_interval=0.1)
