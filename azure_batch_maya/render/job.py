@@ -177,6 +177,7 @@ def build_job(
         pool_id=existing if settings.pool.mode != "auto" else None,
         auto_pool=pool_spec if settings.pool.mode == "auto" else None,
         display_name=f"{Path(scene.scene).name} ({renderer.label})",
+        priority=settings.priority,
         max_wall_clock_time=settings.job_time_limit,
         max_task_retry_count=settings.max_task_retries,
         preparation=_preparation(settings, inputs),

@@ -101,6 +101,7 @@ class SubmitSettings:
     spot_nodes: int = 0
     task_slots_per_node: int = 1
     max_task_retries: int = 2
+    priority: int = 0  # -1000 … 1000: Batch runs a pool's higher-priority jobs' tasks first
     job_time_limit: timedelta | None = None
     task_time_limit: timedelta | None = None
     renderer_options: Mapping[str, str] = field(default_factory=dict)
@@ -127,6 +128,8 @@ class SubmitSettings:
             raise SettingsError("task slots per node must be 1 or more")
         if self.max_task_retries < -1:
             raise SettingsError("max task retries: use -1 (unlimited), 0 or more")
+        if not -1000 <= self.priority <= 1000:
+            raise SettingsError(f"job priority {self.priority}: use -1000 to 1000")
         if not 1 <= self.padding <= 9:
             raise SettingsError(f"frame padding {self.padding}: use 1 to 9 digits")
         for name, value in {**self.environment, **self.licences.environment()}.items():
