@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
+    from azure_batch_maya.settings.jobchoices import JobChoices
+    from azure_batch_maya.settings.studio import StudioPresets
 
 
 def pool_text(text: str) -> str:
@@ -44,6 +46,11 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--pool", type=pool_text, default="auto", help="auto (default), new, new:ID, or a pool id"
     )
+    parser.add_argument(
+        "--prefix",
+        metavar="PREFIX",
+        help="output prefix for this job only (e.g. beauty/<Scene>); the scene is not changed",
+    )
     parser.add_argument("--chunk", type=count(1), default=1, metavar="N", help="frames per task")
     parser.add_argument("--per-layer", action="store_true", help="one task per render layer")
     parser.add_argument("--per-camera", action="store_true", help="one task per camera")
@@ -51,6 +58,19 @@ def register(sub: Any) -> None:
         "--max-retries", type=count(-1, 100), metavar="N", help="retries of a failed task"
     )
     parser.add_argument("--time-limit", type=hours, metavar="HOURS", help="end the job after")
+    parser.add_argument(
+        "--priority",
+        type=count(-1000, 1000),
+        default=0,
+        metavar="N",
+        help="job priority, -1000 to 1000: a pool runs higher ones' tasks first (default 0)",
+    )
+    parser.add_argument(
+        "--over-ceiling",
+        action="store_true",
+        help="submit even if the estimate is over the studio's cost ceiling (where the studio "
+        "file allows it)",
+    )
     parser.add_argument(
         "--nodes",
         type=count(0),
@@ -82,54 +102,112 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.settings.jobchoices import scene_for_job
 
     checked = load_checked(args, saved=True)
     if has_errors(checked.findings):
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
-    settings = _settings(args, checked.scene)
-    _check_plan(checked.scene, settings)
+    settings, choices, studio = _settings(args)
+    scene = scene_for_job(checked.scene, choices)
+    _check_plan(scene, settings)
+    if not args.local:  # the local pool costs nothing
+        _check_price(scene, settings, studio, over_ceiling=args.over_ceiling, quiet=args.json)
     project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
-        return _export(checked.scene, project, settings, Path(args.export))
-    return _submit(args, checked.scene, project, settings)
+        return _export(scene, project, settings, Path(args.export))
+    return _submit(args, scene, project, settings)
 
 
-def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
-    """The Env tab's saved choices (image, VM size, nodes, licences, variables), then the flags."""
-    from datetime import timedelta
+def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, StudioPresets]:
+    """The job as the panel would build it: the Env tab's saved choices with the studio file's
+    rules in (a flag against a locked value is refused), then these flags."""
+    from dataclasses import replace
 
     from azure_batch_maya.controllers.env import EnvController
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
+    from azure_batch_maya.settings.enforcement import refuse_locked
+    from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, check_limits
+    from azure_batch_maya.settings.studio import PresetsError, load_studio
 
-    env = EnvController()
+    try:
+        studio = load_studio()
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
+    env = EnvController(studio=studio)
     env.load()
     if env.problem:
         raise CliError(env.problem)
+    if env.studio_problem:
+        raise CliError(env.studio_problem)
+    flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
+    names = {"vm_size": "--vm-size", "dedicated_nodes": "--nodes", "spot_nodes": "--spot"}
     try:
-        options = env.settings.submit_fields()
-        flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
-        options.update({name: value for name, value in flags.items() if value is not None})
-        if args.max_retries is not None:
-            options["max_task_retries"] = args.max_retries
-        if args.time_limit is not None:
-            options["job_time_limit"] = timedelta(hours=args.time_limit)
-        if args.local and args.stand_in:
-            options["node_python"] = sys.executable  # the local pool's nodes are this machine
-        return SubmitSettings(
+        refuse_locked(studio, {key: (names[key], value) for key, value in flags.items()})
+        given = {name: value for name, value in flags.items() if value is not None}
+        choices = JobChoices(
             frames=args.frames,
-            chunk_size=args.chunk,
+            prefix=args.prefix,
             layers=tuple(args.layer),
+            chunk_size=args.chunk,
             split_layers=args.per_layer,
             split_cameras=args.per_camera,
+            max_task_retries=2 if args.max_retries is None else args.max_retries,
+            priority=args.priority,
+            job_time_limit_hours=args.time_limit,
             pool=PoolChoice.parse(args.pool),
             node_os=args.node_os,
-            stand_in=args.stand_in,
             job_id=args.job_id,
-            **options,
+            spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            scout_frames=studio.effective("scout_frames") or 0,
         )
-    except SettingsError as exc:
+        # the local pool's nodes are this machine: the stand-in runs on this Python
+        python = sys.executable if args.local and args.stand_in else None
+        base = SubmitSettings(stand_in=args.stand_in, node_python=python)
+        settings = build_settings(choices, replace(env.settings, **given), studio, base=base)
+        check_limits(settings, studio)
+    except (SettingsError, PresetsError) as exc:
         raise CliError(str(exc)) from None
+    return settings, choices, studio
+
+
+def _check_price(
+    scene: SceneInfo,
+    settings: SubmitSettings,
+    studio: StudioPresets,
+    *,
+    over_ceiling: bool,
+    quiet: bool,
+) -> None:
+    """Say the estimate; refuse a job over the studio's ceiling with both numbers (exit 1)."""
+    from azure_batch_maya.render.cost import PriceError
+    from azure_batch_maya.submission import estimate
+
+    say = _Reporter(quiet=quiet)
+    try:
+        cost = estimate(scene, settings)
+    except PriceError as exc:
+        if studio.cost_ceiling is not None and not (over_ceiling and studio.allow_ceiling_override):
+            raise CliError(
+                f"no cost estimate ({exc}), so the studio's ceiling of {studio.cost_ceiling:.2f} "
+                f"per job ({studio.path}) cannot be checked; add the VM size to the price table",
+                exit_code=1,
+            ) from None
+        say(f"No cost estimate: {exc}")
+        return
+    say(
+        f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
+        f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
+        f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
+        f"(prices of {cost.prices_as_of})."
+    )
+    refused = studio.over_ceiling(cost.total, cost.currency, override=over_ceiling)
+    if refused:
+        raise CliError(f"not submitted: {refused}", exit_code=1)
+    if over_ceiling and studio.cost_ceiling is not None and cost.total > studio.cost_ceiling:
+        say(
+            f"Over the studio's ceiling of {studio.cost_ceiling:.2f}: going ahead (--over-ceiling)."
+        )
 
 
 def _check_plan(scene: SceneInfo, settings: SubmitSettings) -> None:
@@ -174,20 +252,6 @@ def _submit(
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
-    if not args.local:
-        from azure_batch_maya.render.cost import PriceError
-        from azure_batch_maya.submission import estimate
-
-        try:
-            cost = estimate(scene, settings)
-            say(
-                f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
-                f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
-                f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
-                f"(prices of {cost.prices_as_of})."
-            )
-        except PriceError as exc:
-            say(f"No cost estimate: {exc}")
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
