@@ -304,6 +304,8 @@ class SubmitController:
         return build_settings(self.choices(), self.env.settings, self.env.studio, base=self.base)
 
     def _estimate(self) -> CostEstimate | str:
+        if self.session.scene is None:
+            return ""
         connection = self.session.connection
         if connection is not None and connection.local:
             return "The local pool costs nothing."

@@ -1,4 +1,5 @@
-"""The Submit tab's widgets: pool, renderer, frames, layers, validation, estimate, Submit Job."""
+"""The Submit tab's widgets: pool, renderer, frames, how the job is split, retries, priority,
+time limit, layers, validation, estimate, the studio's rules, Submit Job."""
 
 from __future__ import annotations
 
@@ -54,12 +55,58 @@ class SubmitView(QtWidgets.QWidget):
         frames.addStretch(1)
         frames.addWidget(self.refresh_button)
 
+        self.chunk = QtWidgets.QSpinBox()
+        self.chunk.setRange(1, 100000)
+        self.chunk.setToolTip("Frames per task: more frames a task saves loading the scene again")
+        self.per_layer = QtWidgets.QCheckBox("A task per layer")
+        self.per_layer.setToolTip("Split each chunk by render layer (layers render in parallel)")
+        self.per_camera = QtWidgets.QCheckBox("A task per camera")
+        self.per_camera.setToolTip("Split each chunk by renderable camera")
+        split = QtWidgets.QHBoxLayout()
+        split.addWidget(QtWidgets.QLabel("Frames per task"))
+        split.addWidget(self.chunk)
+        split.addSpacing(12)
+        split.addWidget(self.per_layer)
+        split.addWidget(self.per_camera)
+        split.addStretch(1)
+        self.retries = QtWidgets.QSpinBox()
+        self.retries.setRange(-1, 100)
+        self.retries.setSpecialValueText("unlimited")
+        self.retries.setToolTip("How often Batch runs a failed task again")
+        self.priority = QtWidgets.QSpinBox()
+        self.priority.setRange(-1000, 1000)
+        self.priority.setToolTip("-1000 to 1000: a pool runs higher-priority jobs' tasks first")
+        self.time_limit = QtWidgets.QDoubleSpinBox()
+        self.time_limit.setRange(0, 4320)
+        self.time_limit.setDecimals(1)
+        self.time_limit.setSuffix(" h")
+        self.time_limit.setSpecialValueText("none")
+        self.time_limit.setToolTip("End the job after this long, whatever is left (0: no limit)")
+        limits = QtWidgets.QHBoxLayout()
+        job_boxes: tuple[tuple[str, QtWidgets.QAbstractSpinBox], ...] = (
+            ("Retries", self.retries),
+            ("Priority", self.priority),
+            ("Time limit", self.time_limit),
+        )
+        for label, spin in job_boxes:
+            limits.addWidget(QtWidgets.QLabel(label))
+            limits.addWidget(spin)
+            limits.addSpacing(8)
+        limits.addStretch(1)
+        self.studio = QtWidgets.QLabel()
+        self.studio.setWordWrap(True)
+        self.over_ceiling = QtWidgets.QCheckBox("Over the ceiling: submit anyway")
+        self.over_ceiling.setToolTip("The studio file allows going past its cost ceiling")
+
         form = QtWidgets.QFormLayout()
         form.addRow("Scene", self.scene)
         form.addRow("Renderer", self.renderer)
         form.addRow("Pool", pool_row)
         form.addRow("Frames", frames)
         form.addRow("Output prefix", self.prefix)
+        form.addRow("Tasks", split)
+        form.addRow("Job", limits)
+        form.addRow("Studio", self.studio)
 
         self.layers = QtWidgets.QListWidget()
         self.layers.setMaximumHeight(80)
@@ -90,6 +137,7 @@ class SubmitView(QtWidgets.QWidget):
         layout.addWidget(_heading("Checks"))
         layout.addWidget(self.findings, 1)
         layout.addWidget(self.cost)
+        layout.addWidget(self.over_ceiling)
         layout.addLayout(go)
         layout.addWidget(self.status)
 
@@ -98,6 +146,11 @@ class SubmitView(QtWidgets.QWidget):
         for box in (self.start, self.end, self.step):
             box.valueChanged.connect(lambda _v: self._edited())
         self.prefix.editingFinished.connect(self._edited)
+        for spin in (self.chunk, self.retries, self.priority):
+            spin.valueChanged.connect(lambda _v: self._edited())
+        self.time_limit.valueChanged.connect(lambda _v: self._edited())
+        for tick in (self.per_layer, self.per_camera, self.over_ceiling):
+            tick.toggled.connect(lambda _on: self._edited())
         self.layers.itemChanged.connect(self._layer_changed)
         self.refresh_button.clicked.connect(controller.reset_from_scene)
         self.refresh_pools.clicked.connect(self.list_pools)
@@ -160,6 +213,14 @@ class SubmitView(QtWidgets.QWidget):
             self.end.setValue(f.end)
             self.step.setValue(f.step)
             self.prefix.setText(f.prefix)
+            self.chunk.setValue(f.chunk_size)
+            self.per_layer.setChecked(f.split_layers)
+            self.per_camera.setChecked(f.split_cameras)
+            self.retries.setValue(f.max_task_retries)
+            self.priority.setValue(f.priority)
+            self.time_limit.setValue(f.time_limit_hours)
+            self.over_ceiling.setChecked(f.over_ceiling)
+            self._show_studio()
             self.layers.clear()
             names = {layer.name: layer.display_name for layer in scene.layers} if scene else {}
             for name, on in f.layers.items():
@@ -196,6 +257,27 @@ class SubmitView(QtWidgets.QWidget):
         if reason and not busy:
             set_status(self.status, reason, WARN if scene else MUTED)
 
+    def _show_studio(self) -> None:
+        """The studio file's rules this tab is held to, read-only, with its reason and path."""
+        env = self.controller.env
+        studio = env.studio
+        self.over_ceiling.setVisible(studio.allow_ceiling_override)
+        if env.studio_problem:
+            set_status(self.studio, f"The studio file is wrong: {env.studio_problem}", BAD)
+            return
+        if studio.path is None:
+            set_status(self.studio, "No studio file: no studio rules.", MUTED)
+            return
+        rules = [f"{name} {value}" for name, value in sorted(studio.locked.items())]
+        if studio.allowed_vm_sizes:
+            rules.append("VM sizes " + ", ".join(studio.allowed_vm_sizes))
+        if studio.max_nodes is not None:
+            rules.append(f"at most {studio.max_nodes} nodes")
+        if studio.cost_ceiling is not None:
+            rules.append(f"at most {studio.cost_ceiling:.2f} a job")
+        text = "; ".join(rules) or "defaults only"
+        set_status(self.studio, f"{text} (locked by {studio.path}: {studio.reason})", MUTED)
+
     def _edited(self) -> None:
         if self._showing:
             return
@@ -209,6 +291,13 @@ class SubmitView(QtWidgets.QWidget):
             end=self.end.value(),
             step=self.step.value(),
             prefix=self.prefix.text(),
+            chunk_size=self.chunk.value(),
+            split_layers=self.per_layer.isChecked(),
+            split_cameras=self.per_camera.isChecked(),
+            max_task_retries=self.retries.value(),
+            priority=self.priority.value(),
+            time_limit_hours=self.time_limit.value(),
+            over_ceiling=self.over_ceiling.isChecked(),
         )
 
     def _layer_changed(self, item: QtWidgets.QListWidgetItem) -> None:
