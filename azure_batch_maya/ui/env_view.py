@@ -233,7 +233,7 @@ class EnvView(QtWidgets.QWidget):
             note = notes.get(name)
             label.setVisible(note is not None)
             if note is not None:
-                set_status(label, f"🔒 {note}", MUTED)
+                set_status(label, note, MUTED)
 
     def _show_licences_needed(self) -> None:
         scene = self.session.scene

@@ -158,3 +158,18 @@ def test_chunks_from_the_tab_are_the_tasks_on_the_local_pool_and_are_kept_for_th
     finally:
         again.close()
         again.workers.wait()
+
+
+def test_over_the_ceiling_the_tab_names_both_numbers_and_offers_the_override_if_allowed(
+    make_panel, scene, tmp_path, monkeypatch
+):
+    studio(tmp_path, monkeypatch, "[limits]\ncost_ceiling = 0.01\nallow_ceiling_override = true\n")
+    panel = make_panel(scene)
+    view, c = panel.submit, panel.controllers.submit
+    assert view.over_ceiling.isVisibleTo(view)
+    why = c.over_ceiling() or ""
+    assert "over the studio's ceiling of 0.01 USD per job" in why and "tick Over the ceiling" in why
+    estimate = c.estimate()
+    assert not isinstance(estimate, str) and f"estimated at {estimate.total:.2f} USD" in why
+    view.over_ceiling.setChecked(True)
+    assert c.fields.over_ceiling and c.over_ceiling() is None
