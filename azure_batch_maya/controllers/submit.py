@@ -23,7 +23,7 @@ from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.render.cost import CostEstimate
+from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.render.settings import (
     POOL_MODES,
@@ -95,6 +95,10 @@ class SubmitController:
         self.changed: Event[SubmitController] = Event()
         self._version = 0  # bumped by every input change; checks are recomputed only then
         self._checks: tuple[int, tuple[Finding, ...], CostEstimate | str] | None = None
+        # The price table: None until read; the panel reads it on a worker (`read_prices`),
+        # saying so meanwhile (`prices_pending`); without a panel it is read when first needed.
+        self.prices: PriceTable | None = None
+        self.prices_pending = False
         session.scene_changed.connect(lambda _scene: self.reset_from_scene())
         session.connection_changed.connect(lambda _c: self._inputs_changed())
         assets.changed.connect(lambda _assets: self._inputs_changed())
@@ -303,14 +307,30 @@ class SubmitController:
         """The SubmitSettings these fields and the Env tab make; SettingsError says what's wrong."""
         return build_settings(self.choices(), self.env.settings, self.env.studio, base=self.base)
 
+    def read_prices(self) -> PriceTable | str:
+        """The price table, or why there is none. Reads a file: call it on a worker."""
+        try:
+            return load_prices()
+        except PriceError as exc:
+            return str(exc)
+
+    def apply_prices(self, prices: PriceTable | str) -> None:
+        self.prices_pending = False
+        if isinstance(prices, PriceTable):
+            self.prices = prices
+        self._inputs_changed()
+
     def _estimate(self) -> CostEstimate | str:
         if self.session.scene is None:
             return ""
         connection = self.session.connection
         if connection is not None and connection.local:
             return "The local pool costs nothing."
+        if self.prices_pending:
+            return "Reading the price table…"
         try:
-            return submission.estimate(self.scene_for_job(), self.settings())
+            prices = self.prices
+            return submission.estimate(self.scene_for_job(), self.settings(), prices=prices)
         except ValueError as exc:  # settings, prices, or a job that cannot be planned
             return f"No estimate: {exc}"
 

@@ -81,6 +81,8 @@ class Panel(QtWidgets.QWidget):
         self.controllers = controllers
         self.workers = Workers()
         c = controllers
+        c.submit.prices_pending = True  # read on a worker, never on the interface's thread
+        self.workers.start(lambda _report: c.submit.read_prices(), on_done=c.submit.apply_prices)
         self.config = ConfigView(c.config, self.workers)
         self.submit = SubmitView(c.submit, self.workers)
         self.assets = AssetsView(c.assets, self.workers)

@@ -161,12 +161,13 @@ def test_chunks_from_the_tab_are_the_tasks_on_the_local_pool_and_are_kept_for_th
 
 
 def test_over_the_ceiling_the_tab_names_both_numbers_and_offers_the_override_if_allowed(
-    make_panel, scene, tmp_path, monkeypatch
+    make_panel, scene, tmp_path, monkeypatch, qtbot
 ):
     studio(tmp_path, monkeypatch, "[limits]\ncost_ceiling = 0.01\nallow_ceiling_override = true\n")
     panel = make_panel(scene)
     view, c = panel.submit, panel.controllers.submit
     assert view.over_ceiling.isVisibleTo(view)
+    qtbot.waitUntil(lambda: not c.prices_pending)  # the price table is read on a worker
     why = c.over_ceiling() or ""
     assert "over the studio's ceiling of 0.01 USD per job" in why and "tick Over the ceiling" in why
     estimate = c.estimate()
