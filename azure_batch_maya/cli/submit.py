@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     scene = scene_for_job(checked.scene, choices)
     _check_plan(scene, settings)
     if not args.local:  # the local pool costs nothing
-        _check_price(scene, settings, studio, over_ceiling=args.over_ceiling, quiet=args.json)
+        quiet = args.json or bool(args.export)  # an export only writes files
+        _check_price(scene, settings, studio, over_ceiling=args.over_ceiling, quiet=quiet)
     project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
         return _export(scene, project, settings, Path(args.export))
@@ -205,8 +206,9 @@ def _check_price(
     if refused:
         raise CliError(f"not submitted: {refused}", exit_code=1)
     if over_ceiling and studio.cost_ceiling is not None and cost.total > studio.cost_ceiling:
-        say(
-            f"Over the studio's ceiling of {studio.cost_ceiling:.2f}: going ahead (--over-ceiling)."
+        sys.stderr.write(  # said even with --json: a ceiling was passed on purpose
+            f"Estimated at {cost.total:.2f} {cost.currency}, over the studio's ceiling of "
+            f"{studio.cost_ceiling:.2f}: going ahead (--over-ceiling).\n"
         )
 
 

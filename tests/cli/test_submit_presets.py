@@ -104,7 +104,7 @@ def test_a_job_over_the_ceiling_is_refused_with_both_numbers(
     code, _ = export(example, tmp_path, "--nodes", "2")
     err = capsys.readouterr().err
     assert code == 1
-    estimate = err.split("Estimated cost: about ")[1].split(" ")[0]
+    estimate = err.split("estimated at ")[1].split(" ")[0]
     assert float(estimate) > 0.01
     assert f"estimated at {estimate} USD, over the studio's ceiling of 0.01 USD" in err
     assert str(path) in err and "ask your TD" in err
