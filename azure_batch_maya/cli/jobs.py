@@ -70,8 +70,10 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("No jobs.\n")
         return 0
-    table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL")]
-    table += [(r.id, r.state, _progress(r), _created(r), r.pool_id or "-") for r in rows]
+    table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON")]
+    table += [
+        (r.id, r.status, _progress(r), _created(r), r.pool_id or "-", _reason(r)) for r in rows
+    ]
     sys.stdout.write(columns(table))
     return 0
 
@@ -103,9 +105,13 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = [
-        f"Job {row.id}: {row.state}, {_progress(row)}",
+        f"Job {row.id}: {row.status}, {_progress(row)}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
+    for problem in row.verdict.problems if row.verdict else ():
+        label = "Stuck" if row.status == "stuck" and problem.code != "TasksFailed" else "Note"
+        out.append(f"{label}: {problem.text}")
+        out.append(f"  What to do: {problem.remedy}")
     for f in failed:
         out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
         tail = f.stderr_tail.rstrip() or "(no stderr)"
@@ -220,6 +226,11 @@ def _progress(row: JobRow) -> str:
     if c.failed:
         text += f", {c.failed} failed"
     return text
+
+
+def _reason(row: JobRow) -> str:
+    """Why a stuck job waits (its first problem), else nothing."""
+    return row.verdict.reason if row.verdict and row.status == "stuck" else ""
 
 
 def _created(row: JobRow) -> str:

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
 
+STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
+
 if TYPE_CHECKING:
+    from azure_batch_maya.jobhealth import Problem
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
@@ -174,7 +177,12 @@ def _submit(
         }
         code = 0
         if args.wait or args.download:
-            outcome = wait_for_job(conn, submitted.job_id, on_progress=say.counts)
+            outcome = wait_for_job(
+                conn,
+                submitted.job_id,
+                on_progress=say.counts,
+                on_problem=say.problem,
+            )
             result["succeeded"] = outcome.succeeded
             result["failed_tasks"] = [f.task_id for f in outcome.failed]
             for failed in outcome.failed:
@@ -186,19 +194,16 @@ def _submit(
                     f"(exit code {prep.exit_code}) {prep.message}:"
                 )
                 say(prep.stderr_tail.rstrip() or "(no stderr)")
-            if any(prep.exit_code == 127 for prep in outcome.stuck):
-                say(
-                    "Exit code 127: a program was not found on the node. Without Maya here, "
-                    "try the pipeline with --stand-in; on Azure, use an image with Maya "
-                    "installed (mayapy on the PATH)."
-                )
-            if outcome.stuck:
+            if outcome.blocked:
                 result["stuck"] = True
+                result["problems"] = [p.to_json() for p in outcome.problems]
+                for problem in outcome.problems:
+                    say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
                 say(
                     f"No task can start until this is fixed; the job stays. Cancel it with "
                     f"`azure-batch-maya jobs cancel {submitted.job_id}`."
                 )
-            code = 0 if outcome.succeeded else 1
+            code = 0 if outcome.succeeded else STUCK_EXIT if outcome.blocked else 1
             if args.download:
                 folder = Path(args.download)
                 report = download_outputs(conn, submitted.job_id, folder)
@@ -232,6 +237,11 @@ class _Reporter:
     def done_bytes(self) -> None:
         if self._last and not self.quiet:
             sys.stderr.write("\n")
+
+    def problem(self, problem: Problem) -> None:
+        """Why the job waits, said once; a definitive problem is said when the wait ends."""
+        if not problem.definitive:
+            self(f"Waiting: {problem.text}\n  What to do: {problem.remedy}")
 
     def counts(self, counts: TaskCounts) -> None:
         self(
