@@ -16,6 +16,7 @@ from pathlib import Path
 
 from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobhealth import Verdict, check_job
+from azure_batch_maya.jobretry import latest_follow_up
 from azure_batch_maya.services.errors import (
     ConnectionFailedError,
     NotFoundError,
@@ -67,6 +68,9 @@ def watch_job(
     def ended() -> bool:
         try:
             verdict = check_job(conn, job_id)
+            newest = latest_follow_up(conn, job_id) if verdict.over else None
+            if newest is not None:  # `jobs retry` re-runs its failed tasks there
+                verdict = check_job(conn, newest)
         except NotFoundError:  # deleted meanwhile: what is stored is all there will be
             return True
         last[:] = [verdict]

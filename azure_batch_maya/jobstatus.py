@@ -153,22 +153,6 @@ def get_job_row(conn: Connection, job_id: str) -> JobRow:
     return job_row(job, counts, job_verdict(facts_of_job(conn, job, counts)))
 
 
-def job_over(conn: Connection, job_id: str) -> bool:
-    """True once the job's task counts say done, or the job itself ended or was deleted.
-
-    A terminated job keeps its unstarted tasks "active" for ever, so the counts alone would
-    never say done for a cancelled job.
-    """
-    try:
-        counts = tasks.get_task_counts(conn.batch, job_id)
-        if counts.done and counts.total > 0:
-            return True
-        job = jobs.get_job(conn.batch, job_id, select=["id", "state"])
-    except NotFoundError:
-        return True
-    return state_name(job.state) in OVER_STATES
-
-
 def node_os_of(config: models.VirtualMachineConfiguration | None) -> NodeOS:
     agent = (config.node_agent_sku_id or "") if config is not None else ""
     return "windows" if agent.lower().startswith("batch.node.windows") else "linux"
