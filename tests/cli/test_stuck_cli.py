@@ -8,41 +8,19 @@ settles with `AccountCoreQuotaReached` and no nodes. `submit --wait`, `download 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection, connect
 from azure_batch_maya.jobnotice import outcome_path
-from azure_batch_maya.local.azurite import AzuriteProcess
-from azure_batch_maya.local.process import start_local_pool
-from azure_batch_maya.services import jobs, pools
-from azure_batch_maya.services.batch import PoolSpec
-from tests.cli.localjobs import UBUNTU, VM_SIZE, copy_examples, run_json, wait_until
-from tests.fixtures.user_home import point_home_at_local_pool
+from azure_batch_maya.services import jobs
+from tests.cli.localjobs import copy_examples, run_json
 
 pytestmark = pytest.mark.slow
 
 QUOTA = "AccountCoreQuotaReached"
-
-
-@pytest.fixture
-def full_pool(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: AzuriteProcess
-) -> Iterator[Connection]:
-    """A private local pool of 2 slots, both held by an idle persistent pool."""
-    with start_local_pool(tmp_path / "pool", slots=2) as server:
-        point_home_at_local_pool(tmp_path / "home", monkeypatch, server, azurite)
-        conn = connect(local=True, start=False)
-        pools.create_pool(conn.batch, PoolSpec("holder", VM_SIZE, UBUNTU, dedicated_nodes=2))
-        wait_until(
-            lambda: pools.get_pool(conn.batch, "holder").current_dedicated_nodes == 2,
-            what="the holder pool to take both slots",
-        )
-        yield conn
 
 
 def submit_and_wait(capsys: pytest.CaptureFixture[str], example: Path) -> tuple[int, Any]:
@@ -50,9 +28,7 @@ def submit_and_wait(capsys: pytest.CaptureFixture[str], example: Path) -> tuple[
     argv = ["submit", str(scene), "--search-path", str(example / "texture_library")]
     outcome: list[tuple[int, Any]] = []
     waiting = threading.Thread(
-        target=lambda: outcome.append(
-            run_json(capsys, *argv, "--local", "--stand-in", "--wait")
-        ),
+        target=lambda: outcome.append(run_json(capsys, *argv, "--local", "--stand-in", "--wait")),
         daemon=True,
     )
     waiting.start()
