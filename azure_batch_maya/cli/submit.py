@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
     settings = _settings(args, checked.scene)
+    if not args.export:
+        _check_quotas(args, settings)
     cache = HashCache.load(cache_dir())
     try:
         project = build_project(checked.scene, checked.resolutions, checked.choices, cache.digest)
@@ -75,6 +77,39 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         return _export(checked.scene, project, settings, Path(args.export))
     return _submit(args, checked.scene, project, settings)
+
+
+def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
+    """The new pool's cores against the account's quotas (the local pool's slots), before any
+    upload: over them is an error naming both numbers; unreadable quotas, a notice."""
+    from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.connection import (
+        NotConnectedError,
+        connect_local,
+        load_settings,
+        read_local_state,
+    )
+    from azure_batch_maya.quotacheck import check_azure, check_local
+    from azure_batch_maya.services.errors import ServiceError
+
+    try:
+        if args.local:
+            state = read_local_state()  # not up yet: it starts empty, nothing to compare
+            if state is None:
+                return
+            findings = check_local(settings, connect_local(start=False), state.slots)
+        else:
+            service = load_settings()
+            if service is None:
+                return  # connecting says what to set up
+            findings = check_azure(settings, service)
+    except (NotConnectedError, ServiceError) as exc:
+        raise CliError(str(exc)) from None
+    if has_errors(findings):
+        sys.stderr.write(format_findings(findings))
+        raise CliError("the job does not fit (listed above); nothing was uploaded", exit_code=1)
+    if findings and not args.json:
+        sys.stderr.write(format_findings(findings))
 
 
 def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:

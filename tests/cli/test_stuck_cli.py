@@ -83,3 +83,17 @@ def test_a_pool_that_cannot_get_nodes_is_named_everywhere(full_pool, tmp_path, c
     assert "stuck" in outcome_path(job_id).read_text()  # for the Jobs tab, next time
 
     jobs.begin_terminate_job(full_pool.batch, job_id).wait(30)
+
+
+def test_more_nodes_than_the_local_pool_has_slots_is_refused_before_upload(
+    full_pool, tmp_path, capsys
+):
+    example = copy_examples(tmp_path)
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    before = {j.id for j in full_pool.batch.list_jobs()}
+    argv = ["submit", str(scene), "--search-path", str(example / "texture_library")]
+    assert main([*argv, "--local", "--stand-in", "--nodes", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "error: [LocalSlotsExceeded] The job asks for 3 nodes" in err
+    assert "2 slots in all" in err and "nothing was uploaded" in err
+    assert {j.id for j in full_pool.batch.list_jobs()} == before
