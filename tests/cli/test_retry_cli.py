@@ -14,8 +14,17 @@ from azure_batch_maya.connection import Connection
 from azure_batch_maya.services import jobs, storage
 from azure_batch_maya.services.batch import JobSpec, OutputFileSpec, PoolSpec, TaskSpec
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.tasks import get_task_counts
 from azure_batch_maya.submission import OUTPUTS_CONTAINER
-from tests.cli.localjobs import UBUNTU, VM_SIZE, command_line, local, run_json, wait_for_job
+from tests.cli.localjobs import (
+    UBUNTU,
+    VM_SIZE,
+    command_line,
+    local,
+    run_json,
+    wait_for_job,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +57,7 @@ def job_with_a_failing_frame(conn: Connection, marks: Path) -> str:
         TaskSpec(
             f"frame-{frame:04d}",
             command_line([sys.executable, "-c", FRAME, str(frame), str(marks)]),
-            output_files=(
-                OutputFileSpec("images/*", outputs, f"{job_id}/images", "tasksuccess"),
-            ),
+            output_files=(OutputFileSpec("images/*", outputs, f"{job_id}/images", "tasksuccess"),),
         )
         for frame in (1, 2, 3)
     ]
@@ -90,3 +97,48 @@ def test_retry_runs_only_the_failed_task_and_the_watcher_brings_its_image(
 
     assert main(["jobs", "retry", job_id, "--local"]) == 1  # nothing failed any more
     assert "no failed tasks" in capsys.readouterr().err
+
+
+# Frame 1 fails until its input is ready; frame 2 runs until released, keeping the job active.
+HELD = """
+import pathlib, sys, time
+frame, marks = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+with (marks / f"ran-{frame}").open("a") as runs:
+    runs.write("ran\\n")
+if frame == 1 and not (marks / "input-ready").exists():
+    sys.exit(4)
+while frame == 2 and not (marks / "release").exists():
+    time.sleep(0.05)
+"""
+
+
+def test_while_the_job_is_active_its_failed_task_is_reactivated_in_place(
+    local_home, tmp_path, capsys
+):
+    conn = local()
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    job_id = f"test-held-{uuid.uuid4().hex[:8]}"
+    tasks = [
+        TaskSpec(f"frame-{n:04d}", command_line([sys.executable, "-c", HELD, str(n), str(marks)]))
+        for n in (1, 2)
+    ]
+    spec = JobSpec(job_id, auto_pool=PoolSpec("test-held", VM_SIZE, UBUNTU, dedicated_nodes=2))
+    jobs.submit_job(conn.batch, spec, tasks)
+    wait_until(
+        lambda: (c := get_task_counts(conn.batch, job_id)).failed == 1 and c.running == 1,
+        what="frame 1 to fail while frame 2 runs",
+    )
+    (marks / "input-ready").touch()
+    code, retried = run_json(capsys, "jobs", "retry", job_id, "--local")
+    assert code == 0 and retried == {
+        "job_id": job_id,
+        "tasks": ["frame-0001"],
+        "running_in": job_id,  # reactivated: no follow-up job
+    }
+    (marks / "release").touch()
+    wait_for_job(conn, job_id)
+    counts = get_task_counts(conn.batch, job_id)
+    assert (counts.succeeded, counts.failed) == (2, 0)
+    assert (marks / "ran-1").read_text().count("ran") == 2
+    assert (marks / "ran-2").read_text().count("ran") == 1
