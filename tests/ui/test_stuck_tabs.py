@@ -164,3 +164,22 @@ def test_what_a_background_download_said_shows_on_the_jobs_tab(connected, qtbot,
     assert item.foreground(PROBLEM_COLUMN).color().name() == BAD
     assert "2 of 5 failed (t)" in item.toolTip(PROBLEM_COLUMN)
     pools.begin_delete_pool(connected.require_connection().batch, pool_id)
+
+
+def test_re_run_failed_runs_the_failed_task_again(connected, qtbot):
+    from tests.cli.localjobs import failing_job, wait_for_job
+
+    conn = connected.require_connection()
+    job_id = failing_job(conn, exit_code=3, stderr="missing\n")
+    wait_for_job(conn, job_id)
+    jobs_tab = JobsController(connected)
+    view = JobsView(jobs_tab, Workers())
+    qtbot.addWidget(view)
+    listed(jobs_tab)
+    assert not view.retry_button.isEnabled()  # nothing chosen yet
+    jobs_tab.select(job_id)
+    assert view.retry_button.isEnabled()
+    view.retry_button.click()
+    qtbot.waitUntil(lambda: "Re-running 1 failed task(s)" in view.status.text(), timeout=20000)
+    assert f"as job {job_id}-r1" in view.status.text()
+    assert jobs.get_job(conn.batch, f"{job_id}-r1").id == f"{job_id}-r1"
