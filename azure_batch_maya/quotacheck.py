@@ -196,3 +196,14 @@ def check_azure(
 def held_slots(pools: Mapping[str, tuple[int, int]]) -> dict[str, int]:
     """Slots each pool holds or is about to: the larger of its current and target nodes."""
     return {pool: max(current, target) for pool, (current, target) in pools.items()}
+
+
+def check_quotas(conn: Connection, settings: SubmitSettings) -> list[Finding]:
+    """The check for where `conn` goes: the local pool's slots, or the account's quotas."""
+    from azure_batch_maya.connection import load_settings, read_local_state
+
+    if conn.local:
+        state = read_local_state()
+        return check_local(settings, conn, state.slots if state is not None else None)
+    service = load_settings()
+    return check_azure(settings, service) if service is not None else []

@@ -83,27 +83,17 @@ def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
     """The new pool's cores against the account's quotas (the local pool's slots), before any
     upload: over them is an error naming both numbers; unreadable quotas, a notice."""
     from azure_batch_maya.assets.validation import has_errors
-    from azure_batch_maya.connection import (
-        NotConnectedError,
-        connect_local,
-        load_settings,
-        read_local_state,
-    )
-    from azure_batch_maya.quotacheck import check_azure, check_local
+    from azure_batch_maya.connection import NotConnectedError, connect, read_local_state
+    from azure_batch_maya.quotacheck import check_quotas
     from azure_batch_maya.services.errors import ServiceError
 
+    if args.local and read_local_state() is None:
+        return  # not up yet: it starts empty, so every slot is free
     try:
-        if args.local:
-            state = read_local_state()  # not up yet: it starts empty, nothing to compare
-            if state is None:
-                return
-            findings = check_local(settings, connect_local(start=False), state.slots)
-        else:
-            service = load_settings()
-            if service is None:
-                return  # connecting says what to set up
-            findings = check_azure(settings, service)
-    except (NotConnectedError, ServiceError) as exc:
+        findings = check_quotas(connect(local=args.local, start=False), settings)
+    except NotConnectedError:
+        return  # connecting again to submit says what to set up
+    except ServiceError as exc:
         raise CliError(str(exc)) from None
     if has_errors(findings):
         sys.stderr.write(format_findings(findings))
