@@ -229,6 +229,10 @@ class JobsController:
         set_notifications(on)
         self.changed.emit(self)
 
+    def follow(self, job_id: str) -> None:
+        """Tell the artist when this job ends, even if no listing saw it going (just submitted)."""
+        self._followed.add(job_id)
+
     def _follow(self, row: JobRow) -> None:
         """A job seen going and now ended (or stuck for good) is news: `ended` says it once."""
         verdict = row.verdict

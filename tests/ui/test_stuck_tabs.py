@@ -183,3 +183,22 @@ def test_re_run_failed_runs_the_failed_task_again(connected, qtbot):
     qtbot.waitUntil(lambda: "Re-running 1 failed task(s)" in view.status.text(), timeout=20000)
     assert f"as job {job_id}-r1" in view.status.text()
     assert jobs.get_job(conn.batch, f"{job_id}-r1").id == f"{job_id}-r1"
+
+
+def test_a_job_submitted_from_the_panel_is_followed_even_if_it_ends_unseen(
+    connected, qtbot, mocker, home
+):
+    from tests.cli.localjobs import failing_job, wait_for_job
+
+    conn = connected.require_connection()
+    job_id = failing_job(conn, exit_code=3, stderr="missing\n")
+    wait_for_job(conn, job_id)  # over before any listing saw it going
+    jobs_tab = JobsController(connected)
+    view = JobsView(jobs_tab, Workers())
+    qtbot.addWidget(view)
+    shown = mocker.patch.object(view.notifier.icon, "showMessage")
+    listed(jobs_tab)
+    assert shown.call_count == 0  # an old job's end is no news
+    jobs_tab.follow(job_id)  # as the panel does on Submit
+    listed(jobs_tab)
+    assert shown.call_args.args[0] == f"Render failed: {job_id}"
