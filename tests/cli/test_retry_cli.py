@@ -97,6 +97,9 @@ def test_retry_runs_only_the_failed_task_and_the_watcher_brings_its_image(
 
     assert main(["jobs", "retry", job_id, "--local"]) == 1  # nothing failed any more
     assert "no failed tasks" in capsys.readouterr().err
+    assert main(["jobs", "retry", "no-such-job", "--local"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-job" in err and "Traceback" not in err
 
 
 # Frame 1 fails until its input is ready; frame 2 runs until released, keeping the job active.
