@@ -85,7 +85,7 @@ def slot_findings(asked: int, slots: int, held: Mapping[str, int]) -> list[Findi
             Finding(
                 "error",
                 "LocalSlotsExceeded",
-                f"The job asks for {asked} nodes; the local pool has {slots} slots in all. Ask "
+                f"The job asks for {_nodes(asked)}; the local pool has {slots} slots in all. Ask "
                 "for fewer (--nodes), or restart it with more (`local down`, `local up "
                 "--slots N`).",
             )
@@ -98,7 +98,7 @@ def slot_findings(asked: int, slots: int, held: Mapping[str, int]) -> list[Findi
         Finding(
             "warning",
             "LocalSlotsTaken",
-            f"The job asks for {asked} nodes; {free} of the local pool's {slots} slots are free "
+            f"The job asks for {_nodes(asked)}; {free} of the local pool's {slots} slots are free "
             f"({holders}), so it will wait for them: resize other pools down (`azure-batch-maya "
             "pools resize ID --dedicated 0 --local`).",
         )
@@ -207,3 +207,7 @@ def check_quotas(conn: Connection, settings: SubmitSettings) -> list[Finding]:
         return check_local(settings, conn, state.slots if state is not None else None)
     service = load_settings()
     return check_azure(settings, service) if service is not None else []
+
+
+def _nodes(count: int) -> str:
+    return f"{count} node{'s' if count != 1 else ''}"
