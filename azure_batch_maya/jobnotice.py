@@ -148,15 +148,35 @@ def read_outcomes(home: Path | None = None) -> dict[str, Notice]:
 
 def desktop_notify(title: str, text: str) -> None:
     """The OS's own notification (D-Bus on Linux, Notification Center, Windows toasts) through
-    desktop-notifier. A machine without a notification service logs it and goes on."""
+    desktop-notifier. Where there is no notification service (a headless box, SSH) one line
+    says so in the log: the library's own traceback is kept out of the person's terminal."""
+    library = logging.getLogger("desktop_notifier")
+    failures = _Failures()
+    library.addHandler(failures)
+    propagate, library.propagate = library.propagate, False
     try:
         from desktop_notifier import DesktopNotifierSync
 
         DesktopNotifierSync(app_name=APP_NAME).send(title=title, message=text)
     except Exception as exc:  # a notification is a nicety: never let it end the download
-        log.warning(
-            "no desktop notification (%s: %s): %s — %s", type(exc).__name__, exc, title, text
-        )
+        failures.seen.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        library.removeHandler(failures)
+        library.propagate = propagate
+    if failures.seen:
+        log.warning("no desktop notification (%s): %s — %s", failures.seen[0], title, text)
+
+
+class _Failures(logging.Handler):
+    """Collects what desktop-notifier logs when it cannot notify (it never raises)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        self.seen.append(f"{type(error).__name__}: {error}" if error else record.getMessage())
 
 
 def tell(

@@ -65,6 +65,30 @@ def test_a_notifier_that_fails_is_logged_not_raised(home, mocker, caplog):
     assert "no desktop notification (RuntimeError: no bus)" in caplog.text
 
 
+def test_without_a_notification_service_one_line_is_logged_not_the_librarys_traceback(
+    home, mocker, caplog, capsys
+):
+    import logging
+
+    def no_bus(**_kwargs: object) -> None:  # what desktop-notifier does on a headless box
+        try:
+            raise ConnectionError("DBUS_SESSION_BUS_ADDRESS not set")
+        except ConnectionError:
+            logging.getLogger("desktop_notifier.backends.base").warning(
+                "Notification failed", exc_info=True
+            )
+
+    mocker.patch("desktop_notifier.DesktopNotifierSync.send", side_effect=no_bus)
+    assert tell(Notice("j", "completed", "Render done: j", "All 1 frame task rendered."))
+    (record,) = [r for r in caplog.records if r.name == "azure_batch_maya.jobnotice"]
+    assert record.getMessage() == (
+        "no desktop notification (ConnectionError: DBUS_SESSION_BUS_ADDRESS not set): "
+        "Render done: j — All 1 frame task rendered."
+    )
+    assert not [r for r in caplog.records if r.name.startswith("desktop_notifier")]
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_outcomes_are_recorded_whole_and_read_back(home):
     notice = Notice("shot-1", "stuck", "Render stuck: shot-1", "why", "/frames", "2026-12-06")
     path = record_outcome(notice)
