@@ -36,7 +36,7 @@ class JobsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((260, 80, 170, 100, 140)):
+        for column, width in enumerate((220, 70, 150, 100, 80)):
             header.resizeSection(column, width)
         self.details = QtWidgets.QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -338,6 +338,9 @@ class JobsView(QtWidgets.QWidget):
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
         self.controller.apply(rows)
         self._fetch_details()
+        stuck = [r for r in rows if r.stuck]
+        if stuck:  # in view without scrolling to the Problem column
+            set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
 
     def _list_failed(self, exc: Exception) -> None:
         set_status(self.status, f"Cannot list jobs: {exc}", BAD)

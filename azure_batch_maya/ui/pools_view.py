@@ -30,7 +30,7 @@ class PoolsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 70, 80, 80, 60, 130, 90)):
+        for column, width in enumerate((140, 60, 70, 70, 50, 120, 70)):
             header.resizeSection(column, width)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.dedicated = QtWidgets.QSpinBox()

@@ -97,6 +97,9 @@ def test_a_stuck_job_and_its_pool_are_red_with_the_cli_text_and_the_artist_is_to
     assert title == f"Render stuck: {job_id}" and text.startswith(reason)
     listed(jobs_tab)  # still stuck: said once
     assert shown.call_count == 1
+    view.refresh()  # the tab's own listing also says it in the status line, in red
+    qtbot.waitUntil(lambda: f"{job_id} is stuck: {reason}" in view.status.text(), timeout=20000)
+    assert BAD in view.status.styleSheet()
 
     pools_tab = PoolsController(session)
     pools_view = PoolsView(pools_tab, Workers())
