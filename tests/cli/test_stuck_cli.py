@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from azure_batch_maya.background import start_background_download
 from azure_batch_maya.cli import main
-from azure_batch_maya.jobnotice import outcome_path
+from azure_batch_maya.jobnotice import outcome_path, read_outcomes
+from azure_batch_maya.local.process import pid_alive
 from azure_batch_maya.services import jobs
-from tests.cli.localjobs import copy_examples, run_json
+from tests.cli.localjobs import copy_examples, run_json, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -81,6 +83,15 @@ def test_a_pool_that_cannot_get_nodes_is_named_everywhere(full_pool, tmp_path, c
     assert sent.call_args.kwargs["title"] == f"Render stuck: {job_id}"
     assert sent.call_args.kwargs["message"].startswith(f"Pool {pool_id}: {QUOTA}: ")
     assert "stuck" in outcome_path(job_id).read_text()  # for the Jobs tab, next time
+
+    # The background downloader (a detached process) stops the same way and leaves its word
+    # where the Jobs tab reads it.
+    outcome_path(job_id).unlink()
+    started = start_background_download(job_id, tmp_path / "bg", local=True, interval=0.2)
+    wait_until(lambda: not pid_alive(started.pid), what="the background downloader to stop")
+    log = started.log_path.read_text()
+    assert f"Stuck: Pool {pool_id}: {QUOTA}" in log and "Traceback" not in log
+    assert read_outcomes()[job_id].title == f"Render stuck: {job_id}"
 
     jobs.begin_terminate_job(full_pool.batch, job_id).wait(30)
 
