@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 from azure.batch import models
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 FAILED = "executionInfo/result eq 'failure'"
 MAX_ID = 64  # Batch's limit on job ids
+MIN_LINK_LIFE = timedelta(minutes=30)  # what a re-run needs left on its storage links
 
 
 class NothingToRetry(Exception):
@@ -61,7 +64,32 @@ def latest_follow_up(conn: Connection, job_id: str) -> str | None:
     return chain[-1].id if chain else None
 
 
-def retry_failed(conn: Connection, job_id: str) -> Retried:
+def links_expire(failed: list[models.BatchTask]) -> datetime | None:
+    """When the first SAS link the tasks use (inputs, outputs) expires; None: no SAS expiry."""
+    urls = [
+        url
+        for task in failed
+        for url in (
+            *(r.http_url or r.storage_container_url for r in task.resource_files or ()),
+            *(
+                o.destination.container.container_url
+                for o in task.output_files or ()
+                if o.destination is not None and o.destination.container is not None
+            ),
+        )
+        if url
+    ]
+    found = []
+    for url in urls:
+        for value in parse_qs(urlsplit(url).query).get("se", ()):
+            try:
+                found.append(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                log.debug("unreadable SAS expiry %r", value)
+    return min(found, default=None)
+
+
+def retry_failed(conn: Connection, job_id: str, *, now: datetime | None = None) -> Retried:
     """Run the failed tasks of `job_id` (or of its latest follow-up) again."""
     chain = follow_ups(conn, job_id)
     newest = chain[-1].id or job_id if chain else job_id
@@ -73,6 +101,13 @@ def retry_failed(conn: Connection, job_id: str) -> Retried:
             raise NothingToRetry(f"job {newest} is already re-running the failed tasks of {job_id}")
         raise NothingToRetry(f"job {job_id} has no failed tasks to run again")
     ids = tuple(t.id or "" for t in failed)
+    expiry = links_expire(failed)
+    if expiry is not None and expiry < (now or datetime.now(timezone.utc)) + MIN_LINK_LIFE:
+        raise NothingToRetry(
+            f"the storage links job {job_id} was submitted with expire at {expiry:%Y-%m-%d %H:%M} "
+            "UTC, too soon for its tasks to fetch their inputs and upload their images; submit "
+            "those frames again (`submit --frames`)"
+        )
     if state == "active":
         for task_id in ids:
             tasks.reactivate_task(conn.batch, newest, task_id)

@@ -145,3 +145,16 @@ def test_while_the_job_is_active_its_failed_task_is_reactivated_in_place(
     assert (counts.succeeded, counts.failed) == (2, 0)
     assert (marks / "ran-1").read_text().count("ran") == 2
     assert (marks / "ran-2").read_text().count("ran") == 1
+
+
+def test_a_job_whose_storage_links_expired_is_not_re_run(local_home):
+    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+    from tests.cli.localjobs import failing_job
+
+    conn = local()
+    job_id = failing_job(conn, exit_code=3, stderr="x\n")  # its links last an hour
+    wait_for_job(conn, job_id)
+    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    with pytest.raises(NothingToRetry, match=r"expire at .* submit those frames again"):
+        retry_failed(conn, job_id, now=later)
+    assert not [j for j in conn.batch.list_jobs() if (j.id or "").startswith(f"{job_id}-r")]
