@@ -165,8 +165,15 @@ class Verdict:
 def pool_problems(pool: PoolFacts) -> tuple[Problem, ...]:
     """What keeps a pool from running tasks: resize errors and nodes that will not work."""
     dead_end = pool.steady and pool.live_nodes == 0
+    # An autoscaled pool resizes itself again at its next evaluation: not yet a dead end.
     found = [
-        Problem(e.code, pool.id, e.message, resize_remedy(e.code, pool), dead_end)
+        Problem(
+            e.code,
+            pool.id,
+            e.message,
+            resize_remedy(e.code, pool),
+            dead_end and not pool.auto_scale,
+        )
         for e in pool.resize_errors
     ]
     failed = [n for n in pool.nodes if n.state == "starttaskfailed"]

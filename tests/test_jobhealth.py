@@ -66,6 +66,11 @@ def test_while_the_pool_still_resizes_the_error_is_shown_but_the_wait_goes_on():
     assert verdict.status == "stuck" and not verdict.definitive
 
 
+def test_an_autoscaled_pool_tries_again_by_itself_so_its_resize_error_is_no_dead_end():
+    verdict = job_verdict(job(pool(resize_errors=(QUOTA,), auto_scale=True)))
+    assert verdict.status == "stuck" and not verdict.definitive
+
+
 def test_on_the_local_pool_the_remedy_names_its_slots_not_azure_quotas():
     (problem,) = pool_problems(pool(resize_errors=(QUOTA,), local=True))
     assert "--slots" in problem.remedy and "portal" not in problem.remedy
