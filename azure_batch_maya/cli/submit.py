@@ -170,10 +170,11 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     if env.studio_problem:
         raise CliError(env.studio_problem)
     flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
-    names = {"vm_size": "--vm-size", "dedicated_nodes": "--nodes", "spot_nodes": "--spot"}
     try:
-        refuse_locked(studio, {key: (names[key], value) for key, value in flags.items()})
-        given = {name: value for name, value in flags.items() if value is not None}
+        given = replace(
+            env.settings, **{name: value for name, value in flags.items() if value is not None}
+        )
+        refuse_locked(studio, env.settings, given)
         choices = JobChoices(
             frames=args.frames,
             prefix=args.prefix,
@@ -193,7 +194,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
         # the local pool's nodes are this machine: the stand-in runs on this Python
         python = sys.executable if args.local and args.stand_in else None
         base = SubmitSettings(stand_in=args.stand_in, node_python=python)
-        settings = build_settings(choices, replace(env.settings, **given), studio, base=base)
+        settings = build_settings(choices, given, studio, base=base)
         check_limits(settings, studio)
     except (SettingsError, PresetsError) as exc:
         raise CliError(str(exc)) from None

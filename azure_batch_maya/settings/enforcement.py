@@ -2,13 +2,13 @@
 
 The studio's keys (settings/studio.py) are mapped here onto the Env tab's saved settings, so
 the panel and `submit` enforce the same rules through one function each: `studio_env` for
-what the nodes are, `refuse_locked` for a CLI flag against a lock, `limit_problems` for the
+what the nodes are, `refuse_locked` for CLI flags against a lock, `limit_problems` for the
 limits, `spot_split` for the Spot share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -78,15 +78,36 @@ def env_lock_notes(studio: StudioPresets) -> dict[str, str]:
     return notes
 
 
-def refuse_locked(studio: StudioPresets, flags: Mapping[str, tuple[str, Any]]) -> None:
-    """Refuse a CLI flag that tries to change a locked value; `flags` maps a studio key to
-    (the flag's name, the value given), given ones only."""
-    for key, (flag, value) in flags.items():
-        if value is None or key not in studio.locked or value == studio.locked[key]:
+# The CLI flag that sets each Env field, for the message refusing a flag against a lock.
+FIELD_FLAGS = {
+    "image_kind": "--image-route",
+    "custom_image_id": "--image",
+    "container_image": "--container-image",
+    "vm_size": "--vm-size",
+    "licences": "--licence",
+    "subnet_id": "--subnet",
+    "dedicated_nodes": "--nodes",
+    "spot_nodes": "--spot",
+}
+
+
+def refuse_locked(studio: StudioPresets, before: EnvSettings, after: EnvSettings) -> None:
+    """Refuse flags that changed a locked field: `before` is the Env settings with the studio's
+    rules in, `after` the same with the CLI's flags applied."""
+    for key, name in ENV_FIELDS.items():
+        if key not in studio.locked or not hasattr(after, name):
             continue
-        raise PresetsError(
-            f"{flag} {value}: {key} is locked to {studio.locked[key]}. {studio.lock_note(key)}"
-        )
+        if getattr(after, name) != getattr(before, name):
+            raise PresetsError(
+                f"{FIELD_FLAGS[name]} {_shown(getattr(after, name))}: {key} is locked to "
+                f"{_shown(getattr(before, name))}. {studio.lock_note(key)}"
+            )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, LicenceServers):
+        return ", ".join(f"{k}={v}" for k, v in vars(value).items() if v) or "none"
+    return str(value)
 
 
 def spot_split(settings: SubmitSettings, studio: StudioPresets, *, chosen: bool) -> SubmitSettings:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.controllers.env import EnvController, EnvSettings
-from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
+from azure_batch_maya.render.settings import LicenceServers, PoolChoice, SubmitSettings
 from azure_batch_maya.settings.enforcement import (
     env_lock_notes,
     licences_from,
@@ -48,9 +48,15 @@ def test_the_env_controller_remembers_what_the_artist_chose(tmp_path):
 
 
 def test_a_flag_against_a_lock_is_refused_with_the_note():
-    refuse_locked(STUDIO, {"image_route": ("--route", "custom"), "vm_size": ("--vm-size", "X")})
-    with pytest.raises(PresetsError, match=r"--route install: image_route is locked to custom"):
-        refuse_locked(STUDIO, {"image_route": ("--route", "install")})
+    before = studio_env(EnvSettings(), STUDIO, chosen=set())
+    refuse_locked(STUDIO, before, replace(before, vm_size="X"))  # not locked: fine
+    with pytest.raises(PresetsError, match=r"--image-route container: image_route is locked to cu"):
+        refuse_locked(STUDIO, before, replace(before, image_kind="container"))
+    licences = replace(STUDIO, locked={"licence_servers": ["27000@flex.studio"]})
+    before = studio_env(EnvSettings(), licences, chosen=set())
+    other = replace(before, licences=LicenceServers(autodesk="27000@other"))
+    with pytest.raises(PresetsError, match=r"--licence autodesk=27000@other: licence_servers is"):
+        refuse_locked(licences, before, other)
 
 
 def test_licence_servers_by_port():
