@@ -12,11 +12,13 @@ from typing import Any
 
 from azure.batch import models
 
+from azure_batch_maya.autoscalestatus import autoscale_json
 from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobstatus import node_os_of, state_name
 from azure_batch_maya.render.cost import PriceError, PriceTable
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.services import pools
+from azure_batch_maya.services.autoscale import AUTOSCALE_OFF, AutoscaleState, autoscale_state
 
 POOL_FIELDS = (
     "id",
@@ -28,6 +30,10 @@ POOL_FIELDS = (
     "targetDedicatedNodes",
     "currentLowPriorityNodes",
     "targetLowPriorityNodes",
+    "enableAutoScale",
+    "autoScaleFormula",
+    "autoScaleEvaluationInterval",
+    "autoScaleRun",
 )
 
 
@@ -53,8 +59,10 @@ class PoolRow:
     dedicated: tuple[int, int]  # current, target
     spot: tuple[int, int]
     idle: IdleNodes
+    autoscale: AutoscaleState = AUTOSCALE_OFF
 
     def to_json(self) -> dict[str, Any]:
+
         return {
             "id": self.id,
             "state": self.state,
@@ -64,6 +72,7 @@ class PoolRow:
             "dedicated": {"current": self.dedicated[0], "target": self.dedicated[1]},
             "spot": {"current": self.spot[0], "target": self.spot[1]},
             "idle_nodes": {"dedicated": self.idle.dedicated, "spot": self.idle.spot},
+            "autoscale": autoscale_json(self.autoscale),
         }
 
 
@@ -90,6 +99,7 @@ def pool_row(pool: models.BatchPool, idle: IdleNodes) -> PoolRow:
         (pool.current_dedicated_nodes or 0, pool.target_dedicated_nodes or 0),
         (pool.current_low_priority_nodes or 0, pool.target_low_priority_nodes or 0),
         idle,
+        autoscale_state(pool),
     )
 
 

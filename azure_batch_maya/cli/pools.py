@@ -15,6 +15,7 @@ from azure_batch_maya.cli.jobs import (
     print_json,
     with_connection,
 )
+from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
@@ -46,6 +47,7 @@ def register(sub: Any) -> None:
     resize.add_argument("--dedicated", type=int, required=True, metavar="N", help="dedicated nodes")
     resize.add_argument("--spot", type=int, default=0, metavar="N", help="Spot nodes (default 0)")
     resize.set_defaults(handler=run_resize)
+    register_autoscale(actions, common)
     delete = actions.add_parser("delete", parents=[common, waiting], help="delete a pool")
     delete.add_argument("pool", help="the pool id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -53,6 +55,7 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from azure_batch_maya.autoscalestatus import autoscale_line
     from azure_batch_maya.poolstatus import list_pool_rows
     from azure_batch_maya.render.cost import PriceError, load_prices
 
@@ -89,6 +92,9 @@ def run_list(args: argparse.Namespace) -> int:
         for r in rows
     ]
     sys.stdout.write(columns(lines))
+    for row in rows:
+        if row.autoscale.enabled:
+            sys.stdout.write(f"{row.id}: {autoscale_line(row.autoscale)}\n")
     for row in rows:
         if row.idle.total:
             sys.stdout.write(_idle_warning(row, table, local) + "\n")
@@ -162,8 +168,12 @@ def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | N
 
 
 def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
+    from azure_batch_maya.autoscalestatus import idle_note
     from azure_batch_maya.poolstatus import idle_cost_per_hour
 
+    note = idle_note(row.autoscale, row.idle.total)
+    if note is not None:
+        return f"Pool {row.id} has {note} (autoscale)."
     nodes = f"{row.idle.total} idle node{'s' if row.idle.total != 1 else ''}"
     fix = f"`azure-batch-maya pools resize {row.id} --dedicated 0 --spot 0`"
     azure = idle_cost_per_hour(row, table) if table is not None else None

@@ -37,6 +37,25 @@ def register(sub: Any) -> None:
         "--nodes", type=int, metavar="N", help="dedicated nodes (default: the Env tab's, else 1)"
     )
     parser.add_argument("--spot", type=int, metavar="N", help="Spot nodes (default: Env tab's)")
+    parser.add_argument(
+        "--autoscale",
+        type=int,
+        metavar="MAX",
+        help="with --pool new:ID: the pool grows to the pending work up to MAX nodes (Spot as "
+        "--nodes/--spot share them) and empties itself when idle",
+    )
+    parser.add_argument(
+        "--idle-minutes",
+        type=float,
+        metavar="M",
+        help="with --autoscale: go to 0 nodes after M minutes without work (default 10)",
+    )
+    parser.add_argument(
+        "--autoscale-interval",
+        type=float,
+        metavar="MINUTES",
+        help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
+    )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     parser.add_argument("--job-id", help="job id (default: scene name and time)")
@@ -79,6 +98,7 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
     from datetime import timedelta
 
     from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.render.autoscale import AutoscaleError
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 
     try:
@@ -91,6 +111,7 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
             options["job_time_limit"] = timedelta(hours=args.time_limit)
         if args.local and args.stand_in:
             options["node_python"] = sys.executable  # the local pool's nodes are this machine
+        options.update(_autoscale_options(args, options))
         return SubmitSettings(
             frames=args.frames,
             chunk_size=args.chunk,
@@ -103,8 +124,39 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
             job_id=args.job_id,
             **options,
         )
-    except SettingsError as exc:
+    except (SettingsError, AutoscaleError) as exc:
         raise CliError(str(exc)) from None
+
+
+def _autoscale_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """`--autoscale MAX`: our formula's plan, and node counts of MAX split by the Spot share
+    (what the estimate prices: the most the pool grows to)."""
+    from datetime import timedelta
+
+    from azure_batch_maya.render.autoscale import (
+        DEFAULT_IDLE_MINUTES,
+        AutoscalePlan,
+        spot_share_of,
+    )
+
+    if args.autoscale is None:
+        if args.idle_minutes is not None or args.autoscale_interval is not None:
+            raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
+        return {}
+    share = spot_share_of(int(options.get("dedicated_nodes", 1)), int(options.get("spot_nodes", 0)))
+    idle = DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes
+    plan = AutoscalePlan(args.autoscale, share, idle)
+    spot = round(plan.max_nodes * share)
+    out: dict[str, Any] = {
+        "autoscale": plan,
+        "dedicated_nodes": plan.max_nodes - spot,
+        "spot_nodes": spot,
+    }
+    if args.autoscale_interval is not None:
+        if args.autoscale_interval <= 0:
+            raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
+        out["autoscale_interval"] = timedelta(minutes=args.autoscale_interval)
+    return out
 
 
 def _export(scene: SceneInfo, project: Any, settings: SubmitSettings, folder: Path) -> int:
