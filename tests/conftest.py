@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.azurite",
     "tests.fixtures.local_pool",
     "tests.fixtures.user_home",
+    "tests.fixtures.autoscale_pool",
 ]
 
 REPO = Path(__file__).resolve().parent.parent

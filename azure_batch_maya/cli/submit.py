@@ -133,25 +133,19 @@ def _autoscale_options(args: argparse.Namespace, options: dict[str, Any]) -> dic
     (what the estimate prices: the most the pool grows to)."""
     from datetime import timedelta
 
-    from azure_batch_maya.render.autoscale import (
-        DEFAULT_IDLE_MINUTES,
-        AutoscalePlan,
-        spot_share_of,
-    )
+    from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, plan_for
 
     if args.autoscale is None:
         if args.idle_minutes is not None or args.autoscale_interval is not None:
             raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
         return {}
-    share = spot_share_of(int(options.get("dedicated_nodes", 1)), int(options.get("spot_nodes", 0)))
-    idle = DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes
-    plan = AutoscalePlan(args.autoscale, share, idle)
-    spot = round(plan.max_nodes * share)
-    out: dict[str, Any] = {
-        "autoscale": plan,
-        "dedicated_nodes": plan.max_nodes - spot,
-        "spot_nodes": spot,
-    }
+    plan, dedicated, spot = plan_for(
+        args.autoscale,
+        DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
+        dedicated_nodes=int(options.get("dedicated_nodes", 1)),
+        spot_nodes=int(options.get("spot_nodes", 0)),
+    )
+    out: dict[str, Any] = {"autoscale": plan, "dedicated_nodes": dedicated, "spot_nodes": spot}
     if args.autoscale_interval is not None:
         if args.autoscale_interval <= 0:
             raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")

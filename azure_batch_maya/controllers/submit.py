@@ -17,6 +17,7 @@ from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.renderers import RENDERERS
 from azure_batch_maya.render.settings import (
@@ -50,6 +51,8 @@ class SubmitFields:
     layers: dict[str, bool] = field(default_factory=dict)  # layer name → render it
     chunk_size: int = 1
     job_id: str = ""
+    autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
 
 
 class SubmitController:
@@ -179,6 +182,17 @@ class SubmitController:
         everything = len(layers) == len(f.layers)
         from_env = env.submit_fields()
         from_env["environment"] = {**self.base.environment, **from_env["environment"]}
+        if f.pool_mode == "new" and f.autoscale_max > 0:
+            try:
+                plan, dedicated, spot = plan_for(
+                    f.autoscale_max,
+                    f.idle_minutes,
+                    dedicated_nodes=from_env["dedicated_nodes"],
+                    spot_nodes=from_env["spot_nodes"],
+                )
+            except AutoscaleError as exc:
+                raise SettingsError(str(exc)) from None
+            from_env.update(autoscale=plan, dedicated_nodes=dedicated, spot_nodes=spot)
         return replace(
             self.base,
             frames=self.frames_text,

@@ -105,6 +105,17 @@ def spot_share_of(dedicated_nodes: int, spot_nodes: int) -> float:
     return spot_nodes / total if total else 0.0
 
 
+def plan_for(
+    max_nodes: int, idle_minutes: float, *, dedicated_nodes: int, spot_nodes: int
+) -> tuple[AutoscalePlan, int, int]:
+    """The plan for `max_nodes` with the Spot share the node counts mean, and `max_nodes`
+    split that way (dedicated, Spot): the most the pool grows to, which the estimate prices.
+    One definition for the CLI's `--autoscale` and the Submit tab."""
+    plan = AutoscalePlan(max_nodes, spot_share_of(dedicated_nodes, spot_nodes), idle_minutes)
+    spot = round(plan.max_nodes * plan.spot_share)
+    return plan, plan.max_nodes - spot, spot
+
+
 def _number(value: float) -> str:
     """3.0 → '3', 0.25 → '0.25': plain decimals, which the formula language reads."""
     return f"{value:.4f}".rstrip("0").rstrip(".")

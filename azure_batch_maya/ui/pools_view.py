@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
+from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.qt import QtCore, QtWidgets
-from azure_batch_maya.ui.worker import Workers
+from azure_batch_maya.ui.worker import Report, Workers
 
-COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle")
+COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle", "Autoscale")
 REFRESH_MS = 15000
 
 
@@ -39,6 +40,11 @@ class PoolsView(QtWidgets.QWidget):
         self.resize_button = QtWidgets.QPushButton("Resize")
         self.resize_button.setToolTip("Resize to 0 between jobs so idle nodes cost nothing")
         self.delete_button = QtWidgets.QPushButton("Delete Pool…")
+        self.autoscale = AutoscaleControls()
+        self.autoscale_button = QtWidgets.QPushButton("Set Autoscale")
+        self.autoscale_button.setToolTip(
+            "Let the pool grow to its work and empty itself when idle; 'off' keeps its nodes"
+        )
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         actions = QtWidgets.QHBoxLayout()
@@ -54,6 +60,11 @@ class PoolsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        autoscale_row = QtWidgets.QHBoxLayout()
+        autoscale_row.addStretch(1)
+        autoscale_row.addWidget(self.autoscale)
+        autoscale_row.addWidget(self.autoscale_button)
+        layout.addLayout(autoscale_row)
         layout.addWidget(self.status)
 
         self.listing: PeriodicListing[tuple[PoolRow, ...]] = PeriodicListing(
@@ -69,6 +80,7 @@ class PoolsView(QtWidgets.QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.resize_button.clicked.connect(self.resize_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.autoscale_button.clicked.connect(self.autoscale_selected)
         self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
         controller.changed.connect(lambda _c: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.refresh())
@@ -89,6 +101,32 @@ class PoolsView(QtWidgets.QWidget):
             lambda _report: self.controller.resize(row.id, dedicated=dedicated, spot=spot),
             on_done=lambda _none: self._done(f"Resizing {row.id}; the list shows it settle."),
             on_error=lambda exc: set_status(self.status, f"Not resized: {exc}", BAD),
+        )
+
+    def autoscale_selected(self) -> None:
+        """Our formula with the boxes' settings, or off (the pool keeps its nodes) at 0."""
+        row = self.selected()
+        if row is None:
+            return
+        most, idle = self.autoscale.max_nodes.value(), self.autoscale.idle_minutes.value()
+        share = row.autoscale_plan.spot_share if row.autoscale_plan else 0.0
+        if most == 0:
+            done = f"Autoscale off for {row.id}; it keeps its nodes (resize it to 0 when done)."
+        else:
+            done = f"Autoscale on for {row.id}: up to {most} nodes."
+
+        def work(_report: Report) -> None:
+            if most == 0:
+                self.controller.autoscale_off(row.id)
+            else:
+                self.controller.set_autoscale(
+                    row.id, max_nodes=most, idle_minutes=idle, spot_share=share
+                )
+
+        self.workers.start(
+            work,
+            on_done=lambda _none: self._done(done),
+            on_error=lambda exc: set_status(self.status, f"Autoscale not changed: {exc}", BAD),
         )
 
     def delete_selected(self) -> None:
@@ -124,9 +162,15 @@ class PoolsView(QtWidgets.QWidget):
                     f"{row.spot[0]} / {row.spot[1]}",
                     row.vm_size,
                     _idle(row),
+                    row.autoscale.removeprefix("autoscale: ") or "off",
                 ]
             )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+            item.setToolTip(7, row.autoscale or "Autoscale off: the pool keeps its node counts")
+            if row.autoscale_failed:
+                item.setIcon(7, level_icon("error"))
+            if row.empties_itself:
+                item.setToolTip(6, row.empties_itself)
             if row.warning:
                 item.setIcon(6, level_icon("warning"))
                 item.setToolTip(6, row.warning)
@@ -145,9 +189,14 @@ class PoolsView(QtWidgets.QWidget):
         row = self.selected()
         for widget in (self.resize_button, self.delete_button, self.dedicated, self.spot):
             widget.setEnabled(row is not None)
+        self.autoscale.setEnabled(row is not None)
+        self.autoscale_button.setEnabled(row is not None)
         if row is not None:
             self.dedicated.setValue(row.dedicated[1])
             self.spot.setValue(row.spot[1])
+            plan = row.autoscale_plan
+            if plan is not None:
+                self.autoscale.set_values(plan.max_nodes, plan.idle_minutes)
 
     def _listed(self, rows: tuple[PoolRow, ...]) -> None:
         self.controller.apply(rows)

@@ -8,14 +8,10 @@ makes it grow, and once its tasks end and the idle minutes pass it goes back to 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.local.azurite import AzuriteProcess
-from azure_batch_maya.local.process import LocalPoolProcess, start_local_pool
 from azure_batch_maya.render.autoscale import formula
 from azure_batch_maya.services import autoscale, pools
 from tests.cli.localjobs import (
@@ -27,33 +23,11 @@ from tests.cli.localjobs import (
     wait_for_job,
     wait_until,
 )
-from tests.fixtures.user_home import point_home_at_local_pool
 
 pytestmark = pytest.mark.slow
 
-FLOOR = 1.0  # seconds: the shortest evaluation interval this local pool takes
 INTERVAL_MINUTES = "0.05"  # 3 s between evaluations
 IDLE_MINUTES = "0.05"  # 0 nodes after 3 s without work
-
-
-@pytest.fixture(scope="module")
-def fast_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPoolProcess]:
-    """A local pool of its own whose autoscale runs every second or so (samples every 0.2 s)."""
-    data_dir: Path = tmp_path_factory.mktemp("autoscale-pool")
-    with start_local_pool(
-        data_dir, slots=4, autoscale_interval_floor=FLOOR, autoscale_sample_period=0.2
-    ) as pool:
-        yield pool
-
-
-@pytest.fixture
-def fast_home(
-    home: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    fast_pool: LocalPoolProcess,
-    azurite: AzuriteProcess,
-) -> Path:
-    return point_home_at_local_pool(home, monkeypatch, fast_pool, azurite)
 
 
 def _nodes(pool_id: str) -> tuple[int, int]:
@@ -61,7 +35,9 @@ def _nodes(pool_id: str) -> tuple[int, int]:
     return (pool.current_dedicated_nodes or 0, pool.current_low_priority_nodes or 0)
 
 
-def test_an_autoscale_pool_grows_for_a_job_and_empties_after_its_tasks(fast_home, example, capsys):
+def test_an_autoscale_pool_grows_for_a_job_and_empties_after_its_tasks(
+    autoscale_home, example, capsys
+):
     conn = local()
     pool_id = f"auto-{uuid.uuid4().hex[:8]}"
     try:
@@ -107,7 +83,7 @@ def test_an_autoscale_pool_grows_for_a_job_and_empties_after_its_tasks(fast_home
         delete_pool_if_any(conn, pool_id)
 
 
-def test_pools_autoscale_turns_it_on_changes_it_and_off(fast_home, capsys):
+def test_pools_autoscale_turns_it_on_changes_it_and_off(autoscale_home, capsys):
     conn = local()
     pool_id = empty_pool(conn)
     try:
@@ -155,7 +131,7 @@ def test_pools_autoscale_turns_it_on_changes_it_and_off(fast_home, capsys):
         delete_pool_if_any(conn, pool_id)
 
 
-def test_bad_autoscale_arguments_are_refused_with_what_to_do(fast_home, capsys):
+def test_bad_autoscale_arguments_are_refused_with_what_to_do(autoscale_home, capsys):
     assert main(["pools", "autoscale", "p", "--idle-minutes", "5", "--local"]) == 2
     assert "go with --max N" in capsys.readouterr().err
     assert main(["pools", "autoscale", "p", "--max", "0", "--local"]) == 2
