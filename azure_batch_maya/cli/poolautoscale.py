@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import batch_id, count
 from azure_batch_maya.cli.jobs import print_json, with_connection
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
         "off; the pool then keeps the nodes it has (resize it to 0 when done). With neither, "
         "show the pool's autoscale and its last evaluation.",
     )
-    parser.add_argument("pool", help="the pool id")
+    parser.add_argument("pool", type=batch_id, help="the pool id")
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--max", type=int, metavar="N", help="at most N nodes")
+    choice.add_argument("--max", type=count(1), metavar="N", help="at most N nodes")
     choice.add_argument("--off", action="store_true", help="turn autoscale off")
     parser.add_argument(
         "--idle-minutes", type=float, metavar="M", help="0 nodes after M idle minutes (10)"
@@ -62,7 +63,7 @@ def run_autoscale(args: argparse.Namespace) -> int:
     tuning = (args.idle_minutes, args.spot_share, args.interval)
     if args.max is None and any(value is not None for value in tuning):
         raise CliError("--idle-minutes, --spot-share and --interval go with --max N")
-    if args.interval is not None and args.interval <= 0:
+    if args.interval is not None and not 0 < args.interval <= 7 * 24 * 60:
         raise CliError("--interval: use more than 0 minutes (Azure takes 5 to 10080)")
 
     if args.max is not None:

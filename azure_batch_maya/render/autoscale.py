@@ -23,6 +23,7 @@ MARKER = "// azure-batch-maya autoscale"
 DEFAULT_IDLE_MINUTES = 10.0
 EVALUATION_INTERVAL = timedelta(minutes=5)  # the shortest Azure takes
 MIN_SAMPLE_PERCENT = 70
+MAX_IDLE_MINUTES = 7 * 24 * 60.0  # Azure keeps a week of samples at most
 
 
 class AutoscaleError(ValueError):
@@ -40,10 +41,13 @@ class AutoscalePlan:
     def __post_init__(self) -> None:
         if self.max_nodes < 1:
             raise AutoscaleError(f"autoscale max {self.max_nodes}: use 1 node or more")
-        if not 0.0 <= self.spot_share <= 1.0:
+        if not 0.0 <= self.spot_share <= 1.0:  # also refuses nan
             raise AutoscaleError(f"Spot share {self.spot_share}: use 0 (none) to 1 (all Spot)")
-        if not self.idle_minutes > 0:
-            raise AutoscaleError(f"idle minutes {self.idle_minutes}: use more than 0 minutes")
+        if not 0 < self.idle_minutes <= MAX_IDLE_MINUTES:
+            raise AutoscaleError(
+                f"idle minutes {self.idle_minutes}: use more than 0 minutes, "
+                f"at most {MAX_IDLE_MINUTES:.0f} (a week)"
+            )
 
     @property
     def idle_phrase(self) -> str:

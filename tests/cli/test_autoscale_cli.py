@@ -13,7 +13,7 @@ import pytest
 
 from azure_batch_maya.cli import main
 from azure_batch_maya.render.autoscale import formula
-from azure_batch_maya.services import autoscale, pools
+from azure_batch_maya.services import autoscale, pools, tasks
 from tests.cli.localjobs import (
     delete_pool_if_any,
     empty_pool,
@@ -61,6 +61,7 @@ def test_an_autoscale_pool_grows_for_a_job_and_empties_after_its_tasks(
         # The pool starts with no node: only the formula can give the job somewhere to run.
         wait_until(lambda: sum(_nodes(pool_id)) > 0, timeout=20, what="the pool to grow")
         wait_for_job(conn, job_id)
+        assert tasks.get_task_counts(conn.batch, job_id).succeeded == 3
         wait_until(lambda: _nodes(pool_id) == (0, 0), timeout=30, what="the pool to empty")
 
         code, data = run_json(capsys, "pools", "list", "--local")
@@ -135,4 +136,8 @@ def test_bad_autoscale_arguments_are_refused_with_what_to_do(autoscale_home, cap
     assert main(["pools", "autoscale", "p", "--idle-minutes", "5", "--local"]) == 2
     assert "go with --max N" in capsys.readouterr().err
     assert main(["pools", "autoscale", "p", "--max", "0", "--local"]) == 2
-    assert "use 1 node or more" in capsys.readouterr().err
+    assert "give a number from 1" in capsys.readouterr().err
+    assert main(["pools", "autoscale", "p", "--max", "2", "--idle-minutes", "nan", "--local"]) == 2
+    assert "use more than 0 minutes" in capsys.readouterr().err
+    assert main(["pools", "autoscale", "p", "--max", "2", "--spot-share", "2", "--local"]) == 2
+    assert "Spot share 2.0: use 0 (none) to 1" in capsys.readouterr().err
