@@ -220,23 +220,11 @@ def _submit(
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
-    if not args.local:
-        from azure_batch_maya.render.cost import PriceError
-        from azure_batch_maya.submission import estimate
-
-        try:
-            cost = estimate(scene, settings)
-            say(
-                f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
-                f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
-                f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
-                f"(prices of {cost.prices_as_of})."
-            )
-        except PriceError as exc:
-            say(f"No cost estimate: {exc}")
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
+        if not conn.local:
+            _say_estimate(say, scene, settings, conn.where)
         submitted = submit(conn, scene, project, settings, progress=say.bytes)
         say.done_bytes()
         up = submitted.upload
@@ -291,6 +279,28 @@ def _submit(
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
     return code
+
+
+def _say_estimate(say: _Reporter, scene: SceneInfo, settings: SubmitSettings, where: str) -> None:
+    """The job's price on Azure, with prices fetched now if the cached ones are old."""
+    from azure_batch_maya.render.cost import PriceError
+    from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
+    from azure_batch_maya.submission import estimate
+
+    problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
+    if problem:
+        say(f"Prices not refreshed: {problem}.")
+    try:
+        cost = estimate(scene, settings)
+    except PriceError as exc:
+        say(f"No cost estimate: {exc}")
+        return
+    most = " (the most the autoscale pool grows to)" if settings.autoscale else ""
+    say(
+        f"Estimated cost: about {cost.total:.2f} {cost.currency} for {cost.hours:.1f} h on "
+        f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
+        f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
+    )
 
 
 class _Reporter:

@@ -192,7 +192,7 @@ class SubmitView(QtWidgets.QWidget):
             set_status(
                 self.cost,
                 f"Estimated cost: {estimate.total:.2f} {estimate.currency} ({split}; "
-                f"{estimate.hours:.1f} h at 5 min a frame; prices of {estimate.prices_as_of})",
+                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})",
             )
         else:
             set_status(self.cost, estimate, MUTED)
