@@ -179,6 +179,11 @@ def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
     note = idle_note(row.autoscale, row.idle.total)
     if note is not None:
         return f"Pool {row.id} has {note} (autoscale)."
+    if row.autoscale.enabled:  # someone else's formula, or ours failing: a resize is refused
+        return (
+            f"Warning: pool {row.id} has {row.idle.total} idle node(s) its autoscale formula "
+            f"keeps; see `azure-batch-maya pools autoscale {row.id}`"
+        )
     nodes = f"{row.idle.total} idle node{'s' if row.idle.total != 1 else ''}"
     fix = f"`azure-batch-maya pools resize {row.id} --dedicated 0 --spot 0`"
     azure = idle_cost_per_hour(row, table) if table is not None else None

@@ -17,6 +17,7 @@ from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
@@ -215,6 +216,16 @@ class SubmitController:
             return f"No estimate: {exc}"
 
     # Slow steps (worker thread) ---------------------------------------------------------------
+
+    def refresh_prices(self) -> str:
+        """Fetch the Env tab VM size's price from Azure's retail prices API when the cached
+        one is missing or old, on an Azure connection only; what to tell the user ('' when
+        all went well). Slow (a worker's job); the estimate then reads the cache."""
+        connection = self.session.connection
+        if connection is None or connection.local:
+            return ""
+        region = prices.region_of(connection.where) or prices.DEFAULT_REGION
+        return prices.refresh_if_stale([self.env.settings.vm_size], region)
 
     def list_pool_ids(self) -> tuple[str, ...]:
         """The account's pools, for "an existing pool". Slow."""

@@ -111,6 +111,7 @@ class SubmitView(QtWidgets.QWidget):
         controller.changed.connect(lambda _c: self.show_controller())
         controller.env.changed.connect(lambda _s: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.show_controller())
+        controller.session.connection_changed.connect(lambda _c: self.refresh_prices())
         self.show_controller()
 
     # Actions ------------------------------------------------------------------------------------
@@ -121,6 +122,19 @@ class SubmitView(QtWidgets.QWidget):
             on_done=self.controller.apply_pool_ids,
             on_error=lambda exc: set_status(self.status, f"Cannot list pools: {exc}", BAD),
         )
+
+    def refresh_prices(self) -> None:
+        """Current prices for the estimate, fetched on a worker when connected to Azure."""
+        self.workers.start(
+            lambda _report: self.controller.refresh_prices(),
+            on_done=self._prices_refreshed,
+            on_error=lambda exc: set_status(self.status, f"Prices not refreshed: {exc}", WARN),
+        )
+
+    def _prices_refreshed(self, problem: str) -> None:
+        self.show_controller()
+        if problem:
+            set_status(self.status, f"Prices not refreshed: {problem}.", WARN)
 
     def submit(self) -> None:
         self.submit_button.setEnabled(False)
