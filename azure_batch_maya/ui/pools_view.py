@@ -30,7 +30,7 @@ class PoolsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 70, 80, 80, 60, 130)):
+        for column, width in enumerate((130, 55, 75, 75, 50, 130, 80)):
             header.resizeSection(column, width)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.dedicated = QtWidgets.QSpinBox()
@@ -65,6 +65,9 @@ class PoolsView(QtWidgets.QWidget):
         autoscale_row.addWidget(self.autoscale)
         autoscale_row.addWidget(self.autoscale_button)
         layout.addLayout(autoscale_row)
+        self.autoscale_lines = QtWidgets.QLabel()
+        self.autoscale_lines.setWordWrap(True)
+        layout.addWidget(self.autoscale_lines)
         layout.addWidget(self.status)
 
         self.listing: PeriodicListing[tuple[PoolRow, ...]] = PeriodicListing(
@@ -162,7 +165,7 @@ class PoolsView(QtWidgets.QWidget):
                     f"{row.spot[0]} / {row.spot[1]}",
                     row.vm_size,
                     _idle(row),
-                    row.autoscale.removeprefix("autoscale: ") or "off",
+                    _autoscale(row),
                 ]
             )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
@@ -180,6 +183,9 @@ class PoolsView(QtWidgets.QWidget):
         if not self.controller.rows:
             text = "No pools." if self.controller.session.connection else "Not connected."
             set_status(self.status, text, MUTED)
+        lines = [f"{r.id}: {r.autoscale}" for r in self.controller.rows if r.autoscale]
+        self.autoscale_lines.setText("\n".join(lines))
+        self.autoscale_lines.setVisible(bool(lines))
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
             set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
@@ -210,6 +216,16 @@ class PoolsView(QtWidgets.QWidget):
 
     def _ask(self, question: str) -> bool:
         return ask_yes_no(self, question)
+
+
+def _autoscale(row: PoolRow) -> str:
+    """The Autoscale column, short: the full line is its tooltip and below the list."""
+    if not row.autoscale:
+        return "off"
+    if row.autoscale_failed:
+        return "error"
+    plan = row.autoscale_plan
+    return f"≤{plan.max_nodes}, {plan.idle_minutes:g} min idle" if plan else "on"
 
 
 def _idle(row: PoolRow) -> str:

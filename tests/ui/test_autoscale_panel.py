@@ -76,20 +76,23 @@ def test_the_pools_tab_turns_autoscale_on_shows_it_grow_and_empty_then_off(qtbot
         view.autoscale.max_nodes.setValue(2)
         view.autoscale.idle_minutes.setValue(0.05)
         qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: shows(7, "up to 2 nodes, empties after 0.05 idle"), timeout=20000)
-        assert "last run" in (item() or QtWidgets.QTreeWidgetItem()).text(7)
+        qtbot.waitUntil(lambda: shows(7, "≤2, 0.05 min idle"), timeout=20000)
+        line = f"{pool_id}: autoscale: up to 2 nodes, empties after 0.05 idle minutes; last run"
+        assert line in view.autoscale_lines.text()
+        assert (item() or QtWidgets.QTreeWidgetItem()).toolTip(7).startswith("autoscale: up to 2")
 
         job_id = f"tab-auto-job-{uuid.uuid4().hex[:6]}"
         task = TaskSpec("t1", command_line([sys.executable, "-c", "import time; time.sleep(2)"]))
         jobs.submit_job(connection.batch, JobSpec(job_id, pool_id=pool_id), [task])
         qtbot.waitUntil(lambda: shows(3, "1 / 1"), timeout=30000)  # grown for the job
         qtbot.waitUntil(lambda: shows(3, "0 / 0"), timeout=30000)  # emptied after it
-        assert shows(7, "→ 0 dedicated, 0 Spot")
+        qtbot.waitUntil(lambda: "→ 0 dedicated, 0 Spot" in view.autoscale_lines.text())
 
         view.table.setCurrentItem(item())
         view.autoscale.max_nodes.setValue(0)
         qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: shows(7, "off"), timeout=20000)
+        assert pool_id not in view.autoscale_lines.text()
         assert pools.get_pool(connection.batch, pool_id).enable_auto_scale is False
         jobs.begin_delete_job(connection.batch, job_id)
     finally:
