@@ -8,6 +8,7 @@ from datetime import timedelta
 from azure_batch_maya import autoscalestatus, poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.jobhealth import Problem
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan, formula
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import autoscale, pools
@@ -24,10 +25,17 @@ class PoolRow:
     idle_nodes: int
     idle_cost_per_hour: float | None  # None: not priced (or the local pool)
     currency: str = ""
+    problems: tuple[Problem, ...] = ()  # resize errors, dead nodes (see jobhealth)
+    trouble: str = ""  # the Errors column: codes and how many nodes are unusable
     autoscale: str = ""  # autoscalestatus.autoscale_line: on, last run, targets or error
     autoscale_failed: bool = False
     autoscale_plan: AutoscalePlan | None = None  # our formula's settings, when it runs ours
     empties_itself: str = ""  # idle nodes of a pool that goes to 0 by itself: no alarm
+
+    @property
+    def error_text(self) -> str:
+        """Each problem and what to do, as `pools list` prints them ("" when none)."""
+        return "\n".join(f"{p.text}\nWhat to do: {p.remedy}" for p in self.problems)
 
     @property
     def warning(self) -> str:
@@ -108,6 +116,8 @@ def _row(status: poolstatus.PoolRow, table: PriceTable | None) -> PoolRow:
         idle_nodes=status.idle.total,
         idle_cost_per_hour=cost,
         currency=table.currency if table is not None and cost is not None else "",
+        problems=status.problems,
+        trouble=status.trouble,
         autoscale=autoscalestatus.autoscale_line(status.autoscale),
         autoscale_failed=bool(status.autoscale.error),
         autoscale_plan=autoscalestatus.plan_of(status.autoscale),

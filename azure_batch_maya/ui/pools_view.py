@@ -8,10 +8,21 @@ from azure_batch_maya.controllers.pools import PoolRow, PoolsController
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
-from azure_batch_maya.ui.qt import QtCore, QtWidgets
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 from azure_batch_maya.ui.worker import Report, Workers
 
-COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle", "Autoscale")
+COLUMNS = (
+    "Pool",
+    "State",
+    "Allocation",
+    "Dedicated",
+    "Spot",
+    "VM size",
+    "Idle",
+    "Errors",
+    "Autoscale",
+)
+IDLE_COLUMN, ERRORS_COLUMN, AUTOSCALE_COLUMN = 6, 7, 8
 REFRESH_MS = 15000
 
 
@@ -30,7 +41,7 @@ class PoolsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((130, 55, 75, 75, 50, 130, 80)):
+        for column, width in enumerate((120, 55, 70, 70, 45, 120, 70, 70)):
             header.resizeSection(column, width)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.dedicated = QtWidgets.QSpinBox()
@@ -165,18 +176,24 @@ class PoolsView(QtWidgets.QWidget):
                     f"{row.spot[0]} / {row.spot[1]}",
                     row.vm_size,
                     _idle(row),
+                    row.trouble,
                     _autoscale(row),
                 ]
             )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
-            item.setToolTip(7, row.autoscale or "Autoscale off: the pool keeps its node counts")
+            off = "Autoscale off: the pool keeps its node counts"
+            item.setToolTip(AUTOSCALE_COLUMN, row.autoscale or off)
             if row.autoscale_failed:
-                item.setIcon(7, level_icon("error"))
+                item.setIcon(AUTOSCALE_COLUMN, level_icon("error"))
             if row.empties_itself:
-                item.setToolTip(6, row.empties_itself)
+                item.setToolTip(IDLE_COLUMN, row.empties_itself)
             if row.warning:
-                item.setIcon(6, level_icon("warning"))
-                item.setToolTip(6, row.warning)
+                item.setIcon(IDLE_COLUMN, level_icon("warning"))
+                item.setToolTip(IDLE_COLUMN, row.warning)
+            if row.problems:
+                item.setIcon(ERRORS_COLUMN, level_icon("error"))
+                item.setForeground(ERRORS_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
+                item.setToolTip(ERRORS_COLUMN, row.error_text)
             self.table.addTopLevelItem(item)
             if chosen is not None and row.id == chosen.id:
                 self.table.setCurrentItem(item)
@@ -189,6 +206,9 @@ class PoolsView(QtWidgets.QWidget):
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
             set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
+        broken = [r for r in self.controller.rows if r.problems]
+        if broken:  # what stops pools matters more than what idles
+            set_status(self.status, "\n".join(r.error_text for r in broken), BAD)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

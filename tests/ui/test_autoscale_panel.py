@@ -71,15 +71,15 @@ def test_the_pools_tab_turns_autoscale_on_shows_it_grow_and_empty_then_off(qtbot
         return found is not None and text in found.text(column)
 
     try:
-        qtbot.waitUntil(lambda: shows(7, "off"), timeout=20000)
+        qtbot.waitUntil(lambda: shows(8, "off"), timeout=20000)
         view.table.setCurrentItem(item())
         view.autoscale.max_nodes.setValue(2)
         view.autoscale.idle_minutes.setValue(0.05)
         qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: shows(7, "≤2, 0.05 min idle"), timeout=20000)
+        qtbot.waitUntil(lambda: shows(8, "≤2, 0.05 min idle"), timeout=20000)
         line = f"{pool_id}: autoscale: up to 2 nodes, empties after 0.05 idle minutes; last run"
         assert line in view.autoscale_lines.text()
-        assert (item() or QtWidgets.QTreeWidgetItem()).toolTip(7).startswith("autoscale: up to 2")
+        assert (item() or QtWidgets.QTreeWidgetItem()).toolTip(8).startswith("autoscale: up to 2")
 
         job_id = f"tab-auto-job-{uuid.uuid4().hex[:6]}"
         task = TaskSpec("t1", command_line([sys.executable, "-c", "import time; time.sleep(2)"]))
@@ -91,7 +91,7 @@ def test_the_pools_tab_turns_autoscale_on_shows_it_grow_and_empty_then_off(qtbot
         view.table.setCurrentItem(item())
         view.autoscale.max_nodes.setValue(0)
         qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: shows(7, "off"), timeout=20000)
+        qtbot.waitUntil(lambda: shows(8, "off"), timeout=20000)
         assert pool_id not in view.autoscale_lines.text()
         assert pools.get_pool(connection.batch, pool_id).enable_auto_scale is False
         jobs.begin_delete_job(connection.batch, job_id)
