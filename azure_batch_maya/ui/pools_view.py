@@ -245,7 +245,7 @@ def _autoscale(row: PoolRow) -> str:
     if row.autoscale_failed:
         return "error"
     plan = row.autoscale_plan
-    return f"≤{plan.max_nodes}, {plan.idle_minutes:g} min idle" if plan else "on"
+    return f"≤{plan.max_nodes}, {plan.idle_minutes:g} min" if plan else "on"
 
 
 def _idle(row: PoolRow) -> str:
