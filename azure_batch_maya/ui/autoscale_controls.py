@@ -1,7 +1,7 @@
 """Autoscale settings as two small boxes, shared by the Submit tab (a new pool) and the Pools tab.
 
-"Up to N nodes" (0: autoscale off) and "empty after M idle minutes": what `render.autoscale`
-needs beyond the Spot share, which the node counts give.
+"Up to N nodes" (0: autoscale off) and "empty after M idle minutes"; with `spot_share`, a
+"% Spot" box too (the Pools tab). On the Submit tab the Env tab's node counts give the share.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from azure_batch_maya.ui.qt import QtWidgets
 
 
 class AutoscaleControls(QtWidgets.QWidget):
-    """`max_nodes` (0 = off) and `idle_minutes`, with their labels, in one row."""
+    """`max_nodes` (0 = off), `idle_minutes` and maybe `spot_percent`, labelled, in one row."""
 
-    def __init__(self, *, off_text: str = "off") -> None:
+    def __init__(self, *, off_text: str = "off", spot_share: bool = False) -> None:
         super().__init__()
         self.max_nodes = QtWidgets.QSpinBox()
         self.max_nodes.setRange(0, 1000)
@@ -34,7 +34,21 @@ class AutoscaleControls(QtWidgets.QWidget):
         layout.addWidget(QtWidgets.QLabel("nodes, empty after"))
         layout.addWidget(self.idle_minutes)
         layout.addWidget(QtWidgets.QLabel("idle min"))
+        self.spot_percent: QtWidgets.QSpinBox | None = None
+        if spot_share:
+            self.spot_percent = QtWidgets.QSpinBox()
+            self.spot_percent.setRange(0, 100)
+            self.spot_percent.setSuffix(" % Spot")
+            self.spot_percent.setToolTip("Share of the nodes that are Spot (cheaper, may be taken)")
+            layout.addWidget(self.spot_percent)
 
-    def set_values(self, max_nodes: int, idle_minutes: float) -> None:
+    def set_values(self, max_nodes: int, idle_minutes: float, spot_share: float = 0.0) -> None:
         self.max_nodes.setValue(max_nodes)
         self.idle_minutes.setValue(idle_minutes)
+        if self.spot_percent is not None:
+            self.spot_percent.setValue(round(spot_share * 100))
+
+    @property
+    def spot_share(self) -> float:
+        """The Spot box as a share (0 without one)."""
+        return self.spot_percent.value() / 100 if self.spot_percent is not None else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
+from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
@@ -51,7 +52,8 @@ class PoolsView(QtWidgets.QWidget):
         self.resize_button = QtWidgets.QPushButton("Resize")
         self.resize_button.setToolTip("Resize to 0 between jobs so idle nodes cost nothing")
         self.delete_button = QtWidgets.QPushButton("Delete Pool…")
-        self.autoscale = AutoscaleControls()
+        self.autoscale = AutoscaleControls(spot_share=True)
+        self._autoscale_shown: tuple[str, AutoscalePlan | None] | None = None
         self.autoscale_button = QtWidgets.QPushButton("Set Autoscale")
         self.autoscale_button.setToolTip(
             "Let the pool grow to its work and empty itself when idle; 'off' keeps its nodes"
@@ -123,7 +125,7 @@ class PoolsView(QtWidgets.QWidget):
         if row is None:
             return
         most, idle = self.autoscale.max_nodes.value(), self.autoscale.idle_minutes.value()
-        share = row.autoscale_plan.spot_share if row.autoscale_plan else 0.0
+        share = self.autoscale.spot_share
         if most == 0:
             done = f"Autoscale off for {row.id}; it keeps its nodes (resize it to 0 when done)."
         else:
@@ -220,9 +222,13 @@ class PoolsView(QtWidgets.QWidget):
         if row is not None:
             self.dedicated.setValue(row.dedicated[1])
             self.spot.setValue(row.spot[1])
-            plan = row.autoscale_plan
-            if plan is not None:
-                self.autoscale.set_values(plan.max_nodes, plan.idle_minutes)
+        if row is not None and (row.id, row.autoscale_plan) != self._autoscale_shown:
+            # Only when the pool or its plan changes, not on every refresh of the list.
+            self._autoscale_shown = (row.id, row.autoscale_plan)
+            plan = row.autoscale_plan or AutoscalePlan(1)
+            self.autoscale.set_values(
+                plan.max_nodes if row.autoscale_plan else 0, plan.idle_minutes, plan.spot_share
+            )
 
     def _listed(self, rows: tuple[PoolRow, ...]) -> None:
         self.controller.apply(rows)

@@ -73,6 +73,7 @@ def test_the_pools_tab_turns_autoscale_on_shows_it_grow_and_empty_then_off(qtbot
     try:
         qtbot.waitUntil(lambda: shows(8, "off"), timeout=20000)
         view.table.setCurrentItem(item())
+        assert view.autoscale.max_nodes.value() == 0  # "off": the pool has no autoscale
         view.autoscale.max_nodes.setValue(2)
         view.autoscale.idle_minutes.setValue(0.05)
         qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
@@ -87,6 +88,14 @@ def test_the_pools_tab_turns_autoscale_on_shows_it_grow_and_empty_then_off(qtbot
         qtbot.waitUntil(lambda: shows(3, "1 / 1"), timeout=30000)  # grown for the job
         qtbot.waitUntil(lambda: shows(3, "0 / 0"), timeout=30000)  # emptied after it
         qtbot.waitUntil(lambda: "→ 0 dedicated, 0 Spot" in view.autoscale_lines.text())
+
+        view.table.setCurrentItem(item())
+        assert view.autoscale.max_nodes.value() == 2  # the boxes show the pool's plan
+        view.autoscale.max_nodes.setValue(4)
+        assert view.autoscale.spot_percent is not None
+        view.autoscale.spot_percent.setValue(25)
+        qtbot.mouseClick(view.autoscale_button, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "up to 4 nodes (25% Spot)" in view.autoscale_lines.text())
 
         view.table.setCurrentItem(item())
         view.autoscale.max_nodes.setValue(0)
