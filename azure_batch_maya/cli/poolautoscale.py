@@ -85,12 +85,15 @@ def run_autoscale(args: argparse.Namespace) -> int:
             old = plan_of(before.autoscale)
             plan = AutoscalePlan(
                 args.max,
-                args.spot_share if args.spot_share is not None else (old.spot_share if old else 0),
+                args.spot_share
+                if args.spot_share is not None
+                else (old.spot_share if old else 0.0),
                 args.idle_minutes
                 if args.idle_minutes is not None
                 else (old.idle_minutes if old else DEFAULT_IDLE_MINUTES),
             )
-            interval = timedelta(minutes=args.interval) if args.interval else EVALUATION_INTERVAL
+            current = before.autoscale.interval or EVALUATION_INTERVAL  # kept unless given
+            interval = timedelta(minutes=args.interval) if args.interval else current
             text = formula(plan.max_nodes, plan.spot_share, plan.idle_minutes)
             autoscale.enable_pool_autoscale(conn.batch, args.pool, text, interval=interval)
         return before, get_pool_row(conn, args.pool)

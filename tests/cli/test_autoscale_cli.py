@@ -121,6 +121,8 @@ def test_pools_autoscale_turns_it_on_changes_it_and_off(autoscale_home, capsys):
         assert main(["pools", "autoscale", pool_id, "--max", "4", "--local"]) == 0
         out = capsys.readouterr().out
         assert "autoscale: up to 4 nodes (50% Spot), empties after 10 idle minutes" in out
+        interval = pools.get_pool(conn.batch, pool_id).auto_scale_evaluation_interval
+        assert interval is not None and interval.total_seconds() == 3  # kept, not reset to 5 min
         state = autoscale.evaluate_pool_autoscale(conn.batch, pool_id, formula(4, 0.5, 10))
         assert state.error is None and state.result("maxNodes") == "4"
 
