@@ -83,6 +83,25 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--spot", type=count(0), metavar="N", help="Spot nodes (default: Env tab's)"
     )
+    parser.add_argument(
+        "--autoscale",
+        type=count(1),
+        metavar="MAX",
+        help="with --pool new:ID: the pool grows to the pending work up to MAX nodes (Spot as "
+        "--nodes/--spot share them) and empties itself when idle",
+    )
+    parser.add_argument(
+        "--idle-minutes",
+        type=float,
+        metavar="M",
+        help="with --autoscale: go to 0 nodes after M minutes without work (default 10)",
+    )
+    parser.add_argument(
+        "--autoscale-interval",
+        type=float,
+        metavar="MINUTES",
+        help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
+    )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     parser.add_argument("--job-id", type=batch_id, help="job id (default: scene name and time)")
@@ -114,15 +133,14 @@ def run(args: argparse.Namespace) -> int:
     settings, choices, studio = _settings(args)
     scene = scene_for_job(checked.scene, choices)
     _check_plan(scene, settings)
-    if not args.local:  # the local pool costs nothing
-        quiet = args.json or bool(args.export)  # an export only writes files
-        _check_price(scene, settings, studio, over_ceiling=args.over_ceiling, quiet=quiet)
-    if not args.export:
-        _check_quotas(args, settings)
-    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
+        if not args.local:  # the ceiling holds for an export too (cached prices, quietly)
+            _check_price(scene, settings, studio, args.over_ceiling, _Reporter(quiet=True))
+        project = hashed_project(checked.scene, checked.resolutions, checked.choices)
         return _export(scene, project, settings, Path(args.export))
-    return _submit(args, scene, project, settings)
+    _check_quotas(args, settings)
+    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
+    return _submit(args, scene, project, settings, studio)
 
 
 def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
@@ -154,6 +172,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     from dataclasses import replace
 
     from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
     from azure_batch_maya.settings.enforcement import refuse_locked
     from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, check_limits
@@ -175,6 +194,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
             env.settings, **{name: value for name, value in flags.items() if value is not None}
         )
         refuse_locked(studio, env.settings, given)
+        _check_autoscale_flags(args)
         choices = JobChoices(
             frames=args.frames,
             prefix=args.prefix,
@@ -189,6 +209,9 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
             node_os=args.node_os,
             job_id=args.job_id,
             spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            autoscale_max=args.autoscale or 0,
+            idle_minutes=DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
+            autoscale_interval_minutes=args.autoscale_interval,
             scout_frames=studio.effective("scout_frames") or 0,
         )
         # the local pool's nodes are this machine: the stand-in runs on this Python
@@ -205,15 +228,21 @@ def _check_price(
     scene: SceneInfo,
     settings: SubmitSettings,
     studio: StudioPresets,
-    *,
     over_ceiling: bool,
-    quiet: bool,
+    say: _Reporter,
+    *,
+    where: str | None = None,
 ) -> None:
-    """Say the estimate; refuse a job over the studio's ceiling with both numbers (exit 1)."""
+    """Say the job's price on Azure (prices fetched first if the cached ones are old and we
+    are connected `where`); refuse a job over the studio's ceiling with both numbers (exit 1)."""
     from azure_batch_maya.render.cost import PriceError
+    from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
     from azure_batch_maya.submission import estimate
 
-    say = _Reporter(quiet=quiet)
+    if where is not None:
+        problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
+        if problem:
+            say(f"Prices not refreshed: {problem}.")
     try:
         cost = estimate(scene, settings)
     except PriceError as exc:
@@ -225,11 +254,11 @@ def _check_price(
             ) from None
         say(f"No cost estimate: {exc}")
         return
+    most = " (the most the autoscale pool grows to)" if settings.autoscale else ""
     say(
-        f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
-        f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
-        f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
-        f"(prices of {cost.prices_as_of})."
+        f"Estimated cost: about {cost.total:.2f} {cost.currency} for {cost.hours:.1f} h on "
+        f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
+        f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
     )
     refused = studio.over_ceiling(cost.total, cost.currency, override=over_ceiling)
     if refused:
@@ -239,6 +268,16 @@ def _check_price(
             f"Estimated at {cost.total:.2f} {cost.currency}, over the studio's ceiling of "
             f"{studio.cost_ceiling:.2f}: going ahead (--over-ceiling).\n"
         )
+
+
+def _check_autoscale_flags(args: argparse.Namespace) -> None:
+    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`, in range."""
+    if args.autoscale is None:
+        if args.idle_minutes is not None or args.autoscale_interval is not None:
+            raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
+        return
+    if args.autoscale_interval is not None and not 0 < args.autoscale_interval <= 7 * 24 * 60:
+        raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
 
 
 def _check_plan(scene: SceneInfo, settings: SubmitSettings) -> None:
@@ -275,7 +314,11 @@ def _export(scene: SceneInfo, project: Any, settings: SubmitSettings, folder: Pa
 
 
 def _submit(
-    args: argparse.Namespace, scene: SceneInfo, project: Any, settings: SubmitSettings
+    args: argparse.Namespace,
+    scene: SceneInfo,
+    project: Any,
+    settings: SubmitSettings,
+    studio: StudioPresets,
 ) -> int:
     from azure_batch_maya.connection import NotConnectedError, connect
     from azure_batch_maya.render.job import JobBuildError
@@ -286,6 +329,8 @@ def _submit(
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
+        if not conn.local:
+            _check_price(scene, settings, studio, args.over_ceiling, say, where=conn.where)
         submitted = submit(conn, scene, project, settings, progress=say.bytes)
         say.done_bytes()
         up = submitted.upload

@@ -24,6 +24,8 @@ from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.quotacheck import check_quotas
+from azure_batch_maya.render import prices
+from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
 from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.render.settings import (
@@ -69,6 +71,8 @@ class SubmitFields:
     scout_frames: int = 0  # carried for scout frames (issue 13 part 1), not sent yet
     over_ceiling: bool = False  # submit over the studio's cost ceiling, where it allows
     job_id: str = ""
+    autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
 
 
 # Not kept per scene: a job id is one job's, going over the ceiling is asked each time.
@@ -96,9 +100,10 @@ class SubmitController:
         self.changed: Event[SubmitController] = Event()
         self._version = 0  # bumped by every input change; checks are recomputed only then
         self._checks: tuple[int, tuple[Finding, ...], CostEstimate | str] | None = None
-        # The price table: None until read; the panel reads it on a worker (`read_prices`),
+        # The price table: None until read; the panel reads it on a worker (`read_prices`, and
+        # again after `refresh_prices` fetched Azure's),
         # saying so meanwhile (`prices_pending`); without a panel it is read when first needed.
-        self.prices: PriceTable | None = None
+        self.price_table: PriceTable | None = None
         self.prices_pending = False
         session.scene_changed.connect(lambda _scene: self.reset_from_scene())
         session.connection_changed.connect(lambda _c: self._inputs_changed())
@@ -301,6 +306,8 @@ class SubmitController:
             node_os=self.base.node_os,
             job_id=f.job_id.strip() or None,
             spot_chosen="spot_nodes" in self.env.chosen,
+            autoscale_max=f.autoscale_max if f.pool_mode == "new" else 0,
+            idle_minutes=f.idle_minutes,
             scout_frames=f.scout_frames,
         )
 
@@ -315,10 +322,10 @@ class SubmitController:
         except PriceError as exc:
             return str(exc)
 
-    def apply_prices(self, prices: PriceTable | str) -> None:
+    def apply_prices(self, table: PriceTable | str) -> None:
         self.prices_pending = False
-        if isinstance(prices, PriceTable):
-            self.prices = prices
+        if isinstance(table, PriceTable):
+            self.price_table = table
         self._inputs_changed()
 
     def _estimate(self) -> CostEstimate | str:
@@ -330,12 +337,23 @@ class SubmitController:
         if self.prices_pending:
             return "Reading the price table…"
         try:
-            prices = self.prices
-            return submission.estimate(self.scene_for_job(), self.settings(), prices=prices)
+            return submission.estimate(
+                self.scene_for_job(), self.settings(), prices=self.price_table
+            )
         except ValueError as exc:  # settings, prices, or a job that cannot be planned
             return f"No estimate: {exc}"
 
     # Slow steps (worker thread) ---------------------------------------------------------------
+
+    def refresh_prices(self) -> str:
+        """Fetch the Env tab VM size's price from Azure's retail prices API when the cached
+        one is missing or old, on an Azure connection only; what to tell the user ('' when
+        all went well). Slow (a worker's job); the estimate then reads the cache."""
+        connection = self.session.connection
+        if connection is None or connection.local:
+            return ""
+        region = prices.region_of(connection.where) or prices.DEFAULT_REGION
+        return prices.refresh_if_stale([self.env.settings.vm_size], region)
 
     def list_pool_ids(self) -> tuple[str, ...]:
         """The account's pools, for "an existing pool". Slow."""

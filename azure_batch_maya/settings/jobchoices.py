@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
 from azure_batch_maya.controllers.env import EnvSettings
+from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
@@ -34,6 +35,9 @@ class JobChoices:
     node_os: NodeOS = "linux"
     job_id: str | None = None
     spot_chosen: bool = False  # the artist set the Spot count (else a studio share applies)
+    autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
+    autoscale_interval_minutes: float | None = None  # how often Batch evaluates the formula
     # Scout frames (issue 13 part 1) are not built yet: the studio's default is carried here
     # so that a scout control and `submit --scout` only have to read it.
     scout_frames: int = 0
@@ -68,7 +72,34 @@ def build_settings(
         job_id=choices.job_id,
         **from_env,
     )
-    return spot_split(settings, studio, chosen=choices.spot_chosen)
+    settings = spot_split(settings, studio, chosen=choices.spot_chosen)
+    if choices.autoscale_max > 0:
+        settings = _autoscaled(settings, choices)
+    return settings
+
+
+def _autoscaled(settings: SubmitSettings, choices: JobChoices) -> SubmitSettings:
+    """Our formula's plan for a pool of up to `autoscale_max` nodes, split by the Spot share the
+    node counts mean; the counts become that most (what the estimate prices)."""
+    try:
+        plan, dedicated, spot = plan_for(
+            choices.autoscale_max,
+            choices.idle_minutes,
+            dedicated_nodes=settings.dedicated_nodes,
+            spot_nodes=settings.spot_nodes,
+        )
+    except AutoscaleError as exc:
+        raise SettingsError(str(exc)) from None
+    interval = choices.autoscale_interval_minutes
+    return replace(
+        settings,
+        autoscale=plan,
+        dedicated_nodes=dedicated,
+        spot_nodes=spot,
+        autoscale_interval=(
+            timedelta(minutes=interval) if interval is not None else settings.autoscale_interval
+        ),
+    )
 
 
 def check_limits(settings: SubmitSettings, studio: StudioPresets) -> None:
