@@ -1,0 +1,97 @@
+"""The Jobs tab's thumbnails: EXR and TIFF frames decoded off the main thread, a strip that
+scrolls, a placeholder that says why, and double-click opening the frame."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import OpenEXR
+import pytest
+import tifffile
+
+from azure_batch_maya.images import decode
+from azure_batch_maya.ui import thumbstrip
+from azure_batch_maya.ui.panel import Panel, make_controllers
+from azure_batch_maya.ui.qt import QtCore
+from azure_batch_maya.ui.thumbstrip import ThumbnailStrip
+from azure_batch_maya.ui.worker import Workers
+
+JOB = "job-exr"
+
+
+def write_exr(path: Path, rgb: tuple[float, float, float]) -> None:
+    pixels = np.empty((54, 96, 3), dtype=np.float16)
+    pixels[:] = rgb
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {"compression": OpenEXR.PIZ_COMPRESSION, "type": OpenEXR.scanlineimage}
+    OpenEXR.File(header, {"RGB": pixels}).write(str(path))
+
+
+def centre_colour(strip: ThumbnailStrip, row: int) -> tuple[int, int, int]:
+    image = strip.item(row).icon().pixmap(strip.iconSize()).toImage()
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    return (colour.red(), colour.green(), colour.blue())
+
+
+@pytest.fixture
+def panel(qtbot, home, memory_keyring, scene):
+    made = Panel(make_controllers(scene))
+    qtbot.addWidget(made)
+    made.show()
+    yield made
+    made.close()
+    made.workers.wait()
+
+
+def test_exr_frames_appear_in_the_jobs_tab_decoded_on_a_worker(panel, qtbot, tmp_path, monkeypatch):
+    threads: list[threading.Thread] = []
+    real = thumbstrip.thumbnail
+
+    def spy(path: Path, size: int = decode.DEFAULT_SIZE) -> decode.Rgba8:
+        threads.append(threading.current_thread())
+        return real(path, size)
+
+    monkeypatch.setattr(thumbstrip, "thumbnail", spy)
+    images = tmp_path / JOB / "images" / "shot" / "masterLayer"
+    write_exr(images / "shot.0001.exr", (0.214, 0.0, 0.0))
+    write_exr(images / "shot.0002.exr", (0.0, 0.214, 0.0))
+    grey = np.full((54, 96, 3), 0.214, np.float32)
+    tifffile.imwrite(images / "shot.0003.tif", grey, photometric="rgb")
+    jobs = panel.controllers.jobs
+    jobs.set_output_root(tmp_path)
+    jobs.select(JOB)
+    strip = panel.jobs.thumbnails
+    qtbot.waitUntil(lambda: strip.count() == 3, timeout=10000)
+    assert [strip.item(i).text() for i in range(3)] == ["0001", "0002", "0003"]
+    red, green, grey = (centre_colour(strip, i) for i in range(3))
+    assert abs(red[0] - 128) <= 2 and red[1:] == (0, 0)
+    assert abs(green[1] - 128) <= 2 and green[0] == 0
+    assert all(abs(c - 128) <= 2 for c in grey)
+    assert len(threads) == 3 and threading.main_thread() not in threads
+
+
+def test_the_strip_scrolls_keeps_a_placeholder_and_double_click_opens(qtbot, tmp_path):
+    workers = Workers()
+    strip = ThumbnailStrip(workers, size=48)
+    qtbot.addWidget(strip)
+    strip.resize(200, strip.height())
+    strip.show()
+    opened: list[Path] = []
+    strip.open_file = lambda path: opened.append(path) is None
+    frames = [tmp_path / f"f.{i:04d}.exr" for i in range(1, 21)]
+    for frame in frames[:-1]:
+        write_exr(frame, (0.5, 0.5, 0.5))
+    frames[-1].write_bytes(b"half a frame")
+    strip.show_frames(frames)
+    qtbot.waitUntil(lambda: strip.count() == 20, timeout=10000)
+    assert strip.horizontalScrollBar().maximum() > 0
+    assert "not an EXR, TIFF, PNG or JPEG" in strip.item(19).toolTip()
+    strip.scrollToItem(strip.item(5))
+    rect = strip.visualItemRect(strip.item(5))
+    left = QtCore.Qt.MouseButton.LeftButton
+    qtbot.mouseClick(strip.viewport(), left, pos=rect.center())  # as a person: press, then twice
+    qtbot.mouseDClick(strip.viewport(), left, pos=rect.center())
+    assert opened == [frames[5]]
+    workers.wait()
