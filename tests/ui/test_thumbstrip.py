@@ -12,6 +12,7 @@ import pytest
 import tifffile
 
 from azure_batch_maya.images import decode
+from azure_batch_maya.images.rgba import Rgba8
 from azure_batch_maya.ui import thumbstrip
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore
@@ -47,9 +48,9 @@ def panel(qtbot, home, memory_keyring, scene):
 
 def test_exr_frames_appear_in_the_jobs_tab_decoded_on_a_worker(panel, qtbot, tmp_path, monkeypatch):
     threads: list[threading.Thread] = []
-    real = thumbstrip.thumbnail
+    real = decode.thumbnail
 
-    def spy(path: Path, size: int = decode.DEFAULT_SIZE) -> decode.Rgba8:
+    def spy(path: Path, size: int = decode.DEFAULT_SIZE) -> Rgba8:
         threads.append(threading.current_thread())
         return real(path, size)
 
@@ -57,8 +58,8 @@ def test_exr_frames_appear_in_the_jobs_tab_decoded_on_a_worker(panel, qtbot, tmp
     images = tmp_path / JOB / "images" / "shot" / "masterLayer"
     write_exr(images / "shot.0001.exr", (0.214, 0.0, 0.0))
     write_exr(images / "shot.0002.exr", (0.0, 0.214, 0.0))
-    grey = np.full((54, 96, 3), 0.214, np.float32)
-    tifffile.imwrite(images / "shot.0003.tif", grey, photometric="rgb")
+    flat = np.full((54, 96, 3), 0.214, np.float32)
+    tifffile.imwrite(images / "shot.0003.tif", flat, photometric="rgb")
     jobs = panel.controllers.jobs
     jobs.set_output_root(tmp_path)
     jobs.select(JOB)
@@ -79,7 +80,12 @@ def test_the_strip_scrolls_keeps_a_placeholder_and_double_click_opens(qtbot, tmp
     strip.resize(200, strip.height())
     strip.show()
     opened: list[Path] = []
-    strip.open_file = lambda path: opened.append(path) is None
+
+    def record(path: Path) -> bool:
+        opened.append(path)
+        return True
+
+    strip.open_file = record
     frames = [tmp_path / f"f.{i:04d}.exr" for i in range(1, 21)]
     for frame in frames[:-1]:
         write_exr(frame, (0.5, 0.5, 0.5))
