@@ -55,7 +55,12 @@ def label_png(label: str, text: Mapping[str, str], width: int = 320, height: int
                     x = x0 + index * 4 * _SCALE + gx * _SCALE + dx
                     if 0 <= x < width and 0 <= y < height:
                         rows[y][3 * x : 3 * x + 3] = bytes(_INK)
-    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+    return encode_rgb(width, height, [bytes(row) for row in rows], text)
+
+
+def encode_rgb(width: int, height: int, rows: list[bytes], text: Mapping[str, str]) -> bytes:
+    """A PNG of RGB8 rows (top row first) with `text` as tEXt chunks."""
+    raw = b"".join(b"\x00" + row for row in rows)
     chunks = [_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
     for key, value in text.items():
         chunks.append(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + _latin1(value)))

@@ -4,8 +4,10 @@ Used only when a submission asks for it (`--stand-in`), where Maya is absent (th
 the demo, the tests). It does what a node must get right before Maya is worth starting: it
 reads the scene on the node with the offline reader, applies the job's path mapping the way
 `dirmap` and the explicit remaps do, follows references into the scenes they load, and fails
-naming every referenced file absent on the node. Otherwise it writes one labelled PNG per frame,
-layer and camera where Maya would have written it.
+naming every referenced file absent on the node. Otherwise it writes one frame per frame, layer
+and camera where Maya would have written it, in the scene's own image format (`framefiles`):
+a contact sheet of the scene's textures as read on the node, labelled STAND-IN with frame,
+layer and camera (`contactsheet`). A format it cannot write stops it before the first frame.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
-from azure_batch_maya.node.imagenames import ImageNaming, image_extension
+from azure_batch_maya.node import contactsheet
+from azure_batch_maya.node.framefiles import FrameFormatError, check_writable, write_frame
+from azure_batch_maya.node.imagenames import ImageNaming, image_extension, layer_token
 from azure_batch_maya.node.nodemap import NodeMapping
 from azure_batch_maya.node.plan import TaskEntry
-from azure_batch_maya.node.png import label_png
 from azure_batch_maya.scene.errors import SceneError
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import FileRef
@@ -79,7 +82,20 @@ def render(
         image_extension(info.image_format, info.renderer),
         padding,
     )
+    try:
+        check_writable(naming.extension)
+    except FrameFormatError as exc:
+        raise StandInError(str(exc)) from None
     scene_name = scene_path.stem
+    textures = contactsheet.node_textures(scene_path, mapping)
+    shown = textures[: contactsheet.MAX_TILES]
+    _columns, tile_w, tile_h = contactsheet.tile_box(len(shown))
+    tiles = [contactsheet.read_tile(t, tile_w, tile_h) for t in shown]
+    for tile in tiles:
+        if tile.problem:
+            log.warning(
+                "texture %s has no picture on the sheet: %s", tile.texture.path, tile.problem
+            )
     written: list[Path] = []
     for layer in task.layers:
         for camera in task.cameras:
@@ -87,7 +103,8 @@ def render(
                 rel = naming.name(scene=scene_name, layer=layer, camera=camera, frame=frame)
                 target = images_dir / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                label = f"STAND-IN F{int(frame):04d}"
+                label = contactsheet.SheetLabel(scene_name, int(frame), layer_token(layer), camera)
+                sheet = contactsheet.draw_sheet(label, tiles, len(textures))
                 text = {
                     "Software": "azure-batch-maya stand-in (not Maya)",
                     "Scene": scene_name,
@@ -95,8 +112,9 @@ def render(
                     "Camera": camera,
                     "Frame": str(int(frame)),
                     "Renderer": info.renderer,
+                    "Textures": "; ".join(str(t.path) for t in textures),
                 }
-                target.write_bytes(label_png(label, text))
+                write_frame(target, sheet.width, sheet.height, sheet.lines(), text)
                 written.append(target)
     return written
 
