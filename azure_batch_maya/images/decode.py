@@ -110,13 +110,11 @@ def _read_exr(path: Path) -> Any:
     try:
         with OpenEXR.File(str(path)) as exr:
             channels = exr.channels()
-            for name in ("RGBA", "RGB", "Y"):
-                if name in channels:
-                    return _rgb(channels[name].pixels)
-            if not channels:
+            name = next((n for n in ("RGBA", "RGB", "Y") if n in channels), None)
+            if name is None and not channels:
                 raise ImageDecodeError(f"{path.name} has no channels")
-            first = sorted(channels)[0]
-            return _rgb(channels[first].pixels)
+            # a copy: the arrays may live in the file object's memory, freed on close
+            return _rgb(channels[name or sorted(channels)[0]].pixels.copy())
     except RuntimeError as exc:  # the library's word for a damaged or truncated file
         raise ImageDecodeError(f"{path.name} is not a readable EXR: {exc}") from None
 
