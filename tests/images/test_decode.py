@@ -40,6 +40,9 @@ COMPRESSIONS = {
     "dwaa": OpenEXR.DWAA_COMPRESSION,  # Arnold offers it; lossy
     "dwab": OpenEXR.DWAB_COMPRESSION,
     "rle": OpenEXR.RLE_COMPRESSION,
+    "b44": OpenEXR.B44_COMPRESSION,
+    "pxr24": OpenEXR.PXR24_COMPRESSION,  # lossy for float
+    "htj2k": OpenEXR.HTJ2K32_COMPRESSION,
     "none": OpenEXR.NO_COMPRESSION,
 }
 
@@ -55,6 +58,25 @@ def test_exr_is_tone_mapped_to_srgb(tmp_path: Path, dtype: str, name: str) -> No
     left, right = thumb.pixel(4, 8), thumb.pixel(28, 8)
     assert all(abs(c - 128) <= tolerance for c in left[:3]), left
     assert right[0] >= 255 - tolerance and right[1] <= tolerance and right[3] == 255
+
+
+def test_tiled_and_multi_part_exr_show_their_first_part(tmp_path: Path) -> None:
+    tiles = OpenEXR.TileDescription()
+    tiles.xSize = tiles.ySize = 16
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.tiledimage, "tiles": tiles}
+    tiled = tmp_path / "tiled.exr"
+    OpenEXR.File(header, {"RGB": linear_frame("float16")}).write(str(tiled))
+
+    def scanline() -> dict[str, object]:  # one dict per part: the part's name goes into it
+        return {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+
+    beauty = OpenEXR.Part(scanline(), {"RGB": linear_frame("float16")}, name="beauty")
+    depth = OpenEXR.Part(scanline(), {"Z": np.ones((H, W), np.float32)}, name="depth")
+    parts = tmp_path / "parts.exr"
+    OpenEXR.File([beauty, depth]).write(str(parts))
+    for path in (tiled, parts):
+        thumb = thumbnail(path, 32)
+        assert abs(thumb.pixel(4, 8)[0] - 128) <= 1 and thumb.pixel(28, 8)[:3] == (255, 0, 0)
 
 
 def test_exr_highlights_clip_and_nan_is_black(tmp_path: Path) -> None:
