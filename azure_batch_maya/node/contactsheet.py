@@ -3,9 +3,10 @@
 A person opening a stand-in frame sees, labelled STAND-IN with frame, layer and camera, a tile
 for each texture the scene references, decoded from the file the node actually has after path
 mapping: the proof that the right files reached the node, which is all a stand-in can prove.
-PNG is read with the standard library (`pngread`); other formats with Pillow or OpenEXR where
-the node's Python has them, else the tile says no decoder is present (the file was still
-found). Nothing here imports outside the standard library at module level.
+Textures are read with Pillow or OpenEXR where the node's Python has them, else PNG (up to a
+million pixels) with the standard library (`pngread`), else the tile says which decoder is
+absent (the file was still found). Nothing here imports outside the standard library at
+module level.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
 from azure_batch_maya.node.font import Canvas, text_width
 from azure_batch_maya.node.nodemap import NodeMapping
-from azure_batch_maya.node.pngread import PngError, read_png
+from azure_batch_maya.node.pngread import PngError, png_size, read_png
 from azure_batch_maya.scene.errors import SceneError
 from azure_batch_maya.scene.ma_reader import read_ma
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 640, 360
 MAX_TILES = 8
+# pure Python unfilters about a million pixels a second: larger PNGs wait for Pillow
+MAX_STDLIB_PIXELS = 1024 * 1024
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".tx", ".tga", ".bmp", ".hdr", ".psd"}
 )
@@ -117,16 +120,22 @@ def read_tile(texture: Texture, width: int, height: int) -> Tile:
 def _decode(path: Path) -> tuple[tuple[int, int] | None, list[Any]]:
     """((width, height), RGB8 rows), or (None, [why]) when this node has no decoder."""
     suffix = path.suffix.lower()
-    if suffix == ".png":
-        try:
-            width, height, rows = read_png(path)
-            return (width, height), list(rows)
-        except PngError as exc:
-            pillow = _pillow(path)
-            return pillow if pillow[0] is not None else (None, [f"PNG: {exc}"])
     if suffix == ".exr":
         return _openexr(path)
-    return _pillow(path)
+    pillow = _pillow(path)
+    if pillow[0] is not None or suffix != ".png":
+        return pillow
+    width, height = png_size(path)
+    if width * height > MAX_STDLIB_PIXELS:
+        return None, [
+            f"{width}x{height} is too large for the standard-library PNG reader; "
+            "with Pillow on the node it is shown"
+        ]
+    try:
+        width, height, rows = read_png(path)
+    except PngError as exc:
+        return None, [f"PNG: {exc}"]
+    return (width, height), list(rows)
 
 
 def _pillow(path: Path) -> tuple[tuple[int, int] | None, list[Any]]:

@@ -22,6 +22,16 @@ def read_png(path: Path) -> tuple[int, int, list[bytes]]:
     return decode_png(path.read_bytes())
 
 
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the header alone; raises PngError for a file that is not a PNG."""
+    with path.open("rb") as stream:
+        head = stream.read(24)
+    if not head.startswith(SIGNATURE) or head[12:16] != b"IHDR":
+        raise PngError("not a PNG file")
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
 def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     if not data.startswith(SIGNATURE):
         raise PngError("not a PNG file")

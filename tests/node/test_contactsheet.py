@@ -108,3 +108,15 @@ def test_a_texture_without_a_decoder_on_the_node_gets_a_tile_saying_so(
     exr = tmp_path / "a.exr"
     exr.write_bytes(b"v/1\x01")
     assert "OpenEXR is absent" in read_tile(Texture("a.ftn", exr), 40, 40).problem
+
+
+def test_without_pillow_pngs_are_read_by_the_standard_library_up_to_a_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, large = tmp_path / "small.png", tmp_path / "large.png"
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(small)
+    Image.new("RGB", (1100, 1000), (9, 99, 199)).save(large)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    tile = read_tile(Texture("s.ftn", small), 8, 8)
+    assert tile.rows[0][:3] == bytes((9, 99, 199))
+    assert "1100x1000 is too large" in read_tile(Texture("l.ftn", large), 8, 8).problem
