@@ -59,8 +59,8 @@ def test_exr_frames_appear_in_the_jobs_tab_decoded_on_a_worker(panel, qtbot, tmp
     images = tmp_path / JOB / "images" / "shot" / "masterLayer"
     write_exr(images / "shot.0001.exr", (0.214, 0.0, 0.0))
     # the stand-in's own EXR writer (standard library, half float, ZIP)
-    green = [bytes((0, 128, 0)) * 96 for _ in range(54)]
-    write_frame(images / "shot.0002.exr", 96, 54, green, {"Frame": "2"})
+    rows = [bytes((0, 128, 0)) * 96 for _ in range(54)]
+    write_frame(images / "shot.0002.exr", 96, 54, rows, {"Frame": "2"})
     flat = np.full((54, 96, 3), 0.214, np.float32)
     tifffile.imwrite(images / "shot.0003.tif", flat, photometric="rgb")
     jobs = panel.controllers.jobs
