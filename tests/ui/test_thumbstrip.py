@@ -11,14 +11,20 @@ import OpenEXR
 import pytest
 import tifffile
 
+from azure_batch_maya.controllers.jobs import JobsController
 from azure_batch_maya.images import decode
 from azure_batch_maya.images.rgba import Rgba8
+from azure_batch_maya.node import contactsheet
 from azure_batch_maya.node.framefiles import write_frame
+from azure_batch_maya.node.pngread import read_png
+from azure_batch_maya.scene.ma_reader import read_ma
+from azure_batch_maya.submission import wait_for_job
 from azure_batch_maya.ui import thumbstrip
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore
 from azure_batch_maya.ui.thumbstrip import ThumbnailStrip
 from azure_batch_maya.ui.worker import Workers
+from tests.controllers.test_jobs import submitted_job
 
 JOB = "job-exr"
 
@@ -103,4 +109,34 @@ def test_the_strip_scrolls_keeps_a_placeholder_and_double_click_opens(qtbot, tmp
     qtbot.mouseClick(strip.viewport(), left, pos=rect.center())  # as a person: press, then twice
     qtbot.mouseDClick(strip.viewport(), left, pos=rect.center())
     assert opened == [frames[5]]
+    workers.wait()
+
+
+@pytest.mark.slow
+def test_exr_frames_the_stand_in_wrote_on_the_local_pool_show_their_textures(
+    connected, example, qtbot, tmp_path
+):
+    scene_file = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    scene_file.write_text(scene_file.read_text("utf-8").replace('"png";', '"exr";'), "utf-8")
+    job_id = submitted_job(connected, example, read_ma(scene_file), tmp_path)
+    assert wait_for_job(connected.require_connection(), job_id, interval=0.3).succeeded
+    jobs = JobsController(connected, output_root=tmp_path / "frames")
+    jobs.download(job_id)
+    frames = jobs.thumbnails(job_id)
+    assert [p.name for p in frames] == [f"shot010_lighting.000{i}.exr" for i in (1, 2)]
+    workers = Workers()
+    strip = ThumbnailStrip(workers)
+    qtbot.addWidget(strip)
+    strip.show_frames(frames)
+    qtbot.waitUntil(lambda: strip.count() == 2, timeout=10000)
+    assert strip.item(0).toolTip() == str(frames[0])  # no problem to report
+    # the wood texture's tile, where the sheet puts the first of its six textures
+    _columns, tw, th = contactsheet.tile_box(6)
+    x, y = 8 + (tw + 8) // 2, 64 + (th + 8) // 2
+    image = strip.item(0).icon().pixmap(strip.iconSize()).toImage()
+    scale = image.width() / contactsheet.WIDTH
+    colour = image.pixelColor(round(x * scale), round(y * scale))
+    _w, _h, rows = read_png(example / "shot010" / "sourceimages" / "wood_albedo.png")
+    wood = rows[4][12:15]
+    assert abs(colour.red() - wood[0]) <= 4 and abs(colour.green() - wood[1]) <= 4
     workers.wait()
