@@ -140,3 +140,4 @@ def test_exr_frames_the_stand_in_wrote_on_the_local_pool_show_their_textures(
     wood = rows[4][12:15]
     assert abs(colour.red() - wood[0]) <= 4 and abs(colour.green() - wood[1]) <= 4
     workers.wait()
+    jobs.delete(job_id)
