@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
 from azure_batch_maya.node.font import Canvas, text_width
 from azure_batch_maya.node.nodemap import NodeMapping
 from azure_batch_maya.node.pngread import PngError, png_size, read_png
-from azure_batch_maya.scene.errors import SceneError
-from azure_batch_maya.scene.ma_reader import read_ma
+from azure_batch_maya.node.scenewalk import UnreadableScene, walk_references
 
 log = logging.getLogger(__name__)
 
@@ -64,39 +62,25 @@ def node_textures(scene_path: Path, mapping: NodeMapping) -> list[Texture]:
     """The image files the scene (and the scenes it references) use, as present on the node;
     a UDIM or sequence pattern gives each file that fits it."""
     found: list[Texture] = []
-    queue: list[tuple[Path, bool]] = [(scene_path, True)]
-    seen: set[str] = set()
-    while queue:
-        path, top = queue.pop(0)
-        key = os.path.normcase(str(path))
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            info = read_ma(path)
-        except SceneError:
+    for item in walk_references(scene_path, mapping, follow=lambda _item: True):
+        if isinstance(item, UnreadableScene):
             continue  # the file check names it; a sheet shows what is there
-        for ref in info.references:
-            plug = f"{ref.node}.{ref.attribute}"
-            value = mapping.value_for(plug, ref.path) if top else mapping.map_written(ref.path)
-            if ref.node_type == "reference" and value.lower().endswith(".ma"):
-                queue.append((Path(value), False))
-                continue
-            folder, _, name = value.replace("\\", "/").rpartition("/")
-            if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
-                continue
-            pattern = compile_name(
-                implicit_tokens(name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
-            )
-            if pattern is None:
-                if Path(value).is_file():
-                    found.append(Texture(plug, Path(value)))
-                continue
-            try:
-                names = sorted(p.name for p in Path(folder or ".").iterdir())
-            except OSError:
-                continue
-            found += [Texture(plug, Path(folder) / n) for n in names if _fits(pattern, n)]
+        folder, _, name = item.value.replace("\\", "/").rpartition("/")
+        if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        ref = item.ref
+        pattern = compile_name(
+            implicit_tokens(name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
+        )
+        if pattern is None:
+            if Path(item.value).is_file():
+                found.append(Texture(item.plug, Path(item.value)))
+            continue
+        try:
+            names = sorted(p.name for p in Path(folder or ".").iterdir())
+        except OSError:
+            continue
+        found += [Texture(item.plug, Path(folder) / n) for n in names if _fits(pattern, n)]
     return found
 
 

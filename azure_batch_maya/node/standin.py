@@ -25,7 +25,7 @@ from azure_batch_maya.node.framefiles import FrameFormatError, check_writable, w
 from azure_batch_maya.node.imagenames import ImageNaming, layer_token
 from azure_batch_maya.node.nodemap import NodeMapping
 from azure_batch_maya.node.plan import TaskEntry
-from azure_batch_maya.scene.errors import SceneError
+from azure_batch_maya.node.scenewalk import NodeRef, UnreadableScene, walk_references
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import FileRef
 
@@ -132,30 +132,23 @@ def missing_files(
 ) -> list[MissingFile]:
     """Every referenced file absent on the node, following references into loaded scenes."""
     missing: list[MissingFile] = []
-    queue: list[tuple[Path, bool]] = [(scene_path, True)]
-    seen: set[str] = set()
-    while queue:
-        path, top = queue.pop(0)
-        key = os.path.normcase(str(path))
-        if key in seen:
+    problems: dict[NodeRef, str | None] = {}
+
+    def present(item: NodeRef) -> bool:  # asked once the loop below has checked `item`
+        return item in problems and problems[item] is None
+
+    for item in walk_references(scene_path, mapping, follow=present):
+        if isinstance(item, UnreadableScene):
+            where = str(item.path)
+            missing.append(MissingFile(where, "scene", where, where, item.error))
             continue
-        seen.add(key)
-        try:
-            info = read_ma(path)
-        except SceneError as exc:
-            missing.append(MissingFile(str(path), "scene", str(path), str(path), str(exc)))
-            continue
-        for ref in info.references:
-            plug = f"{ref.node}.{ref.attribute}"
-            # explicit remaps name the top scene's nodes; nested scenes rely on dirmap alone
-            value = mapping.value_for(plug, ref.path) if top else mapping.map_written(ref.path)
-            if "<maya_resources>" in value.lower():
-                continue  # ships with Maya on every node
-            problem = _check(ref, value, frames)
-            if problem is not None:
-                missing.append(MissingFile(path.name, plug, ref.path, value, problem))
-            elif ref.node_type == "reference" and value.lower().endswith(".ma"):
-                queue.append((Path(value), False))
+        if "<maya_resources>" in item.value.lower():
+            continue  # ships with Maya on every node
+        problem = problems[item] = _check(item.ref, item.value, frames)
+        if problem is not None:
+            missing.append(
+                MissingFile(item.scene.name, item.plug, item.ref.path, item.value, problem)
+            )
     return missing
 
 

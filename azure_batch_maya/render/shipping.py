@@ -30,6 +30,7 @@ _MODULES = (
     "node/png.py",
     "node/pngread.py",
     "node/render_task.py",
+    "node/scenewalk.py",
     "node/standin.py",
     "scene/__init__.py",
     "scene/errors.py",
