@@ -17,6 +17,7 @@ from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets, open_local_file
 from azure_batch_maya.ui.worker import Report, Task, Workers
 
 THUMB = 96
+BATCH = 6  # frames per worker task: tiles fill in as their batch is decoded
 # formats Qt reads itself: used when the imaging libraries are not installed
 _QT_READS = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -30,7 +31,8 @@ class ThumbnailStrip(QtWidgets.QListWidget):
         self.tile = size
         self.open_file: Callable[[Path], bool] = open_local_file  # swappable for tests
         self.shown: tuple[Path, ...] = ()
-        self._task: Task[list[tuple[Path, QtGui.QImage, str]]] | None = None
+        self._tasks: list[Task[list[tuple[Path, QtGui.QImage, str]]]] = []
+        self.pending = 0  # batches still being decoded
         self.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
         self.setFlow(QtWidgets.QListView.Flow.LeftToRight)
         self.setWrapping(False)
@@ -44,35 +46,50 @@ class ThumbnailStrip(QtWidgets.QListWidget):
         self.itemDoubleClicked.connect(self._open)
 
     def show_frames(self, paths: Sequence[Path]) -> None:
-        """Show these frames (decoded on a worker); the same list again does nothing."""
+        """One tile per frame at once, named; the pictures fill in as workers decode them.
+        The same list again does nothing."""
         wanted = tuple(paths)
         if wanted == self.shown:
             return
         self.shown = wanted
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
         self.clear()
-        if wanted:
-            size = self.tile
-            self._task = self.workers.start(
-                lambda report: small_images(wanted, size, report),
-                on_done=lambda images: self._fill(wanted, images),
+        for path in wanted:
+            item = QtWidgets.QListWidgetItem(path.stem.rsplit(".", 1)[-1])
+            item.setToolTip(str(path))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, str(path))
+            self.addItem(item)
+        self.pending = 0
+        for start in range(0, len(wanted), BATCH):
+            self._decode(wanted, start)
+
+    def _decode(self, wanted: tuple[Path, ...], start: int) -> None:
+        batch, size = wanted[start : start + BATCH], self.tile
+        self.pending += 1
+        self._tasks.append(
+            self.workers.start(
+                lambda report: small_images(batch, size, report),
+                on_done=lambda images: self._fill(wanted, start, images),
+                on_error=lambda _exc: self._fill(wanted, start, []),
             )
+        )
 
     def forget(self) -> None:
         """Decode again on the next `show_frames` (the files changed: a download finished)."""
         self.shown = ()
 
-    def _fill(self, paths: tuple[Path, ...], images: list[tuple[Path, QtGui.QImage, str]]) -> None:
+    def _fill(
+        self, paths: tuple[Path, ...], start: int, images: list[tuple[Path, QtGui.QImage, str]]
+    ) -> None:
         if paths != self.shown:
             return  # another job was picked meanwhile
-        self.clear()
-        for path, image, problem in images:
-            icon = QtGui.QIcon(QtGui.QPixmap.fromImage(image))
-            item = QtWidgets.QListWidgetItem(icon, path.stem.rsplit(".", 1)[-1])
+        self.pending -= 1
+        for offset, (path, image, problem) in enumerate(images):
+            item = self.item(start + offset)
+            item.setIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(image)))
             item.setToolTip(f"{path}\n{problem}" if problem else str(path))
-            item.setData(QtCore.Qt.ItemDataRole.UserRole, str(path))
-            self.addItem(item)
 
     def _open(self, item: QtWidgets.QListWidgetItem) -> None:
         path = item.data(QtCore.Qt.ItemDataRole.UserRole)

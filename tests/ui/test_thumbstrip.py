@@ -73,7 +73,7 @@ def test_exr_frames_appear_in_the_jobs_tab_decoded_on_a_worker(panel, qtbot, tmp
     jobs.set_output_root(tmp_path)
     jobs.select(JOB)
     strip = panel.jobs.thumbnails
-    qtbot.waitUntil(lambda: strip.count() == 3, timeout=10000)
+    qtbot.waitUntil(lambda: strip.count() == 3 and strip.pending == 0, timeout=10000)
     assert [strip.item(i).text() for i in range(3)] == ["0001", "0002", "0003"]
     red, green, grey = (centre_colour(strip, i) for i in range(3))
     assert abs(red[0] - 128) <= 2 and red[1:] == (0, 0)
@@ -100,7 +100,8 @@ def test_the_strip_scrolls_keeps_a_placeholder_and_double_click_opens(qtbot, tmp
         write_exr(frame, (0.5, 0.5, 0.5))
     frames[-1].write_bytes(b"half a frame")
     strip.show_frames(frames)
-    qtbot.waitUntil(lambda: strip.count() == 20, timeout=10000)
+    assert strip.count() == 20  # named tiles at once; pictures as each batch is decoded
+    qtbot.waitUntil(lambda: strip.pending == 0, timeout=10000)
     assert strip.horizontalScrollBar().maximum() > 0
     assert "not an EXR, TIFF, PNG or JPEG" in strip.item(19).toolTip()
     strip.scrollToItem(strip.item(5))
@@ -128,7 +129,7 @@ def test_exr_frames_the_stand_in_wrote_on_the_local_pool_show_their_textures(
     strip = ThumbnailStrip(workers)
     qtbot.addWidget(strip)
     strip.show_frames(frames)
-    qtbot.waitUntil(lambda: strip.count() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: strip.count() == 2 and strip.pending == 0, timeout=10000)
     assert strip.item(0).toolTip() == str(frames[0])  # no problem to report
     # the wood texture's tile, where the sheet puts the first of its six textures
     _columns, tw, th = contactsheet.tile_box(6)
