@@ -126,8 +126,8 @@ def _pillow_image(path: Path, kind: str) -> Any:
     except ImportError:
         raise ImageDecodeError(f"{kind.upper()} frames need Pillow; {EXTRA_HINT}") from None
     try:
-        image = Image.open(path)
-        image.load()
+        with Image.open(path) as image:  # closed at once: Windows could not delete it open
+            image.load()
     except UnidentifiedImageError:
         if kind == "tiff":
             return None
