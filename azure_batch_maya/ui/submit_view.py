@@ -304,7 +304,7 @@ class SubmitView(QtWidgets.QWidget):
         if studio.cost_ceiling is not None:
             rules.append(f"at most {studio.cost_ceiling:.2f} a job")
         text = "; ".join(rules) or "defaults only"
-        set_status(self.studio, f"{text} (locked by {studio.path}: {studio.reason})", MUTED)
+        set_status(self.studio, f"{text} (studio file {studio.path}: {studio.reason})", MUTED)
 
     def _edited(self) -> None:
         if self._showing:
