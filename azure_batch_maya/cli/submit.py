@@ -156,7 +156,7 @@ def _submit(
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
-        submitted = submit(conn, scene, project, settings, progress=say.bytes)
+        submitted = submit(conn, scene, project, settings, progress=say.bytes, on_note=say)
         say.done_bytes()
         up = submitted.upload
         say(
