@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from azure.storage.blob import BlobServiceClient
 
@@ -62,6 +63,16 @@ class FailedTask:
     task_id: str
     exit_code: int | None
     stderr_tail: str
+    # The service's failure (code: message), e.g. an output upload that failed after the
+    # command exited 0; empty when the exit code says it all.
+    reason: str = ""
+
+    @property
+    def headline(self) -> str:
+        """One line for people: what failed, by the exit code or by the service's reason."""
+        if self.reason:
+            return f"Task {self.task_id} failed (exit code {self.exit_code}): {self.reason}"
+        return f"Task {self.task_id} failed (exit code {self.exit_code})"
 
 
 @dataclass(frozen=True)
@@ -302,9 +313,18 @@ def failed_tasks(conn: Connection, job_id: str) -> tuple[FailedTask, ...]:
             t.id or "",
             t.execution_info.exit_code if t.execution_info else None,
             stderr_tail(conn.blobs, job_id, t.id or ""),
+            _reason(t.execution_info),
         )
         for t in failed
     )
+
+
+def _reason(info: Any) -> str:
+    """`code: message` of a task's failure info, unless it only restates a non-zero exit."""
+    failure = getattr(info, "failure_info", None)
+    if failure is None or failure.code in (None, "FailureExitCode"):
+        return ""
+    return f"{failure.code}: {failure.message or 'no message'}"
 
 
 def stderr_tail(client: BlobServiceClient, job_id: str, task_id: str) -> str:
@@ -338,6 +358,37 @@ def download_outputs(
         progress=progress,
         cancel=cancel,
     )
+
+
+def missing_outputs(conn: Connection, job_id: str) -> tuple[str, ...]:
+    """Outputs the job's finished tasks delivered that storage no longer holds (sorted).
+
+    A succeeded task delivered its images (named in the job's plan) and its two logs. Storage
+    that crashed may lose accepted blobs (Azurite saves its index every few seconds):
+    `download` must say so rather than report success with fewer files.
+    """
+    import json
+
+    done = tasks.list_tasks(
+        conn.batch, job_id, filter="state eq 'completed'", select=["id", "executionInfo"]
+    )
+    images: dict[str, list[str]] = {}
+    plans = list(storage.list_blobs(conn.blobs, STORE_CONTAINER, prefix=f"{PLANS_PREFIX}{job_id}/"))
+    if plans:
+        text = conn.blobs.get_blob_client(STORE_CONTAINER, plans[0].name).download_blob().readall()
+        images = {str(t["id"]): [str(i) for i in t.get("images", [])]
+                  for t in json.loads(text).get("tasks", [])}  # fmt: skip
+    expected: list[str] = []
+    for task in done:
+        task_id, info = task.id or "", task.execution_info
+        if info is None or str(getattr(info.result, "value", info.result)) != "success":
+            continue  # a failed task is reported as failed; what it left is no promise
+        expected += [f"{job_id}/logs/{task_id}/stdout.txt", f"{job_id}/logs/{task_id}/stderr.txt"]
+        expected += [f"{job_id}/images/{image}" for image in images.get(task_id, [])]
+    present = {
+        b.name for b in storage.list_blobs(conn.blobs, OUTPUTS_CONTAINER, prefix=f"{job_id}/")
+    }
+    return tuple(sorted(name for name in expected if name not in present))
 
 
 def _upload_code(client: BlobServiceClient) -> dict[str, str]:

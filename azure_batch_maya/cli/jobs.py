@@ -107,7 +107,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
     for f in failed:
-        out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
+        out.append(f"{f.headline}; end of its stderr:")
         tail = f.stderr_tail.rstrip() or "(no stderr)"
         out.extend(f"    {line}" for line in tail.splitlines())
     for p in preparation:

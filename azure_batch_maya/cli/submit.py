@@ -178,7 +178,7 @@ def _submit(
             result["succeeded"] = outcome.succeeded
             result["failed_tasks"] = [f.task_id for f in outcome.failed]
             for failed in outcome.failed:
-                say(f"Task {failed.task_id} failed (exit code {failed.exit_code}):")
+                say(f"{failed.headline}; end of its stderr:")
                 say(failed.stderr_tail.rstrip() or "(no stderr)")
             for prep in outcome.stuck:
                 say(
