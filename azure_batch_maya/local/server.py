@@ -225,9 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{error}\n")
         return 2
     storage = None
+    saved = None
     if args.azurite:
         from azure_batch_maya.local.azurite import AzuriteError, start_azurite
+        from azure_batch_maya.local.redelivery import last_saved_ticks, redeliver_outputs
 
+        saved = last_saved_ticks(args.data / "azurite")  # read before Azurite saves again
         try:
             storage = start_azurite(args.data / "azurite", port=azurite_port)
         except AzuriteError as error:
@@ -243,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             storage.stop()
         sys.stderr.write(f"The local pool cannot listen on port {batch_port}: {error}\n")
         return 2
+    if saved is not None:
+        redeliver_outputs(engine.store, args.data, saved)
     write_endpoints(
         args.data,
         Endpoints(server.server_address[1], storage.port if storage is not None else None),

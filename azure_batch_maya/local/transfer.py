@@ -79,9 +79,10 @@ def fetch_resource_files(resource_files: Iterable[Mapping[str, Any]], working_di
         except TransferError:
             raise
         except Exception as error:
+            source = resource.get("httpUrl") or resource.get("storageContainerUrl") or ""
             raise TransferError(
                 "ResourceFileDownloadFailed",
-                redact(f"Resource file {dict(resource)!r} failed: {error}"),
+                redact(f"Downloading {source} to {file_path or '.'} failed: {_first_line(error)}"),
             ) from None
 
 
@@ -127,6 +128,12 @@ def _download_container(url: str, prefix: str, target: Path, mode: object) -> No
         with destination.open("wb") as handle:
             container.download_blob(blob.name).readinto(handle)
         _chmod(destination, mode)
+
+
+def _first_line(error: BaseException) -> str:
+    """The service's sentence, without the request id, time and XML body that follow it."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _chmod(path: Path, mode: object) -> None:
@@ -199,7 +206,8 @@ def upload_output_files(
                     container.upload_blob(name, handle, overwrite=True, content_settings=settings)
                 log.debug("uploaded %s to %s", source, name)
         except Exception as error:
+            pattern = spec.get("filePattern", "")
             raise TransferError(
                 "FileUploadMiscError",
-                redact(f"Uploading output files for {dict(spec)!r} failed: {error}"),
+                redact(f"Uploading {pattern} to {url} ({path}) failed: {_first_line(error)}"),
             ) from None
