@@ -64,11 +64,14 @@ def with_retries(
     action: Callable[[], T],
     what: str,
     *,
-    attempts: int = ATTEMPTS,
-    backoff: float = BACKOFF_SECONDS,
+    attempts: int | None = None,
+    backoff: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """`action()`, tried again with exponential backoff while it fails transiently."""
+    """`action()`, tried again with exponential backoff while it fails transiently
+    (`ATTEMPTS` tries from `BACKOFF_SECONDS` unless given)."""
+    attempts = ATTEMPTS if attempts is None else attempts
+    backoff = BACKOFF_SECONDS if backoff is None else backoff
     for attempt in range(1, attempts + 1):
         try:
             return action()
@@ -188,8 +191,10 @@ def _download(entry: ManifestEntry, url: str, target: Path) -> None:
     part = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
     size = 0
+    declared = None
     try:
         with urllib.request.urlopen(url, timeout=60) as response, part.open("wb") as out:
+            declared = response.headers.get("Content-Length")
             while chunk := response.read(_CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
@@ -201,8 +206,10 @@ def _download(entry: ManifestEntry, url: str, target: Path) -> None:
             raise TransientError(reason) from None
         raise FetchError(f"cannot fetch {entry.path} (blob {entry.blob}): {reason}") from None
     if size != entry.size or digest.hexdigest() != entry.sha256:
-        # (A body cut short on the way raised IncompleteRead above and was tried again.)
         part.unlink(missing_ok=True)
+        if declared is None or not declared.isdigit() or int(declared) != size:
+            # A reply cut short (a body shorter than it said raised IncompleteRead above).
+            raise TransientError(f"the reply was cut short ({size} bytes arrived)")
         raise FetchError(
             f"{entry.path} arrived damaged (blob {entry.blob}: {size} bytes, expected "
             f"{entry.size} with SHA-256 {entry.sha256}); submit again to re-upload it"

@@ -13,12 +13,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from azure.batch import BatchClient
+from azure.batch.models import BatchTaskExecutionInfo
 from azure.core.credentials import AzureNamedKeyCredential
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.local.process import pid_alive, stop_pid
 from tests.faults.conftest import OwnPool, run_cli, submit_args, wait_until
+
+pytestmark = pytest.mark.faults  # each starts its own local pool and Azurite: `dev.py faults`
 
 AZURITE_SAVE_SECONDS = 6.0  # Azurite saves its index every 5 s (LokiJS autosave)
 
@@ -28,6 +32,10 @@ def crash(*pids: int) -> None:
     for pid in pids:
         stop_pid(pid, 0.0, None)
     wait_until(lambda: not any(pid_alive(pid) for pid in pids), what="the processes to die")
+
+
+def succeeded(info: BatchTaskExecutionInfo | None) -> bool:
+    return info is not None and info.result == "success"
 
 
 def batch_of(connection: dict[str, str]) -> BatchClient:
@@ -117,9 +125,7 @@ def test_a_job_submitted_before_a_crash_delivers_every_frame_once(
     wait_until(over, timeout=180, what="every task after the restart")
     tasks = list(batch.list_tasks(job_id))
     assert len(tasks) == frames  # no task twice
-    failed = [
-        (t.id, t.execution_info.failure_info) for t in tasks if t.execution_info.result != "success"
-    ]
+    failed = [(t.id, t.execution_info) for t in tasks if not succeeded(t.execution_info)]
     assert not failed
     out = tmp_path / "out"
     downloaded = run_cli(own_pool.home, "download", job_id, "--to", str(out), "--local")

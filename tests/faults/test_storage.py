@@ -124,6 +124,7 @@ def test_download_says_which_delivered_outputs_storage_lost(
     assert len(list(out.rglob("*.png"))) == 4
 
 
+@pytest.mark.faults
 def test_local_down_lets_azurite_save_everything_it_accepted(own_pool: OwnPool):
     blobs = BlobServiceClient.from_connection_string(
         own_pool.connection["storage_connection_string"]
@@ -136,6 +137,7 @@ def test_local_down_lets_azurite_save_everything_it_accepted(own_pool: OwnPool):
     assert len(list(container.list_blobs())) == 40
 
 
+@pytest.mark.faults
 def test_after_azurite_crashed_the_next_submission_sends_what_it_lost(
     own_pool: OwnPool, example: Path, monkeypatch: pytest.MonkeyPatch
 ):
