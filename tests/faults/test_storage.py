@@ -26,6 +26,8 @@ from tests.faults.proxy import Fault, FaultProxy
 from tests.faults.test_restart import crash
 from tests.fixtures.user_home import point_home_at_local_pool
 
+pytestmark = pytest.mark.faults  # retries' backoff and Azurite restarts: `dev.py faults`
+
 FIVE = [f"shot010_lighting.{i:04d}.png" for i in range(1, 6)]
 
 
@@ -124,7 +126,6 @@ def test_download_says_which_delivered_outputs_storage_lost(
     assert len(list(out.rglob("*.png"))) == 4
 
 
-@pytest.mark.faults
 def test_local_down_lets_azurite_save_everything_it_accepted(own_pool: OwnPool):
     blobs = BlobServiceClient.from_connection_string(
         own_pool.connection["storage_connection_string"]
@@ -137,7 +138,6 @@ def test_local_down_lets_azurite_save_everything_it_accepted(own_pool: OwnPool):
     assert len(list(container.list_blobs())) == 40
 
 
-@pytest.mark.faults
 def test_after_azurite_crashed_the_next_submission_sends_what_it_lost(
     own_pool: OwnPool, example: Path, monkeypatch: pytest.MonkeyPatch
 ):
