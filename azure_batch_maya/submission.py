@@ -52,6 +52,7 @@ class Submitted:
     job: RenderJob
     upload: UploadReport
     estimate: CostEstimate | None  # None on the local pool: it costs nothing
+    notes: tuple[str, ...] = ()  # what was recovered on the way (a lost reply, lost blobs)
 
     @property
     def job_id(self) -> str:
@@ -119,6 +120,13 @@ def submit(
     storage no longer holds is sent again. `on_note` hears what was recovered.
     """
     now = now or datetime.now(timezone.utc)
+    notes: list[str] = []
+
+    def note(line: str) -> None:
+        notes.append(line)
+        if on_note is not None:
+            on_note(line)
+
     token = secrets.token_hex(8)
     job_id = settings.job_id or default_job_id(scene, now, suffix=token[:6])
     settings = replace(settings, job_id=job_id)
@@ -146,21 +154,20 @@ def submit(
         conn.blobs,
         _needed_blobs(project, upload, code, plan_blob, job.plan_text),
     )
-    if sent_again and on_note is not None:
-        on_note(f"Storage had lost {sent_again} of this job's files since they were sent; "
+    if sent_again:
+        note(f"Storage had lost {sent_again} of this job's files since they were sent; "
                 "they were sent again.")  # fmt: skip
-    created_pool = False
     if job.new_pool is not None:
-        created_pool = _create_pool(conn, job.new_pool, on_note)
+        _create_pool(conn, job.new_pool, note)
     try:
-        jobs.submit_job(conn.batch, job.job, job.tasks, on_note=on_note)
+        jobs.submit_job(conn.batch, job.job, job.tasks, on_note=note)
     except ServiceError as error:
-        if created_pool and job.new_pool is not None:
+        if job.new_pool is not None:  # made by this submission: it must not stay idle
             raise _pool_cleaned_up(conn, job.new_pool.id, error) from None
         raise
     log.info("submitted %s with %d tasks to %s", job_id, len(job.tasks), conn.where)
     cost = None if conn.local else estimate(scene, settings)
-    return Submitted(job, upload, cost)
+    return Submitted(job, upload, cost, tuple(notes))
 
 
 def _tagged(job: RenderJob, token: str) -> RenderJob:
@@ -226,15 +233,16 @@ def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
     return len(missing)
 
 
-def _create_pool(conn: Connection, spec: PoolSpec, on_note: Callable[[str], None] | None) -> bool:
-    """Create the submission's new pool; False when a lost reply's pool was found as ours."""
+def _create_pool(conn: Connection, spec: PoolSpec, note: Callable[[str], None]) -> None:
+    """Create the submission's new pool (a lost reply's pool, found and recognised as ours,
+    counts as created: if the job then fails, it is deleted with it)."""
     from azure_batch_maya.services.batch import metadata_dict
     from azure_batch_maya.services.errors import AlreadyExistsError, NotFoundError
 
     token = spec.metadata.get(jobs.SUBMISSION_KEY)
     try:
         pools.create_pool(conn.batch, spec)
-        return True
+        return
     except ServiceError as error:
         if not isinstance(error, AlreadyExistsError) and not jobs.maybe_applied(error):
             raise
@@ -244,10 +252,10 @@ def _create_pool(conn: Connection, spec: PoolSpec, on_note: Callable[[str], None
             raise error from None
         if metadata_dict(found.metadata).get(jobs.SUBMISSION_KEY) != token:
             raise
-    if on_note is not None:
-        on_note(f"The reply to creating pool {spec.id} was lost; the pool was found, "
-                "recognised as this submission's, and used.")  # fmt: skip
-    return True
+    note(
+        f"The reply to creating pool {spec.id} was lost; the pool was found, recognised as "
+        "this submission's, and used."
+    )
 
 
 def _pool_cleaned_up(conn: Connection, pool_id: str, error: ServiceError) -> ServiceError:
@@ -260,11 +268,7 @@ def _pool_cleaned_up(conn: Connection, pool_id: str, error: ServiceError) -> Ser
             f"Deleting pool {pool_id}, made for it, failed ({second.message}): delete it with "
             f"`azure-batch-maya pools delete {pool_id}` so its nodes do not stay idle."
         )
-    copy = type(error).__new__(type(error))
-    copy.__dict__.update(error.__dict__)
-    copy.message = f"{error.message.rstrip('.')}. {what}"
-    copy.args = (copy.message,)
-    return copy
+    return jobs.with_message(error, what)
 
 
 def wait_for_job(

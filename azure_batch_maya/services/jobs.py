@@ -112,19 +112,12 @@ def _create_or_adopt(client: BatchClient, spec: JobSpec) -> bool:
         if ours is True:
             return True
         if ours is False:
-            raise type(error)(
-                error.code,
-                f"{error.message}. Job {spec.id} was not created; submit again.",
-                error.status,
-                request_id=error.request_id,
-            ) from None
-        raise type(error)(
-            error.code,
-            f"{error.message}. Job {spec.id} may have been created all the same: check with "
-            f"`azure-batch-maya jobs show {spec.id}` and delete it with `azure-batch-maya jobs "
-            f"delete {spec.id}` before submitting again.",
-            error.status,
-            request_id=error.request_id,
+            raise with_message(error, f"Job {spec.id} was not created; submit again.") from None
+        raise with_message(
+            error,
+            f"Job {spec.id} may have been created all the same: check with `azure-batch-maya "
+            f"jobs show {spec.id}` and delete it with `azure-batch-maya jobs delete {spec.id}` "
+            "before submitting again.",
         ) from None
 
 
@@ -162,10 +155,16 @@ def _cleaned_up(client: BatchClient, spec: JobSpec, error: ServiceError) -> Serv
             f"`azure-batch-maya jobs delete {spec.id}` so its nodes do not stay idle."
         )
     log.warning("submission of %s failed: %s; %s", spec.id, error, what)
+    kept = " (tasks already added are kept)"  # create_tasks' own advice, void once deleted
+    return with_message(error, what, replace_text=kept)
+
+
+def with_message(error: ServiceError, then: str, *, replace_text: str = "") -> ServiceError:
+    """A copy of `error` (same class, code, status) whose message goes on with `then`."""
     copy = type(error).__new__(type(error))
     copy.__dict__.update(error.__dict__)
-    said = error.message.replace(" (tasks already added are kept)", "").rstrip(".")
-    copy.message = f"{said}. {what}"
+    said = error.message.replace(replace_text, "") if replace_text else error.message
+    copy.message = f"{said.rstrip('.')}. {then}"
     copy.args = (copy.message,)
     return copy
 
