@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+# SO_LINGER on, 0 s: close() then sends a TCP reset (Windows' `linger` holds two u_shorts).
+_RESET_ON_CLOSE = struct.pack("HH" if sys.platform == "win32" else "ii", 1, 0)
 Kind = Literal["drop", "503", "refuse", "reset", "truncate", "delay"]
 _UNAVAILABLE = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 31\r\n"
@@ -108,7 +111,7 @@ class FaultProxy:
                 with self._lock:
                     self.seen.append((method, path, kind))
                 if fault is not None and fault.kind == "reset":
-                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
                     return
                 if fault is not None and fault.kind == "refuse":
                     client.sendall(_UNAVAILABLE)
