@@ -34,7 +34,7 @@ from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
 
 log = logging.getLogger(__name__)
@@ -200,9 +200,7 @@ def _needed_blobs(
     plan_blob: str,
     plan_text: str,
 ) -> list[_Needed]:
-    from azure_batch_maya.render.shipping import shipped_files
-    from azure_batch_maya.transfer.manifest import to_json
-
+    """Every blob the job reads, each once: its contents, the node code, manifest and plan."""
     needed = {blob_name(f.sha256): _Needed(blob_name(f.sha256), f.size, Path(f.local))
               for f in project.files}  # fmt: skip
     for rel, local in shipped_files():
