@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import count
 
 
 def register(sub: Any) -> None:
@@ -25,20 +26,20 @@ def register(sub: Any) -> None:
     up = actions.add_parser("up", help="start both in the background (no-op if already up)")
     up.add_argument(
         "--slots",
-        type=int,
+        type=count(1, 1024),
         default=os.cpu_count() or 1,
         help="nodes the local pool may run at once (default: CPU count)",
     )
     up.add_argument(
         "--port",
-        type=int,
+        type=count(0, 65535),
         default=None,
         help="Batch port (default: the port of the last start, a free one the first time; "
         "0 moves to a free one)",
     )
     up.add_argument(
         "--storage-port",
-        type=int,
+        type=count(0, 65535),
         default=None,
         help="Azurite's port, likewise (moving it strands jobs submitted before)",
     )
