@@ -20,6 +20,7 @@ from azure.core.credentials import AzureNamedKeyCredential
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.local.process import pid_alive, stop_pid
+from azure_batch_maya.local.redelivery import INDEX_FILE
 from tests.faults.conftest import OwnPool, run_cli, submit_args, wait_until
 
 pytestmark = pytest.mark.faults  # each starts its own local pool and Azurite: `dev.py faults`
@@ -102,8 +103,8 @@ def test_a_state_file_naming_an_unrelated_process_is_not_the_local_pool(own_pool
 def test_a_job_submitted_before_a_crash_delivers_every_frame_once(
     own_pool: OwnPool, example: Path, tmp_path: Path
 ):
-    frames = 16
-    cache = example / "shot010" / "cache"  # the stand-in sequence, long enough for 16 frames
+    frames = 40
+    cache = example / "shot010" / "cache"  # the stand-in sequence, long enough for every frame
     for frame in range(6, frames + 1):
         (cache / f"tree.{frame:04d}.ass").write_bytes((cache / "tree.0001.ass").read_bytes())
     submitted = run_cli(own_pool.home, *submit_args(example, "--frames", f"1-{frames}"))
@@ -112,7 +113,9 @@ def test_a_job_submitted_before_a_crash_delivers_every_frame_once(
     batch = batch_of(own_pool.connection)
     # Azurite keeps its index in memory and saves it every 5 s: what a crash within that time
     # loses is another fault (tests/faults/test_storage.py). Here the submission is saved.
-    time.sleep(AZURITE_SAVE_SECONDS)
+    index = own_pool.home / "local-pool" / "azurite" / INDEX_FILE
+    submitted_at = time.time_ns()
+    wait_until(lambda: index.stat().st_mtime_ns > submitted_at, what="Azurite to save")
     counts = batch.get_job_task_counts(job_id).task_counts
     assert counts.completed < frames, "the job ended before the crash: nothing was tested"
     state = own_pool.state
