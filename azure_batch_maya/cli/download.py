@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from azure_batch_maya.transfer.download import DownloadReport
 
 DEFAULT_INTERVAL = 15.0
+STUCK_EXIT = 3  # as `submit --wait`: the job cannot start until someone acts
 
 
 def register(sub: Any) -> None:
@@ -76,19 +77,23 @@ def run(args: argparse.Namespace) -> int:
             "(submit them with --frames).",
         )
         return 1
-    return 0
+    return STUCK_EXIT if result.get("stuck") else 0
 
 
 def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
     """What the finished job delivered that storage no longer has (nothing while it runs)."""
-    from azure_batch_maya.jobstatus import job_over
+    from azure_batch_maya.jobstatus import OVER_STATES, state_name
+    from azure_batch_maya.services import jobs, tasks
     from azure_batch_maya.services.errors import NotFoundError
     from azure_batch_maya.submission import missing_outputs
 
     try:
-        if not job_over(conn, job_id):
-            return ()
-        return missing_outputs(conn, job_id)
+        counts = tasks.get_task_counts(conn.batch, job_id)
+        over = counts.done and counts.total > 0
+        if not over:
+            job = jobs.get_job(conn.batch, job_id, select=["id", "state"])
+            over = state_name(job.state) in OVER_STATES
+        return missing_outputs(conn, job_id) if over else ()
     except NotFoundError:  # a deleted job: what storage holds is all there is to say
         return ()
 
@@ -127,6 +132,7 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
     from azure_batch_maya.background import AlreadyRunning, download_lock
     from azure_batch_maya.jobdownload import watch_job
+    from azure_batch_maya.jobnotice import notice_of, record_outcome, tell
     from azure_batch_maya.services.errors import ServiceError
 
     check_known(conn, args.job)
@@ -146,13 +152,30 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
     try:
         with download_lock(args.job):
             _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
-            count = watch_job(
+            watched = watch_job(
                 conn, args.job, folder, interval=args.interval, on_pass=on_pass, on_retry=on_retry
             )
     except AlreadyRunning as exc:
         raise CliError(f"{exc}; nothing to do", exit_code=1) from None
-    _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
-    return _result(args.job, folder, count, skipped, tuple(refused))
+    count = watched.downloaded
+    result = _result(args.job, folder, count, skipped, tuple(refused))
+    verdict = watched.verdict
+    if watched.stuck and verdict is not None:
+        for problem in verdict.problems:
+            _say(args, f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
+        _say(args, f"Job {args.job} cannot start; {count} files downloaded to {folder.resolve()}.")
+        result["stuck"] = True
+    else:
+        _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
+    if verdict is not None:
+        result["status"] = verdict.status
+        result["problems"] = [p.to_json() for p in verdict.problems]
+    if verdict is not None:
+        notice = notice_of(verdict, folder=folder.resolve())
+        if notice is not None:
+            record_outcome(notice)  # the Jobs tab shows it when the panel next opens
+            tell(notice)
+    return result
 
 
 def _background(args: argparse.Namespace, folder: Path) -> int:
