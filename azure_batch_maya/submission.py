@@ -386,21 +386,22 @@ def download_outputs(
 def missing_outputs(conn: Connection, job_id: str) -> tuple[str, ...]:
     """Outputs the job's finished tasks delivered that storage no longer holds (sorted).
 
-    A succeeded task delivered its images (named in the job's plan) and its two logs. Storage
+    A succeeded task of a job `submit` made delivered its images (named in the job's plan)
+    and its two logs; of other jobs nothing is known, and nothing is reported. Storage
     that crashed may lose accepted blobs (Azurite saves its index every few seconds):
     `download` must say so rather than report success with fewer files.
     """
     import json
 
+    plans = list(storage.list_blobs(conn.blobs, STORE_CONTAINER, prefix=f"{PLANS_PREFIX}{job_id}/"))
+    if not plans:
+        return ()  # not a job `submit` made: what its tasks promised to deliver is unknown
+    text = conn.blobs.get_blob_client(STORE_CONTAINER, plans[0].name).download_blob().readall()
+    images = {str(t["id"]): [str(i) for i in t.get("images", [])]
+              for t in json.loads(text).get("tasks", [])}  # fmt: skip
     done = tasks.list_tasks(
         conn.batch, job_id, filter="state eq 'completed'", select=["id", "executionInfo"]
     )
-    images: dict[str, list[str]] = {}
-    plans = list(storage.list_blobs(conn.blobs, STORE_CONTAINER, prefix=f"{PLANS_PREFIX}{job_id}/"))
-    if plans:
-        text = conn.blobs.get_blob_client(STORE_CONTAINER, plans[0].name).download_blob().readall()
-        images = {str(t["id"]): [str(i) for i in t.get("images", [])]
-                  for t in json.loads(text).get("tasks", [])}  # fmt: skip
     expected: list[str] = []
     for task in done:
         task_id, info = task.id or "", task.execution_info
