@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -122,3 +123,22 @@ def test_two_submissions_in_the_same_second_both_render_in_full(
     assert len(set(results.values())) == 2  # same scene, same second, two ids
     for job_id in results.values():
         assert finished_frames(conn, job_id) == FIVE
+
+
+def test_a_lost_reply_to_creating_a_new_pool_uses_that_pool(
+    proxied_home: Path, batch_proxy: FaultProxy, example: Path
+):
+    pool_id = f"fault-pool-{uuid.uuid4().hex[:8]}"
+    fault = batch_proxy.inject(Fault("drop", method="POST", path="/pools"))
+    said = [arg for arg in submit_args(example, "--pool", f"new:{pool_id}") if arg != "--json"]
+    result = run_cli(proxied_home, *said)
+    conn = connect(local=True, start=False)
+    try:
+        assert result.returncode == 0, result.stderr
+        assert fault.times == 0
+        assert f"The reply to creating pool {pool_id} was lost" in result.stderr
+        job_id = result.stderr.split("Submitted job ", 1)[1].split(" ", 1)[0]
+        assert finished_frames(conn, job_id) == FIVE
+    finally:
+        if pools.pool_exists(conn.batch, pool_id):
+            pools.begin_delete_pool(conn.batch, pool_id, polling_interval=1)
