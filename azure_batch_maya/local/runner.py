@@ -54,8 +54,12 @@ class HostResult:
 
 
 def write_spec(host_dir: Path, spec: HostSpec) -> None:
+    """Written whole or not at all: a server killed mid-write must not leave a spec that a
+    restarted server takes as complete (its host would die and the task be requeued)."""
     host_dir.mkdir(parents=True, exist_ok=True)
-    (host_dir / "spec.json").write_text(json.dumps(asdict(spec)), encoding="utf-8")
+    temporary = host_dir / "spec.json.tmp"
+    temporary.write_text(json.dumps(asdict(spec)), encoding="utf-8")
+    temporary.replace(host_dir / "spec.json")
 
 
 def read_result(host_dir: Path) -> HostResult | None:
