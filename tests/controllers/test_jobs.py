@@ -96,7 +96,7 @@ def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(
     pools.create_pool(batch, PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU))
     job_id = submitted_job(connected, example, scene, tmp_path, pool=pool_id)
     jobs = JobsController(connected, output_root=tmp_path / "frames")
-    started = jobs.download_in_background(job_id)
+    started = jobs.download_in_background(job_id, interval=0.5)
     try:
         with pytest.raises(AlreadyRunning):
             jobs.download_in_background(job_id)
