@@ -15,6 +15,7 @@ from azure_batch_maya.local.auth import Credentials, authenticate
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.jobs import JobOperations
+from azure_batch_maya.local.nodes import NodeOperations
 from azure_batch_maya.local.pools import PoolOperations
 from azure_batch_maya.local.rest import Reply
 from azure_batch_maya.local.scheduler import Engine
@@ -25,6 +26,7 @@ Handler = Callable[[Request, tuple[str, ...]], Reply]
 GROUPS: tuple[type[Operations], ...] = (
     AccountOperations,
     PoolOperations,
+    NodeOperations,
     JobOperations,
     TaskOperations,
     TaskFileOperations,

@@ -70,6 +70,18 @@ def transition(doc: Doc, state: str, ticks: int, *, key: str = "state") -> None:
     doc[f"{key}TransitionTime"] = iso(ticks)
 
 
+def put_before(doc: Doc, key: str, value: Any, before: str) -> None:
+    """Set `doc[key]`; a new key goes before `before`, in the service's property order."""
+    if key in doc or before not in doc:
+        doc[key] = value
+        return
+    items = list(doc.items())
+    at = next(i for i, (name, _) in enumerate(items) if name == before)
+    items.insert(at, (key, value))
+    doc.clear()
+    doc.update(items)
+
+
 def _ordered(head: Doc, body: Doc) -> Doc:
     merged = dict(head)
     for key, value in body.items():
@@ -156,14 +168,16 @@ def node_id(pool_id: str, index: int, dedicated: bool) -> str:
 
 
 def new_node(pool: Doc, index: int, dedicated: bool, base: str, ticks: int) -> Doc:
-    """A node of a local pool: one slot group on this machine, idle once allocated."""
+    """A node of a local pool: one slot group on this machine, idle once allocated (or
+    starting, when the pool has a start task)."""
     identifier = node_id(pool["id"], index, dedicated)
     stamp = iso(ticks)
     vm = pool.get("virtualMachineConfiguration") or {}
     node: Doc = {
         "id": identifier,
         "url": f"{base}/pools/{pool['id']}/nodes/{identifier}",
-        "state": "idle",
+        # A node with a start task is `starting` until the engine runs it (see `startup`).
+        "state": "starting" if pool.get("startTask") else "idle",
         "schedulingState": "enabled",
         "stateTransitionTime": stamp,
         "lastBootTime": stamp,

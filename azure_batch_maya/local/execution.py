@@ -31,6 +31,7 @@ from azure_batch_maya.local.runner import (
     run_step,
     successful,
 )
+from azure_batch_maya.local.startup import USABLE, ready_state
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import (
     TransferError,
@@ -259,8 +260,8 @@ class TaskRuns:
         if node is not None:
             node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
             node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
-            if node["runningTasksCount"] == 0 and node["state"] != "leavingpool":
-                transition(node, "idle", self.store.ticks())
+            if node["runningTasksCount"] == 0 and node["state"] == "running":
+                transition(node, ready_state(node), self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
         self.wake()
 
@@ -269,5 +270,6 @@ class TaskRuns:
         if node is not None:
             node["runningTasksCount"] += 1
             node["runningTaskSlotsCount"] += attempt.slots
-            transition(node, "running", self.store.ticks())
+            if node["state"] in USABLE:
+                transition(node, "running", self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
