@@ -68,9 +68,10 @@ def read_result(host_dir: Path) -> HostResult | None:
 
 
 def request_stop(host_dir: Path) -> None:
-    """Ask the host to end its command (terminate, job end, shutdown)."""
-    if host_dir.is_dir():
-        (host_dir / "stop").touch()
+    """Ask the host to end its command (terminate, job end, shutdown). The folder is made if
+    need be: a host about to start in it then ends its command at once."""
+    host_dir.mkdir(parents=True, exist_ok=True)
+    (host_dir / "stop").touch()
 
 
 def host_started(host_dir: Path) -> bool:

@@ -131,6 +131,8 @@ class StartTasks:
         while True:
             folder = start_host_dir(self.config.data_dir, node_id, boot, retry)
             self._hosts[node_id] = folder
+            if node_id in self._stopped or self._shutdown:
+                return
             with self.lock:
                 if not self._record(pool_id, node_id, boot, retry, None, None, done=False):
                     return
