@@ -11,6 +11,7 @@ import hashlib
 import re
 from typing import Any
 
+from azure_batch_maya.local.dependencies import check_task_body
 from azure_batch_maya.local.errors import (
     BatchServiceError,
     invalid_property,
@@ -265,10 +266,6 @@ def new_job(body: Doc, base: str, ticks: int) -> Doc:
         },
         rest,
     )
-    if job["usesTaskDependencies"]:
-        raise BatchServiceError(
-            "UnsupportedOperation", "Task dependencies are not supported by the local pool."
-        )
     if isinstance(job.get("jobPreparationTask"), dict):
         prep = _task_defaults(job["jobPreparationTask"])
         prep.setdefault("id", "jobpreparation")
@@ -307,11 +304,11 @@ def auto_pool_body(job: Doc, generated: str) -> Doc:
 def new_task(body: Doc, job: Doc, base: str, ticks: int) -> Doc:
     """A task as the service stores it after it is added: active, not yet run."""
     task_id = check_id(body.get("id"))
-    if body.get("dependsOn") or body.get("multiInstanceSettings"):
+    if body.get("multiInstanceSettings"):
         raise BatchServiceError(
-            "UnsupportedOperation",
-            "Task dependencies and multi-instance tasks are not supported by the local pool.",
+            "UnsupportedOperation", "Multi-instance tasks are not supported by the local pool."
         )
+    check_task_body(body, job)
     stamp = iso(ticks)
     rest = _task_defaults(body, retries=job["constraints"]["maxTaskRetryCount"])
     rest.pop("id")

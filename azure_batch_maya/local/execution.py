@@ -65,11 +65,13 @@ class TaskRuns:
         lock: threading.RLock,
         preps: Preparations,
         wake: Callable[[], None],
+        completed: Callable[[str, Doc], None] = lambda job_id, task: None,
     ) -> None:
         self.store = store
         self.config = config
         self.lock = lock
         self.wake = wake
+        self._completed = completed
         self._preps = preps
         self.attempts: dict[tuple[str, str], Attempt] = {}
         self.threads: dict[tuple[str, str], threading.Thread] = {}
@@ -225,6 +227,8 @@ class TaskRuns:
         else:
             transition(task, "completed", ticks)
         self.store.put_task(attempt.job_id, task)
+        if task["state"] == "completed":
+            self._completed(attempt.job_id, task)
         node_doc = self._node(attempt)
         if node_doc is not None:
             node_doc["totalTasksRun"] += 1

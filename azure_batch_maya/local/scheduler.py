@@ -14,7 +14,7 @@ import threading
 import uuid
 from typing import Any
 
-from azure_batch_maya.local import failures
+from azure_batch_maya.local import dependencies, failures
 from azure_batch_maya.local.allocation import plan_allocation
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.entities import (
@@ -52,7 +52,7 @@ class Engine:
         self._stopping = threading.Event()
         self._preps = Preparations(store, config, self.lock, self.wake)
         self._starts = StartTasks(store, config, self.lock, self.wake)
-        self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake)
+        self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake, self._task_completed)
         self._disabling: dict[str, str] = {}
         self._deallocation: dict[str, str] = {}
         self._loop: threading.Thread | None = None
@@ -454,7 +454,7 @@ class Engine:
         nodes = {node["id"]: node for node in self.store.list_nodes(pool["id"])}
         with self.store.transaction():
             # A task needing more slots than a node has never runs, and must not block others.
-            waiting = self.store.tasks_in_state(job["id"], "active", budget, max_slots=per_node)
+            waiting = self._waiting(job, budget, per_node)
             for task in waiting:
                 need = int(task.get("requiredSlots", 1))
                 fitting = [n for n, slots in free.items() if slots >= need]
@@ -463,6 +463,33 @@ class Engine:
                 chosen = (min if pack else max)(fitting, key=lambda n: (free[n], n))
                 free[chosen] -= need
                 self._begin(job, pool, nodes[chosen], task, need)
+
+    def _waiting(self, job: Doc, budget: int, per_node: int) -> list[Doc]:
+        """The oldest active tasks that may run now: their dependencies are satisfied."""
+        if not job.get("usesTaskDependencies"):
+            return self.store.tasks_in_state(job["id"], "active", budget, max_slots=per_node)
+        waiting = self.store.tasks_in_state(job["id"], "active", max_slots=per_node)
+        if not any(task.get("dependsOn") for task in waiting):
+            return waiting[:budget]
+        tasks = {task["id"]: task for task in self.store.list_tasks(job["id"])}
+        numbers = dependencies.number_groups(tasks.values())
+        ready = [t for t in waiting if dependencies.ready(t, tasks.get, numbers)]
+        return ready[:budget]
+
+    def _task_completed(self, job_id: str, task: Doc) -> None:
+        """A task ended for good: a failure may act on its job (`onTaskFailure`)."""
+        job = self.store.get_job(job_id)
+        if job is None or job["state"] != "active":
+            return
+        if str(job.get("onTaskFailure", "noaction")).lower() != "performexitoptionsjobaction":
+            return
+        if task["executionInfo"].get("result") != "failure":
+            return
+        action = dependencies.exit_options(task)[1]
+        if action == "terminate":
+            self.terminate_job(job, "TaskFailed")
+        elif action == "disable":
+            self.disable_job(job, "requeue")
 
     def _begin(self, job: Doc, pool: Doc, node: Doc, task: Doc, slots: int) -> None:
         ticks = self.store.ticks()
