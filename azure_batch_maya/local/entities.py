@@ -174,11 +174,12 @@ def new_node(pool: Doc, index: int, dedicated: bool, base: str, ticks: int) -> D
     identifier = node_id(pool["id"], index, dedicated)
     stamp = iso(ticks)
     vm = pool.get("virtualMachineConfiguration") or {}
+    checked = bool(pool.get("startTask") or vm.get("containerConfiguration"))
     node: Doc = {
         "id": identifier,
         "url": f"{base}/pools/{pool['id']}/nodes/{identifier}",
-        # A node with a start task is `starting` until the engine runs it (see `startup`).
-        "state": "starting" if pool.get("startTask") else "idle",
+        # A node with a start task or containers is `starting` until checked (see `startup`).
+        "state": "starting" if checked else "idle",
         "schedulingState": "enabled",
         "stateTransitionTime": stamp,
         "lastBootTime": stamp,

@@ -14,6 +14,7 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import ContainerError, containerize
 from azure_batch_maya.local.entities import transition
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, host_dir
@@ -161,7 +162,7 @@ class TaskRuns:
         result: HostResult | None = None
         try:
             result = run_step(folder, lambda: self._task_spec(job, task, layout, attempt))
-        except TransferError as error:
+        except (TransferError, ContainerError) as error:
             failure = failures.failure_info(error.code, error.message)
         if attempt.stop_reason in _SILENT_STOPS:
             return
@@ -183,7 +184,7 @@ class TaskRuns:
         working.mkdir(parents=True, exist_ok=True)
         fetch_resource_files(task.get("resourceFiles") or [], working)
         variables = batch_variables(self.config, job, layout, attempt, attempt.task_id, task_dir)
-        return host_spec(
+        step = host_spec(
             task,
             working,
             task_dir,
@@ -191,6 +192,8 @@ class TaskRuns:
                 variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
             ),
         )
+        pool = self.store.get_pool(attempt.pool_id)
+        return containerize(step, task.get("containerSettings"), pool, layout.root, required=True)
 
     def _finish(
         self, attempt: Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool

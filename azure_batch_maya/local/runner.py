@@ -38,6 +38,8 @@ class HostSpec:
     stdout: str
     stderr: str
     timeout_seconds: float | None
+    # Run after the command is killed (a container's engine client does not end its container).
+    cleanup: list[str] | None = None
 
 
 @dataclass(frozen=True)

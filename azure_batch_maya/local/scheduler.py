@@ -17,6 +17,7 @@ from typing import Any
 from azure_batch_maya.local import dependencies, failures
 from azure_batch_maya.local.allocation import plan_allocation
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import container_configuration
 from azure_batch_maya.local.entities import (
     auto_pool_body,
     new_node,
@@ -146,16 +147,17 @@ class Engine:
             node["lastBootTime"] = iso(ticks)
             self._preps_after_reboot(node["id"])
         node.pop("startTaskInfo", None)
+        node.pop("errors", None)
         spec = pool.get("startTask")
         if spec:
             put_before(node, "startTask", copy.deepcopy(spec), "isDedicated")
             node["startTask"] = copy.deepcopy(spec)
-            transition(node, "starting", ticks)
         else:
             node.pop("startTask", None)
-            transition(node, ready_state(node), ticks)
+        checked = spec or container_configuration(pool) is not None
+        transition(node, "starting" if checked else ready_state(node), ticks)
         self.store.put_node(pool["id"], node)
-        if spec:
+        if checked:
             self._starts.begin(pool["id"], node["id"])
         self.wake()
 

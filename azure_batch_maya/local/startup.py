@@ -18,6 +18,12 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import (
+    ContainerError,
+    container_configuration,
+    containerize,
+    prepare_node,
+)
 from azure_batch_maya.local.entities import put_before, transition
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, start_host_dir
@@ -118,14 +124,25 @@ class StartTasks:
     def _drive_runs(self, pool_id: str, node_id: str) -> None:
         with self.lock:
             node = self._node(pool_id, node_id)
-            if node is None or not node.get("startTask"):
+            pool = self.store.get_pool(pool_id)
+            if node is None or pool is None:
                 return
-            spec: Doc = copy.deepcopy(node["startTask"])
+            spec: Doc = copy.deepcopy(node.get("startTask") or {})
             boot = parse_iso(node["lastBootTime"])
             info = node.get("startTaskInfo") or {}
-            if info.get("state") == "completed":
-                return
+            containers = container_configuration(pool)
+            checking = containers is not None and node["state"] == "starting"
             retry = int(info.get("retryCount", 0))
+        if checking and containers is not None:
+            problem = prepare_node(containers)
+            if problem is not None:
+                with self.lock:
+                    self._unusable(pool_id, node_id, boot, *problem)
+                return
+        if not spec or info.get("state") == "completed":
+            with self.lock:
+                self._settle(pool_id, node_id, boot)
+            return
         retries = int(spec.get("maxTaskRetryCount", 0))
         layout = NodeLayout(self.config.data_dir, node_id)
         while True:
@@ -139,8 +156,8 @@ class StartTasks:
             failure: Doc | None = None
             result: HostResult | None = None
             try:
-                result = run_step(folder, lambda: self._spec(spec, pool_id, node_id, layout))
-            except TransferError as error:
+                result = run_step(folder, lambda: self._spec(spec, pool, pool_id, node_id, layout))
+            except (TransferError, ContainerError) as error:
                 failure = failures.failure_info(error.code, error.message)
             except HostLost as lost:
                 # The machine went down under it: the node "rebooted", so it runs again.
@@ -163,7 +180,9 @@ class StartTasks:
                 return
             retry += 1
 
-    def _spec(self, spec: Doc, pool_id: str, node_id: str, layout: NodeLayout) -> HostSpec:
+    def _spec(
+        self, spec: Doc, pool: Doc, pool_id: str, node_id: str, layout: NodeLayout
+    ) -> HostSpec:
         startup = layout.startup
         working = startup / "wd"
         working.mkdir(parents=True, exist_ok=True)
@@ -176,7 +195,30 @@ class StartTasks:
             }
         )
         env = environment(variables, spec.get("environmentSettings"))
-        return host_spec(spec, working, startup, env)
+        step = host_spec(spec, working, startup, env)
+        return containerize(step, spec.get("containerSettings"), pool, layout.root, required=False)
+
+    def _settle(self, pool_id: str, node_id: str, boot: int) -> None:
+        """A node with nothing (more) to run before tasks: idle, or offline."""
+        node = self._node(pool_id, node_id)
+        if (
+            node is not None
+            and parse_iso(node["lastBootTime"]) == boot
+            and node["state"] in ("starting", "waitingforstarttask")
+        ):
+            transition(node, ready_state(node), self.store.ticks())
+            self.store.put_node(pool_id, node)
+
+    def _unusable(self, pool_id: str, node_id: str, boot: int, code: str, message: str) -> None:
+        """A node this machine cannot give the pool (no container engine): `unusable`."""
+        node = self._node(pool_id, node_id)
+        if node is None or parse_iso(node["lastBootTime"]) != boot:
+            return
+        error = {"code": code, "message": message, "errorDetails": []}
+        put_before(node, "errors", [error], "isDedicated")
+        node["errors"] = [error]
+        transition(node, "unusable", self.store.ticks())
+        self.store.put_node(pool_id, node)
 
     def _record(
         self,
