@@ -158,8 +158,13 @@ def new_pool(body: Doc, base: str, ticks: int) -> Doc:
         account.pop("password", None)  # the service never returns it
         account.setdefault("elevationLevel", "nonadmin")
     if isinstance(pool.get("startTask"), dict):
-        pool["startTask"] = _task_defaults(pool["startTask"], start_task=True)
+        pool["startTask"] = start_task(pool["startTask"])
     return pool
+
+
+def start_task(body: Doc) -> Doc:
+    """A pool's start task with the service's defaults (no retries, wait for success)."""
+    return _task_defaults(body, start_task=True)
 
 
 def node_id(pool_id: str, index: int, dedicated: bool) -> str:
