@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 # States in which a node takes tasks.
 USABLE = ("idle", "running")
+# Hosts that may die without a result before the start task is failed as the pool's fault.
+_MAX_LOST_HOSTS = 3
 
 
 def ready_state(node: Doc) -> str:
@@ -145,6 +147,7 @@ class StartTasks:
             return
         retries = int(spec.get("maxTaskRetryCount", 0))
         layout = NodeLayout(self.config.data_dir, node_id)
+        lost_hosts = 0
         while True:
             folder = start_host_dir(self.config.data_dir, node_id, boot, retry)
             self._hosts[node_id] = folder
@@ -161,6 +164,9 @@ class StartTasks:
                 failure = failures.failure_info(error.code, error.message)
             except HostLost as lost:
                 # The machine went down under it: the node "rebooted", so it runs again.
+                lost_hosts += 1
+                if lost_hosts > _MAX_LOST_HOSTS:
+                    raise
                 log.warning("%s; running the start task of %s again", lost, node_id)
                 shutil.rmtree(folder, True)
                 continue
@@ -200,6 +206,8 @@ class StartTasks:
 
     def _settle(self, pool_id: str, node_id: str, boot: int) -> None:
         """A node with nothing (more) to run before tasks: idle, or offline."""
+        if node_id in self._stopped:
+            return
         node = self._node(pool_id, node_id)
         if (
             node is not None
@@ -211,6 +219,8 @@ class StartTasks:
 
     def _unusable(self, pool_id: str, node_id: str, boot: int, code: str, message: str) -> None:
         """A node this machine cannot give the pool (no container engine): `unusable`."""
+        if node_id in self._stopped:
+            return
         node = self._node(pool_id, node_id)
         if node is None or parse_iso(node["lastBootTime"]) != boot:
             return

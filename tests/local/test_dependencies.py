@@ -8,6 +8,7 @@ import pytest
 from azure.batch import models as m
 from azure.core.exceptions import HttpResponseError
 
+from azure_batch_maya.local.dependencies import exit_options, number_groups, ready
 from tests.local.conftest import code_of, pool_options, py, wait_for
 
 
@@ -156,3 +157,56 @@ def test_a_failed_task_terminates_its_job_by_its_exit_options(batch):
     assert job.execution_info.termination_reason == "TaskFailed"
     batch.begin_delete_job("stopper-job", polling_interval=0.1).result()
     batch.begin_delete_pool("stopper", polling_interval=0.1)
+
+
+def _completed_task(exit_code, failure=None, result="failure", **conditions):
+    info = {"result": result, "endTime": "2026-01-01T00:00:00.0000000Z"}
+    if exit_code is not None:
+        info["exitCode"] = exit_code
+    if failure:
+        info["failureInfo"] = {"code": failure}
+    return {"id": "p", "state": "completed", "executionInfo": info, "exitConditions": conditions}
+
+
+def test_exit_options_follow_the_documented_order():
+    block, satisfy = {"dependencyAction": "block"}, {"dependencyAction": "satisfy"}
+    assert exit_options(_completed_task(0, result="success")) == ("satisfy", "none")
+    assert exit_options(_completed_task(1)) == ("block", "terminate")
+    mapped = {"exitCodes": [{"code": 0, "exitOptions": block}]}
+    assert exit_options(_completed_task(0, result="success", **mapped))[0] == "block"
+    # An exit code in exitCodes wins over fileUploadError, which wins over default.
+    upload = {
+        "exitCodes": [{"code": 0, "exitOptions": satisfy}],
+        "fileUploadError": block,
+        "default": block,
+    }
+    assert exit_options(_completed_task(0, "FileUploadFailed", **upload))[0] == "satisfy"
+    assert exit_options(_completed_task(2, "FileUploadFailed", fileUploadError=satisfy)) == (
+        "satisfy",
+        "terminate",
+    )
+    pre = {"preProcessingError": satisfy, "default": block}
+    assert exit_options(_completed_task(None, "ResourceFileDownloadFailed", **pre))[0] == "satisfy"
+    assert exit_options(_completed_task(None, "TaskEnded", **pre))[0] == "block"
+    ranged = {"exitCodeRanges": [{"start": 10, "end": 20, "exitOptions": {"jobAction": "none"}}]}
+    assert exit_options(_completed_task(15, **ranged)) == ("block", "none")
+
+
+def test_a_range_counts_integer_ids_and_the_first_of_equal_numbers_to_end():
+    def task(task_id, state="completed", result="success", end="2026-01-01T00:00:01.0000000Z"):
+        return {
+            "id": task_id,
+            "state": state,
+            "executionInfo": {"result": result, "exitCode": 0 if result == "success" else 1,
+                              "endTime": end},
+        }  # fmt: skip
+
+    tasks = [task("4"), task("04", result="failure", end="2026-01-01T00:00:02.0000000Z"),
+             task("5", state="active"), task("5x", state="active")]  # fmt: skip
+    numbers = number_groups(tasks)
+    assert sorted(numbers) == [4, 5]
+    lookup = {t["id"]: t for t in tasks}.get
+    assert ready({"dependsOn": {"taskIdRanges": [{"start": 1, "end": 4}]}}, lookup, numbers)
+    assert not ready({"dependsOn": {"taskIdRanges": [{"start": 4, "end": 5}]}}, lookup, numbers)
+    assert not ready({"dependsOn": {"taskIds": ["04"]}}, lookup, numbers)
+    assert ready({"dependsOn": {"taskIds": ["4"]}}, lookup, numbers)
