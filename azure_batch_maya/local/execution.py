@@ -144,8 +144,6 @@ class TaskRuns:
                     transition(task, "running", ticks)
                     task["executionInfo"]["startTime"] = iso(ticks)
                     self.store.put_task(attempt.job_id, task)
-        if attempt.stop_reason is not None:
-            return
         layout = NodeLayout(self.config.data_dir, attempt.node_id)
         info = task["executionInfo"]
         folder = host_dir(
@@ -156,7 +154,14 @@ class TaskRuns:
             # The creation time tells apart a task deleted and added again under its id.
             f"{parse_iso(task['creationTime'])}-{info['retryCount']}-{info['requeueCount']}",
         )
+        # Known before the check below, so a stop asked for from now on reaches the host.
         attempt.host_dirs.append(folder)
+        if attempt.stop_reason in _SILENT_STOPS:
+            return
+        if attempt.stop_reason is not None:  # requeued (reboot, pool shrink) before it started
+            with self.lock:
+                self.requeue(attempt)
+            return
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
         failure: Doc | None = None
         result: HostResult | None = None

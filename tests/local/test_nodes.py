@@ -171,3 +171,34 @@ def test_remove_nodes_drops_the_target_and_drains_a_busy_node(batch, tmp_path):
     assert batch.get_pool("trim").current_dedicated_nodes == 1
     batch.begin_delete_job("trim-job", polling_interval=0.1).result()
     batch.begin_delete_pool("trim", polling_interval=0.1)
+
+
+def test_reboot_after_task_completion_lets_the_task_finish_first(batch, tmp_path):
+    batch.create_pool(pool_options("reboot-late", nodes=1))
+    _job(batch, "reboot-late-job", "reboot-late")
+    go = tmp_path / "go"
+    batch.create_task("reboot-late-job", m.BatchTaskCreateOptions(id="t", command_line=gated(go)))
+    node_id = wait_for(lambda: _running_on(batch, "reboot-late-job", "t"))
+    booted = batch.get_node("reboot-late", node_id).last_boot_time
+    poller = batch.begin_reboot_node(
+        "reboot-late",
+        node_id,
+        BatchNodeRebootOptions(node_reboot_kind="taskcompletion"),
+        polling_interval=0.1,
+    )
+    time.sleep(0.5)
+    assert batch.get_node("reboot-late", node_id).state == "rebooting"
+    assert batch.get_task("reboot-late-job", "t").state == "running"
+    with pytest.raises(HttpResponseError) as again:
+        batch.begin_reboot_node(
+            "reboot-late", node_id, BatchNodeRebootOptions(node_reboot_kind="requeue")
+        )
+    assert code_of(again.value) == "NodeBeingRebooted"
+    go.touch()
+    poller.result()
+    task = batch.get_task("reboot-late-job", "t")
+    assert task.execution_info.result == "success" and task.execution_info.requeue_count == 0
+    node = wait_for(lambda: (n := batch.get_node("reboot-late", node_id)).state == "idle" and n)
+    assert node.last_boot_time > booted
+    batch.begin_delete_job("reboot-late-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("reboot-late", polling_interval=0.1)
