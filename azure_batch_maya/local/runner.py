@@ -201,8 +201,9 @@ def identity_name(user_identity: Doc | None) -> str:
     identity it can honour (see docs/local-pool.md).
     """
     identity = user_identity or {}
-    if identity.get("username"):
-        return str(identity["username"])
+    named = identity.get("username") or identity.get("userName")
+    if named:
+        return str(named)
     auto = identity.get("autoUser") or {}
     scope = "Task" if str(auto.get("scope", "pool")).lower() == "task" else "Pool"
     admin = str(auto.get("elevationLevel", "nonadmin")).lower() == "admin"
