@@ -97,6 +97,9 @@ def test_without_an_engine_container_nodes_are_unusable_and_tasks_wait(tmp_path,
         assert counts.dedicated is not None and counts.dedicated.unusable == 1
 
 
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="the stand-in engine is a script")
+
+
 @pytest.fixture
 def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A docker look-alike on this machine; returns the file where it logs each `run`."""
@@ -109,6 +112,7 @@ def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
+@posix_only
 def test_container_tasks_run_through_the_engine_with_batch_mounts_and_variables(
     tmp_path, fake_engine
 ):
@@ -156,6 +160,7 @@ def test_container_tasks_run_through_the_engine_with_batch_mounts_and_variables(
         assert "PATH" not in env  # the container gets Batch's variables, not this machine's
 
 
+@posix_only
 def test_an_image_that_cannot_be_fetched_makes_the_node_unusable(tmp_path, fake_engine):
     with start_local_pool(tmp_path / "pool", slots=1) as local:
         batch = client_for(local)
