@@ -36,6 +36,7 @@ Doc = dict[str, Any]
 ENGINE_VARIABLE = "AZURE_BATCH_MAYA_CONTAINER_ENGINE"
 PROBE_IMAGE = "localhost/azure-batch-maya-probe:empty"
 _COMMAND_NOT_FOUND = 127
+_ENGINE_VARIABLES = ("DOCKER_", "CONTAINER_", "CONTAINERS_", "PODMAN_", "XDG_RUNTIME_DIR")
 _CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[float, str | None, str]] = {}
 _cache_lock = threading.Lock()
@@ -202,4 +203,11 @@ def containerize(
     argv += shlex.split(str(settings.get("containerRunOptions") or ""))
     command = spec.command if isinstance(spec.command, list) else shlex.split(spec.command)
     argv += [str(settings["imageName"]), *command]
-    return replace(spec, command=argv, cleanup=[status.path, "rm", "-f", argv[4]])
+    # The engine client (not the container) also needs how to reach its engine.
+    engine_env = {k: v for k, v in os.environ.items() if k.startswith(_ENGINE_VARIABLES)}
+    return replace(
+        spec,
+        command=argv,
+        env={**engine_env, **spec.env},
+        cleanup=[status.path, "rm", "-f", argv[4]],
+    )
