@@ -195,16 +195,12 @@ def node_variables(
 
 
 def identity_name(user_identity: Doc | None) -> str:
-    """AZ_BATCH_TASK_USER_IDENTITY: a named account, or the auto-user as `PoolNonAdmin` etc.
+    """AZ_BATCH_TASK_USER_IDENTITY of an auto-user: `PoolNonAdmin`, `TaskAdmin`, etc.
 
-    The local pool runs every command as the user who started it; this name is all of the
-    identity it can honour (see docs/local-pool.md).
+    The local pool runs every command as the user who started it and refuses named users
+    (`unsupported`); this name is all of the identity it can honour (docs/local-pool.md).
     """
-    identity = user_identity or {}
-    named = identity.get("username") or identity.get("userName")
-    if named:
-        return str(named)
-    auto = identity.get("autoUser") or {}
+    auto = (user_identity or {}).get("autoUser") or {}
     scope = "Task" if str(auto.get("scope", "pool")).lower() == "task" else "Pool"
     admin = str(auto.get("elevationLevel", "nonadmin")).lower() == "admin"
     return f"{scope}{'Admin' if admin else 'NonAdmin'}"

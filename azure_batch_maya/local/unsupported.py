@@ -37,6 +37,7 @@ POOL_PROPERTIES: Mapping[str, str] = {
     "upgradePolicy": f"{_VM}; there is no OS to upgrade",
     "userAccounts": _NAMED_USERS,
     "startTask.userIdentity.userName": _NAMED_USERS,
+    "startTask.userIdentity.username": _NAMED_USERS,  # the REST name azure-batch 15 sends
     "virtualMachineConfiguration.dataDisks": f"{_VM}; no disks are attached",
     "virtualMachineConfiguration.diskEncryptionConfiguration": _VM,
     "virtualMachineConfiguration.extensions": f"{_VM}; no VM extensions are installed",
@@ -63,13 +64,16 @@ JOB_PROPERTIES: Mapping[str, str] = {
     "jobManagerTask": "job manager tasks are not run; add the job's tasks yourself",
     "networkConfiguration": "local nodes use this machine's network: no subnet",
     "jobPreparationTask.userIdentity.userName": _NAMED_USERS,
+    "jobPreparationTask.userIdentity.username": _NAMED_USERS,
     "jobReleaseTask.userIdentity.userName": _NAMED_USERS,
+    "jobReleaseTask.userIdentity.username": _NAMED_USERS,
 }
 TASK_PROPERTIES: Mapping[str, str] = {
     "applicationPackageReferences": "there are no application packages on this machine",
     "authenticationTokenSettings": "no Batch authentication token is made for tasks",
     "multiInstanceSettings": "multi-instance (MPI) tasks are not run",
     "userIdentity.userName": _NAMED_USERS,
+    "userIdentity.username": _NAMED_USERS,
 }
 _AUTO_POOL = "poolInfo.autoPoolSpecification.pool."
 # Operation (the handler's name in the route tables) → the tables that apply, at a prefix.

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from azure.batch import models as m
 from azure.batch.models._models import BatchNodeRebootOptions  # not exported by the SDK
+from azure.core.exceptions import HttpResponseError
 
 from azure_batch_maya.local.process import start_local_pool
-from tests.local.conftest import client_for, pool_options, py, wait_for
+from tests.local.conftest import client_for, code_of, pool_options, py, wait_for
 
 
 def gated(marker: Path, then: str = "pass") -> str:
@@ -225,3 +226,14 @@ def test_a_killed_server_adopts_a_running_start_task_and_keeps_its_result(tmp_pa
         node = wait_for(lambda: (n := node_of(batch, "adopt")) and n.state == "idle" and n)
         assert node.start_task_info.result == "success"
     assert runs.read_text().split() == ["started", "ran"]  # run once, not twice
+
+
+def test_a_named_user_is_refused_since_no_accounts_are_made(batch):
+    named = m.UserIdentity(username="render")
+    with pytest.raises(HttpResponseError) as refused:
+        batch.create_pool(
+            pool_options("named", nodes=1, start_task=start_task(py("pass"), user_identity=named))
+        )
+    assert code_of(refused.value) == "UnsupportedProperty"
+    with pytest.raises(HttpResponseError):
+        batch.get_pool("named")
