@@ -1,0 +1,126 @@
+"""Scout frames on the local pool + Azurite with the stand-in: `submit --scout`, `jobs show`,
+`jobs release`, and a failing scout that blocks the rest (real Batch task dependencies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azure_batch_maya.cli import main
+from azure_batch_maya.node.standin import SKIP_ENV
+from azure_batch_maya.services import tasks
+from tests.cli.localjobs import copy_examples, local, run_json, submit_stand_in, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def _states(job_id: str) -> dict[str, str]:
+    listed = tasks.list_tasks(local().batch, job_id, select=["id", "state", "executionInfo"])
+    return {t.id or "": str(getattr(t.state, "value", t.state)) for t in listed}
+
+
+def _scouts_done(job_id: str, scouts: list[str]) -> bool:
+    states = _states(job_id)
+    return all(states.get(s) == "completed" for s in scouts)
+
+
+def test_three_scouts_render_first_then_release_renders_the_other_nine(
+    local_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = twelve_frames(copy_examples(tmp_path))
+    code, data = _submit(capsys, example, "--scout", "3")
+    assert code == 0, data
+    job_id, scouts = data["job_id"], data["scouts"]
+    assert scouts == ["frames-0001", "frames-0007", "frames-0012"]  # first, middle, last
+    assert data["tasks"] == 12  # the gate is added only by the artist's go
+    wait_until(lambda: _scouts_done(job_id, scouts), what="the scouts")
+
+    states = _states(job_id)
+    rest = [t for t in states if t not in scouts]
+    assert len(rest) == 9 and all(states[t] == "active" for t in rest)  # waiting, not run
+
+    code, shown = run_json(capsys, "jobs", "show", job_id, "--local")
+    assert code == 0
+    assert shown["status"] == "stuck"
+    assert shown["scouts"]["awaiting_go"], shown["health"]
+    assert shown["scouts"]["done"] == 3
+    measured = shown["scouts"]["minutes_per_frame"]
+    assert measured is not None and measured > 0  # Batch's start/end times of the scouts
+    rest_estimate = shown["rest_estimate"]
+    assert rest_estimate["frames"] == 9 and rest_estimate["nodes"] >= 1
+    assert rest_estimate["hours"] == pytest.approx(
+        measured * -(-9 // rest_estimate["nodes"]) / 60, abs=1e-5
+    )
+    priced = rest_estimate["cost"]  # at the table's price for the pool's VM size
+    assert priced["hours"] == pytest.approx(rest_estimate["hours"], abs=1e-4) and priced["currency"]
+
+    assert main(["jobs", "show", job_id, "--local"]) == 0
+    out = capsys.readouterr().out
+    assert "Scout frames: 3/3 done; the rest waits for your go" in out
+    assert "min a frame (scout frames): the other 9 frames take about" in out
+    assert "Waiting for your go: WaitingForRelease" in out
+
+    assert main(["jobs", "release", job_id, "--local"]) == 0
+    assert "the rest of its frames render now" in capsys.readouterr().out
+    wait_until(lambda: set(_states(job_id).values()) == {"completed"}, what="the rest")
+    assert len(_states(job_id)) == 13  # 3 scouts, the gate, 9 more frames
+    code, again = run_json(capsys, "jobs", "show", job_id, "--local")
+    assert again["status"] == "completed" and again["tasks"]["succeeded"] == 13
+
+
+def test_a_failing_scout_blocks_the_rest_and_says_why(
+    local_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from azure_batch_maya.controllers.env import EnvController
+
+    EnvController().set_environment([(SKIP_ENV, "7")])  # the middle scout writes no image
+    example = twelve_frames(copy_examples(tmp_path))
+    code, data = _submit(capsys, example, "--scout", "3", "--scout-auto", "--max-retries", "0")
+    assert code == 0, data
+    job_id, scouts = data["job_id"], data["scouts"]
+    assert data["tasks"] == 13  # with --scout-auto the gate comes with the job
+    wait_until(lambda: _scouts_done(job_id, scouts), what="the scouts")
+
+    code, shown = run_json(capsys, "jobs", "show", job_id, "--local")
+    assert shown["status"] == "stuck" and shown["scouts"]["failed"] == ["frames-0007"]
+    (problem,) = [p for p in shown["health"]["problems"] if p["code"] == "ScoutsFailed"]
+    assert problem["message"].startswith("scouts failed: frame 7 (task frames-0007, exit code")
+    assert problem["definitive"]
+    states = _states(job_id)
+    assert states["render-the-rest"] == "active"  # blocked by the failed scout, for ever
+    assert sum(1 for s in states.values() if s == "active") == 10
+
+    assert main(["jobs", "show", job_id, "--local"]) == 0
+    assert "Stuck: ScoutsFailed: scouts failed: frame 7" in capsys.readouterr().out
+    assert main(["jobs", "release", job_id, "--local"]) == 1
+    assert "scout task frames-0007 failed" in capsys.readouterr().err
+
+
+def test_scout_frames_can_be_named_and_a_bad_list_is_refused(
+    local_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = twelve_frames(copy_examples(tmp_path))
+    job_id = submit_stand_in(capsys, example, "--frames", "1-12", "--scout", "2,5")
+    assert {"frames-0002", "frames-0005"} <= set(_states(job_id))
+    assert main(["submit", *_scene(example), "--frames", "1-12", "--scout", "13,"]) == 2
+    assert "scout frame 13 is not among the job's frames" in capsys.readouterr().err
+    assert main(["submit", *_scene(example), "--scout", "three"]) == 2
+    assert "give a count (3) or frames separated by commas" in capsys.readouterr().err
+
+
+def twelve_frames(example: Path) -> Path:
+    """The example with its tree cache extended from 5 frames to 12, so frames 1-12 render."""
+    cache = example / "shot010" / "cache"
+    for frame in range(6, 13):
+        (cache / f"tree.{frame:04d}.ass").write_bytes((cache / "tree.0001.ass").read_bytes())
+    return example
+
+
+def _scene(example: Path) -> list[str]:
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    return [str(scene), "--search-path", str(example / "texture_library"), "--local", "--stand-in"]
+
+
+def _submit(capsys: pytest.CaptureFixture[str], example: Path, *extra: str) -> tuple[int, dict]:
+    return run_json(capsys, "submit", *_scene(example), "--frames", "1-12", *extra)
