@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,5 +123,7 @@ def _scene(example: Path) -> list[str]:
     return [str(scene), "--search-path", str(example / "texture_library"), "--local", "--stand-in"]
 
 
-def _submit(capsys: pytest.CaptureFixture[str], example: Path, *extra: str) -> tuple[int, dict]:
+def _submit(
+    capsys: pytest.CaptureFixture[str], example: Path, *extra: str
+) -> tuple[int, dict[str, Any]]:
     return run_json(capsys, "submit", *_scene(example), "--frames", "1-12", *extra)
