@@ -96,8 +96,8 @@ class RestEstimate:
     def text(self) -> str:
         """'Measured 0.4 min a frame: the other 9 frames take about 0.1 h on 2 nodes, …'."""
         line = (
-            f"Measured {self.minutes_per_frame:.2f} min a frame (scout frames): the other "
-            f"{self.frames} frames take about {self.hours:.2f} h on {self.nodes} "
+            f"Measured {duration(self.minutes_per_frame)} a frame (scout frames): the other "
+            f"{self.frames} frames take about {duration(self.hours * 60)} on {self.nodes} "
             f"node{'s' if self.nodes != 1 else ''}"
         )
         if self.cost is None:
@@ -113,6 +113,15 @@ class RestEstimate:
             "cost": self.cost.to_json() if self.cost else None,
             "note": self.note,
         }
+
+
+def duration(minutes: float) -> str:
+    """'12 s', '4.5 min' or '2.3 h': the unit a person reads at a glance."""
+    if minutes < 1:
+        return f"{minutes * 60:.0f} s"
+    if minutes < 60:
+        return f"{minutes:.1f} min"
+    return f"{minutes / 60:.1f} h"
 
 
 def measured_minutes_per_frame(runs: tuple[ScoutRun, ...]) -> float | None:

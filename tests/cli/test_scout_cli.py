@@ -59,7 +59,7 @@ def test_three_scouts_render_first_then_release_renders_the_other_nine(
     assert main(["jobs", "show", job_id, "--local"]) == 0
     out = capsys.readouterr().out
     assert "Scout frames: 3/3 done; the rest waits for your go" in out
-    assert "min a frame (scout frames): the other 9 frames take about" in out
+    assert " a frame (scout frames): the other 9 frames take about" in out
     assert "Waiting for your go: WaitingForRelease" in out
 
     assert main(["jobs", "release", job_id, "--local"]) == 0
@@ -111,10 +111,14 @@ def test_scout_frames_can_be_named_and_a_bad_list_is_refused(
 
 
 def twelve_frames(example: Path) -> Path:
-    """The example with its tree cache extended from 5 frames to 12, so frames 1-12 render."""
+    """The example with its tree cache and render range extended from 5 frames to 12."""
     cache = example / "shot010" / "cache"
     for frame in range(6, 13):
         (cache / f"tree.{frame:04d}.ass").write_bytes((cache / "tree.0001.ass").read_bytes())
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    text = scene.read_text("utf-8")
+    assert '\tsetAttr ".ef" 5;' in text
+    scene.write_text(text.replace('\tsetAttr ".ef" 5;', '\tsetAttr ".ef" 12;'), "utf-8")
     return example
 
 

@@ -132,3 +132,9 @@ def test_the_rest_is_priced_at_the_measured_pace():
         table, "Standard_D8s_v5", "linux", dedicated_nodes=2, spot_nodes=1, hours=hours
     )
     assert cost.total == pytest.approx(2 * 0.4 * 0.5 + 0.1 * 0.5)
+
+
+def test_durations_read_at_a_glance():
+    from azure_batch_maya.scoutstatus import duration
+
+    assert [duration(m) for m in (0.2, 4.52, 150)] == ["12 s", "4.5 min", "2.5 h"]
