@@ -23,7 +23,7 @@ STAND_IN = SubmitSettings(stand_in=True, node_python=sys.executable)
 
 
 @pytest.fixture
-def panel(qtbot, local_home, memory_keyring, example: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def panel(qtbot, local_home, memory_keyring, example: Path, tmp_path: Path):
     scene: SceneInfo = read_ma(
         twelve_frames(example) / "shot010" / "scenes" / "shot010_lighting.ma"
     )
@@ -36,12 +36,12 @@ def panel(qtbot, local_home, memory_keyring, example: Path, tmp_path: Path):  # 
     widget.workers.wait()
 
 
-def click(qtbot, button: QtWidgets.QAbstractButton) -> None:  # type: ignore[no-untyped-def]
+def click(qtbot, button: QtWidgets.QAbstractButton) -> None:
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, LEFT)
 
 
-def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example):  # type: ignore[no-untyped-def]
+def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example):
     c = panel.controllers
     assert c.config.use_local_pool()
     c.config.apply(c.config.authenticate(save=False))
@@ -64,7 +64,7 @@ def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example):  # t
 
     jobs = panel.jobs
 
-    def row():  # type: ignore[no-untyped-def]
+    def row():
         return next((r for r in c.jobs.rows if r.id == job_id), None)
 
     # The scouts render, the rest waits: Render the Rest is offered with the measured estimate.
