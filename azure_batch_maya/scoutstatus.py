@@ -117,6 +117,8 @@ class RestEstimate:
 
 def duration(minutes: float) -> str:
     """'12 s', '4.5 min' or '2.3 h': the unit a person reads at a glance."""
+    if minutes < 1 / 6:
+        return f"{minutes * 60:.1f} s"
     if minutes < 1:
         return f"{minutes * 60:.0f} s"
     if minutes < 60:

@@ -137,4 +137,4 @@ def test_the_rest_is_priced_at_the_measured_pace():
 def test_durations_read_at_a_glance():
     from azure_batch_maya.scoutstatus import duration
 
-    assert [duration(m) for m in (0.2, 4.52, 150)] == ["12 s", "4.5 min", "2.5 h"]
+    assert [duration(m) for m in (0.005, 0.2, 4.52, 150)] == ["0.3 s", "12 s", "4.5 min", "2.5 h"]

@@ -41,7 +41,7 @@ def click(qtbot, button: QtWidgets.QAbstractButton) -> None:
     qtbot.mouseClick(button, LEFT)
 
 
-def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example):
+def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example, tmp_path):
     c = panel.controllers
     assert c.config.use_local_pool()
     c.config.apply(c.config.authenticate(save=False))
@@ -79,6 +79,10 @@ def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example):
     click(qtbot, jobs.download_button)
     qtbot.waitUntil(lambda: jobs.thumbnails.count() == 3, timeout=30000)
     assert [jobs.thumbnails.item(i).text() for i in range(3)] == ["0001", "0007", "0012"]
+    # The picture docs/tabs/jobs-scouts.png is made from (pytest --basetemp=DIR keeps it).
+    panel.resize(900, 720)
+    shot = panel.grab()
+    assert not shot.isNull() and shot.save(str(tmp_path / "jobs-scouts.png"))
 
     click(qtbot, jobs.release_button)
     qtbot.waitUntil(lambda: jobs.status.text().startswith("Released"), timeout=20000)
