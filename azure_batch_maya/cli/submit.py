@@ -204,16 +204,25 @@ def scout_plan(args: argparse.Namespace) -> ScoutPlan | None:
     from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
     from azure_batch_maya.settings.studio import PresetsError, load_studio
 
+    if args.no_scout and (args.scout or args.scout_auto):
+        raise CliError("--no-scout goes without --scout and --scout-auto")
+    try:
+        studio = load_studio()
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
+    if studio.is_locked("scout_frames"):
+        locked = int(studio.locked["scout_frames"])
+        if args.no_scout or (args.scout is not None and args.scout != str(locked)):
+            raise CliError(
+                f"scout frames are locked to {locked} by the studio file {studio.path} "
+                f"({studio.reason}); leave out --scout and --no-scout"
+            )
+        return ScoutPlan.parse(str(locked), auto=args.scout_auto) if locked else None
     if args.no_scout:
-        if args.scout or args.scout_auto:
-            raise CliError("--no-scout goes without --scout and --scout-auto")
         return None
     text = args.scout
     if text is None:
-        try:
-            count = int(load_studio().effective("scout_frames") or 0)
-        except PresetsError as exc:
-            raise CliError(str(exc)) from None
+        count = int(studio.effective("scout_frames") or 0)
         if count == 0:
             if args.scout_auto:
                 raise CliError("--scout-auto goes with --scout N (or a studio scout_frames)")
@@ -337,12 +346,15 @@ def _submit(
             if outcome.blocked:
                 result["stuck"] = True
                 result["problems"] = [p.to_json() for p in outcome.problems]
+                go = any(p.code == "WaitingForRelease" for p in outcome.problems)
                 for problem in outcome.problems:
-                    say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
-                say(
-                    f"No task can start until this is fixed; the job stays. Cancel it with "
-                    f"`azure-batch-maya jobs cancel {submitted.job_id}`."
-                )
+                    label = "Waiting for your go" if go else "Stuck"
+                    say(f"{label}: {problem.text}\n  What to do: {problem.remedy}")
+                if not go:
+                    say(
+                        f"No task can start until this is fixed; the job stays. Cancel it with "
+                        f"`azure-batch-maya jobs cancel {submitted.job_id}`."
+                    )
             code = 0 if outcome.succeeded else STUCK_EXIT if outcome.blocked else 1
             if args.download:
                 folder = Path(args.download)

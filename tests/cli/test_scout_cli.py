@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,47 @@ def _submit(
     capsys: pytest.CaptureFixture[str], example: Path, *extra: str
 ) -> tuple[int, dict[str, Any]]:
     return run_json(capsys, "submit", *_scene(example), "--frames", "1-12", *extra)
+
+
+def test_the_studio_files_scout_default_applies_unless_turned_off(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from azure_batch_maya.settings.studio import STUDIO_ENV
+
+    studio = tmp_path / "studio.toml"
+    studio.write_text("[defaults]\nscout_frames = 2\n", "utf-8")
+    monkeypatch.setenv(STUDIO_ENV, str(studio))
+    example = copy_examples(tmp_path)
+    args = ["submit", *_scene(example)[:3], "--stand-in"]
+
+    def exported(name: str, *extra: str) -> dict[str, Any]:
+        folder = tmp_path / name
+        assert main([*args, "--export", str(folder), *extra]) == 0
+        tasks = json.loads((folder / "tasks.json").read_text())
+        return {t["id"]: t for t in tasks}
+
+    scouted = exported("studio")
+    assert "dependsOn" not in scouted["frames-0001"] and "dependsOn" not in scouted["frames-0005"]
+    assert scouted["frames-0003"]["dependsOn"] == {"taskIds": ["render-the-rest"]}
+    assert "render-the-rest" not in scouted  # the artist's go adds it
+    auto = exported("auto", "--scout-auto")
+    assert auto["render-the-rest"]["dependsOn"] == {"taskIds": ["frames-0001", "frames-0005"]}
+    plain = exported("off", "--no-scout")
+    assert all("dependsOn" not in t for t in plain.values())
+
+    studio.write_text("[locked]\nscout_frames = 1\n", "utf-8")
+    assert main([*args, "--export", str(tmp_path / "locked"), "--scout", "3"]) == 2
+    assert "scout frames are locked to 1 by the studio file" in capsys.readouterr().err
+
+
+def test_submit_wait_stops_once_the_scouts_wait_for_the_go_and_brings_them_home(
+    local_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = twelve_frames(copy_examples(tmp_path))
+    out = tmp_path / "out"
+    code = main(["submit", *_scene(example), "--scout", "3", "--wait", "--download", str(out)])
+    assert code == 3  # the job waits for a person
+    err = capsys.readouterr().err
+    assert "Waiting for your go: WaitingForRelease" in err and "No task can start" not in err
+    images = sorted(p.name for p in (out / "images").rglob("*.png"))
+    assert images == [f"shot010_lighting.{f:04d}.png" for f in (1, 7, 12)]
