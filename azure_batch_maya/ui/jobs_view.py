@@ -18,6 +18,7 @@ from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
 STATE_COLUMN, PROBLEM_COLUMN = 1, 5
+GO_CODE = "WaitingForRelease"  # jobhealth's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
 
@@ -290,7 +291,8 @@ class JobsView(QtWidgets.QWidget):
         verdict = details.verdict
         problems = verdict.problems if verdict is not None else ()
         stuck = verdict is not None and verdict.status == "stuck"
-        self.details.setStyleSheet(f"color: {BAD};" if stuck else "")
+        waiting = bool(problems) and problems[0].code == GO_CODE
+        self.details.setStyleSheet(f"color: {BAD};" if stuck and not waiting else "")
         said = [f"{_label(p.code, stuck)}: {p.text}\nWhat to do: {p.remedy}\n" for p in problems]
         if not details.failed and not details.preparation:
             self.details.setPlainText("\n".join([*said, f"{details.job_id}: no failed tasks."]))
@@ -350,7 +352,7 @@ class JobsView(QtWidgets.QWidget):
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
         self.controller.apply(rows)
         self._fetch_details()
-        stuck = [r for r in rows if r.stuck]
+        stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
         if stuck:  # in view without scrolling to the Problem column
             set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
 
@@ -403,8 +405,14 @@ class JobsView(QtWidgets.QWidget):
         return ask_yes_no(self, question)
 
 
+def _awaiting_go(row: JobRow) -> bool:
+    """Scouts rendered, the rest waits for the artist: not an alarm, a question."""
+    problems = row.verdict.problems if row.verdict is not None else ()
+    return bool(problems) and problems[0].code == GO_CODE
+
+
 def _label(code: str, stuck: bool) -> str:
-    if code == "WaitingForRelease":
+    if code == GO_CODE:
         return "Waiting for your go"
     return "Stuck" if stuck else "Note"
 

@@ -79,6 +79,7 @@ def test_scout_three_of_twelve_then_render_the_rest(qtbot, panel, example, tmp_p
     click(qtbot, jobs.download_button)
     qtbot.waitUntil(lambda: jobs.thumbnails.count() == 3, timeout=30000)
     assert [jobs.thumbnails.item(i).text() for i in range(3)] == ["0001", "0007", "0012"]
+    qtbot.waitUntil(lambda: jobs.thumbnails.pending == 0, timeout=20000)
     # The picture docs/tabs/jobs-scouts.png is made from (pytest --basetemp=DIR keeps it).
     panel.resize(900, 720)
     shot = panel.grab()
