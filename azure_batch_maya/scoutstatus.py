@@ -48,6 +48,7 @@ class ScoutState:
     rest_frames: int  # frames (× layer/camera tasks) the rest renders
     released: bool  # the gate task exists: the rest starts once the scouts succeed
     auto: bool = False
+    rest_begun: int = 0  # tasks of the rest no longer waiting (running or done)
 
     @property
     def done(self) -> tuple[ScoutRun, ...]:
@@ -67,6 +68,22 @@ class ScoutState:
         return self.all_succeeded and not self.released and self.rest_frames > 0
 
     @property
+    def started_without_go(self) -> bool:
+        """The rest ran with no gate task: the service did not hold it (render/scouts.py's
+        one guess about Azure); said loudly, never silently."""
+        return self.rest_begun > 0 and not self.released
+
+    @property
+    def warning(self) -> str:
+        if not self.started_without_go:
+            return ""
+        return (
+            f"{self.rest_begun} task(s) of the rest started without the go: this Batch service "
+            "does not hold a task on a task not yet added (the gate). Cancel the job "
+            f"(`azure-batch-maya jobs cancel {self.job_id}`) if that was not wanted, and report it"
+        )
+
+    @property
     def minutes_per_frame(self) -> float | None:
         return measured_minutes_per_frame(self.scouts)
 
@@ -79,6 +96,7 @@ class ScoutState:
             "rest_frames": self.rest_frames,
             "released": self.released,
             "awaiting_go": self.awaiting_go,
+            "warning": self.warning or None,
         }
 
 
@@ -170,12 +188,20 @@ def scout_runs(listed: list[models.BatchTask], scout_ids: tuple[str, ...]) -> tu
 
 def state_of(job_id: str, metadata: dict[str, str], listed: list[models.BatchTask]) -> ScoutState:
     scout_ids = tuple(i for i in metadata.get(META_SCOUTS, "").split(",") if i)
+    held = {i.lower() for i in scout_ids} | {GATE_TASK_ID}
+    begun = sum(
+        1
+        for t in listed
+        if (t.id or "").lower() not in held
+        and str(getattr(t.state, "value", t.state) or "") != "active"
+    )
     return ScoutState(
         job_id,
         scout_runs(listed, scout_ids),
         int(metadata.get(META_REST_FRAMES, "0") or 0),
         any((t.id or "").lower() == GATE_TASK_ID for t in listed),
         metadata.get(META_AUTO) == "True",
+        begun,
     )
 
 

@@ -184,7 +184,8 @@ def _scout_line(state: ScoutState) -> str:
         text += "; the rest starts once they all succeed" if done < total else "; the rest runs"
     elif state.awaiting_go:
         text += f"; the rest waits for your go: `azure-batch-maya jobs release {state.job_id}`"
-    return text + "."
+    text += "."
+    return f"{text}\nWARNING: {state.warning}." if state.warning else text
 
 
 def run_release(args: argparse.Namespace) -> int:

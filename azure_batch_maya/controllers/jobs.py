@@ -112,6 +112,8 @@ class JobDetails:
         text = f"Scout frames: {len(s.done)}/{len(s.scouts)} done"
         if s.failed:
             return f"{text}, {len(s.failed)} failed: the rest will not start."
+        if s.warning:
+            return f"{text}. WARNING: {s.warning}."
         if self.rest is not None:
             text += ". " + self.rest.text()
         if s.awaiting_go:

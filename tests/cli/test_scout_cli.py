@@ -47,6 +47,7 @@ def test_three_scouts_render_first_then_release_renders_the_other_nine(
     assert shown["status"] == "stuck"
     assert shown["scouts"]["awaiting_go"], shown["health"]
     assert shown["scouts"]["done"] == 3
+    assert shown["scouts"]["warning"] is None  # the rest held on the gate not yet added
     measured = shown["scouts"]["minutes_per_frame"]
     assert measured is not None and measured > 0  # Batch's start/end times of the scouts
     rest_estimate = shown["rest_estimate"]

@@ -138,3 +138,13 @@ def test_durations_read_at_a_glance():
     from azure_batch_maya.scoutstatus import duration
 
     assert [duration(m) for m in (0.005, 0.2, 4.52, 150)] == ["0.3 s", "12 s", "4.5 min", "2.5 h"]
+
+
+def test_a_rest_that_ran_without_the_gate_is_said_loudly():
+    done = (_run("a", 60),)
+    early = ScoutState("j", done, 9, released=False, rest_begun=2)
+    assert (
+        early.started_without_go and "2 task(s) of the rest started without the go" in early.warning
+    )
+    assert not ScoutState("j", done, 9, released=True, rest_begun=2).warning
+    assert not ScoutState("j", done, 9, released=False).warning
