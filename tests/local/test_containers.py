@@ -35,7 +35,7 @@ if args[:1] == ["run"]:
         sys.exit(127)
     names = [args[i + 1] for i, a in enumerate(args) if a == "-e"]
     record = {{"argv": args, "env": {{n: os.environ.get(n) for n in names}}}}
-    with open(os.environ["FAKE_ENGINE_LOG"], "a") as log:
+    with open(os.environ["DOCKER_FAKE_ENGINE_LOG"], "a") as log:
         log.write(json.dumps(record) + "\\n")
     sys.exit(0)
 sys.exit(2)
@@ -108,7 +108,9 @@ def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     engine.chmod(0o755)
     log = tmp_path / "runs.jsonl"
     monkeypatch.setenv("AZURE_BATCH_MAYA_CONTAINER_ENGINE", str(engine))
-    monkeypatch.setenv("FAKE_ENGINE_LOG", str(log))
+    # DOCKER_*: an engine client's variable, the kind a node passes to the engine (main's
+    # local tasks get only Batch's variables and a few a process needs, nothing else of ours).
+    monkeypatch.setenv("DOCKER_FAKE_ENGINE_LOG", str(log))
     return log
 
 
