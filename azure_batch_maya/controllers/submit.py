@@ -28,6 +28,7 @@ from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
 from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
+from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
 from azure_batch_maya.render.settings import (
     POOL_MODES,
     PoolChoice,
@@ -68,11 +69,12 @@ class SubmitFields:
     max_task_retries: int = 2
     priority: int = 0
     time_limit_hours: float = 0.0  # 0: no limit (the job's SAS still ends after 7 days)
-    scout_frames: int = 0  # carried for scout frames (issue 13 part 1), not sent yet
     over_ceiling: bool = False  # submit over the studio's cost ceiling, where it allows
     job_id: str = ""
     autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
     idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
+    scout: int = 0  # scout frames rendered first (0: off); the rest waits for the go
+    scout_auto: bool = False  # ... or starts by itself once they succeed
 
 
 # Not kept per scene: a job id is one job's, going over the ceiling is asked each time.
@@ -117,7 +119,7 @@ class SubmitController:
 
     def _studio_defaults(self, fields_: SubmitFields) -> SubmitFields:
         scout = self.env.studio.effective("scout_frames")
-        return replace(fields_, scout_frames=scout) if isinstance(scout, int) else fields_
+        return replace(fields_, scout=scout) if isinstance(scout, int) else fields_
 
     def reset_from_scene(self) -> None:
         """Frames, step, prefix and layers as the scene's render settings say (Refresh)."""
@@ -308,7 +310,7 @@ class SubmitController:
             spot_chosen="spot_nodes" in self.env.chosen,
             autoscale_max=f.autoscale_max if f.pool_mode == "new" else 0,
             idle_minutes=f.idle_minutes,
-            scout_frames=f.scout_frames,
+            scout=_scout(f.scout, f.scout_auto),
         )
 
     def settings(self) -> SubmitSettings:
@@ -381,6 +383,15 @@ class SubmitController:
         return submission.submit(
             connection, self.scene_for_job(), project, settings, progress=progress, cancel=cancel
         )
+
+
+def _scout(count: int, auto: bool) -> ScoutPlan | None:
+    if count <= 0:
+        return None
+    try:
+        return ScoutPlan(count=count, auto=auto)
+    except ScoutError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _n(value: float) -> str:

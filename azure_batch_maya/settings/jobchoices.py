@@ -12,6 +12,7 @@ from datetime import timedelta
 from azure_batch_maya.controllers.env import EnvSettings
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.pathmap import NodeOS
+from azure_batch_maya.render.scouts import ScoutPlan
 from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.settings.enforcement import limit_problems, spot_split, studio_env
@@ -38,9 +39,7 @@ class JobChoices:
     autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
     idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
     autoscale_interval_minutes: float | None = None  # how often Batch evaluates the formula
-    # Scout frames (issue 13 part 1) are not built yet: the studio's default is carried here
-    # so that a scout control and `submit --scout` only have to read it.
-    scout_frames: int = 0
+    scout: ScoutPlan | None = None  # scout frames first (the studio's scout_frames default)
 
 
 def build_settings(
@@ -70,6 +69,7 @@ def build_settings(
         pool=choices.pool,
         node_os=choices.node_os,
         job_id=choices.job_id,
+        scout=choices.scout,
         **from_env,
     )
     settings = spot_split(settings, studio, chosen=choices.spot_chosen)
