@@ -1,0 +1,491 @@
+"""`pools check`: can this pool's nodes render? One small task per node, judged here.
+
+A short job on the pool runs `node/check_node.py` once per node (each task takes all of a
+node's slots, so two never share one) and reads what it printed from the task's stdout;
+nodes whose start task failed or that are unusable cannot run it, so their own state and the
+end of their start task's stderr are reported instead. The job is deleted afterwards, whatever
+happened. `findings_of` turns a node's report into findings, each failure with its remedy:
+the CLI's table and the Pools tab's dialog show the same ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shlex
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from azure.batch import models
+from azure.core.exceptions import HttpResponseError
+
+import azure_batch_maya
+from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobstatus import node_os_of
+from azure_batch_maya.node.fetch_inputs import blob_url
+from azure_batch_maya.render.job import NODE_ENVIRONMENT
+from azure_batch_maya.render.pathmap import NodeOS
+from azure_batch_maya.render.renderers import renderer_for
+from azure_batch_maya.render.settings import LICENCE_VARIABLES
+from azure_batch_maya.render.tasks import safe_id
+from azure_batch_maya.services import jobs, pools, storage, tasks
+from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
+from azure_batch_maya.services.errors import ServiceError
+from azure_batch_maya.services.operations import batch_call
+from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+
+log = logging.getLogger(__name__)
+
+CHECK_SCRIPT = Path(azure_batch_maya.__file__).resolve().parent / "node" / "check_node.py"
+NODE_SCRIPT = "azbm_check_node.py"
+DEFAULT_MIN_FREE_GB = 20.0
+DEFAULT_TIMEOUT = timedelta(minutes=20)
+TASK_TIME_LIMIT = timedelta(minutes=10)
+STDERR_TAIL = 1500
+# Nodes that cannot take a task; anything else eventually runs the check.
+BROKEN_STATES = {"starttaskfailed", "unusable", "unknown"}
+GONE_STATES = {"leavingpool", "preempted", "deallocated", "deallocating"}
+GPU_RENDERERS = {"redshift"}  # renders on NVIDIA GPUs only
+
+
+class NodeCheckError(Exception):
+    """The check cannot run on this pool; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What to check: the renderers' plug-ins, the job's variables (licence servers among
+    them), the free disk a node needs, how many nodes (None: all), how long to wait."""
+
+    renderers: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    min_free_gb: float = DEFAULT_MIN_FREE_GB
+    sample: int | None = None
+    timeout: timedelta = DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing checked on one node; a failure carries what to do about it."""
+
+    what: str
+    ok: bool
+    detail: str
+    remedy: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"what": self.what, "ok": self.ok, "detail": self.detail, "remedy": self.remedy}
+
+
+@dataclass(frozen=True)
+class NodeCheck:
+    node_id: str
+    state: str
+    os: str
+    maya: str  # Maya's version, or "" when none was found
+    findings: tuple[Finding, ...]
+    report: Mapping[str, Any] | None = None  # what the node printed
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.ok)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "node_id": self.node_id,
+            "state": self.state,
+            "os": self.os,
+            "maya": self.maya or None,
+            "ok": self.ok,
+            "findings": [f.to_json() for f in self.findings],
+            "report": dict(self.report) if self.report is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    pool_id: str
+    job_id: str
+    nodes: tuple[NodeCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.nodes) and all(n.ok for n in self.nodes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pool_id": self.pool_id,
+            "job_id": self.job_id,
+            "ok": self.ok,
+            "nodes": [n.to_json() for n in self.nodes],
+        }
+
+
+Progress = Callable[[int, int], None]
+
+
+def check_pool(
+    conn: Connection,
+    pool_id: str,
+    options: CheckOptions | None = None,
+    *,
+    on_progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    now: datetime | None = None,
+    interval: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CheckReport:
+    """Run the check on the pool's nodes (or a sample), wait, collect, delete the job."""
+    options = options or CheckOptions()
+    now = now or datetime.now(timezone.utc)
+    plugins = _plugins(options.renderers)
+    pool = pools.get_pool(conn.batch, pool_id)
+    node_os = node_os_of(pool.virtual_machine_configuration)
+    nodes = pools.list_nodes(conn.batch, pool_id)
+    states = {n.id or "": _state(n) for n in nodes}
+    broken = [n for n in nodes if states[n.id or ""] in BROKEN_STATES]
+    usable = [n for n in nodes if states[n.id or ""] not in BROKEN_STATES | GONE_STATES]
+    if options.sample is not None:
+        if options.sample < 1:
+            raise NodeCheckError("check a sample of 1 node or more")
+        usable = usable[: options.sample]
+    results = [_broken_node(conn, pool_id, n) for n in broken]
+    if not usable:
+        if results:
+            return CheckReport(pool_id, "", tuple(results))
+        raise NodeCheckError(
+            f"pool {pool_id} has no nodes to check; resize it first "
+            f"(`azure-batch-maya pools resize {pool_id} --dedicated 1`)"
+        )
+    job_id = safe_id(f"azbm-check-{pool_id}-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}")
+    script_url = _publish_script(conn, now)
+    licence_vars = [v for v in LICENCE_VARIABLES.values() if options.environment.get(v)]
+    command = check_command_line(node_os, plugins, licence_vars)
+    slots = pool.task_slots_per_node or 1
+    specs = [
+        TaskSpec(
+            id=f"check-{index:03d}",
+            command_line=command,
+            display_name=f"node check {index}",
+            resource_files=(ResourceFileSpec(file_path=NODE_SCRIPT, http_url=script_url),),
+            required_slots=slots,
+            max_wall_clock_time=TASK_TIME_LIMIT,
+            max_retries=0,
+        )
+        for index in range(1, len(usable) + 1)
+    ]
+    job = JobSpec(
+        id=job_id,
+        pool_id=pool_id,
+        display_name=f"azure-batch-maya node check of {pool_id}",
+        environment={**NODE_ENVIRONMENT, **options.environment},
+        metadata={"created_by": f"azure-batch-maya {azure_batch_maya.__version__}"},
+        max_task_retry_count=0,
+    )
+    jobs.submit_job(conn.batch, job, specs)
+    log.info("node check %s: %d tasks on pool %s", job_id, len(specs), pool_id)
+    try:
+        finished = _wait(conn, job_id, len(specs), options, on_progress, cancel, interval, sleep)
+        checked = [_checked_node(conn, job_id, t, states, options) for t in finished]
+    finally:
+        _delete_quietly(conn, job_id)
+    return CheckReport(pool_id, job_id, tuple(results + checked))
+
+
+def check_command_line(node_os: NodeOS, plugins: Sequence[str], licence_vars: Sequence[str]) -> str:
+    """Run the check with python3 if the node has it, else mayapy (the install route's first)."""
+    args: list[str] = []
+    for plugin in plugins:
+        args += ["--plugin", plugin]
+    for name in licence_vars:
+        args += ["--licence-var", name]
+    for arg in args:
+        if not all(c.isalnum() or c in "_.-" for c in arg):
+            raise NodeCheckError(f"{arg!r} cannot be passed to the node check")
+    if node_os == "linux":
+        tail = " ".join(shlex.quote(a) for a in [NODE_SCRIPT, *args])
+        script = (
+            'for p in python3 "$AZ_BATCH_NODE_SHARED_DIR/azbm-install/bin/mayapy" mayapy '
+            "/usr/autodesk/maya*/bin/mayapy; do "
+            f'if command -v "$p" >/dev/null 2>&1; then exec "$p" {tail}; fi; done; '
+            'echo "no Python on this node: neither python3 nor mayapy" >&2; exit 127'
+        )
+        return "/bin/sh -c " + shlex.quote(script)
+    tail = " ".join([NODE_SCRIPT, *args])
+    script = (
+        "$p = @('python', (Join-Path $env:AZ_BATCH_NODE_SHARED_DIR "
+        "'azbm-install\\bin\\mayapy.cmd'), 'mayapy.exe') | Where-Object { Get-Command $_ "
+        "-ErrorAction SilentlyContinue } | Select-Object -First 1; if (-not $p) { "
+        "[Console]::Error.WriteLine('no Python on this node: neither python nor mayapy'); "
+        f"exit 127 }}; & $p {tail}; exit $LASTEXITCODE"
+    )
+    return f'cmd /c powershell.exe -NoProfile -NonInteractive -Command "{script}"'
+
+
+def findings_of(
+    report: Mapping[str, Any], *, renderers: Sequence[str], min_free_gb: float
+) -> tuple[Finding, ...]:
+    """What is right and wrong on a node, from what `check_node.py` printed there."""
+    out: list[Finding] = []
+    maya = report.get("maya") or {}
+    path = maya.get("path")
+    if not path:
+        out.append(
+            Finding(
+                "mayapy",
+                False,
+                "not found (AZBM_MAYAPY, $MAYA_LOCATION/bin, the install-at-start wrapper, "
+                "PATH, /usr/autodesk/maya*)",
+                "give the pool Maya: a custom image with Maya, or the install-at-node-start "
+                "route with Maya's installer (`azure-batch-maya nodes installers add FILE`); "
+                "or set AZBM_MAYAPY to its path in the Env tab's variables",
+            )
+        )
+    elif maya.get("error"):
+        out.append(
+            Finding(
+                "Maya",
+                False,
+                f"{path} did not start Maya: {maya['error']}",
+                "install the libraries headless Maya needs (docs/nodes.md) and check "
+                "startup/wd/install.log on the node",
+            )
+        )
+    else:
+        out.append(Finding("Maya", True, f"Maya {maya.get('version', '?')} at {path}"))
+    loaded = {p.get("plugin"): p for p in maya.get("plugins", [])}
+    for renderer in renderers:
+        plugin = renderer_for(renderer).plugin
+        if plugin is None:
+            continue
+        entry = loaded.get(plugin) or {"loaded": False, "error": "not tried"}
+        if entry.get("loaded"):
+            out.append(Finding(f"plug-in {plugin}", True, "loads"))
+        elif path:
+            out.append(
+                Finding(
+                    f"plug-in {plugin}",
+                    False,
+                    f"did not load: {entry.get('error', '')}".strip(),
+                    f"install {renderer_for(renderer).label} for this Maya (add its installer "
+                    "with `nodes installers add`), or set MAYA_MODULE_PATH in the Env tab's "
+                    "variables to where it is",
+                )
+            )
+    for item in report.get("licences", []):
+        for server in item.get("servers", []):
+            name = f"licence {server.get('server')}"
+            if server.get("reachable"):
+                out.append(Finding(name, True, f"answers ({item.get('variable')})"))
+            else:
+                out.append(
+                    Finding(
+                        name,
+                        False,
+                        f"no answer ({item.get('variable')}): {server.get('error', '')}",
+                        "put the pool in the licence server's virtual network (a subnet on "
+                        "the Env tab) and open that port to the pool's addresses",
+                    )
+                )
+    disk = report.get("disk") or {}
+    free = float(disk.get("free_bytes", 0)) / 1e9
+    enough = free >= min_free_gb
+    out.append(
+        Finding(
+            "disk",
+            enough,
+            f"{free:.1f} GB free in {disk.get('path', '?')}",
+            ""
+            if enough
+            else f"choose a VM size with a temporary disk of over {min_free_gb:.0f} GB",
+        )
+    )
+    gpu = report.get("gpus") or {}
+    names = [g.get("name", "?") for g in gpu.get("gpus", [])]
+    needs_gpu = any(r in GPU_RENDERERS for r in renderers)
+    has_gpu = bool(names)
+    out.append(
+        Finding(
+            "GPU",
+            has_gpu or not needs_gpu,
+            ", ".join(names) if names else "none (no nvidia-smi)",
+            "" if has_gpu or not needs_gpu else "Redshift needs an NVIDIA GPU: an N-series VM",
+        )
+    )
+    return tuple(out)
+
+
+# Steps ----------------------------------------------------------------------------------------
+
+
+def _plugins(renderers: Sequence[str]) -> list[str]:
+    try:
+        found = [renderer_for(r).plugin for r in renderers]
+    except Exception as exc:  # the renderer table's own error names the supported ones
+        raise NodeCheckError(str(exc)) from None
+    return [p for p in dict.fromkeys(found) if p]
+
+
+def _state(node: models.BatchNode) -> str:
+    return str(getattr(node.state, "value", node.state) or "unknown").lower()
+
+
+def _publish_script(conn: Connection, now: datetime) -> str:
+    data = CHECK_SCRIPT.read_bytes()
+    name = f"code/{blob_name(hashlib.sha256(data).hexdigest())}"
+    storage.ensure_container(conn.blobs, STORE_CONTAINER)
+    if not any(
+        b.name == name for b in storage.list_blobs(conn.blobs, STORE_CONTAINER, prefix=name)
+    ):
+        storage.upload_file(conn.blobs, STORE_CONTAINER, CHECK_SCRIPT, name)
+    sas = create_container_sas_url(
+        conn.blobs, STORE_CONTAINER, access=SasAccess.INPUTS, time_limit=timedelta(days=1), now=now
+    )
+    return blob_url(sas, name)
+
+
+def _wait(
+    conn: Connection,
+    job_id: str,
+    total: int,
+    options: CheckOptions,
+    on_progress: Progress | None,
+    cancel: threading.Event | None,
+    interval: float,
+    sleep: Callable[[float], None],
+) -> list[models.BatchTask]:
+    deadline = time.monotonic() + options.timeout.total_seconds()
+    while True:
+        listed = tasks.list_tasks(
+            conn.batch, job_id, select=["id", "state", "nodeInfo", "executionInfo"]
+        )
+        done = [t for t in listed if str(getattr(t.state, "value", t.state)) == "completed"]
+        if on_progress is not None:
+            on_progress(len(done), total)
+        if len(done) == total:
+            return done
+        if cancel is not None and cancel.is_set():
+            raise NodeCheckError("the node check was cancelled")
+        if time.monotonic() > deadline:
+            minutes = options.timeout.total_seconds() / 60
+            raise NodeCheckError(
+                f"the node check ran {len(done)} of {total} tasks in {minutes:.0f} minutes: "
+                "the other nodes are busy (running jobs) or still starting; try again when "
+                "they are idle, or check fewer with --sample"
+            )
+        sleep(interval)
+
+
+def _checked_node(
+    conn: Connection,
+    job_id: str,
+    task: models.BatchTask,
+    states: Mapping[str, str],
+    options: CheckOptions,
+) -> NodeCheck:
+    node_id = task.node_info.node_id if task.node_info and task.node_info.node_id else "?"
+    info = task.execution_info
+    exit_code = info.exit_code if info is not None else None
+    stdout = _read(conn, job_id, task.id or "", "stdout.txt")
+    report = _last_json(stdout)
+    if exit_code != 0 or report is None:
+        stderr = _read(conn, job_id, task.id or "", "stderr.txt")[-STDERR_TAIL:]
+        failure = info.failure_info if info is not None else None
+        reason = (failure.message or failure.code or "") if failure is not None else ""
+        detail = f"exit code {exit_code}" + (f" ({reason})" if reason else "")
+        finding = Finding(
+            "check task",
+            False,
+            f"{detail}: {stderr.strip() or stdout.strip() or 'no output'}",
+            "the node has no Python to run the check (python3 or mayapy): give the pool Maya "
+            "(see `mayapy` remedies in docs/nodes.md)"
+            if exit_code == 127
+            else "read the task's stderr above; run `pools check` again once fixed",
+        )
+        return NodeCheck(node_id, states.get(node_id, "?"), "", "", (finding,), report)
+    findings = findings_of(report, renderers=options.renderers, min_free_gb=options.min_free_gb)
+    os_info = report.get("os") or {}
+    os_name = os_info.get("distro") or f"{os_info.get('system', '')} {os_info.get('release', '')}"
+    maya = report.get("maya") or {}
+    version = str(maya.get("version", "")) if maya.get("path") and not maya.get("error") else ""
+    return NodeCheck(node_id, states.get(node_id, "?"), os_name.strip(), version, findings, report)
+
+
+def _broken_node(conn: Connection, pool_id: str, node: models.BatchNode) -> NodeCheck:
+    """A node that cannot run the check: its state, its start task's exit and stderr."""
+    node_id = node.id or "?"
+    state = _state(node)
+    info = node.start_task_info
+    if state == "starttaskfailed":
+        stderr = _node_file(conn, pool_id, node_id, "startup/stderr.txt")[-STDERR_TAIL:]
+        code = info.exit_code if info is not None else None
+        finding = Finding(
+            "start task",
+            False,
+            f"failed (exit code {code}): {stderr.strip() or 'no stderr'}",
+            "read startup/wd/install.log on the node; fix or remove the installer "
+            "(`azure-batch-maya nodes installers remove NAME`), then make the pool again "
+            "(or reboot the node to retry)",
+        )
+    else:
+        errors = "; ".join(
+            f"{e.code}: {e.message}" for e in (node.errors or []) if e.code or e.message
+        )
+        finding = Finding(
+            "node",
+            False,
+            f"{state}" + (f" ({errors})" if errors else ""),
+            "remove the node from the pool (or reimage it); if every node does this, check "
+            "the pool's image, subnet and network security rules",
+        )
+    return NodeCheck(node_id, state, "", "", (finding,))
+
+
+def _read(conn: Connection, job_id: str, task_id: str, name: str) -> str:
+    try:
+        data = tasks.read_task_file(conn.batch, job_id, task_id, name)
+    except ServiceError as exc:
+        log.debug("no %s for %s/%s: %s", name, job_id, task_id, exc)
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def _node_file(conn: Connection, pool_id: str, node_id: str, path: str) -> str:
+    try:
+        with batch_call(conn.batch, f"reading {path} on node {node_id}"):
+            data = b"".join(conn.batch.download_node_file(pool_id, node_id, path))
+    except (ServiceError, HttpResponseError) as exc:
+        log.debug("no %s on %s: %s", path, node_id, exc)
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def _last_json(text: str) -> dict[str, Any] | None:
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _delete_quietly(conn: Connection, job_id: str) -> None:
+    try:
+        jobs.begin_delete_job(conn.batch, job_id, polling_interval=1)
+    except ServiceError as exc:  # the report matters more than the tidy-up
+        log.warning("could not delete the node check job %s: %s", job_id, exc)

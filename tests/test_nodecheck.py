@@ -1,0 +1,167 @@
+"""`check_pool` on the real local pool: a task per node, its report judged, the job deleted.
+
+The local pool's nodes are this machine, which has no Maya: the check must fail them with the
+remedy. The test installer's mayapy put on PATH through the job's variables makes it pass.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from azure_batch_maya.connection import Connection, connect
+from azure_batch_maya.nodecheck import (
+    CheckOptions,
+    NodeCheckError,
+    check_command_line,
+    check_pool,
+    findings_of,
+)
+from azure_batch_maya.services import jobs, pools
+from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
+from azure_batch_maya.services.errors import NotFoundError
+from tests.cli.localjobs import wait_until
+from tests.node.installer import maya_archive
+
+UBUNTU = MarketplaceImage("canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04")
+
+
+def report(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "os": {"system": "Linux", "distro": "Rocky Linux 9.3"},
+        "maya": {"path": "/usr/autodesk/maya2025/bin/mayapy", "version": "2025", "plugins": []},
+        "licences": [],
+        "disk": {"path": "/mnt/batch/tasks/wd", "free_bytes": 50e9},
+        "gpus": {"nvidia_smi": False, "gpus": []},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_findings_name_each_failure_with_its_remedy():
+    good = findings_of(report(), renderers=(), min_free_gb=20)
+    assert all(f.ok for f in good)
+    assert [f.what for f in good] == ["Maya", "disk", "GPU"]
+
+    bad = findings_of(
+        report(
+            maya={
+                "path": "/x/mayapy",
+                "version": "2025",
+                "plugins": [{"plugin": "mtoa", "loaded": False, "error": "not found"}],
+            },
+            licences=[
+                {
+                    "variable": "ADSKFLEX_LICENSE_FILE",
+                    "servers": [{"server": "27000@lic", "reachable": False, "error": "timed out"}],
+                }
+            ],
+            disk={"path": "/wd", "free_bytes": 3e9},
+        ),
+        renderers=("arnold", "redshift"),
+        min_free_gb=20,
+    )
+    failures = {f.what: f for f in bad if not f.ok}
+    assert set(failures) == {
+        "plug-in mtoa",
+        "plug-in redshift4maya",
+        "licence 27000@lic",
+        "disk",
+        "GPU",
+    }
+    assert "subnet on the Env tab" in failures["licence 27000@lic"].remedy
+    assert failures["disk"].detail == "3.0 GB free in /wd"
+    assert "N-series" in failures["GPU"].remedy
+    assert "nodes installers add" in failures["plug-in mtoa"].remedy
+
+    none = findings_of(report(maya={"path": None, "plugins": []}), renderers=(), min_free_gb=1)
+    assert not none[0].ok and none[0].what == "mayapy"
+    assert "install-at-node-start route" in none[0].remedy
+
+
+def test_node_check_arguments_are_plain_words():
+    line = check_command_line("linux", ["mtoa"], ["ADSKFLEX_LICENSE_FILE"])
+    assert line.startswith("/bin/sh -c ") and "--plugin mtoa" in line
+    with pytest.raises(NodeCheckError, match="cannot be passed"):
+        check_command_line("windows", ["mtoa; rm"], [])
+
+
+@pytest.fixture
+def conn(local_home: Path) -> Connection:
+    return connect(local=True, start=False)
+
+
+@pytest.fixture
+def pool(conn: Connection):
+    pool_id = f"check-{uuid.uuid4().hex[:8]}"
+    pools.create_pool(
+        conn.batch,
+        PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU, dedicated_nodes=2, task_slots_per_node=2),
+    )
+
+    def idle() -> bool:
+        nodes = pools.list_nodes(conn.batch, pool_id)
+        return len(nodes) == 2 and all(n.state == "idle" for n in nodes)
+
+    wait_until(idle, what="two idle nodes")
+    yield pool_id
+    pools.begin_delete_pool(conn.batch, pool_id, polling_interval=1)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake mayapy is a sh script")
+def test_each_node_is_checked_once_and_the_job_is_deleted(conn, pool, tmp_path):
+    seen: list[tuple[int, int]] = []
+    without = check_pool(
+        conn,
+        pool,
+        CheckOptions(renderers=("arnold",), min_free_gb=0),
+        interval=0.2,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
+    assert sorted(n.node_id for n in without.nodes) == sorted(
+        n.id for n in pools.list_nodes(conn.batch, pool)
+    )
+    assert seen[-1] == (2, 2)
+    for node in without.nodes:
+        assert not node.ok
+        assert [f.what for f in node.failures] == ["mayapy"]
+        assert "nodes installers add" in node.failures[0].remedy
+    with pytest.raises(NotFoundError):
+        jobs.get_job(conn.batch, without.job_id)
+
+    with tarfile.open(maya_archive(tmp_path)) as archive:
+        archive.extractall(tmp_path / "maya", filter="data")
+    bin_dir = tmp_path / "maya" / "maya-test" / "bin"
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    with_maya = check_pool(
+        conn,
+        pool,
+        CheckOptions(renderers=("arnold",), environment={"PATH": path}, min_free_gb=0),
+        interval=0.2,
+    )
+    assert with_maya.ok, [n.to_json() for n in with_maya.nodes]
+    for node in with_maya.nodes:
+        assert node.maya == "2025"
+        maya = next(f for f in node.findings if f.what == "Maya")
+        assert maya.detail == f"Maya 2025 at {bin_dir / 'mayapy'}"
+        assert next(f for f in node.findings if f.what == "plug-in mtoa").ok
+
+
+@pytest.mark.slow
+def test_a_sample_checks_fewer_nodes_and_an_empty_pool_says_to_resize(conn, pool):
+    one = check_pool(conn, pool, CheckOptions(sample=1, min_free_gb=0), interval=0.2)
+    assert len(one.nodes) == 1
+    empty = f"empty-{uuid.uuid4().hex[:8]}"
+    pools.create_pool(conn.batch, PoolSpec(empty, "Standard_D4s_v5", UBUNTU))
+    try:
+        with pytest.raises(NodeCheckError, match=f"pools resize {empty} --dedicated 1"):
+            check_pool(conn, empty)
+    finally:
+        pools.begin_delete_pool(conn.batch, empty, polling_interval=1)
