@@ -29,6 +29,7 @@ from azure.core.exceptions import HttpResponseError
 import azure_batch_maya
 from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobstatus import node_os_of
+from azure_batch_maya.local.home import home_dir
 from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.job import NODE_ENVIRONMENT
 from azure_batch_maya.render.pathmap import NodeOS
@@ -53,7 +54,8 @@ STDERR_TAIL = 1500
 # Nodes that cannot take a task; anything else eventually runs the check.
 BROKEN_STATES = {"starttaskfailed", "unusable", "unknown"}
 GONE_STATES = {"leavingpool", "preempted", "deallocated", "deallocating"}
-GPU_RENDERERS = {"redshift"}  # renders on NVIDIA GPUs only
+GPU_RENDERERS = {"redshift"}
+CHECKED_FILE = "checked_pools.json"  # renders on NVIDIA GPUs only
 
 
 class NodeCheckError(Exception):
@@ -201,7 +203,40 @@ def check_pool(
         checked = [_checked_node(conn, job_id, t, states, options) for t in finished]
     finally:
         _delete_quietly(conn, job_id)
+    mark_checked(pool_id)
     return CheckReport(pool_id, job_id, tuple(results + checked))
+
+
+def was_checked(pool_id: str, home: Path | None = None) -> bool:
+    """Whether `pools check` ever ran on this pool from this machine (submit offers it if not)."""
+    return pool_id in _checked(home)
+
+
+def mark_checked(pool_id: str, home: Path | None = None) -> None:
+    path = (home or home_dir()) / CHECKED_FILE
+    pools_seen = sorted(_checked(home) | {pool_id})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps({"pools": pools_seen}), encoding="utf-8")
+    part.replace(path)
+
+
+def check_notice(pool_id: str) -> str:
+    """What submit says about a pool whose nodes were never checked."""
+    return (
+        f"Pool {pool_id} has not been checked from here: `azure-batch-maya pools check "
+        f"{pool_id}` (or Check Nodes on the Pools tab) shows whether its nodes have Maya, "
+        "the renderer's plug-in and the licence servers before frames fail."
+    )
+
+
+def _checked(home: Path | None) -> set[str]:
+    path = (home or home_dir()) / CHECKED_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(p) for p in data.get("pools", [])}
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
 def check_command_line(node_os: NodeOS, plugins: Sequence[str], licence_vars: Sequence[str]) -> str:
