@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from azure_batch_maya import poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.nodecheck import CheckOptions, CheckReport, check_pool
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import pools
 
@@ -65,6 +68,39 @@ class PoolsController:
         connection = self.session.require_connection()
         client = connection.batch
         pools.begin_resize_pool(client, pool_id, dedicated_nodes=dedicated, spot_nodes=spot)
+
+    def check_nodes(
+        self,
+        pool_id: str,
+        options: CheckOptions | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> CheckReport:
+        """Run the node check on a pool (`pools check`). Slow: minutes; a worker's job.
+
+        Without `options`: the Env tab's licence servers and variables, and the open scene's
+        renderer's plug-in.
+        """
+        connection = self.session.require_connection()
+        return check_pool(
+            connection,
+            pool_id,
+            options or self._check_options(),
+            on_progress=progress,
+            cancel=cancel,
+        )
+
+    def _check_options(self) -> CheckOptions:
+        from azure_batch_maya.controllers.env import EnvController
+
+        saved = EnvController().load()
+        scene = self.session.scene
+        renderers = (scene.renderer,) if scene is not None and scene.renderer else ()
+        return CheckOptions(
+            renderers=renderers,
+            environment={**saved.licences.environment(), **dict(saved.environment)},
+        )
 
     def delete(self, pool_id: str) -> None:
         """Delete a pool (the view asks for confirmation first). Slow."""
