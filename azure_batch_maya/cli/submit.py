@@ -153,6 +153,12 @@ def _submit(
             )
         except PriceError as exc:
             say(f"No cost estimate: {exc}")
+    pool_id = settings.pool.pool_id
+    if pool_id and not settings.stand_in:
+        from azure_batch_maya.nodecheck import check_notice, was_checked
+
+        if not was_checked(pool_id):
+            say(check_notice(pool_id))
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")

@@ -115,3 +115,14 @@ def test_pools_check_fails_a_node_without_maya_and_passes_it_with_one(pool, caps
     assert "write it as NAME=VALUE" in capsys.readouterr().err
     assert main(["pools", "check", pool, "--local", "--renderer", "cycles"]) == 2
     assert "cycles" in capsys.readouterr().err
+
+
+def test_submit_offers_the_check_before_the_first_job_on_an_unchecked_pool(pool, capsys, example):
+    scene = example / "shot010" / "scenes" / "shot010_lighting.ma"
+    argv = ["submit", str(scene), "--search-path", str(example / "texture_library")]
+    code = main([*argv, "--local", "--pool", pool, "--frames", "1"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    notice = f"Pool {pool} has not been checked from here: `azure-batch-maya pools check {pool}`"
+    assert notice in err
+    assert err.index(notice) < err.index("Connected to")  # before anything is sent
