@@ -92,6 +92,14 @@ def test_node_check_arguments_are_plain_words():
         check_command_line("windows", ["mtoa; rm"], [])
 
 
+def job_going(conn: Connection, job_id: str) -> bool:
+    """Deleted, or being deleted (the service deletes a job in the background)."""
+    try:
+        return jobs.get_job(conn.batch, job_id).state == "deleting"
+    except NotFoundError:
+        return True
+
+
 @pytest.fixture
 def conn(local_home: Path) -> Connection:
     return connect(local=True, start=False)
@@ -133,8 +141,7 @@ def test_each_node_is_checked_once_and_the_job_is_deleted(conn, pool, tmp_path):
         assert not node.ok
         assert [f.what for f in node.failures] == ["mayapy"]
         assert "nodes installers add" in node.failures[0].remedy
-    with pytest.raises(NotFoundError):
-        jobs.get_job(conn.batch, without.job_id)
+    assert job_going(conn, without.job_id)
 
     with tarfile.open(maya_archive(tmp_path)) as archive:
         archive.extractall(tmp_path / "maya", filter="data")

@@ -66,6 +66,8 @@ def run_add(args: argparse.Namespace) -> int:
     bar = ProgressBar(quiet=args.json)
 
     def add(conn: Connection) -> AddReport:
+        if not args.json:
+            sys.stderr.write(f"Hashing {len(files)} file(s), then uploading what is not stored…\n")
         return add_installers(
             conn.blobs,
             files,

@@ -115,6 +115,9 @@ def test_pools_check_fails_a_node_without_maya_and_passes_it_with_one(pool, caps
     assert "write it as NAME=VALUE" in capsys.readouterr().err
     assert main(["pools", "check", pool, "--local", "--renderer", "cycles"]) == 2
     assert "cycles" in capsys.readouterr().err
+    assert main(["pools", "check", "no-such-pool", "--local"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-pool" in err and "Traceback" not in err
 
 
 def test_submit_offers_the_check_before_the_first_job_on_an_unchecked_pool(pool, capsys, example):
