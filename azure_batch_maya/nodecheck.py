@@ -221,11 +221,12 @@ def mark_checked(pool_id: str, home: Path | None = None) -> None:
     part.replace(path)
 
 
-def check_notice(pool_id: str) -> str:
+def check_notice(pool_id: str, *, local: bool = False) -> str:
     """What submit says about a pool whose nodes were never checked."""
+    flag = " --local" if local else ""
     return (
         f"Pool {pool_id} has not been checked from here: `azure-batch-maya pools check "
-        f"{pool_id}` (or Check Nodes on the Pools tab) shows whether its nodes have Maya, "
+        f"{pool_id}{flag}` (or Check Nodes on the Pools tab) shows whether its nodes have Maya, "
         "the renderer's plug-in and the licence servers before frames fail."
     )
 

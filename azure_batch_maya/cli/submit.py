@@ -158,7 +158,7 @@ def _submit(
         from azure_batch_maya.nodecheck import check_notice, was_checked
 
         if not was_checked(pool_id):
-            say(check_notice(pool_id))
+            say(check_notice(pool_id, local=args.local))
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")

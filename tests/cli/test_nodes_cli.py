@@ -126,6 +126,8 @@ def test_submit_offers_the_check_before_the_first_job_on_an_unchecked_pool(pool,
     code = main([*argv, "--local", "--pool", pool, "--frames", "1"])
     err = capsys.readouterr().err
     assert code == 0, err
-    notice = f"Pool {pool} has not been checked from here: `azure-batch-maya pools check {pool}`"
+    notice = (
+        f"Pool {pool} has not been checked from here: `azure-batch-maya pools check {pool} --local`"
+    )
     assert notice in err
     assert err.index(notice) < err.index("Connected to")  # before anything is sent

@@ -187,3 +187,27 @@ def test_a_broken_environment_is_named(tmp_path):
     )
     assert result.returncode == 1
     assert 'AZBM_INSTALL_1="only-two fields" is not "<sha256> <kind> <name>"' in result.stderr
+
+
+def test_the_installed_mayapy_runs_the_real_render_script_to_every_expected_frame(tmp_path):
+    from azure_batch_maya.render.settings import SubmitSettings
+    from tests.node.example import build_node, example, example_job
+
+    node = Node(tmp_path / "node")
+    assert node.start_task(node.put([maya_archive(tmp_path / "src")])).returncode == 0
+    job = example_job(SubmitSettings(chunk_size=5))
+    ship = build_node(tmp_path / "node", example(), job)
+    work = tmp_path / "node" / "task" / "wd"
+    work.mkdir(parents=True)
+    wrapper = node.prefix / "bin" / "mayapy"
+    result = subprocess.run(
+        [str(wrapper), str(ship), "render", "frames-0001-0005"],
+        cwd=work,
+        env={"PATH": "/usr/bin:/bin", "AZ_BATCH_NODE_SHARED_DIR": str(node.shared)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all 5 images present" in result.stderr
+    images = sorted(p.name for p in (work / "images").rglob("*.png"))
+    assert images == [f"shot010_lighting.{n:04d}.png" for n in range(1, 6)]
