@@ -34,7 +34,6 @@ from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.job import NODE_ENVIRONMENT
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.renderers import renderer_for
-from azure_batch_maya.render.settings import LICENCE_VARIABLES
 from azure_batch_maya.render.tasks import safe_id
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
@@ -55,7 +54,16 @@ STDERR_TAIL = 1500
 BROKEN_STATES = {"starttaskfailed", "unusable", "unknown"}
 GONE_STATES = {"leavingpool", "preempted", "deallocated", "deallocating"}
 GPU_RENDERERS = {"redshift"}
-CHECKED_FILE = "checked_pools.json"  # renders on NVIDIA GPUs only
+CHECKED_FILE = "checked_pools.json"
+# Variables that name licence servers (port@host, host:port, licset://host:port) the renderers'
+# clients read; each one set in the job's variables is checked for an answer.
+LICENCE_VARIABLES = (
+    "ADSKFLEX_LICENSE_FILE",
+    "solidangle_LICENSE",
+    "RLM_LICENSE",
+    "VRAY_AUTH_CLIENT_SETTINGS",
+    "redshift_LICENSE",
+)  # renders on NVIDIA GPUs only
 
 
 class NodeCheckError(Exception):
@@ -173,7 +181,7 @@ def check_pool(
         )
     job_id = safe_id(f"azbm-check-{pool_id}-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}")
     script_url = _publish_script(conn, now)
-    licence_vars = [v for v in LICENCE_VARIABLES.values() if options.environment.get(v)]
+    licence_vars = [v for v in LICENCE_VARIABLES if options.environment.get(v)]
     command = check_command_line(node_os, plugins, licence_vars)
     slots = pool.task_slots_per_node or 1
     specs = [

@@ -7,6 +7,7 @@ remedy. The test installer's mayapy put on PATH through the job's variables make
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tarfile
 import uuid
@@ -147,14 +148,21 @@ def test_each_node_is_checked_once_and_the_job_is_deleted(conn, pool, tmp_path):
         archive.extractall(tmp_path / "maya", filter="data")
     bin_dir = tmp_path / "maya" / "maya-test" / "bin"
     path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-    with_maya = check_pool(
-        conn,
-        pool,
-        CheckOptions(renderers=("arnold",), environment={"PATH": path}, min_free_gb=0),
-        interval=0.2,
-    )
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    licence = f"{server.getsockname()[1]}@127.0.0.1"
+    environment = {"PATH": path, "ADSKFLEX_LICENSE_FILE": licence}
+    with server:
+        with_maya = check_pool(
+            conn,
+            pool,
+            CheckOptions(renderers=("arnold",), environment=environment, min_free_gb=0),
+            interval=0.2,
+        )
     assert with_maya.ok, [n.to_json() for n in with_maya.nodes]
     for node in with_maya.nodes:
+        assert next(f for f in node.findings if f.what == f"licence {licence}").ok
         assert node.maya == "2025"
         maya = next(f for f in node.findings if f.what == "Maya")
         assert maya.detail == f"Maya 2025 at {bin_dir / 'mayapy'}"

@@ -231,7 +231,10 @@ def run_pool_check(args: argparse.Namespace) -> int:
     )
 
     saved = EnvController().load()
-    environment = {**saved.licences.environment(), **dict(saved.environment)}
+    try:
+        environment = {**saved.licences.environment(), **dict(saved.environment)}
+    except ValueError as exc:  # a licence server the Env tab cannot read
+        raise CliError(f"{exc}; fix it on the Env tab") from None
     for pair in args.env:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
