@@ -225,10 +225,10 @@ def run_pool_check(args: argparse.Namespace) -> int:
     from azure_batch_maya.nodecheck import (
         DEFAULT_MIN_FREE_GB,
         CheckOptions,
-        CheckReport,
         NodeCheckError,
         check_pool,
     )
+    from azure_batch_maya.nodefindings import CheckReport
 
     saved = EnvController().load()
     try:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from azure_batch_maya import poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.nodecheck import CheckOptions, CheckReport, check_pool
+from azure_batch_maya.nodecheck import CheckOptions, check_pool
+from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import pools
 

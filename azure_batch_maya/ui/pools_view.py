@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
-from azure_batch_maya.nodecheck import CheckReport
+from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.nodecheck_view import NodeCheckDialog
