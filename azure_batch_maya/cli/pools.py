@@ -1,6 +1,6 @@
 """`azure-batch-maya pools list|resize|delete|check`: see what runs, stop paying for idle nodes.
 
-`check` (can the nodes render?) lives in `cli/nodes.py`.
+`check` (can the nodes render?) lives in `cli/poolcheck.py`.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def register(sub: Any) -> None:
     delete.add_argument("pool", help="the pool id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
-    from azure_batch_maya.cli.nodes import register_pool_check
+    from azure_batch_maya.cli.poolcheck import register_pool_check
 
     register_pool_check(actions, common)
 
