@@ -32,8 +32,21 @@ from azure_batch_maya.transfer.installers import INSTALLERS_CONTAINER, list_inst
 log = logging.getLogger(__name__)
 
 SCRIPTS_PREFIX = "scripts/"
-# A pool adds nodes long after it is made; its start task's URLs must outlast that.
+# A pool adds nodes long after it is made; its start task's URLs must outlast that. A user
+# delegation key (Entra ID sign-in) cannot sign for more than 7 days: Azure's own limit.
 DEFAULT_LIFETIME = timedelta(days=365)
+USER_DELEGATION_LIFETIME = timedelta(days=7) - timedelta(minutes=10)
+
+
+def default_lifetime(client: BlobServiceClient) -> timedelta:
+    """A year with an account key; what Azure allows (7 days) with an Entra ID sign-in."""
+    if getattr(client.credential, "account_key", None):
+        return DEFAULT_LIFETIME
+    log.warning(
+        "with an Entra ID sign-in the start task's storage URLs last 7 days: nodes that join "
+        "the pool later fail their start task until the pool is made again"
+    )
+    return USER_DELEGATION_LIFETIME
 
 
 def publish_script(
@@ -57,14 +70,14 @@ def install_start_task(
     *,
     node_os: NodeOS,
     names: Sequence[str] | None = None,
-    lifetime: timedelta = DEFAULT_LIFETIME,
+    lifetime: timedelta | None = None,
     container: str = INSTALLERS_CONTAINER,
     now: datetime | None = None,
 ) -> StartTaskSpec:
     """The start task installing `names` (default: every stored installer for `node_os`).
 
-    `lifetime` is how long its URLs work (a year by default; Entra ID sign-ins are capped by
-    the user delegation key's own limit, see `services.sas`).
+    `lifetime` is how long its URLs work (`default_lifetime`: a year with an account key, 7
+    days with Entra ID).
     """
     stored = list_installers(client, container=container)
     if names is None:
@@ -80,7 +93,11 @@ def install_start_task(
         chosen = [by_name[n] for n in names]
     script = publish_script(client, node_os, container=container)
     sas = create_container_sas_url(
-        client, container, access=SasAccess.INPUTS, time_limit=lifetime, now=now
+        client,
+        container,
+        access=SasAccess.INPUTS,
+        time_limit=lifetime or default_lifetime(client),
+        now=now,
     )
     log.info("start task for %d installers on %s nodes", len(chosen), node_os)
     return start_task_for_installers(

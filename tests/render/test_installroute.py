@@ -6,7 +6,8 @@ import shlex
 import subprocess
 import sys
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from azure.storage.blob import BlobServiceClient
@@ -119,5 +120,9 @@ def test_published_script_and_installers_download_from_the_start_task_urls(
         "azbm_install.sh": script_text("linux"),
         "installers/Maya2025.rpm": b"rpm bytes",
     }
+    year = install_start_task(client, node_os="linux", container=container)
+    expiry = parse_qs(urlsplit(year.resource_files[0].http_url or "").query)["se"][0]
+    until = datetime.strptime(expiry, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert until > datetime.now(timezone.utc) + timedelta(days=364)  # an account key: a year
     with pytest.raises(InstallRouteError, match=r"no installer named nope\.rpm"):
         install_start_task(client, node_os="linux", names=["nope.rpm"], container=container)
