@@ -4,8 +4,10 @@
 URL of the install script and a URL per installer (SAS URLs into the store, made by
 `installscripts.publish_install_files`), and returns the service layer's `StartTaskSpec`.
 The pool builder puts it on the pool; tasks then start Maya through `MAYAPY_WRAPPER`, which the
-script writes below the node's shared folder whatever the installers were (the script changes
-nothing outside Batch's folders, so `mayapy` alone is not on PATH: run the wrapper).
+script writes below the node's shared folder whatever the installers were. On Azure it also
+links it from `/usr/local/bin/mayapy` (so tasks that start `mayapy` by name find it, if the
+node's PATH has that folder: unverified); the local pool changes nothing outside Batch's
+folders, so there only the wrapper works.
 
 The script runs elevated (pool-scope admin auto-user, so RPMs can install), `waitForSuccess`
 keeps tasks off a node until it succeeds, and a failed install retries once before the node is

@@ -60,15 +60,19 @@ class Node:
             installers.append(describe(f, sha256_of(f), os_hint=None, args=extra))
         return installers
 
-    def start_task(self, installers: list[Installer]) -> subprocess.CompletedProcess[str]:
+    def start_task(
+        self, installers: list[Installer], **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         env = {
             "PATH": os.environ["PATH"],
+            "AZ_BATCH_ACCOUNT_URL": "http://127.0.0.1:8443",  # the local pool: no system link
             "AZ_BATCH_NODE_ID": "tvmps_node1",
             "AZ_BATCH_NODE_ROOT_DIR": str(self.root),
             "AZ_BATCH_NODE_SHARED_DIR": str(self.shared),
             "AZ_BATCH_NODE_STARTUP_DIR": str(self.root / "startup"),
             "AZ_BATCH_TASK_WORKING_DIR": str(self.wd),
             **install_environment(installers),
+            **extra,
         }
         argv = shlex.split(command_line_for("linux"))  # no shell, as Batch runs it
         return subprocess.run(argv, cwd=self.wd, env=env, capture_output=True, text=True)
@@ -112,6 +116,25 @@ def test_installs_in_order_leaves_a_mayapy_wrapper_and_skips_everything_on_reboo
     assert again.returncode == 0, again.stderr
     assert (node.prefix / "maya-test" / "kept").exists()
     assert (node.wd / "install.log").read_text().count("installed already") == 2
+
+
+def test_on_a_batch_node_mayapy_is_also_linked_onto_path_but_never_on_the_local_pool(tmp_path):
+    node = Node(tmp_path / "node")
+    installers = node.put([maya_archive(tmp_path / "src")])
+    link_dir = tmp_path / "usr-local-bin"
+    link_dir.mkdir()
+    local = node.start_task(installers, AZBM_LINK_DIR=str(link_dir))
+    assert local.returncode == 0 and list(link_dir.iterdir()) == []
+    azure = node.start_task(
+        installers,
+        AZBM_LINK_DIR=str(link_dir),
+        AZ_BATCH_ACCOUNT_URL="https://render.westeurope.batch.azure.com",
+    )
+    assert azure.returncode == 0, azure.stderr
+    link = link_dir / "mayapy"
+    assert link.resolve() == (node.prefix / "bin" / "mayapy").resolve()
+    out = subprocess.run([str(link), "-c", "print(1)"], capture_output=True, text=True)
+    assert out.stdout == "1\n"
 
 
 def test_a_failing_installer_fails_the_start_task_naming_it_and_its_output(tmp_path):

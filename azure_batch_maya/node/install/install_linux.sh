@@ -9,8 +9,8 @@
 # installer run with its switches), archive (.tar.gz/.tgz/.tar.xz/.tar/.zip unpacked into
 # <prefix>/<name>). Each installer is checked against its hash first and leaves a marker
 # named by that hash once installed, so a reboot (which runs the start task again) skips it.
-# Afterwards <prefix>/bin/mayapy runs the newest mayapy found (tasks start that one: nothing
-# outside Batch's own folders is changed, so the local pool can run this too). Everything goes to install.log in the working folder (startup/wd/install.log
+# Afterwards <prefix>/bin/mayapy runs the newest mayapy found, linked from /usr/local/bin/mayapy
+# on a Batch node (not on the local pool, which is the user's own machine). Everything goes to install.log in the working folder (startup/wd/install.log
 # through the node file API); a failure ends the task non-zero with one line on stderr saying
 # which installer failed, so the node becomes `starttaskfailed`.
 set -u
@@ -183,6 +183,17 @@ if [ -n "$mayapy" ]; then
         chmod 755 "$wrapper.partial" && mv "$wrapper.partial" "$wrapper" ||
         fail "cannot write $wrapper"
     log "mayapy: $wrapper runs $mayapy"
+    # On a Batch node (root), also `mayapy` on PATH for tasks that start it by name. Never on
+    # the local pool: that is the user's own machine, changed only inside Batch's folders.
+    case "${AZ_BATCH_ACCOUNT_URL:-}" in
+    http://127.0.0.1* | http://localhost* | '') ;;
+    *)
+        link_dir="${AZBM_LINK_DIR:-/usr/local/bin}"
+        if [ -d "$link_dir" ] && [ -w "$link_dir" ]; then
+            ln -sf "$wrapper" "$link_dir/mayapy" && log "mayapy: linked from $link_dir/mayapy"
+        fi
+        ;;
+    esac
 else
     log "no mayapy found in $PREFIX or /usr/autodesk: unless the image has Maya, tasks will fail with 'mayapy: not found' (check with \`pools check\`)"
 fi
