@@ -25,6 +25,7 @@ COMMANDS = (
     "download",
     "local",
     "ui",
+    "presets",
 )
 
 
