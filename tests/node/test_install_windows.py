@@ -1,8 +1,9 @@
-"""The shipped Windows start-task script: run by pwsh where it is installed, else checked here.
+"""The shipped Windows start-task script: parsed by pwsh where it is installed, else checked here.
 
 No PowerShell could be installed on this Linux machine (pwsh is not on PyPI, npm or Debian),
-so without it the test is a syntax-level one: brackets balance outside strings and comments,
-strings close, and the script reads exactly the variables and kinds the start task gives it.
+so without it the test is a syntax-level one: the script (and the Windows node-check command)
+parse without error under tree-sitter's PowerShell grammar, and the script reads exactly the
+variables and kinds the start task gives it. Nothing here runs it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import shutil
 import subprocess
 
 import pytest
+import tree_sitter
+import tree_sitter_powershell
 
+from azure_batch_maya.nodecheck import check_command_line
 from azure_batch_maya.render.installroute import (
     INSTALL_DIR,
     NODE_SCRIPT,
@@ -23,52 +27,40 @@ from azure_batch_maya.render.installroute import (
 from azure_batch_maya.transfer.installers import Installer
 
 SCRIPT = script_text("windows").decode("utf-8")
-PAIRS = {")": "(", "}": "{", "]": "["}
+PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 
 
-def unbalanced(text: str) -> list[str]:
-    """Bracket and quote problems in a PowerShell script (strings and comments skipped)."""
-    stack: list[tuple[str, int]] = []
-    problems: list[str] = []
-    i, line = 0, 1
-    while i < len(text):
-        c = text[i]
-        if c == "\n":
-            line += 1
-        elif c == "`":  # escape: the next character is literal
-            i += 1
-        elif c == "#":
-            i = text.find("\n", i) - 1 if "\n" in text[i:] else len(text)
-        elif c in "'\"":
-            end = i + 1
-            while True:
-                end = text.find(c, end)
-                if end < 0:
-                    return [*problems, f"line {line}: {c} string never closes"]
-                if c == '"' and text[end - 1] == "`":
-                    end += 1
-                    continue
-                if text[end + 1 : end + 2] == c:  # '' or "" inside the string
-                    end += 2
-                    continue
-                break
-            line += text.count("\n", i, end)
-            i = end
-        elif c in "({[":
-            stack.append((c, line))
-        elif c in ")}]":
-            if not stack or stack[-1][0] != PAIRS[c]:
-                problems.append(f"line {line}: {c} closes nothing open")
-            else:
-                stack.pop()
-        i += 1
-    return problems + [f"line {n}: {c} never closed" for c, n in stack]
+def syntax_errors(source: str) -> list[str]:
+    """Where tree-sitter's PowerShell grammar finds an error or a missing token."""
+    data = source.encode("utf-8")
+    found: list[str] = []
+
+    def walk(node: tree_sitter.Node) -> None:
+        if node.type == "ERROR" or node.is_missing:
+            row, column = node.start_point
+            text = data[node.start_byte : node.end_byte][:40].decode("utf-8", "replace")
+            found.append(f"line {row + 1}, column {column + 1}: {node.type} {text!r}")
+        for child in node.children:
+            walk(child)
+
+    walk(PARSER.parse(data).root_node)
+    return found
 
 
-def test_the_script_is_balanced():
-    assert unbalanced(SCRIPT) == []
-    assert unbalanced("if ($a) { 'x' ") == ["line 1: { never closed"]
-    assert unbalanced('Write-Output "a (b") ') == ["line 1: ) closes nothing open"]
+def test_the_script_parses_as_powershell():
+    assert syntax_errors(SCRIPT) == []
+    # the grammar does catch what would stop PowerShell: an unclosed block, a stray bracket
+    assert syntax_errors("if ($a) { 'x' ")
+    assert syntax_errors("$a = @(1, 2 | Where-Object { $_ -gt 1 }")
+    broken = SCRIPT.replace("if ($fields.Count -ne 3) {", "if ($fields.Count -ne 3)", 1)
+    assert broken != SCRIPT and syntax_errors(broken)
+
+
+def test_the_windows_node_check_command_parses_as_powershell():
+    line = check_command_line("windows", ["mtoa"], ["ADSKFLEX_LICENSE_FILE"])
+    prefix = 'cmd /c powershell.exe -NoProfile -NonInteractive -Command "'
+    assert line.startswith(prefix) and line.endswith('"')
+    assert syntax_errors(line[len(prefix) : -1]) == []
 
 
 def test_it_reads_what_the_start_task_sets_and_runs_each_windows_kind():
