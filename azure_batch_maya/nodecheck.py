@@ -51,7 +51,9 @@ DEFAULT_MIN_FREE_GB = 20.0
 DEFAULT_TIMEOUT = timedelta(minutes=20)
 TASK_TIME_LIMIT = timedelta(minutes=10)
 STDERR_TAIL = 1500
-# Nodes that cannot take a task; anything else eventually runs the check.
+# Nodes that can take the check now, nodes that never will, and nodes on their way out; any
+# other (starting, waiting for its start task, rebooting) is reported as not ready yet.
+READY_STATES = {"idle", "running"}
 BROKEN_STATES = {"starttaskfailed", "unusable", "unknown"}
 GONE_STATES = {"leavingpool", "preempted", "deallocated", "deallocating"}
 CHECKED_FILE = "checked_pools.json"
@@ -105,12 +107,16 @@ def check_pool(
     nodes = pools.list_nodes(conn.batch, pool_id)
     states = {n.id or "": _state(n) for n in nodes}
     broken = [n for n in nodes if states[n.id or ""] in BROKEN_STATES]
-    usable = [n for n in nodes if states[n.id or ""] not in BROKEN_STATES | GONE_STATES]
+    usable = [n for n in nodes if states[n.id or ""] in READY_STATES]
+    waiting = [
+        n for n in nodes if states[n.id or ""] not in BROKEN_STATES | READY_STATES | GONE_STATES
+    ]
     if options.sample is not None:
         if options.sample < 1:
             raise NodeCheckError("check a sample of 1 node or more")
         usable = usable[: options.sample]
     results = [_broken_node(conn, pool_id, n) for n in broken]
+    results += [_not_ready(n.id or "?", states[n.id or ""]) for n in waiting]
     if not usable:
         if results:
             return CheckReport(pool_id, "", tuple(results))
@@ -147,7 +153,11 @@ def check_pool(
     log.info("node check %s: %d tasks on pool %s", job_id, len(specs), pool_id)
     try:
         finished = _wait(conn, job_id, len(specs), options, on_progress, cancel, interval, sleep)
-        checked = [_checked_node(conn, job_id, t, states, options) for t in finished]
+        by_node: dict[str, NodeCheck] = {}
+        for task in finished:  # a quick node may have run two: one row a node
+            row = _checked_node(conn, job_id, task, states, options)
+            by_node.setdefault(row.node_id, row)
+        checked = list(by_node.values())
     finally:
         _delete_quietly(conn, job_id)
     mark_checked(pool_id)
@@ -340,6 +350,16 @@ def _broken_node(conn: Connection, pool_id: str, node: models.BatchNode) -> Node
             "remove the node from the pool (or reimage it); if every node does this, check "
             "the pool's image, subnet and network security rules",
         )
+    return NodeCheck(node_id, state, "", "", (finding,))
+
+
+def _not_ready(node_id: str, state: str) -> NodeCheck:
+    finding = Finding(
+        "node",
+        False,
+        f"not ready yet ({state})",
+        "run the check again once `pools list` shows the pool's nodes idle",
+    )
     return NodeCheck(node_id, state, "", "", (finding,))
 
 

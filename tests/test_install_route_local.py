@@ -105,3 +105,24 @@ def test_a_broken_installer_fails_the_node_and_the_check_names_it_with_its_stder
         assert report.job_id == ""  # no node could run the check: no job was made
     finally:
         pools.begin_delete_pool(conn.batch, pool_id, polling_interval=1)
+
+
+def test_nodes_still_running_their_start_task_are_reported_not_ready(conn):
+    sleeping = StartTaskSpec(command_line=f"{sys.executable} -c 'import time; time.sleep(60)'")
+    pool_id = pool_with(conn, sleeping, 1)
+    try:
+
+        def listed() -> bool:
+            return len(pools.list_nodes(conn.batch, pool_id)) == 1
+
+        wait_until(listed, what="the node")
+        (node,) = pools.list_nodes(conn.batch, pool_id)
+        if node.state == "idle" and node.start_task_info is None:
+            pytest.skip("this local pool does not run start tasks yet")
+        report = check_pool(conn, pool_id, CheckOptions(min_free_gb=0), interval=0.3)
+        (row,) = report.nodes
+        assert not row.ok and row.failures[0].detail.startswith("not ready yet (")
+        assert "pools list" in row.failures[0].remedy
+        assert report.job_id == ""
+    finally:
+        pools.begin_delete_pool(conn.batch, pool_id, polling_interval=1)
