@@ -197,6 +197,10 @@ def _checked(home: Path | None) -> set[str]:
         return set()
 
 
+# The check script needs Python 3.7+ (Rocky 8's python3 is 3.6; mayapy of Maya 2022+ is 3.7+).
+_PY37 = "import sys; sys.exit(sys.version_info < (3, 7))"
+
+
 def check_command_line(node_os: NodeOS, plugins: Sequence[str], licence_vars: Sequence[str]) -> str:
     """Run the check with python3 if the node has it, else mayapy (the install route's first)."""
     args: list[str] = []
@@ -212,8 +216,9 @@ def check_command_line(node_os: NodeOS, plugins: Sequence[str], licence_vars: Se
         script = (
             'for p in python3 "$AZ_BATCH_NODE_SHARED_DIR/azbm-install/bin/mayapy" mayapy '
             "/usr/autodesk/maya*/bin/mayapy; do "
-            f'if command -v "$p" >/dev/null 2>&1; then exec "$p" {tail}; fi; done; '
-            'echo "no Python on this node: neither python3 nor mayapy" >&2; exit 127'
+            f'if command -v "$p" >/dev/null 2>&1 && "$p" -c "{_PY37}" 2>/dev/null; then '
+            f'exec "$p" {tail}; fi; done; '
+            'echo "no Python 3.7+ on this node: neither python3 nor mayapy" >&2; exit 127'
         )
         return "/bin/sh -c " + shlex.quote(script)
     tail = " ".join([NODE_SCRIPT, *args])

@@ -6,8 +6,12 @@ remedy. The test installer's mayapy put on PATH through the job's variables make
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import shutil
 import socket
+import subprocess
 import sys
 import tarfile
 import uuid
@@ -17,6 +21,8 @@ import pytest
 
 from azure_batch_maya.connection import Connection, connect
 from azure_batch_maya.nodecheck import (
+    CHECK_SCRIPT,
+    NODE_SCRIPT,
     CheckOptions,
     NodeCheckError,
     check_command_line,
@@ -44,6 +50,32 @@ def job_going(conn: Connection, job_id: str) -> bool:
         return jobs.get_job(conn.batch, job_id).state == "deleting"
     except NotFoundError:
         return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a Linux node's command line")
+def test_the_check_runs_with_the_first_python_new_enough(tmp_path):
+    work = tmp_path / "wd"
+    work.mkdir()
+    shutil.copy(CHECK_SCRIPT, work / NODE_SCRIPT)
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    (old / "python3").write_text("#!/bin/sh\nexit 1\n")  # a Python 3.6: the probe fails
+    (old / "python3").chmod(0o755)
+    (new / "mayapy").symlink_to(sys.executable)
+    argv = shlex.split(check_command_line("linux", [], []))
+    env = {"AZ_BATCH_NODE_SHARED_DIR": str(tmp_path), "AZ_BATCH_NODE_ID": "n1"}
+
+    none = subprocess.run(
+        argv, cwd=work, env={**env, "PATH": f"{old}:/bin"}, capture_output=True, text=True
+    )
+    assert none.returncode == 127
+    assert none.stderr == "no Python 3.7+ on this node: neither python3 nor mayapy\n"
+    found = subprocess.run(
+        argv, cwd=work, env={**env, "PATH": f"{old}:{new}:/bin"}, capture_output=True, text=True
+    )
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["node_id"] == "n1"
 
 
 @pytest.fixture
