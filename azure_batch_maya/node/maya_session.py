@@ -121,6 +121,8 @@ def _force_naming(cmds: Any, plan: Plan) -> None:
     g = "defaultRenderGlobals"
     if plan.naming.prefix:
         cmds.setAttr(f"{g}.imageFilePrefix", plan.naming.prefix, type="string")
+        if plan.prefix_plug != f"{g}.imageFilePrefix":  # V-Ray names images from its own
+            cmds.setAttr(plan.prefix_plug, plan.naming.prefix, type="string")
     cmds.setAttr(f"{g}.animation", True)
     cmds.setAttr(f"{g}.outFormatControl", 0)
     cmds.setAttr(f"{g}.putFrameBeforeExt", True)

@@ -93,3 +93,19 @@ def test_an_unknown_renderer_fails_before_anything_runs():
     with pytest.raises(MayaSessionError, match="renderman"):
         render_in_session(cmds, plan("renderman"), TASK, MAPPING, "/s.ma", Path("/w"))
     assert cmds.calls == []
+
+
+def test_v_ray_gets_the_job_s_prefix_on_its_own_settings_node_too():
+    from dataclasses import replace
+
+    cmds = RecordingCmds()
+    vray = replace(plan("vray"), prefix_plug="vraySettings.fileNamePrefix")
+    render_in_session(cmds, vray, TASK, MAPPING, "/r/C/proj/s.ma", Path("/w/images"))
+    prefixes = {c[1][0]: c[1][1] for c in cmds.calls if c[0] == "setAttr" and "refix" in c[1][0]}
+    assert prefixes == {
+        "defaultRenderGlobals.imageFilePrefix": "<Scene>",
+        "vraySettings.fileNamePrefix": "<Scene>",
+    }
+    arnold = RecordingCmds()
+    render_in_session(arnold, plan("arnold"), TASK, MAPPING, "/r/C/proj/s.ma", Path("/w/images"))
+    assert not any(c[0] == "setAttr" and c[1][0].startswith("vraySettings") for c in arnold.calls)
