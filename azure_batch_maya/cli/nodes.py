@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
     listing = actions.add_parser("list", parents=[common], help="the stored installers")
     listing.set_defaults(handler=run_list)
     remove = actions.add_parser("remove", parents=[common], help="remove an installer")
-    remove.add_argument("name", help="the installer's name (its file name)")
+    remove.add_argument("name", type=_name, help="the installer's name (its file name)")
     remove.set_defaults(handler=run_remove)
 
 
@@ -62,6 +62,9 @@ def run_add(args: argparse.Namespace) -> int:
     from azure_batch_maya.transfer.installers import InstallerError, add_installers
 
     files = [Path(f) for f in args.files]
+    for file in files:  # before connecting: a typo is found at once
+        if not file.is_file():
+            raise CliError(f"{file}: no such file" + (" (a folder)" if file.is_dir() else ""))
     cache = HashCache.load(cache_dir())
     bar = ProgressBar(quiet=args.json)
 
@@ -133,6 +136,12 @@ def run_remove(args: argparse.Namespace) -> int:
             f"Removed {gone.name}. Pools made with it keep installing it until remade.\n"
         )
     return 0
+
+
+def _name(text: str) -> str:
+    if not text.strip() or len(text) > 200:
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} is not an installer name; see `list`")
+    return text
 
 
 class ProgressBar:

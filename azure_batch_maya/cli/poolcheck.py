@@ -7,10 +7,12 @@ each node's findings with what to do.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import batch_id, count
 from azure_batch_maya.cli.jobs import columns, print_json, with_connection
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ def register_pool_check(actions: Any, common: argparse.ArgumentParser) -> None:
         "Env tab answers, free disk and GPUs. Failures are shown with what to do. Exits 1 when "
         "a node fails a check.",
     )
-    check.add_argument("pool", help="the pool id")
+    check.add_argument("pool", type=batch_id, help="the pool id")
     check.add_argument(
         "--renderer",
         action="append",
@@ -47,18 +49,33 @@ def register_pool_check(actions: Any, common: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="a variable for the check task, besides the Env tab's (repeatable)",
     )
-    check.add_argument("--sample", type=int, metavar="N", help="check only N nodes")
+    check.add_argument("--sample", type=count(1), metavar="N", help="check only N nodes")
     check.add_argument(
         "--min-free-gb",
-        type=float,
+        type=gigabytes,
         default=None,
         metavar="GB",
         help="free disk a node needs (default 20)",
     )
     check.add_argument(
-        "--timeout", type=float, default=20.0, metavar="MIN", help="minutes to wait (default 20)"
+        "--timeout",
+        type=count(1, 24 * 60),
+        default=20,
+        metavar="MIN",
+        help="minutes to wait for the nodes (default 20)",
     )
     check.set_defaults(handler=run_pool_check)
+
+
+def gigabytes(text: str) -> float:
+    """Free disk in GB: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of GB") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} GB: give a number of 0 or more")
+    return value
 
 
 def run_pool_check(args: argparse.Namespace) -> int:
@@ -83,10 +100,6 @@ def run_pool_check(args: argparse.Namespace) -> int:
         if not sep or not name.strip():
             raise CliError(f"--env {pair!r}: write it as NAME=VALUE")
         environment[name.strip()] = value
-    if args.sample is not None and args.sample < 1:
-        raise CliError("--sample: check 1 node or more")
-    if args.timeout <= 0:
-        raise CliError("--timeout: give the minutes to wait, above 0")
     options = CheckOptions(
         renderers=tuple(args.renderer),
         environment=environment,

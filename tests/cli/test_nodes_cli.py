@@ -14,9 +14,11 @@ from azure_batch_maya.nodecheck import was_checked
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
 from tests.cli.localjobs import UBUNTU, VM_SIZE, local, run_json, wait_until
+from tests.cli.test_hostile_args import check, place, run
 from tests.node.installer import maya_archive
 
 pytestmark = pytest.mark.slow
+__all__ = ["place"]
 
 
 def test_installers_add_list_remove(local_home, capsys, tmp_path):
@@ -131,3 +133,29 @@ def test_submit_offers_the_check_before_the_first_job_on_an_unchecked_pool(pool,
     )
     assert notice in err
     assert err.index(notice) < err.index("Connected to")  # before anything is sent
+
+
+HOSTILE = [
+    (["pools", "check", "../x"], "is not a Batch id"),
+    (["pools", "check", "p1", "--sample", "0"], "--sample"),
+    (["pools", "check", "p1", "--sample", "9" * 400], "--sample"),
+    (["pools", "check", "p1", "--timeout", "nan"], "--timeout"),
+    (["pools", "check", "p1", "--min-free-gb", "nan"], "'nan' GB"),
+    (["pools", "check", "p1", "--min-free-gb", "-1"], "'-1' GB"),
+    (["pools", "check", "p1", "--env", "NOEQUALS"], "NAME=VALUE"),
+    (["pools", "check", "p1"], "no azure accounts are configured"),
+    (["pools", "check", "p1", "--local"], "local pool is not running"),
+    (["nodes", "installers", "list"], "no azure accounts are configured"),
+    (["nodes", "installers", "add", "{t}/missing.rpm", "--local"], "missing.rpm: no such file"),
+    (["nodes", "installers", "add", "{t}/folder.ma"], "(a folder)"),
+    (["nodes", "installers", "add", "{t}/a_file"], "no azure accounts are configured"),
+    (["nodes", "installers", "add", "x.rpm", "--os", "beos"], "invalid choice"),
+    (["nodes", "installers", "remove", ""], "not an installer name"),
+    (["nodes", "installers"], "required"),
+    (["nodes"], "required"),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), HOSTILE)
+def test_hostile_arguments_get_one_line(argv, words, place, capsys):
+    check(*run([a.format(t=place) for a in argv], capsys), words)
