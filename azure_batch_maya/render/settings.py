@@ -15,6 +15,7 @@ from typing import Literal
 from azure_batch_maya.node.imagenames import DEFAULT_PADDING
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
+from azure_batch_maya.render.scouts import ScoutPlan
 from azure_batch_maya.services.batch import ImageSpec, MarketplaceImage
 
 PoolMode = Literal["auto", "existing", "new"]
@@ -114,6 +115,7 @@ class SubmitSettings:
     job_id: str | None = None  # default: made from the scene name and a timestamp
     autoscale: AutoscalePlan | None = None  # a new pool sized by our formula (render/autoscale)
     autoscale_interval: timedelta = EVALUATION_INTERVAL
+    scout: ScoutPlan | None = None  # a few frames first, then the rest (render/scouts.py)
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
