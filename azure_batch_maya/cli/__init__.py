@@ -23,6 +23,7 @@ COMMANDS = (
     "submit",
     "jobs",
     "pools",
+    "nodes",
     "download",
     "local",
     "ui",

@@ -1,4 +1,7 @@
-"""`azure-batch-maya pools list|resize|delete`: see what runs, and stop paying for idle nodes."""
+"""`azure-batch-maya pools list|resize|delete|check`: see what runs, stop paying for idle nodes.
+
+`check` (can the nodes render?) lives in `cli/poolcheck.py`.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +60,9 @@ def register(sub: Any) -> None:
     delete.add_argument("pool", type=batch_id, help="the pool id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
+    from azure_batch_maya.cli.poolcheck import register_pool_check
+
+    register_pool_check(actions, common)
 
 
 def run_list(args: argparse.Namespace) -> int:

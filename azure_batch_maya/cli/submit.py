@@ -376,6 +376,12 @@ def _submit(
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
+    pool_id = settings.pool.pool_id
+    if pool_id and not settings.stand_in:
+        from azure_batch_maya.nodecheck import check_notice, was_checked
+
+        if not was_checked(pool_id):
+            say(check_notice(pool_id, local=args.local))
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")

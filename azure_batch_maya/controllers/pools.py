@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +11,8 @@ from azure_batch_maya import autoscalestatus, poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.jobhealth import Problem
+from azure_batch_maya.nodecheck import CheckOptions, check_pool
+from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan, formula
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import autoscale, pools
@@ -95,6 +99,39 @@ class PoolsController:
         """Turn autoscale off; the pool keeps the nodes it has (resize it to 0 after). Slow."""
         connection = self.session.require_connection()
         autoscale.disable_pool_autoscale(connection.batch, pool_id)
+
+    def check_nodes(
+        self,
+        pool_id: str,
+        options: CheckOptions | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> CheckReport:
+        """Run the node check on a pool (`pools check`). Slow: minutes; a worker's job.
+
+        Without `options`: the Env tab's licence servers and variables, and the open scene's
+        renderer's plug-in.
+        """
+        connection = self.session.require_connection()
+        return check_pool(
+            connection,
+            pool_id,
+            options or self._check_options(),
+            on_progress=progress,
+            cancel=cancel,
+        )
+
+    def _check_options(self) -> CheckOptions:
+        from azure_batch_maya.controllers.env import EnvController
+
+        saved = EnvController().load()
+        scene = self.session.scene
+        renderers = (scene.renderer,) if scene is not None and scene.renderer else ()
+        return CheckOptions(
+            renderers=renderers,
+            environment={**saved.licences.environment(), **dict(saved.environment)},
+        )
 
     def delete(self, pool_id: str) -> None:
         """Delete a pool (the view asks for confirmation first). Slow."""

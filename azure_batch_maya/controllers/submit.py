@@ -248,7 +248,17 @@ class SubmitController:
             problems.append(Finding("error", "settings", str(exc)))
         choices = self.assets.choices
         found = validate(result.scene, result.resolutions, frames=frames, choices=choices)
-        return (*problems, *found)
+        return (*problems, *found, *self._pool_check_notice())
+
+    def _pool_check_notice(self) -> tuple[Finding, ...]:
+        """Offer the node check before the first job on a pool never checked from here."""
+        f = self.fields
+        if f.pool_mode == "auto" or not f.pool_id.strip() or self.base.stand_in:
+            return ()
+        from azure_batch_maya.nodecheck import check_notice, was_checked
+
+        pool_id = f.pool_id.strip()
+        return () if was_checked(pool_id) else (Finding("notice", "pool", check_notice(pool_id)),)
 
     def over_ceiling(self) -> str | None:
         """Why the studio's cost ceiling refuses this job, or None."""

@@ -1,14 +1,16 @@
-"""The Pools tab's widgets: the pool list with idle-cost warnings, resize, delete."""
+"""The Pools tab's widgets: the pool list with idle-cost warnings, resize, delete, node check."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
+from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
-from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
+from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
+from azure_batch_maya.ui.nodecheck_view import NodeCheckDialog
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 from azure_batch_maya.ui.worker import Report, Workers
 
@@ -58,10 +60,18 @@ class PoolsView(QtWidgets.QWidget):
         self.autoscale_button.setToolTip(
             "Let the pool grow to its work and empty itself when idle; 'off' keeps its nodes"
         )
+        self.check_button = QtWidgets.QPushButton("Check Nodes")
+        self.check_button.setToolTip(
+            "Run a small task on each node: Maya, the scene's renderer plug-in, licence servers, "
+            "disk and GPUs"
+        )
+        self.check_dialog: NodeCheckDialog | None = None
+        self.checking = False  # one node check at a time
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         actions = QtWidgets.QHBoxLayout()
         actions.addWidget(self.refresh_button)
+        actions.addWidget(self.check_button)
         actions.addStretch(1)
         actions.addWidget(QtWidgets.QLabel("Dedicated"))
         actions.addWidget(self.dedicated)
@@ -97,6 +107,7 @@ class PoolsView(QtWidgets.QWidget):
         self.resize_button.clicked.connect(self.resize_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.autoscale_button.clicked.connect(self.autoscale_selected)
+        self.check_button.clicked.connect(self.check_selected)
         self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
         controller.changed.connect(lambda _c: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.refresh())
@@ -156,6 +167,41 @@ class PoolsView(QtWidgets.QWidget):
             lambda _report: self.controller.delete(row.id),
             on_done=lambda _none: self._done(f"Deleting {row.id}."),
             on_error=lambda exc: set_status(self.status, f"Not deleted: {exc}", BAD),
+        )
+
+    def check_selected(self) -> None:
+        """Run the node check on a worker; the result opens in its own window."""
+        row = self.selected()
+        if row is None:
+            return
+        self.checking = True
+        self.check_button.setEnabled(False)
+        set_status(self.status, f"Checking the nodes of {row.id}…")
+
+        def progress(done: int, total: int) -> None:
+            set_status(self.status, f"Checking the nodes of {row.id}: {done} of {total} done…")
+
+        def checked(report: CheckReport) -> None:
+            self.checking = False
+            self.check_button.setEnabled(self.selected() is not None)
+            colour = GOOD if report.ok else BAD
+            verdict = "can render" if report.ok else "has nodes that cannot render"
+            set_status(self.status, f"Pool {row.id} {verdict}.", colour)
+            self.check_dialog = NodeCheckDialog(report, self)
+            self.check_dialog.show()
+
+        def failed(exc: Exception) -> None:
+            self.checking = False
+            self.check_button.setEnabled(self.selected() is not None)
+            set_status(self.status, f"Node check not done: {exc}", BAD)
+
+        self.workers.start(
+            lambda report: self.controller.check_nodes(
+                row.id, progress=report.progress, cancel=report.cancel
+            ),
+            on_done=checked,
+            on_error=failed,
+            on_progress=progress,
         )
 
     # Display ------------------------------------------------------------------------------------
@@ -219,6 +265,7 @@ class PoolsView(QtWidgets.QWidget):
             widget.setEnabled(row is not None)
         self.autoscale.setEnabled(row is not None)
         self.autoscale_button.setEnabled(row is not None)
+        self.check_button.setEnabled(row is not None and not self.checking)
         if row is not None:
             self.dedicated.setValue(row.dedicated[1])
             self.spot.setValue(row.spot[1])
