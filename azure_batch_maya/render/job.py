@@ -9,6 +9,11 @@ On the node: the job preparation task fetches the shipped code, the plan and the
 resource files into `<prep>/azbm/`, then runs `fetch` to place the asset project's files under
 `<prep>/assets/` in the node layout; each task runs `render TASK_ID`, which renders into its
 working folder's `images/`, uploaded on success; stdout and stderr go to `logs/<task>/` always.
+
+The route to Maya on the nodes is the image (docs/azure.md): a custom image has it; a
+marketplace image gets it from the pool's start task (install at node start); a container
+pool runs every task, the preparation included, in the container image, where Batch maps
+AZ_BATCH_NODE_ROOT_DIR at the same path, so the fetched inputs are where the plan says.
 """
 
 from __future__ import annotations
@@ -38,14 +43,18 @@ from azure_batch_maya.render.tasks import RenderTask, frame_spec, plan_tasks, sa
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
+    ContainerImage,
+    CustomImage,
     JobPreparationSpec,
     JobSpec,
+    MarketplaceImage,
     OutputFileSpec,
     PoolSpec,
     ResourceFileSpec,
     TaskSpec,
     job_create_options,
     pool_create_options,
+    task_container,
     task_create_options,
 )
 
@@ -58,6 +67,37 @@ NODE_ENVIRONMENT = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
 
 class JobBuildError(ValueError):
     """The scene and settings cannot make a job; the message says what to change."""
+
+
+class RouteError(JobBuildError):
+    """The chosen route to Maya on the nodes cannot work on Azure as things stand."""
+
+
+def check_route(settings: SubmitSettings, *, entra: bool, local: bool) -> None:
+    """Refuse, before any upload, a pool Azure would refuse or whose nodes would lack Maya.
+
+    Only a pool made for this job is checked: an existing pool already has its image.
+    """
+    if local or settings.pool.mode == "existing":
+        return
+    image = settings.image
+    host = image.host if isinstance(image, ContainerImage) else image
+    if isinstance(host, CustomImage) and host.gallery == "compute" and not entra:
+        raise RouteError(
+            "a pool from an Azure Compute Gallery image can only be made with an Entra ID "
+            "sign-in (Azure refuses account keys for it); sign in with Entra ID on the Config "
+            "tab, or submit to an existing pool with --pool ID"
+        )
+    if (
+        isinstance(image, MarketplaceImage)
+        and settings.start_task is None
+        and not settings.stand_in
+    ):
+        raise RouteError(
+            "a marketplace image has no Maya: install at node start needs your installers "
+            "(`azure-batch-maya nodes installers add FILE...`), or choose a custom image or "
+            "a container image on the Env tab (docs/azure.md)"
+        )
 
 
 @dataclass(frozen=True)
@@ -325,6 +365,7 @@ def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationS
         resource_files=tuple(files),
         wait_for_success=True,
         max_retries=max(settings.max_task_retries, 0),
+        container=task_container(settings.image),
     )
 
 
@@ -344,6 +385,7 @@ def _task(task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix:
         output_files=outputs,
         max_wall_clock_time=settings.task_time_limit,
         max_retries=settings.max_task_retries,
+        container=task_container(settings.image),
     )
 
 
@@ -359,6 +401,8 @@ def _pool_spec(scene: SceneInfo, settings: SubmitSettings, job_id: str) -> PoolS
         display_name=f"azure-batch-maya: {Path(scene.scene).name}",
         metadata={"created_by": f"azure-batch-maya {__version__}"},
         resize_timeout=timedelta(minutes=15),
+        start_task=settings.start_task,
+        network=settings.network,
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from azure_batch_maya.services.batch import (
     ContainerImage,
+    ContainerRegistry,
     CustomImage,
     JobPreparationSpec,
     JobSpec,
@@ -78,9 +79,7 @@ def test_a_container_image_runs_on_its_host_image_with_its_registry():
     image = ContainerImage(
         image="myregistry.azurecr.io/maya:2026",
         host=UBUNTU,
-        registry_server="myregistry.azurecr.io",
-        registry_username="puller",
-        registry_password="s3cret",
+        registry=ContainerRegistry("myregistry.azurecr.io", "puller", "s3cret"),
     )
     assert "s3cret" not in repr(image)
     vm = pool_create_options(ubuntu_pool(image=image)).as_dict()["virtualMachineConfiguration"]
