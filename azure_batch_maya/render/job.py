@@ -59,6 +59,7 @@ from azure_batch_maya.services.batch import (
 )
 
 PREP_DIR_VAR = "AZ_BATCH_JOB_PREP_WORKING_DIR"
+REDACTED = "(kept in the OS keyring; not written to files)"
 ARNOLD_FILE = "azbm_arnold_pathmap.json"
 REDSHIFT_FILE = "azbm_redshift_pathoverride.txt"
 # Python reads and writes UTF-8 whatever the node's locale, so non-ASCII paths survive logs.
@@ -277,10 +278,19 @@ def export_job(job: RenderJob, folder: Path) -> list[Path]:
 
 
 def _wire(model: Any) -> Any:
-    """A model as the REST API's JSON (camelCase keys, ISO 8601 durations)."""
+    """A model as the REST API's JSON (camelCase keys, ISO 8601 durations), with a registry
+    password left out: it comes from the keyring and is never written to a file."""
     from azure.batch._utils.model_base import SdkJSONEncoder
 
-    return json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True))
+    return _redacted(json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True)))
+
+
+def _redacted(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {k: REDACTED if k == "password" and v else _redacted(v) for k, v in document.items()}
+    if isinstance(document, list):
+        return [_redacted(v) for v in document]
+    return document
 
 
 def _plan(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from azure_batch_maya.render.job import RouteError, check_route, export_job
+from azure_batch_maya.render.job import REDACTED, RouteError, check_route, export_job
 from azure_batch_maya.render.settings import (
     LicenceServers,
     PoolChoice,
@@ -27,6 +27,7 @@ from azure_batch_maya.services.batch import (
     NetworkSpec,
     ResourceFileSpec,
     StartTaskSpec,
+    pool_create_options,
 )
 from tests.node.example import example_job
 
@@ -150,9 +151,10 @@ def test_container_pool_and_every_task_name_the_image_and_the_acr_identity(tmp_p
 def test_container_pool_with_a_registry_user_sends_the_password_only_in_the_request(tmp_path):
     registry = ContainerRegistry("registry.example.com", "puller", "from-the-keyring")
     image = ContainerImage("registry.example.com/maya:2026", HOST, registry)
-    wire = exported(SubmitSettings(pool=PoolChoice("new", "c"), image=image), tmp_path)
-    containers = wire["pool"]["virtualMachineConfiguration"]["containerConfiguration"]
-    assert containers == {
+    job = example_job(SubmitSettings(pool=PoolChoice("new", "c"), image=image))
+    assert job.new_pool is not None
+    body = pool_create_options(job.new_pool).as_dict()
+    assert body["virtualMachineConfiguration"]["containerConfiguration"] == {
         "type": "dockerCompatible",
         "containerImageNames": ["registry.example.com/maya:2026"],
         "containerRegistries": [
@@ -163,9 +165,14 @@ def test_container_pool_with_a_registry_user_sends_the_password_only_in_the_requ
             }
         ],
     }
-    assert wire["pool"]["virtualMachineConfiguration"]["imageReference"]["offer"] == "ubuntu-hpc"
-    assert all(t["containerSettings"]["registry"]["username"] == "puller" for t in wire["tasks"])
+    assert body["virtualMachineConfiguration"]["imageReference"]["offer"] == "ubuntu-hpc"
     assert "from-the-keyring" not in repr(image)
+    # what --export writes keeps the password out of the files
+    wire = exported(SubmitSettings(pool=PoolChoice("new", "c"), image=image), tmp_path)
+    assert all(t["containerSettings"]["registry"]["username"] == "puller" for t in wire["tasks"])
+    assert "from-the-keyring" not in "".join(p.read_text() for p in tmp_path.iterdir())
+    registries = wire["pool"]["virtualMachineConfiguration"]["containerConfiguration"]
+    assert registries["containerRegistries"][0]["password"] == REDACTED
 
 
 def test_a_registry_by_managed_identity_needs_an_existing_pool():
