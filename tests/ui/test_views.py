@@ -96,6 +96,49 @@ def test_env_choices_are_saved_and_the_renderer_ticks_its_licences(make_panel, s
     assert panel.controllers.submit.settings().spot_nodes == 3
 
 
+def test_env_routes_say_what_they_do_and_save_a_container_registry(
+    make_panel, home, memory_keyring, qtbot
+):
+    env = make_panel().env
+    assert env.image_kind.currentData() == "install"
+    assert "start task" in env.route_note.text() and "installers add" in env.route_note.text()
+    labels = [env.image_kind.itemText(i) for i in range(env.image_kind.count())]
+    assert labels == [
+        "Install at node start (from your uploaded installers)",
+        "Custom image with Maya (Azure Compute Gallery)",
+        "Container image with Maya",
+    ]
+    env.image_kind.setCurrentIndex(1)
+    assert "Entra ID" in env.route_note.text()
+    assert env.route_pages.currentIndex() == 1
+    assert "custom image" in env.status.text()  # no image id yet
+    env.image_kind.setCurrentIndex(2)
+    assert env.container_image.isVisibleTo(env) and not env.custom_image.isVisibleTo(env)
+    env.container_image.setText("registry.example.com/maya:2026")
+    env.container_image.editingFinished.emit()
+    env.registry_server.setText("registry.example.com")
+    env.registry_server.editingFinished.emit()
+    env.registry_auth.setCurrentIndex(env.registry_auth.findData("password"))
+    assert env.registry_password.isEnabled() and not env.registry_identity.isEnabled()
+    env.registry_user.setText("puller")
+    env.registry_user.editingFinished.emit()
+    qtbot.keyClicks(env.registry_password, "s3cret-pw")
+    qtbot.keyClick(env.registry_password, QtCore.Qt.Key.Key_Return)
+    assert env.registry_password.text() == "" and "keyring" in env.status.text()
+    assert env.registry_password.echoMode() == QtWidgets.QLineEdit.EchoMode.Password
+    env.subnet.setText("/subscriptions/s/x/virtualNetworks/v/subnets/render")
+    env.subnet.editingFinished.emit()
+    env.public_ips.setCurrentIndex(env.public_ips.findData("nopublicipaddresses"))
+    text = (home / "data" / "env.json").read_text()
+    assert "s3cret-pw" not in text
+    saved = json.loads(text)
+    assert saved["image_kind"] == "container" and saved["registry_username"] == "puller"
+    assert saved["public_ips"] == "nopublicipaddresses"
+    fields = env.controller.settings.submit_fields()
+    assert fields["image"].registry.password == "s3cret-pw"
+    assert fields["network"].subnet_id.endswith("/subnets/render")
+
+
 def test_keys_are_masked(make_panel):
     config = make_panel().config
     for edit in (config.batch_key, config.storage_key, config.connection_string):
