@@ -228,7 +228,7 @@ def task_images(scene: SceneInfo, naming: ImageNaming, task: RenderTask) -> tupl
     )
 
 
-def node_python(settings: SubmitSettings) -> str:
+def node_python(settings: SubmitSettings) -> Arg:
     """The interpreter tasks start: the setting, else mayapy (or python for the stand-in)."""
     if settings.node_python:
         return settings.node_python

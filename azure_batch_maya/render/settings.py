@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Literal
 
 from azure_batch_maya.node.imagenames import DEFAULT_PADDING
+from azure_batch_maya.render.commandline import NodeVar
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
 from azure_batch_maya.services.batch import (
     ContainerImage,
@@ -155,7 +156,9 @@ class SubmitSettings:
     environment: Mapping[str, str] = field(default_factory=dict)
     padding: int = DEFAULT_PADDING
     stand_in: bool = False  # the stand-in renderer; only ever when asked for
-    node_python: str | None = None  # default: mayapy on the node (python3/python for stand-in)
+    # default: mayapy on the node (python3/python for stand-in); a NodeVar for a path below a
+    # node folder (the install-at-start route's mayapy wrapper)
+    node_python: str | NodeVar | None = None
     render_command: tuple[str, ...] = ()  # a render command template instead of mayapy
     job_id: str | None = None  # default: made from the scene name and a timestamp
     network: NetworkSpec | None = None  # a subnet, to reach a licence server on the studio's

@@ -7,11 +7,13 @@ the SDK puts on the wire: custom image, install at node start, container on ever
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from azure_batch_maya.render.commandline import NodeVar
 from azure_batch_maya.render.job import REDACTED, RouteError, check_route, export_job
 from azure_batch_maya.render.settings import (
     LicenceServers,
@@ -118,6 +120,20 @@ def test_install_at_start_puts_the_start_task_on_the_pool_as_admin_waiting_for_s
     }
     assert wire["pool"]["virtualMachineConfiguration"]["imageReference"]["offer"] == (
         "ubuntu-24_04-lts"
+    )
+    # tasks start the mayapy the start task installed, below the node's shared folder
+    wrapper = NodeVar("AZ_BATCH_NODE_SHARED_DIR", "/azbm-install/bin/mayapy")
+    linux = exported(replace(settings, node_python=wrapper), tmp_path / "wrapped")
+    assert linux["tasks"][0]["commandLine"] == (
+        '/bin/bash -c \'exec "${AZ_BATCH_NODE_SHARED_DIR}"/azbm-install/bin/mayapy '
+        '"${AZ_BATCH_JOB_PREP_WORKING_DIR}"/azbm render frames-0001\''
+    )
+    windows = exported(
+        replace(settings, node_python=wrapper, node_os="windows"), tmp_path / "windows"
+    )
+    assert (
+        "%AZ_BATCH_NODE_SHARED_DIR%\\azbm-install\\bin\\mayapy"
+        in (windows["job"]["jobPreparationTask"]["commandLine"])
     )
     # an auto-pool carries the same start task
     auto = exported(SubmitSettings(start_task=install_task()), tmp_path / "auto")
