@@ -29,7 +29,7 @@ from azure_batch_maya.render.job import (
     check_route,
     default_job_id,
 )
-from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
@@ -112,6 +112,7 @@ def submit(
     job_id = settings.job_id or default_job_id(scene, now)
     settings = replace(settings, job_id=job_id)
     check_route(settings, entra=conn.entra, local=conn.local)
+    settings = with_registry_password(settings)
     settings, lifetime = sas_lifetime(
         settings, user_delegation=signs_with_user_delegation(conn.blobs)
     )

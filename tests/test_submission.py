@@ -94,3 +94,34 @@ def test_a_route_azure_would_refuse_stops_submit_before_any_upload(azurite, exam
     store = blobs.get_container_client("abm-store")
     sent = list(store.list_blobs(name_starts_with="manifests/")) if "abm-store" in names else []
     assert not [b for b in sent if settings.job_id and settings.job_id in b.name]
+
+
+def test_a_registry_user_without_a_password_stops_submit_before_any_upload(
+    azurite, example, tmp_path, monkeypatch
+):
+    import keyring
+
+    from azure_batch_maya.render.settings import PoolChoice, SettingsError
+    from azure_batch_maya.services.batch import ContainerImage, ContainerRegistry, MarketplaceImage
+    from tests.services.test_settings import MemoryKeyring
+
+    monkeypatch.delenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        blobs = key_client(azurite)
+        conn = Connection(batch=None, blobs=blobs, where="Azure", local=False)  # type: ignore[arg-type]
+        scene, project = example_project(example, tmp_path)
+        host = MarketplaceImage("microsoft-dsvm", "ubuntu-hpc", "2204", "batch.node.ubuntu 22.04")
+        image = ContainerImage(
+            "r.example.com/maya:1", host, ContainerRegistry("r.example.com", "u")
+        )
+        job_id = f"nopass-{uuid.uuid4().hex[:6]}"
+        settings = SubmitSettings(image=image, pool=PoolChoice("new", "c"), job_id=job_id)
+        with pytest.raises(SettingsError, match=r"no password for u at r\.example\.com"):
+            submit(conn, scene, project, settings)
+    finally:
+        keyring.set_keyring(previous)
+    store = blobs.get_container_client("abm-store")
+    if store.exists():
+        assert not list(store.list_blobs(name_starts_with=f"manifests/{job_id}"))

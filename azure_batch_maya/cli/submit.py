@@ -217,6 +217,7 @@ def _submit(
 ) -> int:
     from azure_batch_maya.connection import NotConnectedError, connect
     from azure_batch_maya.render.job import JobBuildError
+    from azure_batch_maya.render.settings import SettingsError
     from azure_batch_maya.services.errors import ServiceError
     from azure_batch_maya.services.sas import SasLifetimeError
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
@@ -288,7 +289,7 @@ def _submit(
                 result["downloaded"] = len(report.downloaded)
                 result["download_dir"] = str(folder.resolve())
                 say(f"Downloaded {len(report.downloaded)} files to {folder.resolve()}.")
-    except (NotConnectedError, ServiceError, JobBuildError, SasLifetimeError) as exc:
+    except (NotConnectedError, ServiceError, JobBuildError, SasLifetimeError, SettingsError) as exc:
         raise CliError(str(exc)) from None
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

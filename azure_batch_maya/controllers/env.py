@@ -36,7 +36,7 @@ from azure_batch_maya.services.batch import (
     PublicIps,
 )
 from azure_batch_maya.services.errors import SecretStoreError
-from azure_batch_maya.services.settings import get_registry_password, save_registry_password
+from azure_batch_maya.services.settings import save_registry_password
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,10 @@ class EnvSettings:
     licences: LicenceServers = field(default_factory=LicenceServers)
     environment: tuple[tuple[str, str], ...] = ()
 
-    def image(self, *, registry_password: str | None = None) -> ImageSpec:
+    def image(self) -> ImageSpec:
         """The image spec these choices make; SettingsError names the missing field.
 
-        A registry by user and password needs the password (from the keyring) here.
+        A registry user's password is not in it: submitting reads it from the keyring.
         """
         if self.image_kind == "custom":
             if not self.custom_image_id.strip():
@@ -107,7 +107,7 @@ class EnvSettings:
                 )
             return CustomImage(self.custom_image_id.strip(), _agent(self.custom_node_agent))
         if self.image_kind == "container":
-            return self._container(registry_password)
+            return self._container()
         if not (self.publisher.strip() and self.offer.strip() and self.sku.strip()):
             raise SettingsError("enter the marketplace image's publisher, offer and SKU")
         return MarketplaceImage(
@@ -118,8 +118,8 @@ class EnvSettings:
         )
 
     def check(self) -> None:
-        """Raise SettingsError for a choice that cannot work (no keyring is read)."""
-        self.image(registry_password="(kept in the keyring)")
+        """Raise SettingsError for a choice that cannot work."""
+        self.image()
         self.network()
         self.licences.environment()
 
@@ -143,21 +143,10 @@ class EnvSettings:
         return NetworkSpec(subnet, self.public_ips)
 
     def submit_fields(self) -> dict[str, Any]:
-        """What these choices set on a `SubmitSettings` (the Submit tab and `submit` use it).
-
-        Reads a registry password from the OS keyring when the registry needs one.
-        """
-        password = None
-        if self.image_kind == "container" and self.registry_auth == "password":
-            try:
-                password = get_registry_password(
-                    self.registry_server.strip(), self.registry_username.strip()
-                )
-            except SecretStoreError as exc:
-                raise SettingsError(exc.message) from None
+        """What these choices set on a `SubmitSettings` (the Submit tab and `submit` use it)."""
         return {
             "vm_size": self.vm_size,
-            "image": self.image(registry_password=password),
+            "image": self.image(),
             "network": self.network(),
             "dedicated_nodes": self.dedicated_nodes,
             "spot_nodes": self.spot_nodes,
@@ -165,7 +154,7 @@ class EnvSettings:
             "environment": dict(self.environment),
         }
 
-    def _container(self, password: str | None) -> ContainerImage:
+    def _container(self) -> ContainerImage:
         image = self.container_image.strip()
         if not image:
             raise SettingsError("enter the container image (e.g. myregistry.azurecr.io/maya:2026)")
@@ -194,12 +183,7 @@ class EnvSettings:
         user = self.registry_username.strip()
         if not user:
             raise SettingsError(f"enter the user name for {server}")
-        if not password:
-            raise SettingsError(
-                f"no password for {user} at {server}: enter it on the Env tab (it is kept in "
-                "the OS keyring) or set AZURE_BATCH_MAYA_REGISTRY_PASSWORD"
-            )
-        return ContainerImage(image, host, ContainerRegistry(server, user, password))
+        return ContainerImage(image, host, ContainerRegistry(server, user))
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -18,6 +18,7 @@ from azure_batch_maya.render.commandline import NodeVar
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
 from azure_batch_maya.services.batch import (
     ContainerImage,
+    ContainerRegistry,
     ImageSpec,
     MarketplaceImage,
     NetworkSpec,
@@ -191,3 +192,26 @@ class SubmitSettings:
         for name, value in {**self.environment, **self.licences.environment()}.items():
             if not name or "=" in name or "\0" in name + value:
                 raise SettingsError(f"environment variable {name!r} cannot be set on a node")
+
+
+def with_registry_password(settings: SubmitSettings) -> SubmitSettings:
+    """The settings with the container registry user's password from the environment or the
+    OS keyring (slow on some keyrings: call it where the job is sent, never on a redraw)."""
+    from dataclasses import replace
+
+    from azure_batch_maya.services.settings import get_registry_password
+
+    image = settings.image
+    registry = image.registry if isinstance(image, ContainerImage) else None
+    if not isinstance(image, ContainerImage) or registry is None:
+        return settings
+    if not registry.username or registry.password:
+        return settings
+    password = get_registry_password(registry.server, registry.username)
+    if not password:
+        raise SettingsError(
+            f"no password for {registry.username} at {registry.server}: enter it on the Env tab "
+            "(it is kept in the OS keyring) or set AZURE_BATCH_MAYA_REGISTRY_PASSWORD"
+        )
+    filled = ContainerRegistry(registry.server, registry.username, password)
+    return replace(settings, image=replace(image, registry=filled))

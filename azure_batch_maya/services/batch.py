@@ -40,8 +40,9 @@ class CustomImage:
 @dataclass(frozen=True)
 class ContainerRegistry:
     """A private registry: an Azure Container Registry reached by the pool's managed identity
-    (`identity_id`, the identity's ARM resource id), or a user and a password (the password
-    comes from the OS keyring at submit time and is never saved in a settings file)."""
+    (`identity_id`, the identity's ARM resource id), or a user and a password. The password is
+    read from the OS keyring when the job is submitted (`render.settings.with_registry_password`)
+    and is never saved in a settings file."""
 
     server: str
     username: str | None = None
@@ -51,8 +52,8 @@ class ContainerRegistry:
     def __post_init__(self) -> None:
         if self.identity_id and (self.username or self.password):
             raise ValueError("a registry uses a managed identity or a user and password, not both")
-        if bool(self.username) != bool(self.password):
-            raise ValueError(f"registry {self.server} needs both a user name and a password")
+        if self.password and not self.username:
+            raise ValueError(f"registry {self.server}: a password needs its user name")
 
 
 @dataclass(frozen=True)

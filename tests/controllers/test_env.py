@@ -8,7 +8,12 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.controllers.env import EnvController, EnvSettings
-from azure_batch_maya.render.settings import LicenceServers, SettingsError
+from azure_batch_maya.render.settings import (
+    LicenceServers,
+    SettingsError,
+    SubmitSettings,
+    with_registry_password,
+)
 from azure_batch_maya.services.batch import (
     ContainerImage,
     ContainerRegistry,
@@ -69,7 +74,10 @@ def test_a_registry_by_managed_identity_needs_the_identitys_resource_id():
     assert spec.registry == ContainerRegistry("studio.azurecr.io", identity_id=identity)
 
 
-def test_a_registry_password_lives_in_the_keyring_never_in_the_file(tmp_path, memory_keyring):
+def test_a_registry_password_lives_in_the_keyring_never_in_the_file(
+    tmp_path, memory_keyring, monkeypatch
+):
+    monkeypatch.delenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", raising=False)
     env = EnvController(folder=tmp_path)
     env.update(
         image_kind="container",
@@ -78,15 +86,20 @@ def test_a_registry_password_lives_in_the_keyring_never_in_the_file(tmp_path, me
         registry_auth="password",
         registry_username="puller",
     )
-    with pytest.raises(SettingsError, match="no password for puller"):
-        env.settings.submit_fields()
-    env.settings.check()  # the tab's own check needs no keyring
+    env.settings.check()  # the tab's own check reads no keyring
+    settings = SubmitSettings(**env.settings.submit_fields())
+    with pytest.raises(SettingsError, match="no password for puller at registry"):
+        with_registry_password(settings)
     env.set_registry_password("pa55-word")
-    image = env.settings.submit_fields()["image"]
+    image = with_registry_password(settings).image
     assert isinstance(image, ContainerImage) and image.registry is not None
     assert image.registry.password == "pa55-word"
     assert "pa55-word" not in (tmp_path / "env.json").read_text()
-    assert "pa55-word" not in repr(env.settings.submit_fields())
+    assert "pa55-word" not in repr(with_registry_password(settings))
+    monkeypatch.setenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", "from-ci")
+    image = with_registry_password(settings).image
+    assert isinstance(image, ContainerImage) and image.registry is not None
+    assert image.registry.password == "from-ci"
 
 
 def test_subnet_and_public_ips_make_the_pools_network():

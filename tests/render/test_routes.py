@@ -198,8 +198,8 @@ def test_a_registry_by_managed_identity_needs_an_existing_pool():
         SubmitSettings(image=image)
     with pytest.raises(ValueError, match="not both"):
         ContainerRegistry("r.io", "u", "p", identity_id=IDENTITY)
-    with pytest.raises(ValueError, match="both a user name and a password"):
-        ContainerRegistry("r.io", "u")
+    with pytest.raises(ValueError, match="a password needs its user name"):
+        ContainerRegistry("r.io", password="p")
 
 
 def test_subnet_and_public_ip_choice_on_the_pool(tmp_path):

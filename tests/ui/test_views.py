@@ -9,6 +9,8 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.cli import main
+from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
+from azure_batch_maya.services.batch import ContainerImage
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 
@@ -134,9 +136,11 @@ def test_env_routes_say_what_they_do_and_save_a_container_registry(
     saved = json.loads(text)
     assert saved["image_kind"] == "container" and saved["registry_username"] == "puller"
     assert saved["public_ips"] == "nopublicipaddresses"
-    fields = env.controller.settings.submit_fields()
-    assert fields["image"].registry.password == "s3cret-pw"
-    assert fields["network"].subnet_id.endswith("/subnets/render")
+    settings = SubmitSettings(**env.controller.settings.submit_fields())
+    image = with_registry_password(settings).image
+    assert isinstance(image, ContainerImage) and image.registry is not None
+    assert image.registry.password == "s3cret-pw"
+    assert settings.network is not None and settings.network.subnet_id.endswith("/render")
 
 
 def test_keys_are_masked(make_panel):
