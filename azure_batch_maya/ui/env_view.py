@@ -14,7 +14,7 @@ from azure_batch_maya.controllers.env import (
 )
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.render.settings import LicenceServers, SettingsError
-from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
+from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, set_status
 from azure_batch_maya.ui.qt import QtCore, QtWidgets
 
 # What each route really does, said where it is chosen (docs/azure.md walks through each).
@@ -238,6 +238,7 @@ class EnvView(QtWidgets.QWidget):
         remove.clicked.connect(self._remove_variable)
         controller.changed.connect(lambda _s: self.show_controller())
         session.scene_changed.connect(lambda _s: self._show_licences_needed())
+        session.connection_changed.connect(lambda _c: self.show_controller())
         self.show_controller()
 
     def show_controller(self) -> None:
@@ -277,12 +278,25 @@ class EnvView(QtWidgets.QWidget):
                 self.variables.setItem(row, 1, QtWidgets.QTableWidgetItem(value))
             try:
                 s.check()
-                self.status.clear()
+                self._show_sign_in_note()
             except SettingsError as exc:
                 set_status(self.status, str(exc), BAD)
         finally:
             self._showing = False
         self._show_licences_needed()
+
+    def _show_sign_in_note(self) -> None:
+        """A custom image with an account-key sign-in: say now what submit would refuse."""
+        connection = self.session.connection
+        keys_only = connection is not None and not connection.local and not connection.entra
+        if self.controller.settings.image_kind == "custom" and keys_only:
+            set_status(
+                self.status,
+                "You are signed in with account keys: " + ENTRA_FOR_GALLERY_NOTE,
+                WARN,
+            )
+        else:
+            self.status.clear()
 
     def _show_page(self, index: int) -> None:
         """Only the current route's fields take room (a stack sizes to its largest page)."""

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.cli import main
+from azure_batch_maya.connection import Connection
 from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.services.batch import ContainerImage
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
@@ -114,6 +115,14 @@ def test_env_routes_say_what_they_do_and_save_a_container_registry(
     assert "Entra ID" in env.route_note.text()
     assert env.route_pages.currentIndex() == 1
     assert "custom image" in env.status.text()  # no image id yet
+    env.custom_image.setText("/subscriptions/s/galleries/g/images/maya/versions/1.0.0")
+    env.custom_image.editingFinished.emit()
+    assert env.status.text() == ""
+    keys = Connection(batch=None, blobs=None, where="Azure", local=False)  # type: ignore[arg-type]
+    env.session.set_connection(keys)
+    assert "signed in with account keys" in env.status.text()
+    env.session.set_connection(replace(keys, entra=True))
+    assert env.status.text() == ""
     env.image_kind.setCurrentIndex(2)
     assert env.container_image.isVisibleTo(env) and not env.custom_image.isVisibleTo(env)
     env.container_image.setText("registry.example.com/maya:2026")
