@@ -273,8 +273,9 @@ def _submit(
             if any(prep.exit_code == 127 for prep in outcome.stuck):
                 say(
                     "Exit code 127: a program was not found on the node. Without Maya here, "
-                    "try the pipeline with --stand-in; on Azure, use an image with Maya "
-                    "installed (mayapy on the PATH)."
+                    "try the pipeline with --stand-in; on Azure, give the nodes Maya by one of "
+                    "the Env tab's routes (install at node start, custom image, container; "
+                    "docs/azure.md)."
                 )
             if outcome.stuck:
                 result["stuck"] = True
