@@ -14,7 +14,18 @@ from collections.abc import Sequence
 
 from azure_batch_maya import __version__
 
-COMMANDS = ("scan", "validate", "assets", "submit", "jobs", "pools", "download", "local", "ui")
+COMMANDS = (
+    "scan",
+    "validate",
+    "assets",
+    "submit",
+    "jobs",
+    "pools",
+    "download",
+    "local",
+    "ui",
+    "presets",
+)
 
 
 class CliError(Exception):

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 for r in explicit_remaps(project, pathmap)
             ],
         }  # fmt: skip
-        json.dump(data, sys.stdout, ensure_ascii=False)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False))
         sys.stdout.write("\n")
         return 0
     out = [f"Asset project: {project.name}   ({len(project.files)} files, "

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     checked = load_checked(args)
     data = scan_json(checked.scene, checked.resolutions, checked.findings)
     if args.json:
-        json.dump(data, sys.stdout, ensure_ascii=False)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         sys.stdout.write(summary(data) + format_findings(checked.findings))

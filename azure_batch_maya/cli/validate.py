@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     checked = load_checked(args, saved=True)
     if args.json:
-        json.dump([f.to_json() for f in checked.findings], sys.stdout, ensure_ascii=False)
+        sys.stdout.write(json.dumps([f.to_json() for f in checked.findings], ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_findings(checked.findings))

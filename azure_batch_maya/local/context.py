@@ -20,26 +20,38 @@ Route = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request as the handlers see it: decoded path parts, first query values."""
+    """One HTTP request as the handlers see it: decoded path parts, first query values.
+
+    `document` is the body already read (numbers as numbers, in the newest shape) when the
+    API layer knows the operation's body; `json()` returns it, or parses `body`.
+    """
 
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    document: Doc | None = None
 
     def json(self) -> Doc:
-        if not self.body:
-            return {}
-        try:
-            value = json.loads(self.body)
-        except ValueError:
-            raise BatchServiceError("InvalidRequestBody") from None
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise BatchServiceError("InvalidRequestBody")
-        return value
+        if self.document is not None:
+            return self.document
+        return parse_body(self.body)
+
+
+def parse_body(body: bytes) -> Doc:
+    """A JSON object body (empty or `null`: `{}`), or the service's `InvalidRequestBody`."""
+    if not body:
+        return {}
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise BatchServiceError("InvalidRequestBody") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BatchServiceError("InvalidRequestBody")
+    return value
 
 
 class Operations:

@@ -52,6 +52,16 @@ MESSAGES = {
         "The value provided for one of the properties in the request body is invalid.",
     ),
     "InvalidRequestBody": (400, "The specified Request Body is not syntactically valid."),
+    "UnsupportedProperty": (
+        400,
+        "One of the properties specified in the request body is not supported.",
+    ),
+    "UnsupportedRequestVersion": (400, "The specified request version is not supported."),
+    "UnsupportedHttpVerb": (405, "The resource doesn't support the specified HTTP verb."),
+    "OperationNotSupportedByLocalPool": (
+        400,
+        "The local pool does not support this operation; use an Azure Batch account for it.",
+    ),
     "UnsupportedOperation": (400, "The requested operation is not supported by the local pool."),
     "InvalidUri": (400, "The requested URI does not represent any resource on the server."),
     "RequestBodyTooLarge": (
@@ -103,3 +113,15 @@ def invalid_property(name: str, value: object, reason: str) -> BatchServiceError
 
 def missing_property(name: str) -> BatchServiceError:
     return BatchServiceError("MissingRequiredProperty", values={"PropertyName": name})
+
+
+def unsupported_property(path: str, reason: str) -> BatchServiceError:
+    """The 400 for a property the service (or this local pool) does not take.
+
+    `PropertyName` is the last name of `path`, as the service names properties; the reason
+    carries the whole path, so a nested property is still found.
+    """
+    return BatchServiceError(
+        "UnsupportedProperty",
+        values={"PropertyName": path.rsplit(".", 1)[-1], "Reason": f"{path}: {reason}"},
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from azure_batch_maya.local import entities, rest
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.entities import transition
-from azure_batch_maya.local.errors import BatchServiceError, invalid_property
+from azure_batch_maya.local.errors import BatchServiceError, invalid_property, missing_property
 from azure_batch_maya.local.rest import Reply
 
 Doc = dict[str, Any]
@@ -25,6 +26,7 @@ class PoolOperations(Operations):
         ("DELETE", "/pools/([^/]+)", "delete_pool"),
         ("POST", "/pools/([^/]+)/resize", "resize_pool"),
         ("POST", "/pools/([^/]+)/stopresize", "stop_resize"),
+        ("POST", "/pools/([^/]+)/updateproperties", "replace_pool_properties"),
         ("GET", "/pools/([^/]+)/nodes", "list_nodes"),
         ("GET", "/pools/([^/]+)/nodes/([^/]+)", "get_node"),
     )
@@ -61,6 +63,23 @@ class PoolOperations(Operations):
             entities.touch(pool, self.store.ticks())
             self.store.put_pool(pool)
         return rest.action(200, pool["url"], pool)
+
+    def replace_pool_properties(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """Replace what a pool's PATCH changes: what is not sent goes back to its default."""
+        body = request.json()
+        # Older versions also require certificateReferences (refused here unless empty).
+        for name in ("applicationPackageReferences", "metadata"):
+            if not isinstance(body.get(name), list):
+                raise missing_property(name)
+        with self.engine.lock:
+            pool = self._pool(parts[0], request)
+            for name in ("startTask", "metadata", "targetNodeCommunicationMode"):
+                pool.pop(name, None)
+                if body.get(name):
+                    pool[name] = copy.deepcopy(body[name])
+            entities.touch(pool, self.store.ticks())
+            self.store.put_pool(pool)
+        return rest.action(204, f"{pool['url']}/updateproperties", pool)
 
     def delete_pool(self, request: Request, parts: tuple[str, ...]) -> Reply:
         with self.engine.lock:

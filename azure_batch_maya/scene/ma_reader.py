@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from azure_batch_maya.scene import melflags
 from azure_batch_maya.scene.errors import SceneError
 from azure_batch_maya.scene.file_attributes import (
     ASSET_SUFFIXES,
@@ -20,7 +21,7 @@ from azure_batch_maya.scene.file_attributes import (
     file_attribute,
 )
 from azure_batch_maya.scene.ma_source import Decoder, MaSource, detect_codeset
-from azure_batch_maya.scene.mel import Statement, Token, statements
+from azure_batch_maya.scene.mel import Statement, statements
 from azure_batch_maya.scene.model import (
     Camera,
     FileRef,
@@ -31,9 +32,10 @@ from azure_batch_maya.scene.model import (
 )
 from azure_batch_maya.scene.project import find_project_root
 
-# Maya writes top-level statements at column 0; `str.find` on these is what keeps big files fast.
-_BLOCK_STARTS = ("\ncreateNode ", "\nselect ")
-_LEGACY_LINK = r'\nconnectAttr "([^"\n]+)\.msg" "([^"\n]+)\.(?:lrl|legacyRenderLayer)"'
+# Maya writes top-level statements at column 0; one search for these keeps big files fast.
+_BLOCK_START = r"\n(?:createNode|select)[ \t]"
+# A connection from a legacy layer's `.msg` to its Render Setup layer, flags anywhere.
+_LEGACY_LINK = r"\n(connectAttr[ \t][^;\n]*\.(?:lrl|legacyRenderLayer)\b[^;\n]*)"
 _TRUE = {"yes", "on", "true", "1"}
 _MAX_WARNINGS = 50
 
@@ -76,12 +78,25 @@ class _Scan:
     references: list[FileRef] = field(default_factory=list)
     nodes: list[_Node] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unknown_flags: set[tuple[str, str]] = field(default_factory=set)
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < _MAX_WARNINGS:
             self.warnings.append(message)
         elif len(self.warnings) == _MAX_WARNINGS:
             self.warnings.append("more warnings were left out")
+
+    def flags(self, stmt: Statement, syntax: melflags.Syntax) -> melflags.Parsed:
+        """The statement's flags and arguments; a flag this reader does not know is said once."""
+        parsed = melflags.parse(stmt.tokens[1:], syntax)
+        for flag in parsed.unknown:
+            if (syntax.command, flag) not in self.unknown_flags:
+                self.unknown_flags.add((syntax.command, flag))
+                self.warn(
+                    f"`{syntax.command} {flag}` is a flag this reader does not know; "
+                    f"the {syntax.command} statements using it may be misread"
+                )
+        return parsed
 
 
 def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo:
@@ -117,7 +132,7 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    starts = sorted(p for needle in _BLOCK_STARTS for p in source.positions(needle))
+    starts = source.positions(_BLOCK_START)
     ends = [*starts[1:], source.size]
     _read_header(source.region(0, starts[0] if starts else source.size), scan)
     for index, start in enumerate(starts):
@@ -144,25 +159,27 @@ def _check_header(data: bytes, scene: str) -> None:
 def _read_header(text: str, scan: _Scan) -> None:
     seen: set[str] = set()
     for stmt in statements(text):
-        words = stmt.tokens
         if stmt.command == "file" and stmt.complete:
-            _read_file_statement(words, scan, seen)
+            _read_file_statement(scan.flags(stmt, melflags.FILE), scan, seen)
         elif stmt.command == "requires":
-            _read_requires(words, scan)
-        elif stmt.command == "fileInfo" and len(words) >= 3 and words[1].text == "version":
-            scan.maya_version = scan.decode(words[2].text)
+            _read_requires(scan.flags(stmt, melflags.REQUIRES), scan)
+        elif stmt.command == "fileInfo":
+            args = scan.flags(stmt, melflags.FILE_INFO).args
+            if len(args) >= 2 and args[0].text == "version":
+                scan.maya_version = scan.decode(args[1].text)
+        elif stmt.command == "currentUnit":
+            scan.flags(stmt, melflags.CURRENT_UNIT)
         if not stmt.complete:
             scan.warn("the scene header ends inside a statement; the file may be truncated")
 
 
-def _read_file_statement(words: tuple[Token, ...], scan: _Scan, seen: set[str]) -> None:
-    flags = _flags(words[1:], arity={"-r": 0, "-rdi": 1, "-dr": 1, "-ns": 1, "-rfn": 1})
-    if "-r" not in flags and "-rdi" not in flags:
+def _read_file_statement(parsed: melflags.Parsed, scan: _Scan, seen: set[str]) -> None:
+    if not parsed.has("reference") and not parsed.has("referenceDepthInfo"):
         return
-    path = next((t.text for t in reversed(words) if t.quoted), None)
+    path = next((t.text for t in reversed(parsed.args) if t.quoted), None)
     if path is None:
         return
-    node = flags.get("-rfn") or (flags.get("-ns", "") + "RN")
+    node = parsed.value("referenceNode") or (parsed.value("namespace") + "RN")
     if node in seen:
         return
     seen.add(node)
@@ -171,17 +188,9 @@ def _read_file_statement(words: tuple[Token, ...], scan: _Scan, seen: set[str]) 
     )
 
 
-def _read_requires(words: tuple[Token, ...], scan: _Scan) -> None:
-    node_types: list[str] = []
-    positional: list[str] = []
-    items = iter(words[1:])
-    for token in items:
-        if not token.quoted and token.text.startswith("-"):
-            value = next(items, None)
-            if token.text == "-nodeType" and value is not None:
-                node_types.append(value.text)
-            continue
-        positional.append(scan.decode(token.text))
+def _read_requires(parsed: melflags.Parsed, scan: _Scan) -> None:
+    node_types = parsed.values("nodeType")
+    positional = [scan.decode(t.text) for t in parsed.args]
     if len(positional) < 2:
         return
     name, version = positional[0], positional[1]
@@ -191,25 +200,12 @@ def _read_requires(words: tuple[Token, ...], scan: _Scan) -> None:
         scan.plugins.append(PluginRequirement(name, version, tuple(node_types)))
 
 
-def _flags(words: tuple[Token, ...], arity: dict[str, int]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    items = iter(words)
-    for token in items:
-        if token.quoted or not token.text.startswith("-"):
-            continue
-        if arity.get(token.text, 1) == 0:
-            found[token.text] = ""
-            continue
-        value = next(items, None)
-        found[token.text] = value.text if value is not None else ""
-    return found
-
-
 def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
     head_text = source.region(start, min(end, start + 4096))
     words = head_text.split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
-    if created and words[1] not in _TRACKED_TYPES and not source.contains('"string', start, end):
+    untracked = created and words[1][:1] != "-" and words[1] not in _TRACKED_TYPES
+    if untracked and not source.contains('"string', start, end):
         return  # the bulk of a big scene: meshes, transforms, curves
     head = next(statements(head_text), None)
     if head is None:
@@ -228,7 +224,8 @@ def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
         if stmt.command == "setAttr":
             _read_set_attr(stmt, node, scan, custom)
         elif stmt.command == "addAttr":
-            custom.update(_flags(stmt.tokens[1:], arity={}).get(f, "") for f in ("-sn", "-ln"))
+            added = scan.flags(stmt, melflags.ADD_ATTR)
+            custom.update(added.values("shortName") + added.values("longName"))
         if not stmt.complete and end == source.size:
             scan.warn("the scene ends inside a statement; the file may be truncated")
     sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
@@ -239,13 +236,15 @@ def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
 
 
 def _block_node(head: Statement, scan: _Scan) -> _Node | None:
-    words = head.tokens
-    if head.command == "createNode" and len(words) >= 2:
-        flags = _flags(words[2:], arity={"-s": 0, "-ss": 0, "-shared": 0, "-skipSelect": 0})
-        name = scan.decode(flags.get("-n", words[1].text))
-        return _Node(name, words[1].text, parent=scan.decode(flags.get("-p", "")))
+    if head.command == "createNode":
+        parsed = scan.flags(head, melflags.CREATE_NODE)
+        if not parsed.args:
+            return None
+        node_type = parsed.args[0].text
+        name = scan.decode(parsed.value("name", node_type))
+        return _Node(name, node_type, parent=scan.decode(parsed.value("parent")))
     if head.command == "select":
-        names = [t.text for t in words[1:] if not t.text.startswith("-")]
+        names = [t.text for t in scan.flags(head, melflags.SELECT).args]
         if len(names) == 1:
             name = scan.decode(names[0].lstrip(":"))
             return _Node(name, SHARED_NODE_TYPES.get(name, ""))
@@ -253,21 +252,17 @@ def _block_node(head: Statement, scan: _Scan) -> _Node | None:
 
 
 def _read_set_attr(stmt: Statement, node: _Node, scan: _Scan, custom: set[str]) -> None:
-    words = stmt.tokens[1:]
-    index = next((i for i, t in enumerate(words) if t.quoted), None)
-    if index is None:
-        return
-    target = words[index].text
+    parsed = scan.flags(stmt, melflags.SET_ATTR)
+    if not parsed.args:
+        return  # `setAttr -k off` with no attribute: not a statement Maya writes
+    target = parsed.args[0].text
     if not target.startswith("."):
         return  # `setAttr "other.attr"` inside a block: not this node's, and rare
     attr = target[1:]
-    rest = words[index + 1 :]
-    value_type = ""
-    if len(rest) >= 2 and rest[0].text in ("-type", "-typ") and not rest[0].quoted:
-        value_type = rest[1].text
-        rest = rest[2:]
+    rest = parsed.args[1:]
+    value_type = parsed.value("type")
     strings = [t.text for t in rest if t.quoted]
-    node.attrs[attr] = strings if value_type else [t.text for t in rest if not _flag(t)]
+    node.attrs[attr] = strings if value_type else [t.text for t in rest]
     entry = file_attribute(node.node_type, attr)
     if entry is not None:
         for value in strings if entry.string_array else strings[:1]:
@@ -286,17 +281,6 @@ def _read_set_attr(stmt: Statement, node: _Node, scan: _Scan, custom: set[str]) 
             f"{scan.decode(strings[0])!r}, which looks like a file this scan does not track; "
             "check it reaches the render nodes"
         )
-
-
-def _flag(token: Token) -> bool:
-    """A `-flag` word, as opposed to a negative number."""
-    text = token.text
-    return (
-        not token.quoted
-        and len(text) > 1
-        and text[0] == "-"
-        and not (text[1].isdigit() or text[1] == ".")
-    )
 
 
 def _hints(node: _Node) -> tuple[bool, int]:
@@ -390,14 +374,28 @@ def _number(value: str, default: float, scan: _Scan, what: str) -> float:
         return default
 
 
+def _legacy_link(text: str, scan: _Scan) -> tuple[str, str] | None:
+    """(legacy layer, Render Setup layer) of `connectAttr "layer.msg" "setupLayer.lrl"`."""
+    stmt = next(statements(text), None)
+    if stmt is None:
+        return None
+    args = [scan.decode(t.text) for t in scan.flags(stmt, melflags.CONNECT_ATTR).args]
+    if len(args) != 2 or not args[0].endswith(".msg"):
+        return None
+    owner, _, attr = args[1].rpartition(".")
+    if attr not in ("lrl", "legacyRenderLayer"):
+        return None
+    return args[0][: -len(".msg")], owner
+
+
 def _layers(source: MaSource, scan: _Scan) -> tuple[RenderLayer, ...]:
     setup_layers = {n.name for n in scan.nodes if n.node_type == "renderSetupLayer"}
     legacy_of: dict[str, str] = {}
     if setup_layers:
-        for _, groups in source.matches(_LEGACY_LINK):
-            legacy, owner = (scan.decode(g) for g in groups)
-            if owner in setup_layers:
-                legacy_of[legacy] = owner
+        for _, (text,) in source.matches(_LEGACY_LINK):
+            link = _legacy_link(text, scan)
+            if link is not None and link[1] in setup_layers:
+                legacy_of[link[0]] = link[1]
     return tuple(
         RenderLayer(
             n.name,

@@ -56,20 +56,11 @@ class MaSource:
             return self.data.find(needle.encode("latin-1"), start, end) != -1
         return self.text.find(needle, start, end) != -1
 
-    def positions(self, needle: str) -> list[int]:
-        found: list[int] = []
+    def positions(self, pattern: str) -> list[int]:
+        """Where a regular expression matches, in order (one pass over the whole file)."""
         if self.data is not None:
-            raw = needle.encode("latin-1")
-            at = self.data.find(raw)
-            while at != -1:
-                found.append(at)
-                at = self.data.find(raw, at + 1)
-        else:
-            at = self.text.find(needle)
-            while at != -1:
-                found.append(at)
-                at = self.text.find(needle, at + 1)
-        return found
+            return [m.start() for m in re.compile(pattern.encode("latin-1")).finditer(self.data)]
+        return [m.start() for m in re.compile(pattern).finditer(self.text)]
 
     def matches(self, pattern: str, start: int = 0) -> Iterator[tuple[int, tuple[str, ...]]]:
         """(position, groups) of each match; the groups are latin-1 or decoded text."""
