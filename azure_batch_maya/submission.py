@@ -112,6 +112,10 @@ def submit(
     job_id = settings.job_id or default_job_id(scene, now)
     settings = replace(settings, job_id=job_id)
     check_route(settings, entra=conn.entra, local=conn.local)
+    if conn.local and settings.network is not None:
+        # the Env tab's subnet is for Azure: local nodes use this machine's network
+        log.info("the local pool has no subnet; %s is left out", settings.network.subnet_id)
+        settings = replace(settings, network=None)
     settings = with_registry_password(settings)
     settings, lifetime = sas_lifetime(
         settings, user_delegation=signs_with_user_delegation(conn.blobs)

@@ -125,3 +125,27 @@ def test_a_registry_user_without_a_password_stops_submit_before_any_upload(
     store = blobs.get_container_client("abm-store")
     if store.exists():
         assert not list(store.list_blobs(name_starts_with=f"manifests/{job_id}"))
+
+
+def test_the_env_tabs_subnet_is_left_out_on_the_local_pool(local_home, example, tmp_path):
+    import sys
+
+    from azure_batch_maya.services import jobs
+    from azure_batch_maya.services.batch import NetworkSpec
+
+    scene, project = example_project(example, tmp_path)
+    subnet = "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v"
+    settings = SubmitSettings(
+        frames="1",
+        stand_in=True,
+        node_python=sys.executable,
+        network=NetworkSpec(f"{subnet}/subnets/render"),
+        job_id=f"subnet-{uuid.uuid4().hex[:8]}",
+    )
+    conn = connect_local(start=False)
+    submitted = submit(conn, scene, project, settings)  # the local pool refuses a subnet
+    assert submitted.job.job.auto_pool is not None
+    assert submitted.job.job.auto_pool.network is None
+    outcome = wait_for_job(conn, submitted.job_id, interval=0.3, timeout=90)
+    assert outcome.succeeded
+    jobs.begin_delete_job(conn.batch, submitted.job_id, polling_interval=1)

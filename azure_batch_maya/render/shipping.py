@@ -33,6 +33,7 @@ _MODULES = (
     "scene/ma_reader.py",
     "scene/ma_source.py",
     "scene/mel.py",
+    "scene/melflags.py",
     "scene/model.py",
     "scene/project.py",
     "assets/__init__.py",
