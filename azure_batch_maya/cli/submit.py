@@ -166,7 +166,7 @@ def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
         agent = {"install": "node_agent_sku", "custom": "custom_node_agent"}
         changes[agent.get(route or env.image_kind, "container_node_agent")] = args.node_agent
     if args.registry:
-        changes.update(registry_server=args.registry, registry_auth="none")
+        changes["registry_server"] = args.registry
     if args.registry_identity:
         changes.update(registry_auth="identity", registry_identity=args.registry_identity)
     if args.registry_user:
