@@ -116,7 +116,13 @@ def load_settings(home: Path | None = None) -> ServiceSettings | None:
         return None
     except (OSError, ValueError) as exc:
         raise NotConnectedError(f"cannot read the settings in {path}: {exc}") from None
-    return settings_from_dict(data)
+    try:
+        return settings_from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise NotConnectedError(
+            f"the settings in {path} are malformed ({exc}); set the accounts again on the "
+            "panel's Config tab, or delete the file"
+        ) from None
 
 
 def save_settings(settings: ServiceSettings, home: Path | None = None) -> Path:

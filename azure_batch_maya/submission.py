@@ -89,8 +89,12 @@ class JobOutcome:
 def estimate(
     scene: SceneInfo, settings: SubmitSettings, *, minutes_per_frame: float = 5.0
 ) -> CostEstimate:
-    """The price of rendering `scene` with `settings` on Azure, before anything is sent."""
+    """The price of rendering `scene` with `settings` on Azure, before anything is sent; a
+    renderer outside the renderer table has none (`UnsupportedRendererError`)."""
+    from azure_batch_maya.render.renderers import renderer_for
     from azure_batch_maya.render.tasks import plan_tasks
+
+    renderer_for(scene.renderer)
 
     return estimate_job(
         load_prices(), settings, plan_tasks(scene, settings), minutes_per_frame=minutes_per_frame

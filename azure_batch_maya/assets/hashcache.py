@@ -4,7 +4,8 @@ Uploads are incremental by content, so every submission needs every file's hash;
 gigabytes of textures each time would cost minutes. An entry is reused only while the file's
 size and modification time (in nanoseconds) are unchanged; anything else is hashed again. The
 cache is one JSON file, replaced atomically, so a crash leaves the old one intact and a damaged
-one is simply started afresh.
+one is simply started afresh. Only regular files are hashed: a FIFO or `/dev/zero` named as a
+texture would block or never end, so it is an error instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ class FileDigest:
 
     size: int
     sha256: str
+
+
+class NotAFileError(ValueError):
+    """A path to hash that is not a regular file (a FIFO, a device, a folder)."""
 
 
 class HashCache:
@@ -58,6 +64,11 @@ class HashCache:
         """The file's digest, from the cache when size and mtime still match."""
         key = os.path.abspath(file)  # noqa: PTH100 - string keys, as stored
         st = Path(key).stat()
+        if not S_ISREG(st.st_mode):
+            raise NotAFileError(
+                f"{file} is not a regular file (a pipe, device or folder); a scene's textures "
+                "and caches are files. Fix the path in the scene, or deselect it on the Assets tab"
+            )
         entry = self._entries.get(key)
         if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
             return FileDigest(st.st_size, str(entry[2]))

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from azure_batch_maya.assets import outside
 from azure_batch_maya.assets.choices import AssetChoices
-from azure_batch_maya.assets.frames import FrameSpec
+from azure_batch_maya.assets.frames import FrameBoundError, FrameSpec, check_bounds
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.assets.workspace import file_rules, rule_folder
+from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.scene.model import SceneInfo
 
 Level = Literal["error", "warning", "notice"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "notice")
 
-SUPPORTED_RENDERERS = frozenset(
-    {"mayaSoftware", "mayaHardware2", "arnold", "vray", "redshift", "renderman"}
-)
+SUPPORTED_RENDERERS = frozenset(RENDERERS)  # the renderer table's, render/renderers.py
 # Plug-ins that ship with Maya 2024–2026 (MtoA included) and so exist on any node with Maya;
 # the renderers' own plug-ins are listed for images that install them.
 NODE_PLUGINS = frozenset(
@@ -41,6 +41,7 @@ NODE_PLUGINS = frozenset(
     }
 )  # fmt: skip
 _LAYER_TOKEN = re.compile(r"<RenderLayer>|<Layer>|%l", re.IGNORECASE)
+_CAMERA_TOKEN = re.compile(r"<Camera>|%c", re.IGNORECASE)
 _HINT_LIMIT = 10
 
 
@@ -73,6 +74,7 @@ def validate(
     findings = [
         *_choices(choices),
         *_assets(resolutions),
+        *_placement(scene, resolutions, choices),
         *_output(scene, resolutions, output_dir),
         *_render_settings(scene, frames, frozenset(renderers)),
         *_plugins(scene, frozenset(node_plugins)),
@@ -200,15 +202,29 @@ def _render_settings(
                 "No renderable render layer: turn rendering on for at least one layer.",
             )
         )
-    if len(scene.renderable_layers) > 1 and not _LAYER_TOKEN.search(scene.image_prefix):
+    # An empty prefix gets Maya's own layer and camera folders (docs/rendering.md); a prefix
+    # the user typed is taken as it is, so it must tell layers and cameras apart itself.
+    prefix = scene.image_prefix.strip()
+    if prefix and len(scene.renderable_layers) > 1 and not _LAYER_TOKEN.search(prefix):
         names = ", ".join(layer.display_name for layer in scene.renderable_layers)
         out.append(
             Finding(
                 "error",
                 "layers-overwrite",
-                f"Layers {names} are all rendered but the output prefix "
-                f"{scene.image_prefix or '<Scene>'!r} has no <RenderLayer>: each layer would "
-                "overwrite the last. Add <RenderLayer> to File name prefix.",
+                f"Layers {names} are all rendered but the output prefix {prefix!r} has no "
+                "<RenderLayer>: each layer would overwrite the last. Add <RenderLayer> to File "
+                "name prefix.",
+            )
+        )
+    if prefix and len(scene.renderable_cameras) > 1 and not _CAMERA_TOKEN.search(prefix):
+        names = ", ".join(c.transform for c in scene.renderable_cameras)
+        out.append(
+            Finding(
+                "error",
+                "cameras-overwrite",
+                f"Cameras {names} are all renderable but the output prefix {prefix!r} has no "
+                "<Camera>: both would write the same file names, one task over another. Add "
+                "<Camera> to File name prefix, or untick Renderable on all cameras but one.",
             )
         )
     if scene.renumber_frames:
@@ -221,13 +237,12 @@ def _render_settings(
             )
         )
     if scene.renderer not in renderers:
-        known = ", ".join(sorted(renderers))
         out.append(
             Finding(
                 "error",
                 "unsupported-renderer",
-                f"Renderer {scene.renderer!r} is not supported on the render nodes; "
-                f"switch to one of {known}.",
+                f"Renderer {scene.renderer!r} cannot render on the farm; switch Render Settings "
+                f"to one of: {supported_text()}.",
             )
         )
     out += _frames(scene, frames)
@@ -239,6 +254,16 @@ def _frames(scene: SceneInfo, frames: FrameSpec | None) -> list[Finding]:
     if not ranges:
         return [Finding("error", "frame-range", "No frames to render: give a frame range.")]
     out: list[Finding] = []
+    try:
+        check_bounds(ranges)
+    except FrameBoundError as exc:
+        return [
+            Finding(
+                "error",
+                "frame-range",
+                f"Frames {exc}; fix the frame range in Render Settings, or pass --frames.",
+            )
+        ]
     for r in ranges:
         if r.end < r.start:
             out.append(
@@ -264,6 +289,71 @@ def _frames(scene: SceneInfo, frames: FrameSpec | None) -> list[Finding]:
                 "single-frame",
                 "Animation is off in Render Settings: Maya renders one frame. Turn it on, or "
                 "pass --frames, to render a range.",
+            )
+        )
+    return out
+
+
+def _placement(
+    scene: SceneInfo, resolutions: Sequence[Resolution], choices: AssetChoices | None
+) -> list[Finding]:
+    """Files from outside the project and search paths, system folders, and where links lead."""
+    files = [f for res in resolutions for f in res.files]
+    if choices is not None:
+        files += list(choices.added)
+    dropped = [os.path.abspath(p) for p in choices.deselected] if choices else []  # noqa: PTH100
+    files = [f for f in files if not any(outside.is_inside(f, d) for d in dropped)]
+    out: list[Finding] = []
+    for path in dict.fromkeys(files):
+        if not outside.is_regular_file(path):
+            out.append(
+                Finding(
+                    "error",
+                    "not-a-file",
+                    f"{path} is not a regular file (a pipe, a device or a folder); it cannot "
+                    "be sent. Fix the path in the scene, or deselect it on the Assets tab.",
+                )
+            )
+        target = outside.link_target(path)
+        if target is not None:
+            out.append(
+                Finding(
+                    "notice",
+                    "symlink",
+                    f"{path} is a symbolic link to {target}; the file it leads to is sent.",
+                )
+            )
+        system = outside.system_folder(path) or (target and outside.system_folder(target))
+        if system:
+            out.append(
+                Finding(
+                    "error",
+                    "system-file",
+                    f"{path} is in the system folder {system}; a scene's assets never are, and "
+                    "it would be uploaded to the cloud. Fix the path in the scene, or deselect "
+                    "it on the Assets tab.",
+                )
+            )
+    scene_folder = str(Path(scene.scene).parent) if Path(scene.scene).is_absolute() else ""
+    roots = [scene.project_root or "", scene_folder, *(choices.search_paths if choices else ())]
+    ref_files = [
+        outside.link_target(f) or f
+        for res in resolutions
+        for f in res.files
+        if not any(outside.is_inside(f, d) for d in dropped)
+    ]
+    away = outside.outside(ref_files, roots)
+    if away:
+        shown = "\n  ".join(away[:_HINT_LIMIT]) + (
+            f"\n  … and {len(away) - _HINT_LIMIT} more" if len(away) > _HINT_LIMIT else ""
+        )
+        out.append(
+            Finding(
+                "warning",
+                "outside-project",
+                f"{len(away)} file(s) outside the project and the search paths will be "
+                f"uploaded:\n  {shown}\nCheck they belong to this scene; add the folders you "
+                "trust as search paths, so this list holds only surprises.",
             )
         )
     return out

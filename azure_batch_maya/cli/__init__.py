@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from azure_batch_maya import __version__
 
@@ -36,8 +37,15 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr (exit 2), not usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="azure-batch-maya",
         description="Render Maya scenes on Azure Batch or a local pool.",
     )
@@ -49,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # a refused argument (one line already printed), --help, --version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         code: int = args.handler(args)
     except CliError as exc:
@@ -59,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a folder that cannot be made, a disk that is full: the person's to fix
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"azure-batch-maya: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("azure-batch-maya: interrupted", file=sys.stderr)
         return 130

@@ -15,17 +15,26 @@ from azure_batch_maya.cli import CliError
 if TYPE_CHECKING:
     from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.assets.frames import FrameSpec
+    from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
     from azure_batch_maya.assets.validation import Finding
     from azure_batch_maya.scene.model import SceneInfo
 
 
 def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) -> None:
+    from azure_batch_maya.cli.arguments import existing_folder
+
     if project:
-        parser.add_argument("--project", metavar="DIR", help="Maya project folder (default: found)")
+        parser.add_argument(
+            "--project",
+            metavar="DIR",
+            type=existing_folder,
+            help="Maya project folder (default: found)",
+        )
     parser.add_argument(
         "--search-path",
         metavar="DIR",
+        type=existing_folder,
         action="append",
         default=[],
         help="folder to search, with its subfolders, for files not found (repeatable, in order)",
@@ -64,12 +73,35 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     choices = load_choices(args.scene) if saved else AssetChoices()
     search = list(dict.fromkeys([*choices.search_paths, *args.search_path]))
     merged = AssetChoices(tuple(search), choices.added, choices.deselected, choices.project_name)
-    rendered = (frames or from_range(scene.frames)).int_frames()
+    try:
+        rendered = (frames or from_range(scene.frames)).int_frames()
+    except FrameSpecError:
+        rendered = frozenset()  # the scene's own range is too long: validation says so
     resolutions = resolve_scene(
         scene, search_paths=search, frames=rendered, read_scene=_read_referenced
     )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
     return Checked(scene, frames, merged, resolutions, findings)
+
+
+def hashed_project(
+    scene: SceneInfo, resolutions: tuple[Resolution, ...], choices: AssetChoices
+) -> AssetProject:
+    """The asset project with every file hashed (the hash cache kept); a file that is not a
+    regular file, or vanished since the scan, is a one-line error."""
+    from azure_batch_maya.assets.hashcache import HashCache, NotAFileError
+    from azure_batch_maya.assets.project import build_project
+    from azure_batch_maya.assets.userdirs import cache_dir
+
+    cache = HashCache.load(cache_dir())
+    try:
+        return build_project(scene, resolutions, choices, cache.digest)
+    except NotAFileError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
+    finally:
+        cache.save()
 
 
 def _read_referenced(path: str) -> SceneInfo:

@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+from azure_batch_maya.cli.arguments import folder_to_fill
+from azure_batch_maya.cli.assetopts import (
+    add_asset_options,
+    format_findings,
+    hashed_project,
+    load_checked,
+)
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.project import AssetProject
@@ -55,6 +61,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--write-mapping",
         metavar="DIR",
+        type=folder_to_fill,
         help="write the node's path mapping (dirmap MEL and Python, ARNOLD_PATHMAP, Redshift "
         "overrides) into DIR, for farms that do not run our render script",
     )
@@ -64,9 +71,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.choices import AssetChoices, save_choices
-    from azure_batch_maya.assets.hashcache import HashCache
-    from azure_batch_maya.assets.project import build_project
-    from azure_batch_maya.assets.userdirs import cache_dir
     from azure_batch_maya.render.pathmap import DEFAULT_NODE_ROOTS, build_pathmap, explicit_remaps
 
     checked = load_checked(args, saved=True)
@@ -77,11 +81,7 @@ def run(args: argparse.Namespace) -> int:
         deselected=tuple(dict.fromkeys([*base.deselected, *args.deselect])),
         project_name=args.name or base.project_name,
     )
-    cache = HashCache.load(cache_dir())
-    try:
-        project = build_project(checked.scene, checked.resolutions, choices, cache.digest)
-    finally:
-        cache.save()
+    project = hashed_project(checked.scene, checked.resolutions, choices)
     if args.save:
         save_choices(args.scene, choices)
     missing = [r for r in checked.resolutions if not r.found and r.ref.path.strip()]

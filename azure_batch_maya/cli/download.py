@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import batch_id, folder_to_fill, seconds
 
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
@@ -27,15 +28,17 @@ def register(sub: Any) -> None:
         "until the job is over; --background does that in a detached process that outlives "
         "this one (one per job).",
     )
-    parser.add_argument("job", help="the job id")
-    parser.add_argument("--to", required=True, metavar="DIR", help="the folder to download into")
+    parser.add_argument("job", type=batch_id, help="the job id")
+    parser.add_argument(
+        "--to", type=folder_to_fill, required=True, metavar="DIR", help="the folder to fill"
+    )
     parser.add_argument("--watch", action="store_true", help="keep downloading until the job ends")
     parser.add_argument(
         "--background", action="store_true", help="watch in a detached process and return at once"
     )
     parser.add_argument(
         "--interval",
-        type=float,
+        type=seconds,
         default=DEFAULT_INTERVAL,
         metavar="SECONDS",
         help=f"with --watch, time between passes (default {DEFAULT_INTERVAL:.0f})",
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.errors import ServiceError
 
     try:
-        conn = connect(local=args.local)
+        conn = connect(local=args.local, start=False)
         result = _watch(args, conn, folder) if args.watch else _once(args, conn, folder)
     except (NotConnectedError, ServiceError) as exc:
         raise CliError(str(exc)) from None
@@ -136,7 +139,7 @@ def _background(args: argparse.Namespace, folder: Path) -> int:
     from azure_batch_maya.services.errors import ServiceError
 
     try:  # here, where a person sees it, rather than in the log of a process that quits
-        check_known(connect(local=args.local), args.job)
+        check_known(connect(local=args.local, start=False), args.job)
     except (NotConnectedError, ServiceError) as exc:
         raise CliError(str(exc)) from None
     interval = args.interval if args.interval != DEFAULT_INTERVAL else None

@@ -10,6 +10,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import batch_id
 
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
@@ -45,17 +46,17 @@ def register(sub: Any) -> None:
     show = actions.add_parser(
         "show", parents=[common], help="one job: progress, failed tasks, node-hours and cost"
     )
-    show.add_argument("job", help="the job id")
+    show.add_argument("job", type=batch_id, help="the job id")
     show.set_defaults(handler=run_show)
     cancel = actions.add_parser(
         "cancel", parents=[common, waiting], help="stop a job (its files and frames stay)"
     )
-    cancel.add_argument("job", help="the job id")
+    cancel.add_argument("job", type=batch_id, help="the job id")
     cancel.set_defaults(handler=run_cancel)
     delete = actions.add_parser(
         "delete", parents=[common, waiting], help="delete a job, its tasks and its auto-pool"
     )
-    delete.add_argument("job", help="the job id")
+    delete.add_argument("job", type=batch_id, help="the job id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
 
@@ -207,7 +208,7 @@ def with_connection(args: argparse.Namespace, action: Callable[[Connection], T])
     from azure_batch_maya.services.errors import ServiceError
 
     try:
-        return action(connect(local=args.local))
+        return action(connect(local=args.local, start=False))
     except (NotConnectedError, ServiceError) as exc:
         raise CliError(str(exc)) from None
 

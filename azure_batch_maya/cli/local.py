@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import count
 
 
 def register(sub: Any) -> None:
@@ -26,11 +27,13 @@ def register(sub: Any) -> None:
     up = actions.add_parser("up", help="start both in the background (no-op if already up)")
     up.add_argument(
         "--slots",
-        type=int,
+        type=count(1, 1024),
         default=os.cpu_count() or 1,
         help="nodes the local pool may run at once (default: CPU count)",
     )
-    up.add_argument("--port", type=int, default=0, help="Batch port (default: a free one)")
+    up.add_argument(
+        "--port", type=count(0, 65535), default=0, help="Batch port (default: a free one)"
+    )
     up.add_argument("--json", action="store_true", help="print one JSON object")
     up.set_defaults(handler=run_up)
     status = actions.add_parser("status", help="say whether it is up (exit 1 if not)")

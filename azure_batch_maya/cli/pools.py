@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import batch_id, count
 from azure_batch_maya.cli.jobs import (
     POLL_SECONDS,
     WAIT_TIMEOUT,
@@ -42,12 +43,16 @@ def register(sub: Any) -> None:
     resize = actions.add_parser(
         "resize", parents=[common, waiting], help="set a pool's dedicated and Spot node counts"
     )
-    resize.add_argument("pool", help="the pool id")
-    resize.add_argument("--dedicated", type=int, required=True, metavar="N", help="dedicated nodes")
-    resize.add_argument("--spot", type=int, default=0, metavar="N", help="Spot nodes (default 0)")
+    resize.add_argument("pool", type=batch_id, help="the pool id")
+    resize.add_argument(
+        "--dedicated", type=count(0), required=True, metavar="N", help="dedicated nodes"
+    )
+    resize.add_argument(
+        "--spot", type=count(0), default=0, metavar="N", help="Spot nodes (default 0)"
+    )
     resize.set_defaults(handler=run_resize)
     delete = actions.add_parser("delete", parents=[common, waiting], help="delete a pool")
-    delete.add_argument("pool", help="the pool id")
+    delete.add_argument("pool", type=batch_id, help="the pool id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
 

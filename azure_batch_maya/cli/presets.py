@@ -31,6 +31,8 @@ def run_check(args: argparse.Namespace) -> int:
     from azure_batch_maya.settings.studio import PresetsError, check_text
 
     path = Path(args.file)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise CliError(f"{path} is not a regular file (a pipe or a device); name the .toml file")
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:

@@ -9,13 +9,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+from azure_batch_maya.cli.arguments import batch_id, count, folder_to_fill, hours
+from azure_batch_maya.cli.assetopts import (
+    add_asset_options,
+    format_findings,
+    hashed_project,
+    load_checked,
+)
 
 if TYPE_CHECKING:
     from azure_batch_maya.controllers.env import EnvSettings
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
+
+
+def pool_text(text: str) -> str:
+    """`--pool`: auto, new, new:ID or an existing pool's id, the ids as Batch accepts them."""
+    if text in ("auto", "new"):
+        return text
+    batch_id(text.removeprefix("new:"))
+    return text
 
 
 def register(sub: Any) -> None:
@@ -28,16 +42,25 @@ def register(sub: Any) -> None:
     parser.add_argument("scene", help="the .ma scene file")
     add_asset_options(parser)
     parser.add_argument("--layer", action="append", default=[], help="render only this layer")
-    parser.add_argument("--pool", default="auto", help="auto (default), new, new:ID, or a pool id")
-    parser.add_argument("--chunk", type=int, default=1, metavar="N", help="frames per task")
+    parser.add_argument(
+        "--pool", type=pool_text, default="auto", help="auto (default), new, new:ID, or a pool id"
+    )
+    parser.add_argument("--chunk", type=count(1), default=1, metavar="N", help="frames per task")
     parser.add_argument("--per-layer", action="store_true", help="one task per render layer")
     parser.add_argument("--per-camera", action="store_true", help="one task per camera")
-    parser.add_argument("--max-retries", type=int, metavar="N", help="retries of a failed task")
-    parser.add_argument("--time-limit", type=float, metavar="HOURS", help="end the job after")
     parser.add_argument(
-        "--nodes", type=int, metavar="N", help="dedicated nodes (default: the Env tab's, else 1)"
+        "--max-retries", type=count(-1, 100), metavar="N", help="retries of a failed task"
     )
-    parser.add_argument("--spot", type=int, metavar="N", help="Spot nodes (default: Env tab's)")
+    parser.add_argument("--time-limit", type=hours, metavar="HOURS", help="end the job after")
+    parser.add_argument(
+        "--nodes",
+        type=count(0),
+        metavar="N",
+        help="dedicated nodes (default: the Env tab's, else 1)",
+    )
+    parser.add_argument(
+        "--spot", type=count(0), metavar="N", help="Spot nodes (default: Env tab's)"
+    )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     nodes = parser.add_argument_group(
@@ -78,7 +101,7 @@ def register(sub: Any) -> None:
         metavar="NAME=PORT@HOST",
         help="licence server: autodesk, arnold_rlm, vray or redshift (repeat for each)",
     )
-    parser.add_argument("--job-id", help="job id (default: scene name and time)")
+    parser.add_argument("--job-id", type=batch_id, help="job id (default: scene name and time)")
     parser.add_argument("--local", action="store_true", help="use the local pool on this machine")
     parser.add_argument(
         "--stand-in",
@@ -86,16 +109,17 @@ def register(sub: Any) -> None:
         help="render with the stand-in renderer (checks the files, draws labelled frames)",
     )
     parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
-    parser.add_argument("--download", metavar="DIR", help="after --wait, download frames here")
-    parser.add_argument("--export", metavar="DIR", help="write the job as JSON, submit nothing")
+    parser.add_argument(
+        "--download", type=folder_to_fill, metavar="DIR", help="after --wait, download here"
+    )
+    parser.add_argument(
+        "--export", type=folder_to_fill, metavar="DIR", help="write the job as JSON, submit nothing"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.hashcache import HashCache
-    from azure_batch_maya.assets.project import build_project
-    from azure_batch_maya.assets.userdirs import cache_dir
     from azure_batch_maya.assets.validation import has_errors
 
     checked = load_checked(args, saved=True)
@@ -103,11 +127,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
     settings = _settings(args, checked.scene)
-    cache = HashCache.load(cache_dir())
-    try:
-        project = build_project(checked.scene, checked.resolutions, checked.choices, cache.digest)
-    finally:
-        cache.save()
+    _check_plan(checked.scene, settings)
+    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
         return _export(checked.scene, project, settings, Path(args.export))
     return _submit(args, checked.scene, project, settings)
@@ -120,8 +141,12 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
     from azure_batch_maya.controllers.env import EnvController
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 
+    env = EnvController()
+    env.load()
+    if env.problem:
+        raise CliError(env.problem)
     try:
-        options = _env_with_flags(args, EnvController().load()).submit_fields()
+        options = _env_with_flags(args, env.settings).submit_fields()
         flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
         options.update({name: value for name, value in flags.items() if value is not None})
         if args.max_retries is not None:
@@ -187,6 +212,16 @@ def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
     if licences:
         changes["licences"] = replace(env.licences, **licences)
     return replace(env, **changes)
+
+
+def _check_plan(scene: SceneInfo, settings: SubmitSettings) -> None:
+    """Layers, frames and task count as the job will see them, before anything is uploaded."""
+    from azure_batch_maya.render.tasks import TaskPlanError, plan_tasks
+
+    try:
+        plan_tasks(scene, settings)
+    except TaskPlanError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _export(scene: SceneInfo, project: Any, settings: SubmitSettings, folder: Path) -> int:

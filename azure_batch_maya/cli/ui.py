@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.cli import CliError
+from azure_batch_maya.cli.arguments import existing_folder, folder_to_fill
 
 SETTLE_MS = 8000  # how long screenshots wait for the tabs' lists to fill
 
@@ -24,7 +25,9 @@ def register(sub: Any) -> None:
         description="Open the Azure Batch panel as a standalone window.",
     )
     parser.add_argument("scene", nargs="?", help="a .ma scene to open")
-    parser.add_argument("--project", metavar="DIR", help="Maya project folder (default: found)")
+    parser.add_argument(
+        "--project", type=existing_folder, metavar="DIR", help="Maya project folder"
+    )
     parser.add_argument(
         "--local", action="store_true", help="connect to the local pool (started if needed)"
     )
@@ -34,7 +37,10 @@ def register(sub: Any) -> None:
         help="render with the stand-in renderer (local pool tries only)",
     )
     parser.add_argument(
-        "--screenshots", metavar="DIR", help="save each tab as DIR/<tab>.png and exit"
+        "--screenshots",
+        type=folder_to_fill,
+        metavar="DIR",
+        help="save each tab as DIR/<tab>.png and exit",
     )
     parser.set_defaults(handler=run)
 

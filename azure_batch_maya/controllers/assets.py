@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from azure_batch_maya.assets.choices import AssetChoices, load_choices, save_choices
-from azure_batch_maya.assets.frames import from_range
+from azure_batch_maya.assets.frames import FrameSpecError, from_range
 from azure_batch_maya.assets.hashcache import HashCache
 from azure_batch_maya.assets.project import AssetProject, build_project, default_project_name
 from azure_batch_maya.assets.resolve import MAYA_RESOURCES, Resolution, resolve_scene
@@ -119,7 +119,10 @@ class AssetsController:
         """Resolve every reference with the current search paths, and validate. Slow."""
         scene = self.session.require_scene()
         choices = self.choices
-        frames = from_range(scene.frames).int_frames()
+        try:
+            frames = from_range(scene.frames).int_frames()
+        except FrameSpecError:
+            frames = frozenset()  # the scene's range is too long: validation says so
         resolutions = resolve_scene(
             scene, search_paths=choices.search_paths, frames=frames, read_scene=_read_referenced
         )

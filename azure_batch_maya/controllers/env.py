@@ -226,14 +226,20 @@ class EnvController:
         self.path = (folder or data_dir()) / ENV_FILE
         self.settings = EnvSettings()
         self.changed: Event[EnvSettings] = Event()
+        self.problem: str | None = None  # why the saved file could not be used, if it could not
 
     def load(self) -> EnvSettings:
+        self.problem = None
         try:
             self.settings = EnvSettings.from_json(json.loads(self.path.read_text("utf-8")))
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, TypeError) as exc:
-            log.warning("env settings %s unreadable (%s); using the defaults", self.path, exc)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            self.problem = (
+                f"the Env tab's settings in {self.path} are unreadable ({exc}); fix or delete "
+                "the file, or set them again on the Env tab"
+            )
+            log.warning("%s; using the defaults", self.problem)
         self.changed.emit(self.settings)
         return self.settings
 
@@ -241,6 +247,7 @@ class EnvController:
         """Change some fields (`vm_size="…"`, `licences=LicenceServers(…)`) and save."""
         self.settings = replace(self.settings, **changes)
         self._save()
+        self.problem = None  # the file is whole again
         self.changed.emit(self.settings)
         return self.settings
 

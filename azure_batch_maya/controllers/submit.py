@@ -18,7 +18,7 @@ from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.render.cost import CostEstimate
-from azure_batch_maya.render.renderers import RENDERERS
+from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.render.settings import (
     POOL_MODES,
     PoolChoice,
@@ -150,9 +150,10 @@ class SubmitController:
         """Why Submit Job is disabled, or None when it can go."""
         if self.session.scene is None:
             return "Open a scene first."
-        if not self.renderer_supported and not self.base.stand_in:
-            supported = ", ".join(r.label for r in RENDERERS.values())
-            return f"{self.renderer!r} cannot render on Batch; switch to one of: {supported}."
+        if not self.renderer_supported:  # the stand-in too: the job is built the same way
+            return (
+                f"{self.renderer!r} cannot render on Batch; switch to one of: {supported_text()}."
+            )
         if self.session.connection is None:
             return "Authenticate on the Config tab first."
         if self.assets.result is None:

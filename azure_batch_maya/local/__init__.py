@@ -12,5 +12,7 @@ Start it with `azure-batch-maya local up` (with Azurite for storage) or, for tes
   and release tasks, `runner` and `host` run each command in a process that outlives a
   crash of the server, `transfer` moves resource and output files, `layout` and `files`
   mirror a node's folders.
+- `autoscale` interprets autoscale formulas and, from the engine's loop, samples pools and
+  resizes them on their evaluation interval.
 - `home` and `process` are what `azure-batch-maya local up|status|down` uses.
 """

@@ -11,6 +11,7 @@ import hashlib
 import re
 from typing import Any
 
+from azure_batch_maya.local.autoscale.settings import pool_fields as autoscale_fields
 from azure_batch_maya.local.errors import (
     BatchServiceError,
     invalid_property,
@@ -91,11 +92,6 @@ def new_pool(body: Doc, base: str, ticks: int) -> Doc:
     pool_id = check_id(body.get("id"))
     if not body.get("vmSize"):
         raise missing_property("vmSize")
-    if body.get("enableAutoScale"):
-        raise BatchServiceError(
-            "UnsupportedOperation",
-            "Autoscale formulas are not supported by the local pool; set target node counts.",
-        )
     for name in ("targetDedicatedNodes", "targetLowPriorityNodes", "taskSlotsPerNode"):
         value = body.get(name, 0)
         if not isinstance(value, int) or value < 0:
@@ -130,7 +126,7 @@ def new_pool(body: Doc, base: str, ticks: int) -> Doc:
             "targetDedicatedNodes": rest.pop("targetDedicatedNodes", 0),
             "currentLowPriorityNodes": 0,
             "targetLowPriorityNodes": rest.pop("targetLowPriorityNodes", 0),
-            "enableAutoScale": bool(rest.pop("enableAutoScale", False)),
+            **autoscale_fields(rest),
             "enableInterNodeCommunication": bool(rest.pop("enableInterNodeCommunication", False)),
         },
         {

@@ -1,4 +1,9 @@
-"""Pool and node operations: create, get, list, update, delete, resize; list and get nodes."""
+"""Pool and node operations: create, get, list, update, delete, resize, autoscale; nodes.
+
+Autoscale (`enableautoscale`, `disableautoscale`, `evaluateautoscale`) checks the formula and
+interval as the service does and hands the running to the engine's `autoscale` (see the
+`autoscale` package).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import copy
 from typing import Any
 
 from azure_batch_maya.local import entities, rest
+from azure_batch_maya.local.autoscale import settings as autoscale
 from azure_batch_maya.local.context import Operations, Request
 from azure_batch_maya.local.entities import transition
 from azure_batch_maya.local.errors import BatchServiceError, invalid_property, missing_property
@@ -27,6 +33,9 @@ class PoolOperations(Operations):
         ("POST", "/pools/([^/]+)/resize", "resize_pool"),
         ("POST", "/pools/([^/]+)/stopresize", "stop_resize"),
         ("POST", "/pools/([^/]+)/updateproperties", "replace_pool_properties"),
+        ("POST", "/pools/([^/]+)/enableautoscale", "enable_autoscale"),
+        ("POST", "/pools/([^/]+)/disableautoscale", "disable_autoscale"),
+        ("POST", "/pools/([^/]+)/evaluateautoscale", "evaluate_autoscale"),
         ("GET", "/pools/([^/]+)/nodes", "list_nodes"),
         ("GET", "/pools/([^/]+)/nodes/([^/]+)", "get_node"),
     )
@@ -38,7 +47,10 @@ class PoolOperations(Operations):
             if existing is not None:
                 deleting = existing["state"] == "deleting"
                 raise BatchServiceError("PoolBeingDeleted" if deleting else "PoolExists")
+            autoscale.check_pool_body(body, self.engine.autoscale.floor)
             pool = entities.new_pool(body, self.base, self.store.ticks())
+            if pool["enableAutoScale"]:
+                pool = self.engine.autoscale.run(pool, self.engine.resize_pool)
             self.store.put_pool(pool)
         self.engine.wake()
         return rest.created(pool["url"], pool)
@@ -97,6 +109,13 @@ class PoolOperations(Operations):
             pool = self._pool(parts[0], request)
             if pool["state"] == "deleting":
                 raise BatchServiceError("PoolBeingDeleted")
+            if pool.get("enableAutoScale"):
+                raise BatchServiceError(
+                    "OperationInvalidForCurrentState",
+                    "The pool has automatic scaling enabled, so it cannot be resized by hand;"
+                    " disable autoscale first (POST /pools/{id}/disableautoscale).",
+                    status=409,
+                )
             if pool["allocationState"] != "steady":
                 raise BatchServiceError(
                     "PoolNotSteady", "The specified pool is not in a steady state.", status=409
@@ -129,6 +148,76 @@ class PoolOperations(Operations):
         self.engine.wake()
         return rest.action(202, f"{pool['url']}/stopresize", pool)
 
+    def enable_autoscale(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """Turn autoscale on, or change its formula or interval; the formula runs at once."""
+        body = request.json()
+        scaler = self.engine.autoscale
+        with self.engine.lock:
+            pool = self._pool(parts[0], request)
+            if pool["state"] == "deleting":
+                raise BatchServiceError("PoolBeingDeleted")
+            formula = body.get("autoScaleFormula")
+            interval = body.get("autoScaleEvaluationInterval")
+            # A new schedule starts now when autoscale comes on or the interval is given.
+            reschedule = interval is not None or not pool.get("enableAutoScale")
+            if pool.get("enableAutoScale"):
+                if formula is None and interval is None:
+                    raise missing_property("autoScaleFormula")
+            elif pool["allocationState"] != "steady" and _still_allocating(pool):
+                raise BatchServiceError(
+                    "PoolBeingResized",
+                    "The specified pool is being resized; enable autoscale once it is steady.",
+                    status=409,
+                )
+            if formula is not None or not pool.get("enableAutoScale"):
+                autoscale.compile_formula(formula)
+            if interval is not None:
+                interval = autoscale.check_interval(interval, scaler.floor)
+            scaler.check_enable_spacing(pool["id"])
+            pool = autoscale.enabled(
+                pool,
+                formula if formula is not None else pool["autoScaleFormula"],
+                interval or pool.get("autoScaleEvaluationInterval") or autoscale.DEFAULT_INTERVAL,
+            )
+            entities.touch(pool, self.store.ticks())
+            pool = scaler.run(pool, self.engine.resize_pool, reschedule=reschedule)
+            self.store.put_pool(pool)
+        self.engine.wake()
+        return rest.action(200, f"{pool['url']}/enableautoscale", pool)
+
+    def disable_autoscale(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """Turn autoscale off: the pool keeps its current targets and is resized by hand."""
+        with self.engine.lock:
+            pool = self._pool(parts[0], request)
+            if pool.get("enableAutoScale"):
+                pool = autoscale.disabled(pool)
+                entities.touch(pool, self.store.ticks())
+                self.store.put_pool(pool)
+                self.engine.autoscale.stop(pool["id"])
+        return rest.action(200, f"{pool['url']}/disableautoscale", pool)
+
+    def evaluate_autoscale(self, request: Request, parts: tuple[str, ...]) -> Reply:
+        """Evaluate a formula on the pool's samples without applying it: an `AutoScaleRun`."""
+        body = request.json()
+        with self.engine.lock:
+            pool = self._pool(parts[0], request)
+            if not pool.get("enableAutoScale"):
+                raise BatchServiceError(
+                    "OperationInvalidForCurrentState",
+                    "Automatic scaling is not enabled on the pool; enable it first (for"
+                    " example with the formula $TargetDedicatedNodes = $CurrentDedicatedNodes;),"
+                    " then evaluate.",
+                    status=409,
+                )
+            formula = autoscale.compile_formula(body.get("autoScaleFormula"))
+            run = self.engine.autoscale.evaluation(pool, formula)
+        metadata = f"{self.base}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun"
+        return Reply(
+            200,
+            {"odata.metadata": metadata, **run},
+            {"DataServiceId": f"{pool['url']}/evaluateautoscale"},
+        )
+
     def list_nodes(self, request: Request, parts: tuple[str, ...]) -> Reply:
         self._pool(parts[0])
 
@@ -143,3 +232,12 @@ class PoolOperations(Operations):
             if node["id"] == parts[1]:
                 return rest.entity_reply(self.base, "nodes", node, request.query)
         raise BatchServiceError("NodeNotFound")
+
+
+def _still_allocating(pool: Doc) -> bool:
+    """A resize with nodes still to add or remove (a new empty pool has none: Microsoft's
+    Python example creates a pool of 0 nodes and enables autoscale on it straight away)."""
+    return (pool["currentDedicatedNodes"], pool["currentLowPriorityNodes"]) != (
+        pool["targetDedicatedNodes"],
+        pool["targetLowPriorityNodes"],
+    )

@@ -102,13 +102,17 @@ def start_local_pool(
     bearer_token: str | None = None,
     detached: bool = False,
     azurite: bool = False,
+    autoscale_interval_floor: float | None = None,
+    autoscale_sample_period: float | None = None,
     timeout: float = 60.0,
 ) -> LocalPoolProcess:
     """Start the server on 127.0.0.1 over `data_dir` and wait until it answers.
 
     `detached` starts it in its own session (its own process group on Windows) so that it
     outlives the caller, as `azure-batch-maya local up` needs; `azurite` makes the server run
-    Azurite beside it (see `server.py`).
+    Azurite beside it (see `server.py`). `autoscale_interval_floor` and
+    `autoscale_sample_period` (seconds) shorten Azure's 5-minute shortest autoscale interval
+    and 30-second sample period, so tests of autoscale take seconds.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     out_path = data_dir / "server.out"
@@ -133,6 +137,10 @@ def start_local_pool(
         command += ["--bearer-token", bearer_token]
     if azurite:
         command.append("--azurite")
+    if autoscale_interval_floor is not None:
+        command += ["--autoscale-interval-floor", str(autoscale_interval_floor)]
+    if autoscale_sample_period is not None:
+        command += ["--autoscale-sample-period", str(autoscale_sample_period)]
     options = detached_flags() if detached else {}
     with out_path.open("ab") as out, (data_dir / "server.log").open("ab") as err:
         process = subprocess.Popen(

@@ -15,6 +15,7 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.allocation import plan_allocation
+from azure_batch_maya.local.autoscale.scaler import AutoScaler
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.entities import (
     auto_pool_body,
@@ -50,6 +51,7 @@ class Engine:
         self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake)
         self._disabling: dict[str, str] = {}
         self._deallocation: dict[str, str] = {}
+        self.autoscale = AutoScaler(store, config)
         self._loop: threading.Thread | None = None
 
     # Life cycle
@@ -87,6 +89,7 @@ class Engine:
                 log.exception("local pool loop failed; continuing")
 
     def _tick(self) -> None:
+        self.autoscale.tick(self.resize_pool)
         # Deletions first, so that the nodes they free can go to pools resizing in this tick.
         pools = sorted(self.store.list_pools(), key=lambda pool: pool["state"] != "deleting")
         for pool in pools:

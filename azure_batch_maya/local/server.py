@@ -1,7 +1,9 @@
 """The local pool's HTTP server on 127.0.0.1, and its command line.
 
 `python -m azure_batch_maya.local.server --data DIR [--port 0] [--slots N] [--azurite]` serves
-the Batch REST API and prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`,
+the Batch REST API (`--autoscale-interval-floor` and `--autoscale-sample-period` shorten
+Azure's 5-minute shortest autoscale interval and 30-second sample period, for tests) and
+prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`,
 and with `--azurite` the `storage_connection_string` of an Azurite it starts and stops with
 itself, keeping blobs in `DIR/azurite`) once it listens. The account key is a throwaway made
 for this local pool and kept, with 0600 permissions, in `DIR/account.json`: acceptable for a
@@ -150,7 +152,14 @@ class LocalPoolServer(ThreadingHTTPServer):
 
 
 def build(
-    data_dir: Path, *, port: int, slots: int, account: str | None, bearer: str | None
+    data_dir: Path,
+    *,
+    port: int,
+    slots: int,
+    account: str | None,
+    bearer: str | None,
+    autoscale_interval_floor: float = 300.0,
+    autoscale_sample_period: float = 30.0,
 ) -> tuple[LocalPoolServer, Engine, Credentials]:
     """A ready server (not yet serving) with its engine started on the data folder."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +167,14 @@ def build(
     holder: dict[str, Engine] = {}
 
     def make_api(base_url: str) -> BatchApi:
-        config = PoolConfig(credentials.account_name, base_url, data_dir, slots)
+        config = PoolConfig(
+            credentials.account_name,
+            base_url,
+            data_dir,
+            slots,
+            autoscale_interval_floor,
+            autoscale_sample_period,
+        )
         engine = Engine(Store(data_dir / "state.sqlite"), config)
         holder["engine"] = engine
         return BatchApi(engine, credentials)
@@ -167,6 +183,16 @@ def build(
     engine = holder["engine"]
     engine.start()
     return server, engine, credentials
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds <= 300:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 300 seconds")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +206,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account", default=None, help=f"account name (default {DEFAULT_ACCOUNT})")
     parser.add_argument("--bearer-token", default=None, help="also accept this bearer token")
     parser.add_argument("--azurite", action="store_true", help="also run Azurite for storage")
+    parser.add_argument(
+        "--autoscale-interval-floor",
+        type=_positive_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="shortest autoscale evaluation interval taken (Azure: 300); shorter for tests",
+    )
+    parser.add_argument(
+        "--autoscale-sample-period",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds between autoscale samples of each pool (Azure: 30); shorter for tests",
+    )
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
@@ -199,7 +239,13 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"{error.message}\n")
             return 2
     server, engine, credentials = build(
-        args.data, port=args.port, slots=args.slots, account=args.account, bearer=args.bearer_token
+        args.data,
+        port=args.port,
+        slots=args.slots,
+        account=args.account,
+        bearer=args.bearer_token,
+        autoscale_interval_floor=args.autoscale_interval_floor,
+        autoscale_sample_period=args.autoscale_sample_period,
     )
     stopping = threading.Event()
 

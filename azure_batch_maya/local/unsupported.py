@@ -88,9 +88,6 @@ _ID = "[^/]+"
 _NODE = f"/pools/{_ID}/nodes/{_ID}"
 # Batch operations (method, path) the local pool does not do, and the name a user knows them by.
 OPERATIONS: tuple[tuple[str, str, str], ...] = (
-    ("POST", f"/pools/{_ID}/enableautoscale", "enable autoscale on a pool"),
-    ("POST", f"/pools/{_ID}/disableautoscale", "disable autoscale on a pool"),
-    ("POST", f"/pools/{_ID}/evaluateautoscale", "evaluate an autoscale formula"),
     ("POST", f"/pools/{_ID}/removenodes", "remove nodes from a pool"),
     ("POST", f"/pools/{_ID}/upgradeos", "upgrade a pool's OS"),
     ("GET", "/poolusagemetrics", "list pool usage metrics"),

@@ -35,14 +35,6 @@ EXTENSIONS = {
     "targa": "tga",
     "bmp": "bmp",
 }
-# What each renderer writes when the scene names no format (unverified for vray and redshift).
-DEFAULT_FORMATS = {
-    "mayaSoftware": "iff",
-    "mayaHardware2": "iff",
-    "arnold": "exr",
-    "vray": "exr",
-    "redshift": "exr",
-}
 
 
 class ImageNameError(ValueError):
@@ -72,9 +64,10 @@ class ImageNaming:
         return f"{stem}.{int(frame):0{self.padding}d}.{self.extension}"
 
 
-def image_extension(image_format: str, renderer: str) -> str:
-    """The extension for a scene's image format, or the renderer's default when it has none."""
-    key = (image_format or DEFAULT_FORMATS.get(renderer, "")).lower()
+def image_extension(image_format: str, default_format: str) -> str:
+    """The extension for a scene's image format, or `default_format` (the renderer table's,
+    `render/renderers.py`) when the scene names none."""
+    key = (image_format or default_format).lower()
     try:
         return EXTENSIONS[key]
     except KeyError:
@@ -85,11 +78,20 @@ def image_extension(image_format: str, renderer: str) -> str:
         ) from None
 
 
-def layer_token(layer: str) -> str:
-    """What `<RenderLayer>` becomes: Render Setup shows the default layer as `masterLayer`.
+def effective_prefix(prefix: str, *, layers: int, cameras: int) -> str:
+    """The prefix the node sets: the scene's own, or for an empty one what Maya does by default
+    (`<Scene>` under a `<RenderLayer>/` folder when several layers render and a `<Camera>/`
+    folder when several cameras do; docs/rendering.md). Setting it on the node leaves Maya
+    nothing to choose, so the names predicted here are the names written."""
+    if prefix.strip():
+        return prefix
+    folders = ("<RenderLayer>/" if layers > 1 else "") + ("<Camera>/" if cameras > 1 else "")
+    return folders + DEFAULT_PREFIX
 
-    unverified: a scene rendered with legacy layers may write `defaultRenderLayer` instead.
-    """
+
+def layer_token(layer: str) -> str:
+    """What `<RenderLayer>` becomes for a layer's shown name: Render Setup shows the default
+    layer as `masterLayer` (MtoA and OpenPype both map it so; docs/rendering.md)."""
     return "masterLayer" if layer == "defaultRenderLayer" else layer
 
 

@@ -120,7 +120,7 @@ def render_in_session(
         cmds.setAttr("defaultArnoldRenderOptions.abortOnError", True)
         cmds.setAttr("defaultArnoldRenderOptions.renderType", 0)  # images, not .ass files
     if plan.renderer == "vray":
-        _force_vray_output(cmds, plan)
+        _force_vray_output(cmds)
     for layer in task.layers:
         cmds.editRenderLayerGlobals(currentRenderLayer=layer)
         for camera in task.cameras:
@@ -135,6 +135,8 @@ def _force_naming(cmds: Any, plan: Plan) -> None:
     g = "defaultRenderGlobals"
     if plan.naming.prefix:
         cmds.setAttr(f"{g}.imageFilePrefix", plan.naming.prefix, type="string")
+        if plan.prefix_plug != f"{g}.imageFilePrefix":  # V-Ray names images from its own
+            cmds.setAttr(plan.prefix_plug, plan.naming.prefix, type="string")
     cmds.setAttr(f"{g}.animation", True)
     cmds.setAttr(f"{g}.outFormatControl", 0)
     cmds.setAttr(f"{g}.putFrameBeforeExt", True)
@@ -142,12 +144,10 @@ def _force_naming(cmds: Any, plan: Plan) -> None:
     cmds.setAttr(f"{g}.extensionPadding", plan.naming.padding)
 
 
-def _force_vray_output(cmds: Any, plan: Plan) -> None:
-    """V-Ray keeps its own prefix and output switches: images saved, no .vrscene export instead,
-    no distributed rendering waiting for other machines."""
+def _force_vray_output(cmds: Any) -> None:
+    """V-Ray's own output switches (its prefix is `_force_naming`'s): images saved, no .vrscene
+    export instead, no distributed rendering waiting for other machines."""
     v = "vraySettings"
-    if plan.naming.prefix:
-        cmds.setAttr(f"{v}.fileNamePrefix", plan.naming.prefix, type="string")
     cmds.setAttr(f"{v}.dontSaveImage", 0)
     cmds.setAttr(f"{v}.vrscene_on", 0)
     cmds.setAttr(f"{v}.vrscene_render_on", 1)

@@ -56,6 +56,8 @@ class Plan:
     command: tuple[str, ...] | None  # a render command template instead of mayapy
     renderer_options: dict[str, str]
     tasks: dict[str, TaskEntry]
+    # the attribute the renderer names its images from (V-Ray reads its own)
+    prefix_plug: str = "defaultRenderGlobals.imageFilePrefix"
 
     def task(self, task_id: str) -> TaskEntry:
         try:
@@ -98,6 +100,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             ),
             command=tuple(data["command"]) if data.get("command") else None,
             renderer_options={str(k): str(v) for k, v in data.get("renderer_options", {}).items()},
+            prefix_plug=str(naming.get("prefix_plug") or "defaultRenderGlobals.imageFilePrefix"),
             tasks={
                 t["id"]: TaskEntry(
                     t["id"],

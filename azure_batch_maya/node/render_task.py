@@ -4,7 +4,9 @@
 preparation folder. The renderer is Maya (a `mayapy` child process running `maya_session`),
 the stand-in (only with `--stand-in`), or the plan's render command. Whatever it reports,
 the task fails when an expected image is missing or empty: Maya can exit 0 having written
-nothing.
+nothing. The check also looks at what the renderer did write (files new or changed in the images
+folder since the task started), so a naming rule guessed wrong shows as "expected X, found Y"
+in the task's stderr, never as a silent loss. The images written are uploaded either way.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def run_task(plan: Plan, task: TaskEntry, places: TaskPlaces, *, stand_in: bool)
         return SETUP_EXIT
     scene = mapping_root(plan.scene, places.assets_root)
     places.images_dir.mkdir(parents=True, exist_ok=True)
+    before = snapshot(places.images_dir)
     env = dict(os.environ)
     env.update(write_path_files(plan, places))
     log.info("task %s: frames %s of %s", task.id, _frames(task.frames), scene)
@@ -87,9 +90,18 @@ def run_task(plan: Plan, task: TaskEntry, places: TaskPlaces, *, stand_in: bool)
     else:
         code = _run_maya(task, places, env)
     missing = missing_images(places.images_dir, task.images)
+    written = new_files(places.images_dir, before)
+    expected = set(task.images)
+    unexpected = [f for f in written if f not in expected]
     if missing:
-        log.error("%s", missing_message(places.images_dir, task, missing, code))
+        log.error("%s", missing_message(places.images_dir, task, missing, written, code))
         return code or MISSING_IMAGES_EXIT
+    if unexpected:
+        log.warning(
+            "the renderer also wrote %d image(s) no one asked for (render passes?): %s",
+            len(unexpected),
+            ", ".join(unexpected[:_SHOWN]) + (" …" if len(unexpected) > _SHOWN else ""),
+        )
     if code != 0:
         log.error("the renderer exited %d although every expected image exists", code)
         return code
@@ -127,17 +139,69 @@ def missing_images(images_dir: Path, expected: tuple[str, ...]) -> list[str]:
     return missing
 
 
-def missing_message(images_dir: Path, task: TaskEntry, missing: list[str], code: int) -> str:
-    found = sorted(
-        p.relative_to(images_dir).as_posix() for p in images_dir.rglob("*") if p.is_file()
-    )
-    shown = "\n".join(f"  {m}" for m in missing)
-    present = ", ".join(found[:20]) + (" …" if len(found) > 20 else "") if found else "none"
-    return (
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(folder: Path) -> Snapshot:
+    """Every file below `folder`: relative path → (modification time in ns, size)."""
+    out: Snapshot = {}
+    for path in folder.rglob("*"):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            out[path.relative_to(folder).as_posix()] = (info.st_mtime_ns, info.st_size)
+    return out
+
+
+def new_files(folder: Path, before: Snapshot) -> list[str]:
+    """The files below `folder` that are new or changed since `before`, sorted."""
+    return sorted(rel for rel, stamp in snapshot(folder).items() if before.get(rel) != stamp)
+
+
+def missing_message(
+    images_dir: Path, task: TaskEntry, missing: list[str], written: list[str], code: int
+) -> str:
+    """Every missing image; what the renderer wrote instead, paired by frame number where it
+    can be, so a wrong naming rule reads "expected X, found Y"."""
+    expected = set(task.images)
+    unexpected = [f for f in written if f not in expected]
+    lines = [
         f"task {task.id} failed: {len(missing)} of {len(task.images)} expected images are "
-        f"missing or empty (the renderer exited {code}):\n{shown}\n"
-        f"images present in {images_dir}: {present}"
+        f"missing or empty (the renderer exited {code}):",
+        *(f"  {m}" for m in missing),
+    ]
+    shown = ", ".join(written[:_SHOWN]) + (" …" if len(written) > _SHOWN else "")
+    lines.append(f"images this task wrote in {images_dir}: {shown or 'none'}")
+    by_frame: dict[str | None, list[str]] = {}
+    for name in unexpected:
+        by_frame.setdefault(_frame_of(name), []).append(name)
+    for name in missing:
+        found = by_frame.get(_frame_of(name)) or []
+        if found:
+            lines.append(f"expected {name}, found {', '.join(found[:3])}")
+    if unexpected and not any(line.startswith("expected ") for line in lines):
+        lines.append(f"expected {missing[0]}, found {', '.join(unexpected[:3])}")
+    if unexpected:
+        lines.append(
+            "The renderer named its images differently from the prediction: report this with "
+            "the scene's render settings (see docs/rendering.md, How frames are named)."
+        )
+    lines.append(
+        f"missing: {', '.join(missing[:_SHOWN])}" + (" …" if len(missing) > _SHOWN else "")
     )
+    return "\n".join(lines)
+
+
+_SHOWN = 20
+_FRAME = re.compile(r"(\d+)\.[^./]+$")
+
+
+def _frame_of(name: str) -> str | None:
+    """The frame digits before the extension (`a/b.0004.exr` → `4`), or None."""
+    match = _FRAME.search(name)
+    return str(int(match.group(1))) if match else None
 
 
 def find_mayapy(env: dict[str, str]) -> str | None:
@@ -180,6 +244,7 @@ def _run_stand_in(
             mapping,
             places.images_dir,
             padding=plan.naming.padding,
+            extension=plan.naming.extension,
             prefix=plan.naming.prefix,
         )
     except standin.StandInError as exc:

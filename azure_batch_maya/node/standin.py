@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
-from azure_batch_maya.node.imagenames import ImageNaming, image_extension
+from azure_batch_maya.node.imagenames import ImageNaming
 from azure_batch_maya.node.nodemap import NodeMapping
 from azure_batch_maya.node.plan import TaskEntry
 from azure_batch_maya.node.png import label_png
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BANNER = "azure-batch-maya STAND-IN renderer: this is not Maya; it writes labelled test frames"
 MISSING_EXIT = 3
+SKIP_ENV = "AZBM_STANDIN_SKIP_FRAMES"
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,14 @@ def render(
     images_dir: Path,
     *,
     padding: int,
+    extension: str,
     prefix: str | None = None,
 ) -> list[Path]:
     """Check the scene's files, then write the task's frames; returns the files written.
 
     `prefix` is the job's image prefix (as the render script sets it in Maya); None: the
-    scene's own.
+    scene's own. Frames listed in `AZBM_STANDIN_SKIP_FRAMES` (a test's way to make a renderer
+    that writes some images but not all) are left out.
     """
     log.warning(BANNER)
     missing = missing_files(scene_path, mapping, _int_frames(task.frames))
@@ -74,17 +77,20 @@ def render(
             "They were not uploaded with the job, or the path mapping sends them elsewhere."
         )
     info = read_ma(scene_path)
-    naming = ImageNaming(
-        info.image_prefix if prefix is None else prefix,
-        image_extension(info.image_format, info.renderer),
-        padding,
-    )
+    naming = ImageNaming(info.image_prefix if prefix is None else prefix, extension, padding)
+    shown = {layer.name: layer.display_name for layer in info.layers}
+    skip = skipped_frames(os.environ.get(SKIP_ENV, ""))
     scene_name = scene_path.stem
     written: list[Path] = []
     for layer in task.layers:
         for camera in task.cameras:
             for frame in task.frames:
-                rel = naming.name(scene=scene_name, layer=layer, camera=camera, frame=frame)
+                if frame in skip:
+                    log.warning("%s: not writing frame %s, as the task asks", SKIP_ENV, frame)
+                    continue
+                rel = naming.name(
+                    scene=scene_name, layer=shown.get(layer, layer), camera=camera, frame=frame
+                )
                 target = images_dir / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 label = f"STAND-IN F{int(frame):04d}"
@@ -157,6 +163,17 @@ def _check(ref: FileRef, value: str, frames: frozenset[int]) -> str | None:
     if lacking:
         return "frames " + _frame_list(lacking) + " are missing"
     return None
+
+
+def skipped_frames(text: str) -> frozenset[float]:
+    """`3,7` → {3.0, 7.0}; words that are not numbers are ignored (a test seam, not an input)."""
+    out: set[float] = set()
+    for word in text.split(","):
+        try:
+            out.add(float(word))
+        except ValueError:
+            continue
+    return frozenset(out)
 
 
 def _int_frames(frames: Iterable[float]) -> frozenset[int]:

@@ -8,7 +8,8 @@ except `export_job`, which writes the job as JSON for `--export DIR`.
 On the node: the job preparation task fetches the shipped code, the plan and the manifest as
 resource files into `<prep>/azbm/`, then runs `fetch` to place the asset project's files under
 `<prep>/assets/` in the node layout; each task runs `render TASK_ID`, which renders into its
-working folder's `images/`, uploaded on success; stdout and stderr go to `logs/<task>/` always.
+working folder's `images/`; images, stdout and stderr are uploaded when the task completes,
+failed or not, so the frames a failed task did write are never lost.
 
 The route to Maya on the nodes is the image (docs/azure.md): a custom image has it; a
 marketplace image gets it from the pool's start task (install at node start); a container
@@ -30,7 +31,12 @@ from azure.batch import models
 from azure_batch_maya import __version__
 from azure_batch_maya.assets.project import AssetProject
 from azure_batch_maya.node.fetch_inputs import STORE_URL_ENV
-from azure_batch_maya.node.imagenames import ImageNameError, ImageNaming, image_extension
+from azure_batch_maya.node.imagenames import (
+    ImageNameError,
+    ImageNaming,
+    effective_prefix,
+    image_extension,
+)
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
 from azure_batch_maya.node.plan import IMAGES_DIR, MANIFEST_FILE, PLAN_FILE, PLAN_VERSION, SHIP_DIR
 from azure_batch_maya.render import arnoldmap, redshiftmap
@@ -39,7 +45,13 @@ from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node
 from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
-from azure_batch_maya.render.tasks import RenderTask, frame_spec, plan_tasks, safe_id
+from azure_batch_maya.render.tasks import (
+    RenderTask,
+    TaskPlanError,
+    frame_spec,
+    plan_tasks,
+    safe_id,
+)
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
@@ -156,29 +168,34 @@ def build_job(
     now: datetime,
 ) -> RenderJob:
     """The job, its tasks and its plan; raises our errors for anything that cannot render."""
-    renderer = renderer_for(scene.renderer)
+    try:
+        renderer = renderer_for(scene.renderer)
+    except UnsupportedRendererError as exc:
+        raise JobBuildError(str(exc)) from None
     if settings.job_id and safe_id(settings.job_id) != settings.job_id:
         raise JobBuildError(
             f"job id {settings.job_id!r} is not valid for Batch: use up to 64 letters, digits, "
             "hyphens and underscores"
         )
     job_id = settings.job_id or default_job_id(scene, now)
-    render_tasks = plan_tasks(scene, settings)
+    try:
+        render_tasks = plan_tasks(scene, settings)
+    except TaskPlanError as exc:
+        raise JobBuildError(str(exc)) from None
     try:
         naming = ImageNaming(
-            scene.image_prefix,
-            image_extension(scene.image_format, scene.renderer),
+            effective_prefix(
+                scene.image_prefix,
+                layers=len(scene.renderable_layers),
+                cameras=len(scene.renderable_cameras),
+            ),
+            image_extension(scene.image_format, renderer.default_format),
             settings.padding,
         )
         images = {t.id: task_images(scene, naming, t) for t in render_tasks}
     except ImageNameError as exc:
         raise JobBuildError(str(exc)) from None
     warnings: list[str] = []
-    if renderer.scene_name == "vray":
-        warnings.append(
-            "V-Ray names images from vraySettings.fileNamePrefix, which the offline reader does "
-            "not read; the expected names assume defaultRenderGlobals' prefix (unverified)"
-        )
     if settings.renderer_options and not settings.render_command:
         raise JobBuildError(
             "renderer options become `Render` flags, which only the Render launcher passes; "
@@ -218,10 +235,12 @@ def build_job(
 
 
 def task_images(scene: SceneInfo, naming: ImageNaming, task: RenderTask) -> tuple[str, ...]:
-    """The images a task must leave, relative to its images folder."""
+    """The images a task must leave, relative to its images folder. `<RenderLayer>` is the
+    layer's shown name (`beauty` for Render Setup's `rs_beauty`, docs/rendering.md)."""
     stem = Path(scene.scene).stem
+    shown = {layer.name: layer.display_name for layer in scene.layers}
     return tuple(
-        naming.name(scene=stem, layer=layer, camera=camera, frame=frame)
+        naming.name(scene=stem, layer=shown.get(layer, layer), camera=camera, frame=frame)
         for layer in task.layers
         for camera in task.cameras
         for frame in task.frames
@@ -333,6 +352,7 @@ def _plan(
             "prefix": naming.prefix,
             "extension": naming.extension,
             "padding": naming.padding,
+            "prefix_plug": renderer.prefix_plug,
         },
         "pathmap": {
             "workspace": pathmap.project,
@@ -383,7 +403,7 @@ def _task(task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix:
     logs = f"{prefix}/logs/{task.id}"
     outputs = (
         OutputFileSpec(
-            f"{IMAGES_DIR}/**/*", inputs.outputs_url, f"{prefix}/{IMAGES_DIR}", "tasksuccess"
+            f"{IMAGES_DIR}/**/*", inputs.outputs_url, f"{prefix}/{IMAGES_DIR}", "taskcompletion"
         ),
         OutputFileSpec("../stdout.txt", inputs.outputs_url, f"{logs}/stdout.txt", "taskcompletion"),
         OutputFileSpec("../stderr.txt", inputs.outputs_url, f"{logs}/stderr.txt", "taskcompletion"),

@@ -1,8 +1,10 @@
 """The renderers the product can send to a farm, keyed by `defaultRenderGlobals.currentRenderer`.
 
-The `Render -r` names differ from the scene's values (`mayaSoftware` → `sw`); both are kept,
-with the plug-in to load and each renderer's own flags and environment (shared/MAYA_FACTS.md
-§1). Anything else is refused when the job is built, naming the ones supported.
+The one table that validation, job building, the Submit tab and the cost estimate read. The
+`Render -r` names differ from the scene's values (`mayaSoftware` → `sw`); both are kept, with
+the plug-in to load, each renderer's own flags and environment (shared/MAYA_FACTS.md §1), the
+plug that names its images and the format it writes when the scene names none (docs/rendering.md).
+Anything else (RenderMan, mental ray, …) is a validation error naming the ones supported.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ class UnsupportedRendererError(ValueError):
     """The scene's renderer is not one this product can render on a farm."""
 
 
+GLOBALS_PREFIX = "defaultRenderGlobals.imageFilePrefix"
+
+
 @dataclass(frozen=True)
 class Renderer:
     scene_name: str  # currentRenderer
     render_name: str  # `Render -r …`
     label: str
     plugin: str | None  # Maya plug-in that provides it
+    default_format: str  # the image format when the scene names none (unverified: vray, redshift)
+    prefix_plug: str = GLOBALS_PREFIX  # the attribute its image file names come from
     path_file_env: str | None = None  # the path-mapping file variable it reads, if any
     environment: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)  # option → `Render` flag
@@ -41,22 +48,32 @@ class Renderer:
 RENDERERS: dict[str, Renderer] = {
     r.scene_name: r
     for r in (
-        Renderer("mayaSoftware", "sw", "Maya Software", None),
-        Renderer("mayaHardware2", "hw2", "Maya Hardware 2.0", None),
+        Renderer("mayaSoftware", "sw", "Maya Software", None, "iff"),
+        Renderer("mayaHardware2", "hw2", "Maya Hardware 2.0", None, "iff"),
         Renderer(
             "arnold",
             "arnold",
             "Arnold",
             "mtoa",
+            "exr",
             path_file_env="ARNOLD_PATHMAP",
             options={"verbosity": "-ai:lve", "threads": "-ai:threads"},
         ),
-        Renderer("vray", "vray", "V-Ray", "vrayformaya", options={"threads": "-threads"}),
+        Renderer(
+            "vray",
+            "vray",
+            "V-Ray",
+            "vrayformaya",
+            "exr",
+            prefix_plug="vraySettings.fileNamePrefix",
+            options={"threads": "-threads"},
+        ),
         Renderer(
             "redshift",
             "redshift",
             "Redshift",
             "redshift4maya",
+            "exr",
             path_file_env="REDSHIFT_PATHOVERRIDE_FILE",
             environment={"REDSHIFT_FORCEQUITONINTERNALERROR": "1"},
             options={"gpu": "-gpu"},
@@ -65,15 +82,19 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+def supported_text() -> str:
+    """The supported renderers for a message: `Maya Software (mayaSoftware), …`."""
+    return ", ".join(f"{r.label} ({r.scene_name})" for r in RENDERERS.values())
+
+
 def renderer_for(current_renderer: str) -> Renderer:
     """The table entry for a scene's `currentRenderer`; raises for anything unsupported."""
     try:
         return RENDERERS[current_renderer]
     except KeyError:
-        supported = ", ".join(f"{r.label} ({r.scene_name})" for r in RENDERERS.values())
         raise UnsupportedRendererError(
             f"the scene renders with {current_renderer!r}, which cannot be sent to a farm yet; "
-            f"switch Render Settings to one of: {supported}"
+            f"switch Render Settings to one of: {supported_text()}"
         ) from None
 
 

@@ -11,7 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from azure_batch_maya.assets.frames import FrameSpec, FrameSpecError, parse_frames
+from azure_batch_maya.assets.frames import MAX_FRAMES, FrameSpec, FrameSpecError, parse_frames
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.scene.model import FrameRange, RenderLayer, SceneInfo
 
@@ -51,6 +51,9 @@ def frame_spec(scene: SceneInfo, settings: SubmitSettings) -> FrameSpec:
     return FrameSpec((FrameRange(r.start, r.end, settings.step or r.step),))
 
 
+MAX_TASKS = MAX_FRAMES  # tasks a job can hold (assets/frames.py says why)
+
+
 def chunks(frames: tuple[float, ...], size: int) -> tuple[tuple[float, ...], ...]:
     """Consecutive runs of `size` frames (the last may be shorter)."""
     return tuple(frames[i : i + size] for i in range(0, len(frames), size))
@@ -88,13 +91,22 @@ def render_cameras(scene: SceneInfo) -> tuple[str, ...]:
 
 def plan_tasks(scene: SceneInfo, settings: SubmitSettings) -> tuple[RenderTask, ...]:
     """Every task of the job, in render order: chunk by chunk, then layer, then camera."""
-    frames = frame_spec(scene, settings).frames()
+    try:
+        frames = frame_spec(scene, settings).frames()
+    except FrameSpecError as exc:
+        raise TaskPlanError(str(exc)) from None
     if not frames:
         raise TaskPlanError("the frame list is empty")
     layers = render_layers(scene, settings.layers)
     cameras = render_cameras(scene)
     layer_groups = tuple((layer,) for layer in layers) if settings.split_layers else (layers,)
     camera_groups = tuple((c,) for c in cameras) if settings.split_cameras else (cameras,)
+    total = -(-len(frames) // settings.chunk_size) * len(layer_groups) * len(camera_groups)
+    if total > MAX_TASKS:
+        raise TaskPlanError(
+            f"this makes {total:,} tasks, more than one job can hold ({MAX_TASKS:,}); render "
+            "more frames a task (--chunk), or fewer frames a job"
+        )
     tasks: list[RenderTask] = []
     used: set[str] = set()
     for chunk in chunks(frames, settings.chunk_size):

@@ -34,6 +34,10 @@ def read_live(*, project: str | Path | None = None) -> SceneInfo:
     image_format = str(_get("defaultRenderGlobals.imfPluginKey") or "")
     if renderer == "arnold" and cmds.objExists("defaultArnoldDriver"):
         image_format = str(_get("defaultArnoldDriver.ai_translator") or image_format)
+    image_prefix = str(_get("defaultRenderGlobals.imageFilePrefix") or "")
+    if renderer == "vray" and cmds.objExists("vraySettings"):  # V-Ray reads its own settings
+        image_prefix = str(_get("vraySettings.fileNamePrefix") or "")
+        image_format = str(_get("vraySettings.imageFormatStr") or "").split(" ")[0]
     return SceneInfo(
         scene=str(scene),
         maya_version=cmds.about(version=True),
@@ -45,7 +49,7 @@ def read_live(*, project: str | Path | None = None) -> SceneInfo:
             step=float(_get("defaultRenderGlobals.byFrameStep")),
         ),
         animation=bool(_get("defaultRenderGlobals.animation")),
-        image_prefix=str(_get("defaultRenderGlobals.imageFilePrefix") or ""),
+        image_prefix=image_prefix,
         image_format=image_format,
         layers=_layers(),
         cameras=_cameras(),

@@ -108,6 +108,8 @@ def read_ma(path: str | Path, *, project: str | Path | None = None) -> SceneInfo
             "Save it as .ma, or scan it from inside Maya with the plug-in."
         )
     try:
+        if scene.exists() and not scene.is_dir() and not scene.is_file():
+            raise SceneError(f"{scene} is not a regular file (a pipe or a device), not a scene")
         data = scene.read_bytes()
     except IsADirectoryError:
         raise SceneError(f"{scene} is a folder, not a Maya scene file") from None
@@ -139,6 +141,12 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
         _read_block(source, start, ends[index], scan)
     if scan.decode.failed:
         scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
+    if b"// End of " not in data[-4096:]:
+        scan.warn(
+            "the file does not end with Maya's `// End of` line: it may be truncated (a full "
+            "disk, an interrupted copy), so settings and files after the cut are missing and "
+            "defaults (e.g. mayaSoftware, frames 1-10) stand in; save the scene again"
+        )
     return _scene_info(source, scene, codeset, project_root, scan)
 
 
@@ -329,8 +337,13 @@ def _scene_info(
         step=_number(setting("bfs", "1"), 1.0, scan, "byFrameStep"),
     )
     image_format = setting("imfkey", "")
+    image_prefix = setting("ifp", "")
     if renderer == "arnold" and driver.get("ai_translator"):
         image_format = driver["ai_translator"][0]
+    if renderer == "vray":  # V-Ray names and formats images from its own settings node
+        vray = _merged(scan.nodes, "vraySettings")
+        image_prefix = scan.decode(_first(vray, "fnprx", "fileNamePrefix"))
+        image_format = scan.decode(_first(vray, "imgfs", "imageFormatStr")).split(" ")[0]
     return SceneInfo(
         scene=scene,
         maya_version=scan.maya_version or scan.file_format_version,
@@ -338,7 +351,7 @@ def _scene_info(
         renderer=renderer,
         frames=frames,
         animation=setting("an", "no").lower() in _TRUE,
-        image_prefix=setting("ifp", ""),
+        image_prefix=image_prefix,
         image_format=image_format,
         layers=_layers(source, scan),
         cameras=tuple(

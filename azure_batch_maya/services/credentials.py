@@ -6,6 +6,8 @@ protected storage), so a user signs in once per machine rather than once per May
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -40,7 +42,20 @@ def create_batch_key_credential(
             f"No key for Batch account {settings.batch_account}: enter it on the Config tab, set "
             "AZURE_BATCH_MAYA_BATCH_KEY, or sign in with Entra ID",
         )
+    _check_base64(secrets.batch_key, f"Batch account {settings.batch_account}")
     return AzureNamedKeyCredential(settings.batch_account, secrets.batch_key)
+
+
+def _check_base64(key: str, whose: str) -> None:
+    """Shared keys are base64; anything else would fail inside the SDK's signing."""
+    try:
+        base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise AuthenticationError(
+            "InvalidKey",
+            f"The key for {whose} is not a valid account key (not base64): copy the key again "
+            "from the Azure portal's Keys page into the Config tab or AZURE_BATCH_MAYA_BATCH_KEY",
+        ) from None
 
 
 def create_storage_key_credential(

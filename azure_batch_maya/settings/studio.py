@@ -201,6 +201,8 @@ def load_studio(env: Mapping[str, str] | None = None) -> StudioPresets:
     path = studio_file(env)
     if path is None:
         return StudioPresets()
+    if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would never end
+        raise PresetsError(f"studio file {path} is not a regular file (a pipe or a device)")
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:

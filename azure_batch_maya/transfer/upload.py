@@ -13,6 +13,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from azure.storage.blob import BlobServiceClient
 
@@ -89,6 +90,10 @@ def upload_project(
 
 def _unchanged_since_scan(file: AssetFile) -> tuple[int, int]:
     stat = Path(file.local).stat()
+    if not S_ISREG(stat.st_mode):  # a FIFO or device would never end, or never match its hash
+        raise IntegrityError(
+            "NotAFile", f"{file.local} is no longer a regular file; scan again before submitting"
+        )
     if stat.st_size != file.size:
         raise IntegrityError(
             "FileChanged",

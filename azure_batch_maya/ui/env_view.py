@@ -279,6 +279,8 @@ class EnvView(QtWidgets.QWidget):
             try:
                 s.check()
                 self._show_sign_in_note()
+                if self.controller.problem:  # a saved file that could not be read
+                    set_status(self.status, self.controller.problem, BAD)
             except SettingsError as exc:
                 set_status(self.status, str(exc), BAD)
         finally:

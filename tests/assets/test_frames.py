@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from azure_batch_maya.assets.frames import FrameSpecError, expand, from_range, parse_frames
+from azure_batch_maya.assets.frames import (
+    MAX_FRAMES,
+    FrameBoundError,
+    FrameSpecError,
+    expand,
+    from_range,
+    parse_frames,
+)
 from azure_batch_maya.scene.model import FrameRange
 
 
@@ -45,3 +52,26 @@ def test_errors_say_what_to_write(text, message):
 def test_scene_range():
     assert from_range(FrameRange(1, 5, 2)).frames() == (1, 3, 5)
     assert expand(FrameRange(5, 1, 1)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1-1000000000", "more than 100,000 frames"),
+        ("9" * 400, "out of range"),
+        ("1-" + "9" * 400, "out of range"),
+        ("1-100000x0.0000001", "more than 100,000 frames"),
+        (",".join(["1-60000"] * 2), "more than 100,000 frames"),
+    ],
+)
+def test_lists_beyond_what_a_job_holds_are_refused_before_expanding(text, message):
+    with pytest.raises(FrameBoundError, match=message):
+        parse_frames(text)
+
+
+def test_a_scene_range_is_counted_not_expanded():
+    huge = from_range(FrameRange(1, 1e9, 1))
+    assert huge.count() == 1_000_000_000
+    with pytest.raises(FrameBoundError):
+        huge.frames()
+    assert from_range(FrameRange(1, MAX_FRAMES, 1)).count() == MAX_FRAMES

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
-from azure_batch_maya.assets.hashcache import CACHE_FILE, HashCache
+import pytest
+
+from azure_batch_maya.assets.hashcache import CACHE_FILE, HashCache, NotAFileError
 
 
 def test_hashes_once_then_reuses_until_the_file_changes(tmp_path: Path):
@@ -36,3 +39,14 @@ def test_a_damaged_cache_starts_afresh(tmp_path: Path):
     cache.save()
     assert HashCache.load(tmp_path).digest(str(f)).size == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="mkfifo and /dev/zero")
+def test_only_regular_files_are_hashed(tmp_path: Path):
+    fifo = tmp_path / "pipe.tif"
+    os.mkfifo(fifo)
+    cache = HashCache.load(tmp_path)
+    for path in (str(fifo), "/dev/zero", str(tmp_path)):
+        with pytest.raises(NotAFileError, match="not a regular file"):
+            cache.digest(path)
+    assert cache.hashed == 0

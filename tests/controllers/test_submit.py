@@ -76,6 +76,11 @@ def test_an_unsupported_renderer_disables_submit(home, scene, tmp_path):
     assert "Arnold" in reason
     with pytest.raises(SettingsError, match="cycles"):
         submit.submit()
+    # the same renderer table refuses the estimate, and the stand-in is no way around it
+    estimate = submit.estimate()
+    assert isinstance(estimate, str) and "No estimate" in estimate and "'cycles'" in estimate
+    submit.base = replace(submit.base, stand_in=True)
+    assert "'cycles' cannot render on Batch" in (submit.blocked_reason() or "")
 
 
 def test_the_validation_list_and_the_estimate(home, example, scene, tmp_path):

@@ -132,7 +132,6 @@ def test_vray_renders_only_the_tasks_frame_to_images_on_this_machine():
     cmds, _ = last_render("vray")
     forced = {c[1][0]: c[1][1] for c in cmds.calls if c[0] == "setAttr"}
     assert forced["vraySettings.animType"] == 2 and forced["vraySettings.animFrames"] == "7"
-    assert forced["vraySettings.fileNamePrefix"] == "<Scene>"
     assert forced["vraySettings.dontSaveImage"] == 0 and forced["vraySettings.vrscene_on"] == 0
     assert forced["vraySettings.sys_distributed_rendering_on"] == 0
 
@@ -146,3 +145,19 @@ def test_arnold_renders_images_not_ass_files_and_fails_on_errors():
     render = max(i for i, c in enumerate(cmds.calls) if c[0] == "arnoldRender")
     settings = max(i for i, c in enumerate(cmds.calls) if c[0] == "setAttr")
     assert settings < render
+
+
+def test_v_ray_gets_the_job_s_prefix_on_its_own_settings_node_too():
+    from dataclasses import replace
+
+    cmds = RecordingCmds()
+    vray = replace(plan("vray"), prefix_plug="vraySettings.fileNamePrefix")
+    render_in_session(cmds, vray, TASK, MAPPING, "/r/C/proj/s.ma", Path("/w/images"))
+    prefixes = {c[1][0]: c[1][1] for c in cmds.calls if c[0] == "setAttr" and "refix" in c[1][0]}
+    assert prefixes == {
+        "defaultRenderGlobals.imageFilePrefix": "<Scene>",
+        "vraySettings.fileNamePrefix": "<Scene>",
+    }
+    arnold = RecordingCmds()
+    render_in_session(arnold, plan("arnold"), TASK, MAPPING, "/r/C/proj/s.ma", Path("/w/images"))
+    assert not any(c[0] == "setAttr" and c[1][0].startswith("vraySettings") for c in arnold.calls)

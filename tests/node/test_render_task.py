@@ -19,10 +19,11 @@ from tests.node.example import build_node, example, example_job
 WRITE_SOME = """
 import sys, pathlib
 images, frames, skip, code = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stem = sys.argv[5] if len(sys.argv) > 5 else "shot010_lighting"
 for f in frames.split(","):
     if f in skip.split(","):
         continue
-    name = f"shot010_lighting.{int(f):04d}.png"
+    name = f"{stem}.{int(f):04d}.png"
     p = pathlib.Path(images, "shot010_lighting", "masterLayer", name)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_bytes(b"image")
@@ -44,8 +45,8 @@ def run(ship: Path, work: Path, task: str, env: dict[str, str] | None = None):
     return subprocess.run(argv, cwd=work, env=full_env, capture_output=True, text=True)
 
 
-def command(skip: str, code: int) -> tuple[str, ...]:
-    return (sys.executable, "-c", WRITE_SOME, "{images}", "{frames}", skip, str(code))
+def command(skip: str, code: int, stem: str = "shot010_lighting") -> tuple[str, ...]:
+    return (sys.executable, "-c", WRITE_SOME, "{images}", "{frames}", skip, str(code), stem)
 
 
 def test_a_renderer_that_exits_0_but_skips_frames_fails_the_task(tmp_path: Path):
@@ -55,7 +56,30 @@ def test_a_renderer_that_exits_0_but_skips_frames_fails_the_task(tmp_path: Path)
     assert "2 of 5 expected images are missing or empty (the renderer exited 0)" in result.stderr
     assert "shot010_lighting.0002.png" in result.stderr
     assert "shot010_lighting.0004.png" in result.stderr
-    assert "images present in" in result.stderr and "shot010_lighting.0001.png" in result.stderr
+    assert "images this task wrote in" in result.stderr
+    assert "shot010_lighting.0001.png" in result.stderr
+    assert "found" not in result.stderr  # what was written had the predicted names
+
+
+def test_a_naming_rule_guessed_wrong_reads_expected_x_found_y(tmp_path: Path):
+    settings = SubmitSettings(chunk_size=2, render_command=command("", 0, stem="beauty_cam1"))
+    ship, work = node_for(tmp_path, settings)
+    result = run(ship, work, "frames-0001-0002")
+    assert result.returncode == MISSING_IMAGES_EXIT
+    expected = "shot010_lighting/masterLayer/shot010_lighting.0001.png"
+    found = "shot010_lighting/masterLayer/beauty_cam1.0001.png"
+    assert f"expected {expected}, found {found}" in result.stderr
+    assert "named its images differently" in result.stderr
+
+
+def test_images_left_by_an_earlier_attempt_are_not_taken_as_written(tmp_path: Path):
+    ship, work = node_for(tmp_path, SubmitSettings(chunk_size=2, render_command=command("2", 0)))
+    old = work / "images" / "shot010_lighting" / "masterLayer" / "old_name.0002.png"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"from an earlier attempt")
+    result = run(ship, work, "frames-0001-0002")
+    assert result.returncode == MISSING_IMAGES_EXIT
+    assert "old_name" not in result.stderr.split("missing or empty")[1]
 
 
 def test_all_frames_written_and_exit_0_passes(tmp_path: Path):

@@ -16,8 +16,7 @@ import pytest
 from azure.batch import models
 
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
-from azure_batch_maya.render.job import build_job, export_job, to_batch_models
-from azure_batch_maya.render.renderers import UnsupportedRendererError
+from azure_batch_maya.render.job import JobBuildError, build_job, export_job, to_batch_models
 from azure_batch_maya.render.settings import LicenceServers, PoolChoice, SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from tests.node.example import NOW, example, example_job, inputs
@@ -58,13 +57,13 @@ def test_job_preparation_fetches_code_plan_and_manifest_once_per_node():
     assert prep.environment["AZBM_STORE_URL"] == inputs().store_url
 
 
-def test_output_files_images_on_success_logs_always():
+def test_output_files_images_and_logs_upload_whether_the_task_fails_or_not():
     job = example_job()
     task = job.tasks[2]
     outputs = {(o.pattern, o.path, o.upload_condition) for o in task.output_files}
     prefix = job.job.id
     assert outputs == {
-        ("images/**/*", f"{prefix}/images", "tasksuccess"),
+        ("images/**/*", f"{prefix}/images", "taskcompletion"),
         ("../stdout.txt", f"{prefix}/logs/{task.id}/stdout.txt", "taskcompletion"),
         ("../stderr.txt", f"{prefix}/logs/{task.id}/stderr.txt", "taskcompletion"),
     }
@@ -134,7 +133,7 @@ def test_sdk_models_and_export(tmp_path: Path):
     tasks = json.loads((tmp_path / "export" / "tasks.json").read_text("utf-8"))
     assert [t["id"] for t in tasks] == [t.id for t in job.tasks]
     conditions = {o["uploadOptions"]["uploadCondition"] for o in tasks[0]["outputFiles"]}
-    assert conditions == {"tasksuccess", "taskcompletion"}
+    assert conditions == {"taskcompletion"}
 
 
 def test_a_new_pool_is_exported_too(tmp_path: Path):
@@ -146,7 +145,7 @@ def test_a_new_pool_is_exported_too(tmp_path: Path):
 def test_an_unsupported_renderer_is_refused():
     ex = example()
     scene = replace(ex.scene, renderer="renderman")
-    with pytest.raises(UnsupportedRendererError, match="Arnold"):
+    with pytest.raises(JobBuildError, match="Arnold"):
         build_job(scene, ex.project, SubmitSettings(), inputs(), now=NOW)
 
 
@@ -196,3 +195,27 @@ def test_a_chosen_job_id_must_be_valid_for_batch():
     assert example_job(SubmitSettings(job_id="shot_010-v2")).job.id == "shot_010-v2"
     with pytest.raises(JobBuildError, match="not valid for Batch"):
         example_job(SubmitSettings(job_id="shot 010"))
+
+
+def test_an_empty_prefix_gets_maya_s_camera_folders_and_the_node_sets_it():
+    from azure_batch_maya.scene.model import Camera
+
+    ex = example()
+    cameras = (Camera("aShape", "camA", renderable=True), Camera("bShape", "camB", renderable=True))
+    scene = replace(ex.scene, image_prefix="", cameras=cameras)
+    job = build_job(scene, ex.project, SubmitSettings(frames="1"), inputs(), now=NOW)
+    assert job.plan["naming"]["prefix"] == "<Camera>/<Scene>"
+    (task,) = job.plan["tasks"]
+    assert task["images"] == [
+        "camA/shot010_lighting.0001.png",
+        "camB/shot010_lighting.0001.png",
+    ]
+
+
+def test_v_ray_jobs_tell_the_node_which_prefix_v_ray_reads():
+    ex = example()
+    job = build_job(
+        replace(ex.scene, renderer="vray"), ex.project, SubmitSettings(), inputs(), now=NOW
+    )
+    assert job.plan["naming"]["prefix_plug"] == "vraySettings.fileNamePrefix"
+    assert not any("V-Ray" in w for w in job.warnings)

@@ -15,7 +15,7 @@ HEADER = '//Maya ASCII 2025 scene\n//Codeset: {codeset}\nrequires maya "2025";\n
 
 
 def scene_bytes(body: str, codeset: str = "UTF-8", encoding: str = "utf-8") -> bytes:
-    return (HEADER.format(codeset=codeset) + body).encode(encoding)
+    return (HEADER.format(codeset=codeset) + body + "// End of a.ma\n").encode(encoding)
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,28 @@ def test_defaults_when_render_globals_are_not_set():
     assert (info.frames.start, info.frames.end, info.frames.step) == (1, 10, 1)
     assert info.animation is False
     assert info.image_prefix == ""
+
+
+def test_a_truncated_scene_warns_that_defaults_stand_in():
+    whole = scene_bytes(
+        'select -ne :defaultRenderGlobals;\n\tsetAttr ".ren" -type "string" "arnold";\n'
+    )
+    assert parse_ma(whole, scene="a.ma").warnings == ()
+    cut = whole[: whole.index(b"select")]
+    (warning,) = parse_ma(cut, scene="a.ma").warnings
+    assert "may be truncated" in warning and "mayaSoftware, frames 1-10" in warning
+
+
+def test_v_ray_names_images_from_its_own_settings():
+    body = (
+        'select -ne :defaultRenderGlobals;\n\tsetAttr ".ren" -type "string" "vray";\n'
+        '\tsetAttr ".ifp" -type "string" "ignored/<Scene>";\n'
+        'createNode VRaySettingsNode -s -n "vraySettings";\n'
+        '\tsetAttr ".fnprx" -type "string" "<Scene>/<Layer>/beauty";\n'
+        '\tsetAttr ".imgfs" -type "string" "exr (multichannel)";\n'
+    )
+    info = parse_ma(scene_bytes(body), scene="a.ma")
+    assert (info.image_prefix, info.image_format) == ("<Scene>/<Layer>/beauty", "exr")
 
 
 def test_renumber_frames_and_later_select_blocks_win():

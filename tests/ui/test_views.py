@@ -152,6 +152,15 @@ def test_env_routes_say_what_they_do_and_save_a_container_registry(
     assert settings.network is not None and settings.network.subnet_id.endswith("/render")
 
 
+def test_an_unreadable_env_file_is_shown_on_the_env_tab(make_panel, scene, home, qtbot):
+    (home / "data").mkdir(parents=True, exist_ok=True)
+    (home / "data" / "env.json").write_text('{"vm_size": ')
+    panel = make_panel(scene)
+    assert "unreadable" in panel.env.status.text() and "env.json" in panel.env.status.text()
+    panel.env.spot.setValue(2)  # saving the tab's choices writes a whole file again
+    assert panel.env.status.text() == ""
+
+
 def test_keys_are_masked(make_panel):
     config = make_panel().config
     for edit in (config.batch_key, config.storage_key, config.connection_string):
