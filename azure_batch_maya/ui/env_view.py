@@ -27,7 +27,8 @@ ROUTE_NOTES = {
     "install": (
         "Each node starts from this marketplace image, then the pool's start task downloads the "
         "installers you uploaded (azure-batch-maya nodes installers add FILE…) and installs "
-        "them silently; a failed install marks the node 'start task failed'."
+        "them silently; a failed install marks the node 'start task failed'. Maya's Linux "
+        "RPMs need an RPM-based image (an EL 9 one: docs/azure.md)."
     ),
     "custom": (
         "Nodes start from your image version, with Maya and the renderers already installed "
