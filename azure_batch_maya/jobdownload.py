@@ -11,11 +11,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from azure_batch_maya.connection import Connection
-from azure_batch_maya.jobstatus import job_over
-from azure_batch_maya.services.errors import ConnectionFailedError, ServiceError, ThrottledError
+from azure_batch_maya.jobhealth import Verdict, check_job
+from azure_batch_maya.jobretry import latest_follow_up
+from azure_batch_maya.services.errors import (
+    ConnectionFailedError,
+    NotFoundError,
+    ServiceError,
+    ThrottledError,
+)
 from azure_batch_maya.submission import OUTPUTS_CONTAINER
 from azure_batch_maya.transfer.download import DownloadReport, watch_container
 
@@ -23,6 +30,18 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = (ConnectionFailedError, ThrottledError)
 MAX_FAILURES = 20  # in a row; at the default 15 s interval, about five minutes
+
+
+@dataclass(frozen=True)
+class Watched:
+    """How a watch ended: files downloaded, and the job's last verdict (None: not asked)."""
+
+    downloaded: int
+    verdict: Verdict | None
+
+    @property
+    def stuck(self) -> bool:
+        return self.verdict is not None and self.verdict.definitive
 
 
 def watch_job(
@@ -37,13 +56,27 @@ def watch_job(
     max_failures: int = MAX_FAILURES,
     sleep: Callable[[float], None] = time.sleep,
     cancel: threading.Event | None = None,
-) -> int:
-    """Download the job's images and logs into `folder` as they appear; the number of files.
+) -> Watched:
+    """Download the job's images and logs into `folder` as they appear.
 
-    `finished` (by default: the job is over, see `jobstatus.job_over`) is asked before each
-    pass. Raises the last error after `max_failures` transient failures in a row.
+    `finished` (by default: the job is over, or stuck in a way only a person can change, see
+    `jobhealth`) is asked before each pass. Raises the last error after `max_failures`
+    transient failures in a row.
     """
-    over = finished or (lambda: job_over(conn, job_id))
+    last: list[Verdict] = []
+
+    def ended() -> bool:
+        try:
+            verdict = check_job(conn, job_id)
+            newest = latest_follow_up(conn, job_id) if verdict.over else None
+            if newest is not None:  # `jobs retry` re-runs its failed tasks there
+                verdict = check_job(conn, newest)
+        except NotFoundError:  # deleted meanwhile: what is stored is all there will be
+            return True
+        last[:] = [verdict]
+        return verdict.over or verdict.definitive
+
+    over = finished or ended
     downloaded = 0
     failures = 0
 
@@ -67,7 +100,7 @@ def watch_job(
                 cancel=cancel,
                 on_pass=counted,
             )
-            return downloaded
+            return Watched(downloaded, last[0] if last else None)
         except TRANSIENT as exc:
             failures += 1
             if failures >= max_failures:

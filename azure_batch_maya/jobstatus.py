@@ -16,6 +16,7 @@ from typing import Any
 from azure.batch import models
 
 from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobhealth import PoolFacts, Verdict, facts_of_job, job_verdict
 from azure_batch_maya.render.cost import (
     CostEstimate,
     NodeHours,
@@ -45,17 +46,27 @@ class JobRow:
     created: datetime | None
     pool_id: str
     counts: TaskCounts
+    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
 
     @property
     def over(self) -> bool:
         """The job ended (completed or stopped) or all its tasks did."""
         return self.state in OVER_STATES or (self.counts.done and self.counts.total > 0)
 
+    @property
+    def status(self) -> str:
+        """The state people need: "stuck" when nothing will run without them, else the job's."""
+        if self.verdict is not None and self.verdict.status == "stuck":
+            return "stuck"
+        return self.state
+
     def to_json(self) -> dict[str, Any]:
         c = self.counts
         return {
             "id": self.id,
             "state": self.state,
+            "status": self.status,
+            "health": self.verdict.to_json() if self.verdict else None,
             "created": self.created.isoformat() if self.created else None,
             "pool": self.pool_id,
             "tasks": {
@@ -112,42 +123,34 @@ def job_pool_id(job: models.BatchJob) -> str:
     return ""
 
 
-def job_row(job: models.BatchJob, counts: TaskCounts) -> JobRow:
-    return JobRow(job.id or "", state_name(job.state), job.creation_time, job_pool_id(job), counts)
+def job_row(job: models.BatchJob, counts: TaskCounts, verdict: Verdict | None = None) -> JobRow:
+    return JobRow(
+        job.id or "", state_name(job.state), job.creation_time, job_pool_id(job), counts, verdict
+    )
 
 
 def list_job_rows(conn: Connection) -> list[JobRow]:
     """Every job, newest first, each with its progress (one task-count call per job).
 
     The task counts are asked for a few jobs at a time: an account with hundreds of jobs
-    would otherwise wait on hundreds of round trips in a row.
+    would otherwise wait on hundreds of round trips in a row. Jobs whose tasks wait with none
+    running also get a verdict (their pool is asked once, however many jobs share it).
     """
     listed = jobs.list_jobs(conn.batch, select=JOB_FIELDS)
     with ThreadPoolExecutor(max_workers=COUNT_WORKERS, thread_name_prefix="taskcounts") as pool:
         counts = list(pool.map(lambda j: tasks.get_task_counts(conn.batch, j.id or ""), listed))
-    rows = [job_row(job, c) for job, c in zip(listed, counts, strict=True)]
+    seen: dict[str, PoolFacts | None] = {}
+    rows = [
+        job_row(job, c, job_verdict(facts_of_job(conn, job, c, pools_seen=seen)))
+        for job, c in zip(listed, counts, strict=True)
+    ]
     return sorted(rows, key=lambda r: (r.created is not None, r.created), reverse=True)
 
 
 def get_job_row(conn: Connection, job_id: str) -> JobRow:
     job = jobs.get_job(conn.batch, job_id, select=JOB_FIELDS)
-    return job_row(job, tasks.get_task_counts(conn.batch, job_id))
-
-
-def job_over(conn: Connection, job_id: str) -> bool:
-    """True once the job's task counts say done, or the job itself ended or was deleted.
-
-    A terminated job keeps its unstarted tasks "active" for ever, so the counts alone would
-    never say done for a cancelled job.
-    """
-    try:
-        counts = tasks.get_task_counts(conn.batch, job_id)
-        if counts.done and counts.total > 0:
-            return True
-        job = jobs.get_job(conn.batch, job_id, select=["id", "state"])
-    except NotFoundError:
-        return True
-    return state_name(job.state) in OVER_STATES
+    counts = tasks.get_task_counts(conn.batch, job_id)
+    return job_row(job, counts, job_verdict(facts_of_job(conn, job, counts)))
 
 
 def node_os_of(config: models.VirtualMachineConfiguration | None) -> NodeOS:

@@ -6,18 +6,20 @@ those before the invoice does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from azure.batch import models
 
 from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobhealth import DEAD_STATES, Problem, pool_facts, pool_problems
 from azure_batch_maya.jobstatus import node_os_of, state_name
 from azure_batch_maya.render.cost import PriceError, PriceTable
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.services import pools
 
+NODE_CODES = frozenset({"StartTaskFailed", "NodeUnusable"})  # counted as unusable
 POOL_FIELDS = (
     "id",
     "state",
@@ -28,7 +30,10 @@ POOL_FIELDS = (
     "targetDedicatedNodes",
     "currentLowPriorityNodes",
     "targetLowPriorityNodes",
+    "resizeErrors",
+    "enableAutoScale",
 )
+NODE_FIELDS = ("id", "state", "isDedicated", "runningTasksCount", "startTaskInfo", "errors")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,17 @@ class PoolRow:
     dedicated: tuple[int, int]  # current, target
     spot: tuple[int, int]
     idle: IdleNodes
+    # Resize errors and nodes that will not run tasks, as jobhealth names them.
+    problems: tuple[Problem, ...] = ()
+    unusable_nodes: int = 0  # start task failed or unusable
+
+    @property
+    def trouble(self) -> str:
+        """The pool-list column: each problem's code, and how many nodes are out of use."""
+        codes = [p.code for p in self.problems if p.code not in NODE_CODES]
+        if self.unusable_nodes:
+            codes.append(f"{self.unusable_nodes} unusable")
+        return ", ".join(codes)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +80,8 @@ class PoolRow:
             "dedicated": {"current": self.dedicated[0], "target": self.dedicated[1]},
             "spot": {"current": self.spot[0], "target": self.spot[1]},
             "idle_nodes": {"dedicated": self.idle.dedicated, "spot": self.idle.spot},
+            "unusable_nodes": self.unusable_nodes,
+            "problems": [p.to_json() for p in self.problems],
         }
 
 
@@ -80,7 +98,12 @@ def idle_nodes(nodes: Iterable[models.BatchNode]) -> IdleNodes:
     return IdleNodes(dedicated, spot)
 
 
-def pool_row(pool: models.BatchPool, idle: IdleNodes) -> PoolRow:
+def pool_row(
+    pool: models.BatchPool, nodes: Sequence[models.BatchNode], *, local: bool = False
+) -> PoolRow:
+    """A pool's line, with its resize errors and dead nodes (a pool at 0 is no problem here)."""
+    facts = pool_facts(pool, nodes, local=local)
+    problems = tuple(p for p in pool_problems(facts) if p.code != "PoolHasNoNodes")
     return PoolRow(
         pool.id or "",
         state_name(pool.state),
@@ -89,7 +112,9 @@ def pool_row(pool: models.BatchPool, idle: IdleNodes) -> PoolRow:
         node_os_of(pool.virtual_machine_configuration),
         (pool.current_dedicated_nodes or 0, pool.target_dedicated_nodes or 0),
         (pool.current_low_priority_nodes or 0, pool.target_low_priority_nodes or 0),
-        idle,
+        idle_nodes(nodes),
+        problems,
+        sum(1 for n in facts.nodes if n.state in DEAD_STATES),
     )
 
 
@@ -108,22 +133,15 @@ def list_pool_rows(conn: Connection) -> list[PoolRow]:
     for pool in pools.list_pools(conn.batch, select=POOL_FIELDS):
         has_nodes = (pool.current_dedicated_nodes or 0) + (pool.current_low_priority_nodes or 0)
         nodes = (
-            pools.list_nodes(
-                conn.batch,
-                pool.id or "",
-                select=["id", "state", "isDedicated", "runningTasksCount"],
-                missing_ok=True,
-            )
+            pools.list_nodes(conn.batch, pool.id or "", select=NODE_FIELDS, missing_ok=True)
             if has_nodes
             else []
         )
-        rows.append(pool_row(pool, idle_nodes(nodes)))
+        rows.append(pool_row(pool, nodes, local=conn.local))
     return sorted(rows, key=lambda r: r.id)
 
 
 def get_pool_row(conn: Connection, pool_id: str) -> PoolRow:
     pool = pools.get_pool(conn.batch, pool_id, select=POOL_FIELDS)
-    nodes = pools.list_nodes(
-        conn.batch, pool_id, select=["id", "state", "isDedicated", "runningTasksCount"]
-    )
-    return pool_row(pool, idle_nodes(nodes))
+    nodes = pools.list_nodes(conn.batch, pool_id, select=NODE_FIELDS)
+    return pool_row(pool, nodes, local=conn.local)

@@ -20,6 +20,7 @@ from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetProject
 from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobhealth import Problem, fetch_job_facts, job_verdict
 from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.cost import CostEstimate, estimate_job, load_prices
 from azure_batch_maya.render.job import (
@@ -80,10 +81,17 @@ class JobOutcome:
     failed: tuple[FailedTask, ...]
     # Set when the job cannot go on: its preparation failed on every node it reached.
     stuck: tuple[PreparationFailure, ...] = ()
+    # Why it cannot go on (pool resize errors, dead nodes, failed preparations): see jobhealth.
+    problems: tuple[Problem, ...] = ()
 
     @property
     def succeeded(self) -> bool:
-        return self.counts.done and self.counts.failed == 0 and not self.stuck
+        return self.counts.done and self.counts.failed == 0 and not self.stuck and not self.blocked
+
+    @property
+    def blocked(self) -> bool:
+        """Stopped waiting because only a person can unblock the job."""
+        return any(p.definitive for p in self.problems)
 
 
 def estimate(
@@ -173,6 +181,7 @@ def wait_for_job(
     job_id: str,
     *,
     on_progress: Callable[[TaskCounts], None] | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
     interval: float = 5.0,
     timeout: float | None = None,
     cancel: threading.Event | None = None,
@@ -180,10 +189,13 @@ def wait_for_job(
 ) -> JobOutcome:
     """Follow a job by its task counts (one request a poll, whatever the number of tasks).
 
-    It stops early when tasks wait and none runs because the job's preparation failed on the
-    nodes: Batch would keep them waiting for a node that never comes.
+    While tasks wait and none runs, it asks `jobhealth` why: each new problem goes to
+    `on_problem` once, and a definitive one (a steady pool with resize errors and no nodes,
+    dead nodes, a preparation failed everywhere) ends the wait: Batch would keep the tasks
+    waiting for a node that never comes.
     """
     started = time.monotonic()
+    told: set[str] = set()
     while True:
         counts = tasks.get_task_counts(conn.batch, job_id)
         if on_progress is not None:
@@ -191,9 +203,14 @@ def wait_for_job(
         if counts.done and counts.total > 0:
             return JobOutcome(job_id, counts, failed_tasks(conn, job_id))
         if counts.active and not counts.running:
-            stuck = tasks.preparation_failures(conn.batch, job_id)
-            if stuck:
-                return JobOutcome(job_id, counts, (), stuck)
+            facts = fetch_job_facts(conn, job_id, counts=counts)
+            verdict = job_verdict(facts)
+            for problem in verdict.problems:
+                if on_problem is not None and problem.text not in told:
+                    on_problem(problem)
+                told.add(problem.text)
+            if verdict.definitive:
+                return JobOutcome(job_id, counts, (), facts.preparation_failures, verdict.problems)
         if cancel is not None and cancel.is_set():
             return JobOutcome(job_id, counts, ())
         if timeout is not None and time.monotonic() - started > timeout:

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.azurite",
     "tests.fixtures.local_pool",
     "tests.fixtures.user_home",
+    "tests.fixtures.full_pool",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,3 +33,12 @@ def shared_scenes() -> Path:
     """The real public .ma scenes beside the repo (read-only; never edit them)."""
     require_shared_scenes()
     return SHARED_SCENES
+
+
+@pytest.fixture(autouse=True)
+def no_desktop_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test pops a real notification on a developer's desktop; the tests that check one
+    replace the same call (desktop-notifier's `send`) with their own mock."""
+    from desktop_notifier import DesktopNotifierSync
+
+    monkeypatch.setattr(DesktopNotifierSync, "send", lambda _self, **_kwargs: "")

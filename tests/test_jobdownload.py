@@ -44,7 +44,7 @@ def blip() -> ConnectionFailedError:
 def test_a_pass_that_cannot_reach_the_service_is_tried_again(conn, tmp_path):
     pauses: list[float] = []
     retried: list[str] = []
-    count = watch_job(
+    watched = watch_job(
         conn,
         "watch-job",
         tmp_path,
@@ -53,7 +53,8 @@ def test_a_pass_that_cannot_reach_the_service_is_tried_again(conn, tmp_path):
         on_retry=lambda e: retried.append(e.code),
         sleep=pauses.append,
     )
-    assert count == 1 and (tmp_path / "images" / "a.0001.png").read_bytes() == b"frame 1"
+    assert watched.downloaded == 1 and watched.verdict is None
+    assert (tmp_path / "images" / "a.0001.png").read_bytes() == b"frame 1"
     assert retried == ["ConnectionFailed", "ConnectionFailed"]
     assert pauses == [7, 7, 7]  # after each blip, and between the two passes
 

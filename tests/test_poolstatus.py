@@ -52,7 +52,9 @@ def test_only_nodes_up_and_running_nothing_are_idle():
 
 
 def test_idle_nodes_cost_their_hourly_price_dedicated_and_spot_apart():
-    row = pool_row(pool(), IdleNodes(dedicated=1, spot=2))
+    nodes = [node("idle", True), node("idle", False), node("idle", False)]
+    row = pool_row(pool(), nodes)
+    assert row.idle == IdleNodes(dedicated=1, spot=2)
     assert (row.dedicated, row.spot) == ((2, 2), (3, 4))
     assert row.to_json()["spot"] == {"current": 3, "target": 4}
     cost = idle_cost_per_hour(row, TABLE)
@@ -60,5 +62,48 @@ def test_idle_nodes_cost_their_hourly_price_dedicated_and_spot_apart():
 
 
 def test_a_vm_size_without_a_price_has_no_idle_cost():
-    row = pool_row(pool("Standard_Unknown"), IdleNodes(dedicated=1, spot=0))
+    row = pool_row(pool("Standard_Unknown"), [node("idle", True)])
     assert idle_cost_per_hour(row, TABLE) is None
+
+
+def test_resize_errors_and_dead_nodes_make_the_trouble_column_and_the_json():
+    data = pool().as_dict()
+    data["resizeErrors"] = [{"code": "AllocationFailed", "message": "No capacity for D8s_v5."}]
+    nodes = [
+        models.BatchNode(
+            {
+                "id": "tvm-1",
+                "state": "starttaskfailed",
+                "isDedicated": True,
+                "startTaskInfo": {"state": "completed", "exitCode": 1, "retryCount": 0},
+            }
+        ),
+        models.BatchNode(
+            {
+                "id": "tvm-2",
+                "state": "unusable",
+                "isDedicated": True,
+                "errors": [{"code": "DiskFull", "message": "The node's disk is full."}],
+            }
+        ),
+        node("idle", False),
+    ]
+    row = pool_row(models.BatchPool(data), nodes)
+    assert row.trouble == "AllocationFailed, 2 unusable"
+    assert row.unusable_nodes == 2
+    codes = [p["code"] for p in row.to_json()["problems"]]
+    assert codes == ["AllocationFailed", "StartTaskFailed", "NodeUnusable"]
+    # one node still works, so nothing here is a dead end
+    assert not any(p.definitive for p in row.problems)
+
+
+def test_a_pool_resized_to_zero_is_no_problem_in_the_list():
+    data = pool().as_dict()
+    data.update(
+        currentDedicatedNodes=0,
+        targetDedicatedNodes=0,
+        currentLowPriorityNodes=0,
+        targetLowPriorityNodes=0,
+    )
+    row = pool_row(models.BatchPool(data), [])
+    assert (row.problems, row.trouble) == ((), "")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from azure_batch_maya.transfer.download import DownloadReport
 
 DEFAULT_INTERVAL = 15.0
+STUCK_EXIT = 3  # as `submit --wait`: the job cannot start until someone acts
 
 
 def register(sub: Any) -> None:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
-    return 0
+    return STUCK_EXIT if result.get("stuck") else 0
 
 
 def check_known(conn: Connection, job_id: str) -> None:
@@ -101,6 +102,7 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
     from azure_batch_maya.background import AlreadyRunning, download_lock
     from azure_batch_maya.jobdownload import watch_job
+    from azure_batch_maya.jobnotice import notice_of, record_outcome, tell
     from azure_batch_maya.services.errors import ServiceError
 
     check_known(conn, args.job)
@@ -120,13 +122,30 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
     try:
         with download_lock(args.job):
             _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
-            count = watch_job(
+            watched = watch_job(
                 conn, args.job, folder, interval=args.interval, on_pass=on_pass, on_retry=on_retry
             )
     except AlreadyRunning as exc:
         raise CliError(f"{exc}; nothing to do", exit_code=1) from None
-    _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
-    return _result(args.job, folder, count, skipped, tuple(refused))
+    count = watched.downloaded
+    result = _result(args.job, folder, count, skipped, tuple(refused))
+    verdict = watched.verdict
+    if watched.stuck and verdict is not None:
+        for problem in verdict.problems:
+            _say(args, f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
+        _say(args, f"Job {args.job} cannot start; {count} files downloaded to {folder.resolve()}.")
+        result["stuck"] = True
+    else:
+        _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
+    if verdict is not None:
+        result["status"] = verdict.status
+        result["problems"] = [p.to_json() for p in verdict.problems]
+    if verdict is not None:
+        notice = notice_of(verdict, folder=folder.resolve())
+        if notice is not None:
+            record_outcome(notice)  # the Jobs tab shows it when the panel next opens
+            tell(notice)
+    return result
 
 
 def _background(args: argparse.Namespace, folder: Path) -> int:

@@ -1,4 +1,4 @@
-"""`azure-batch-maya jobs list|show|cancel|delete`: follow and tidy up render jobs."""
+"""`azure-batch-maya jobs list|show|retry|cancel|delete`: follow, re-run and tidy up jobs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from azure_batch_maya.cli.arguments import batch_id
 
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
+    from azure_batch_maya.jobretry import Retried
     from azure_batch_maya.jobstatus import JobRow, JobUsage
     from azure_batch_maya.services.tasks import PreparationFailure
     from azure_batch_maya.submission import FailedTask
@@ -48,6 +49,13 @@ def register(sub: Any) -> None:
     )
     show.add_argument("job", type=batch_id, help="the job id")
     show.set_defaults(handler=run_show)
+    retry = actions.add_parser(
+        "retry",
+        parents=[common],
+        help="run a job's failed tasks again, on the inputs it was submitted with",
+    )
+    retry.add_argument("job", help="the job id")
+    retry.set_defaults(handler=run_retry)
     cancel = actions.add_parser(
         "cancel", parents=[common, waiting], help="stop a job (its files and frames stay)"
     )
@@ -71,8 +79,10 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("No jobs.\n")
         return 0
-    table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL")]
-    table += [(r.id, r.state, _progress(r), _created(r), r.pool_id or "-") for r in rows]
+    table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON")]
+    table += [
+        (r.id, r.status, _progress(r), _created(r), r.pool_id or "-", _reason(r)) for r in rows
+    ]
     sys.stdout.write(columns(table))
     return 0
 
@@ -104,9 +114,13 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = [
-        f"Job {row.id}: {row.state}, {_progress(row)}",
+        f"Job {row.id}: {row.status}, {_progress(row)}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
+    for problem in row.verdict.problems if row.verdict else ():
+        label = "Stuck" if row.status == "stuck" and problem.code != "TasksFailed" else "Note"
+        out.append(f"{label}: {problem.text}")
+        out.append(f"  What to do: {problem.remedy}")
     for f in failed:
         out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
         tail = f.stderr_tail.rstrip() or "(no stderr)"
@@ -130,6 +144,32 @@ def run_show(args: argparse.Namespace) -> int:
                 f"{c.prices_as_of})."
             )
     sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+
+    def retry(conn: Connection) -> Retried:
+        try:
+            return retry_failed(conn, args.job)
+        except NothingToRetry as exc:
+            raise CliError(str(exc), exit_code=1) from None
+
+    done = with_connection(args, retry)
+    if args.json:
+        print_json(
+            {"job_id": args.job, "tasks": list(done.task_ids), "running_in": done.running_in}
+        )
+        return 0
+    count = len(done.task_ids)
+    where = f"as job {done.follow_up}" if done.follow_up else "in the job"
+    sys.stdout.write(
+        f"Re-running {count} failed task{'s' if count != 1 else ''} of job {args.job} {where}, "
+        f"on the inputs it was submitted with: {', '.join(done.task_ids)}.\n"
+        f"Their images arrive with the job's others: `azure-batch-maya download {args.job} "
+        "--to DIR --watch`.\n"
+    )
     return 0
 
 
@@ -221,6 +261,11 @@ def _progress(row: JobRow) -> str:
     if c.failed:
         text += f", {c.failed} failed"
     return text
+
+
+def _reason(row: JobRow) -> str:
+    """Why a stuck job waits (its first problem), else nothing."""
+    return row.verdict.reason if row.verdict and row.status == "stuck" else ""
 
 
 def _created(row: JobRow) -> str:

@@ -125,6 +125,7 @@ def _up(args: argparse.Namespace, home: Path) -> int:
         server_pid=pool.pid,
         azurite_pid=pool.azurite_pid,
         data_dir=str(pool.data_dir),
+        slots=args.slots,
     )
     path = write_state(home, state)
     _print(state.connection(), args.json, "The local pool is up.", str(path))

@@ -81,7 +81,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         sys.stdout.write("No pools.\n")
         return 0
-    lines = [("POOL", "STATE", "ALLOCATION", "DEDICATED", "SPOT", "VM SIZE")]
+    lines = [("POOL", "STATE", "ALLOCATION", "DEDICATED", "SPOT", "VM SIZE", "ERRORS")]
     lines += [
         (
             r.id,
@@ -90,11 +90,14 @@ def run_list(args: argparse.Namespace) -> int:
             f"{r.dedicated[0]}/{r.dedicated[1]}",
             f"{r.spot[0]}/{r.spot[1]}",
             r.vm_size,
+            r.trouble or "-",
         )
         for r in rows
     ]
     sys.stdout.write(columns(lines))
     for row in rows:
+        for problem in row.problems:
+            sys.stdout.write(f"Error: {problem.text}\n  What to do: {problem.remedy}\n")
         if row.idle.total:
             sys.stdout.write(_idle_warning(row, table, local) + "\n")
     return 0

@@ -17,8 +17,11 @@ from azure_batch_maya.cli.assetopts import (
     load_checked,
 )
 
+STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
+
 if TYPE_CHECKING:
     from azure_batch_maya.controllers.env import EnvSettings
+    from azure_batch_maya.jobhealth import Problem
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
@@ -128,10 +131,35 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
     settings = _settings(args, checked.scene)
     _check_plan(checked.scene, settings)
+    if not args.export:
+        _check_quotas(args, settings)
     project = hashed_project(checked.scene, checked.resolutions, checked.choices)
     if args.export:
         return _export(checked.scene, project, settings, Path(args.export))
     return _submit(args, checked.scene, project, settings)
+
+
+def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
+    """The new pool's cores against the account's quotas (the local pool's slots), before any
+    upload: over them is an error naming both numbers; unreadable quotas, a notice."""
+    from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.connection import NotConnectedError, connect, read_local_state
+    from azure_batch_maya.quotacheck import check_quotas
+    from azure_batch_maya.services.errors import ServiceError
+
+    if args.local and read_local_state() is None:
+        return  # not up yet: it starts empty, so every slot is free
+    try:
+        findings = check_quotas(connect(local=args.local, start=False), settings)
+    except NotConnectedError:
+        return  # connecting again to submit says what to set up
+    except ServiceError as exc:
+        raise CliError(str(exc)) from None
+    if has_errors(findings):
+        sys.stderr.write(format_findings(findings))
+        raise CliError("the job does not fit (listed above); nothing was uploaded", exit_code=1)
+    if findings and not args.json:
+        sys.stderr.write(format_findings(findings))
 
 
 def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
@@ -293,7 +321,12 @@ def _submit(
         }
         code = 0
         if args.wait or args.download:
-            outcome = wait_for_job(conn, submitted.job_id, on_progress=say.counts)
+            outcome = wait_for_job(
+                conn,
+                submitted.job_id,
+                on_progress=say.counts,
+                on_problem=say.problem,
+            )
             result["succeeded"] = outcome.succeeded
             result["failed_tasks"] = [f.task_id for f in outcome.failed]
             for failed in outcome.failed:
@@ -305,20 +338,16 @@ def _submit(
                     f"(exit code {prep.exit_code}) {prep.message}:"
                 )
                 say(prep.stderr_tail.rstrip() or "(no stderr)")
-            if any(prep.exit_code == 127 for prep in outcome.stuck):
-                say(
-                    "Exit code 127: a program was not found on the node. Without Maya here, "
-                    "try the pipeline with --stand-in; on Azure, give the nodes Maya by one of "
-                    "the Env tab's routes (install at node start, custom image, container; "
-                    "docs/azure.md)."
-                )
-            if outcome.stuck:
+            if outcome.blocked:
                 result["stuck"] = True
+                result["problems"] = [p.to_json() for p in outcome.problems]
+                for problem in outcome.problems:
+                    say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
                 say(
                     f"No task can start until this is fixed; the job stays. Cancel it with "
                     f"`azure-batch-maya jobs cancel {submitted.job_id}`."
                 )
-            code = 0 if outcome.succeeded else 1
+            code = 0 if outcome.succeeded else STUCK_EXIT if outcome.blocked else 1
             if args.download:
                 folder = Path(args.download)
                 report = download_outputs(conn, submitted.job_id, folder)
@@ -352,6 +381,11 @@ class _Reporter:
     def done_bytes(self) -> None:
         if self._last and not self.quiet:
             sys.stderr.write("\n")
+
+    def problem(self, problem: Problem) -> None:
+        """Why the job waits, said once; a definitive problem is said when the wait ends."""
+        if not problem.definitive:
+            self(f"Waiting: {problem.text}\n  What to do: {problem.remedy}")
 
     def counts(self, counts: TaskCounts) -> None:
         self(

@@ -15,6 +15,15 @@ from azure_batch_maya.assets.userdirs import data_dir
 from azure_batch_maya.background import BackgroundDownload, start_background_download
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.jobhealth import PoolFacts, Verdict, facts_of_job, job_verdict
+from azure_batch_maya.jobnotice import (
+    Notice,
+    notice_of,
+    notifications_on,
+    read_outcomes,
+    set_notifications,
+)
+from azure_batch_maya.jobretry import Retried, retry_failed
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
@@ -32,6 +41,28 @@ class JobRow:
     counts: TaskCounts | None  # None when the service would not say (e.g. being deleted)
     created: datetime | None
     pool: str  # the pool's id, or "auto-pool"
+    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
+    outcome: Notice | None = None  # what its background downloader last said
+
+    @property
+    def stuck(self) -> bool:
+        return self.verdict is not None and self.verdict.status == "stuck"
+
+    @property
+    def status(self) -> str:
+        """ "stuck" when nothing runs and something named stops it, else the job's state."""
+        return "stuck" if self.stuck else self.state
+
+    @property
+    def note(self) -> str:
+        """The Problem column: why a job is stuck, else what its downloader last said."""
+        if self.stuck and self.verdict is not None:
+            return self.verdict.reason
+        return self.outcome.title if self.outcome is not None else ""
+
+    @property
+    def note_is_bad(self) -> bool:
+        return self.stuck or (self.outcome is not None and self.outcome.bad)
 
     @property
     def progress(self) -> int:
@@ -54,6 +85,7 @@ class JobDetails:
     job_id: str
     failed: tuple[submission.FailedTask, ...]
     preparation: tuple[PreparationFailure, ...] = ()  # nodes that cannot run the job's tasks
+    verdict: Verdict | None = None
 
 
 class JobsController:
@@ -66,14 +98,20 @@ class JobsController:
         self.selected: str | None = None
         self.details: JobDetails | None = None
         self.changed: Event[JobsController] = Event()
+        # A job this panel saw going ended or got stuck for good: tell the artist.
+        self.ended: Event[Notice] = Event()
+        self.notify = notifications_on()
         # A completed job's counts never change: ask once, not at every refresh.
         self._final: dict[str, TaskCounts] = {}
+        self._followed: set[str] = set()  # jobs seen still going, whose end is news
 
     # Slow steps (worker thread) ---------------------------------------------------------------
 
     def list_jobs(self) -> tuple[JobRow, ...]:
         """Every job, newest first, with its task counts (one call a job)."""
         connection = self.session.require_connection()
+        outcomes = read_outcomes()
+        seen: dict[str, PoolFacts | None] = {}
         rows = []
         for job in jobs.list_jobs(connection.batch, select=JOB_FIELDS):
             job_id = job.id or ""
@@ -86,9 +124,26 @@ class JobsController:
                     counts = None
                 if counts is not None and state == "completed":
                     self._final[job_id] = counts
+            verdict = None
+            if counts is not None:
+                try:
+                    facts = facts_of_job(connection, job, counts, pools_seen=seen)
+                    verdict = job_verdict(facts)
+                except NotFoundError:  # deleted meanwhile
+                    verdict = None
             info = job.pool_info
             pool = (info.pool_id if info else None) or "auto-pool"
-            rows.append(JobRow(job_id, state, counts, job.creation_time, pool))
+            rows.append(
+                JobRow(
+                    job_id,
+                    state,
+                    counts,
+                    job.creation_time,
+                    pool,
+                    verdict,
+                    outcomes.get(job_id),
+                )
+            )
         return tuple(sorted(rows, key=_newest_first))
 
     def get_details(self, job_id: str) -> JobDetails:
@@ -98,7 +153,21 @@ class JobsController:
             job_id,
             submission.failed_tasks(connection, job_id),
             tasks.preparation_failures(connection.batch, job_id),
+            job_verdict(
+                facts_of_job(
+                    connection,
+                    jobs.get_job(connection.batch, job_id),
+                    tasks.get_task_counts(connection.batch, job_id),
+                )
+            ),
         )
+
+    def retry(self, job_id: str) -> Retried:
+        """Run the job's failed tasks again on the same inputs (`jobs retry`). Slow.
+
+        `jobretry.NothingToRetry` when none failed.
+        """
+        return retry_failed(self.session.require_connection(), job_id)
 
     def cancel(self, job_id: str) -> None:
         """Terminate: running tasks stop, waiting ones never start; outputs so far stay."""
@@ -135,6 +204,8 @@ class JobsController:
     # Main thread ------------------------------------------------------------------------------
 
     def apply(self, rows: tuple[JobRow, ...]) -> None:
+        for row in rows:
+            self._follow(row)
         self.rows = rows
         if self.selected not in {r.id for r in rows}:
             self.selected = None
@@ -151,6 +222,30 @@ class JobsController:
         if details.job_id == self.selected:
             self.details = details
             self.changed.emit(self)
+
+    def set_notify(self, on: bool) -> None:
+        """Turn the end-of-job notifications on or off (kept with the user's settings)."""
+        self.notify = on
+        set_notifications(on)
+        self.changed.emit(self)
+
+    def follow(self, job_id: str) -> None:
+        """Tell the artist when this job ends, even if no listing saw it going (just submitted)."""
+        self._followed.add(job_id)
+
+    def _follow(self, row: JobRow) -> None:
+        """A job seen going and now ended (or stuck for good) is news: `ended` says it once."""
+        verdict = row.verdict
+        if verdict is None:
+            return
+        finished = verdict.over or verdict.definitive
+        if not finished:
+            self._followed.add(row.id)
+        elif row.id in self._followed:
+            self._followed.discard(row.id)
+            notice = notice_of(verdict)
+            if notice is not None and self.notify:
+                self.ended.emit(notice)
 
     def set_output_root(self, folder: Path) -> None:
         self.output_root = folder

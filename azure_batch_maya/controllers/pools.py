@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from azure_batch_maya import poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.jobhealth import Problem
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import pools
 
@@ -22,6 +23,13 @@ class PoolRow:
     idle_nodes: int
     idle_cost_per_hour: float | None  # None: not priced (or the local pool)
     currency: str = ""
+    problems: tuple[Problem, ...] = ()  # resize errors, dead nodes (see jobhealth)
+    trouble: str = ""  # the Errors column: codes and how many nodes are unusable
+
+    @property
+    def error_text(self) -> str:
+        """Each problem and what to do, as `pools list` prints them ("" when none)."""
+        return "\n".join(f"{p.text}\nWhat to do: {p.remedy}" for p in self.problems)
 
     @property
     def warning(self) -> str:
@@ -86,4 +94,6 @@ def _row(status: poolstatus.PoolRow, table: PriceTable | None) -> PoolRow:
         idle_nodes=status.idle.total,
         idle_cost_per_hour=cost,
         currency=table.currency if table is not None and cost is not None else "",
+        problems=status.problems,
+        trouble=status.trouble,
     )

@@ -17,6 +17,7 @@ from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.quotacheck import check_quotas
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.render.settings import (
@@ -219,8 +220,11 @@ class SubmitController:
         if reason:
             raise SettingsError(reason)
         settings = self.settings()
-        project = self.assets.build_project()
         connection = self.session.require_connection()
+        over = [f.message for f in check_quotas(connection, settings) if f.level == "error"]
+        if over:  # before the upload: a pool over its quota would never get a node
+            raise SettingsError(" ".join(over))
+        project = self.assets.build_project()
         return submission.submit(
             connection, self.scene_for_job(), project, settings, progress=progress, cancel=cancel
         )

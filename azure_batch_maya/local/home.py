@@ -34,6 +34,7 @@ class LocalState:
     server_pid: int
     azurite_pid: int | None
     data_dir: str
+    slots: int | None = None  # nodes in all (None: started by a version that did not say)
 
     def connection(self) -> dict[str, str]:
         """The four values a user or the product's settings need."""

@@ -56,6 +56,9 @@ class ServiceSettings:
     storage_blob_endpoint: str = ""
     sign_in: SignInMethod = SignInMethod.DEFAULT
     tenant_id: str | None = None
+    # Where the Batch account lives in Azure Resource Manager: only to read its core quotas.
+    subscription_id: str = ""
+    resource_group: str = ""
 
     @property
     def blob_endpoint(self) -> str:

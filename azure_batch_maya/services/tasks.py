@@ -68,9 +68,25 @@ def create_tasks(
     as added (it compares "ClientError" with "clienterror") and loops for ever while the service
     answers 5xx. Retries of each request are still azure-core's.
     """
+    return add_task_options(
+        client,
+        job_id,
+        [task_create_options(spec) for spec in specs],
+        max_concurrency=max_concurrency,
+    )
+
+
+def add_task_options(
+    client: BatchClient,
+    job_id: str,
+    options: Sequence[models.BatchTaskCreateOptions],
+    *,
+    max_concurrency: int = 4,
+) -> int:
+    """`create_tasks` for task bodies already made (copies of existing tasks, for a re-run)."""
     account = account_name(client)
-    action = f"adding {len(specs)} tasks to job {job_id}"
-    pending = [task_create_options(spec) for spec in specs]
+    action = f"adding {len(options)} tasks to job {job_id}"
+    pending = list(options)
     added = 0
     for round_ in range(TASK_SUBMISSION_ROUNDS):
         if round_:
@@ -167,6 +183,13 @@ def list_tasks(
         return list(
             client.list_tasks(job_id, filter=filter, select=list(select) if select else None)
         )
+
+
+def reactivate_task(client: BatchClient, job_id: str, task_id: str) -> None:
+    """Run a failed task again with its retries renewed (Batch refuses it once the job ended)."""
+    with batch_call(client, f"re-running task {task_id} of job {job_id}"):
+        client.reactivate_task(job_id, task_id)
+    log.info("reactivated task %s of job %s", task_id, job_id)
 
 
 def get_task_counts(client: BatchClient, job_id: str) -> TaskCounts:

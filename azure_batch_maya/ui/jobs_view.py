@@ -6,13 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
+from azure_batch_maya.jobretry import Retried
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
+from azure_batch_maya.ui.notifier import TrayNotifier
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 from azure_batch_maya.ui.worker import Task, Workers
 
-COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool")
+COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
+STATE_COLUMN, PROBLEM_COLUMN = 1, 5
 REFRESH_MS = 5000
 THUMB = 96
 
@@ -33,7 +36,7 @@ class JobsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((260, 80, 170, 100)):
+        for column, width in enumerate((220, 70, 150, 100, 80)):
             header.resizeSection(column, width)
         self.details = QtWidgets.QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -43,6 +46,12 @@ class JobsView(QtWidgets.QWidget):
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.cancel_button = QtWidgets.QPushButton("Cancel Job")
         self.delete_button = QtWidgets.QPushButton("Delete Job…")
+        self.retry_button = QtWidgets.QPushButton("Re-run Failed")
+        self.retry_button.setToolTip(
+            "Run the job's failed tasks again on the inputs it was submitted with"
+        )
+        self.notify_box = QtWidgets.QCheckBox("Notify me when a job ends")
+        self.notifier = TrayNotifier(self)
         self.download_button = QtWidgets.QPushButton("Download")
         self.download_button.setToolTip("Bring the job's frames and logs into the output folder")
         self.background_button = QtWidgets.QPushButton("Download in Background")
@@ -50,7 +59,12 @@ class JobsView(QtWidgets.QWidget):
             "A separate process fetches frames as they finish, and goes on after Maya closes"
         )
         actions = QtWidgets.QHBoxLayout()
-        for button in (self.refresh_button, self.cancel_button, self.delete_button):
+        for button in (
+            self.refresh_button,
+            self.cancel_button,
+            self.delete_button,
+            self.retry_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.download_button)
@@ -66,6 +80,7 @@ class JobsView(QtWidgets.QWidget):
         folder.addWidget(self.output, 1)
         folder.addWidget(self.browse_button)
         folder.addWidget(self.open_button)
+        folder.addWidget(self.notify_box)
 
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFormat("")
@@ -106,6 +121,9 @@ class JobsView(QtWidgets.QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.notify_box.toggled.connect(controller.set_notify)
+        controller.ended.connect(self.notifier.show)
         self.download_button.clicked.connect(self.download_selected)
         self.cancel_download_button.clicked.connect(self._cancel_download)
         self.background_button.clicked.connect(self.download_in_background)
@@ -136,6 +154,27 @@ class JobsView(QtWidgets.QWidget):
             "downloaded stay."
         ):
             self._act(lambda: self.controller.delete(job_id), f"Deleting {job_id}.")
+
+    def retry_selected(self) -> None:
+        job_id = self.controller.selected
+        if not job_id:
+            return
+        set_status(self.status, f"Re-running the failed tasks of {job_id}…", MUTED)
+        self.workers.start(
+            lambda _report: self.controller.retry(job_id),
+            on_done=self._retried,
+            on_error=lambda exc: set_status(self.status, f"Not re-run: {exc}", BAD),
+        )
+
+    def _retried(self, done: Retried) -> None:
+        where = f"as job {done.follow_up}" if done.follow_up else "in the job"
+        set_status(
+            self.status,
+            f"Re-running {len(done.task_ids)} failed task(s) of {done.job_id} {where}; their "
+            "images arrive with the job's others.",
+            GOOD,
+        )
+        self.refresh()
 
     def download_selected(self) -> None:
         job_id = self.controller.selected
@@ -177,9 +216,17 @@ class JobsView(QtWidgets.QWidget):
         self.table.blockSignals(True)
         self.table.clear()
         for row in c.rows:
-            item = QtWidgets.QTreeWidgetItem([row.id, row.state, "", _when(row), row.pool])
+            item = QtWidgets.QTreeWidgetItem(
+                [row.id, row.status, "", _when(row), row.pool, row.note]
+            )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
             item.setToolTip(2, row.progress_text)
+            if row.stuck:
+                item.setForeground(STATE_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
+            if row.note:
+                item.setToolTip(PROBLEM_COLUMN, _note_tip(row))
+                if row.note_is_bad:
+                    item.setForeground(PROBLEM_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
             self.table.addTopLevelItem(item)
             bar = QtWidgets.QProgressBar()
             bar.setValue(row.progress)
@@ -195,6 +242,13 @@ class JobsView(QtWidgets.QWidget):
         buttons = (self.cancel_button, self.delete_button, self.download_button)
         for button in (*buttons, self.background_button):
             button.setEnabled((selected and button is not self.download_button) or selected)
+        chosen = next((r for r in c.rows if r.id == c.selected), None)
+        self.retry_button.setEnabled(
+            chosen is not None and chosen.counts is not None and chosen.counts.failed > 0
+        )
+        self.notify_box.blockSignals(True)
+        self.notify_box.setChecked(c.notify)
+        self.notify_box.blockSignals(False)
         if self.download_task is not None and self.download_task.running:
             self.download_button.setEnabled(False)
         self._show_details(c.details)
@@ -204,10 +258,17 @@ class JobsView(QtWidgets.QWidget):
         if details is None:
             self.details.clear()
             return
+        verdict = details.verdict
+        problems = verdict.problems if verdict is not None else ()
+        stuck = verdict is not None and verdict.status == "stuck"
+        self.details.setStyleSheet(f"color: {BAD};" if stuck else "")
+        said = [
+            f"{'Stuck' if stuck else 'Note'}: {p.text}\nWhat to do: {p.remedy}\n" for p in problems
+        ]
         if not details.failed and not details.preparation:
-            self.details.setPlainText(f"{details.job_id}: no failed tasks.")
+            self.details.setPlainText("\n".join([*said, f"{details.job_id}: no failed tasks."]))
             return
-        lines = [f"{details.job_id}: {len(details.failed)} failed task(s)"]
+        lines = [*said, f"{details.job_id}: {len(details.failed)} failed task(s)"]
         for task in details.failed:
             lines.append(f"\n— {task.task_id} (exit code {task.exit_code})")
             lines.append(task.stderr_tail.rstrip() or "(no stderr)")
@@ -277,6 +338,9 @@ class JobsView(QtWidgets.QWidget):
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
         self.controller.apply(rows)
         self._fetch_details()
+        stuck = [r for r in rows if r.stuck]
+        if stuck:  # in view without scrolling to the Problem column
+            set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
 
     def _list_failed(self, exc: Exception) -> None:
         set_status(self.status, f"Cannot list jobs: {exc}", BAD)
@@ -325,6 +389,13 @@ class JobsView(QtWidgets.QWidget):
 
     def _ask(self, question: str) -> bool:
         return ask_yes_no(self, question)
+
+
+def _note_tip(row: JobRow) -> str:
+    """The problem's remedy, or the whole of what the background downloader said."""
+    if row.stuck and row.verdict is not None:
+        return "\n".join(f"{p.text}\nWhat to do: {p.remedy}" for p in row.verdict.problems)
+    return f"{row.outcome.text} ({row.outcome.at})" if row.outcome is not None else ""
 
 
 def _when(row: JobRow) -> str:

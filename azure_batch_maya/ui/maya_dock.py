@@ -14,6 +14,7 @@ from typing import Any
 
 from maya import cmds
 
+from azure_batch_maya.jobnotice import Notice
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import cpp_pointer
@@ -55,9 +56,22 @@ def restore() -> None:
     util = _qt_util()
     parent = util.getCurrentParent()
     panel = Panel(make_controllers(current_scene()))
+    panel.jobs.notifier.hooks.append(in_view_message)
     util.addWidgetToMayaLayout(cpp_pointer(panel), int(parent))
     _panel = panel
     panel.authenticate_if_configured()
+
+
+def in_view_message(notice: Notice) -> None:
+    """A job's end over the viewport as well (the Jobs tab's listing calls it on the main
+    thread); failures and stuck jobs stay up longer."""
+    colour = "#e0625a" if notice.bad else "#7fd18b"
+    cmds.inViewMessage(
+        amg=f'<span style="color:{colour};">{notice.title}</span><br>{notice.text}',
+        pos="topCenter",
+        fade=True,
+        fadeStayTime=15000 if notice.bad else 6000,
+    )
 
 
 def close() -> None:

@@ -135,6 +135,7 @@ class Panel(QtWidgets.QWidget):
         super().closeEvent(event)
 
     def _submitted(self, submitted: Submitted) -> None:
+        self.controllers.jobs.follow(submitted.job_id)
         self.controllers.jobs.select(submitted.job_id)
         self.show_tab("jobs")
         self.jobs.refresh()

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
-from azure_batch_maya.ui.qt import QtCore, QtWidgets
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 from azure_batch_maya.ui.worker import Workers
 
-COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle")
+COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle", "Errors")
+IDLE_COLUMN, ERRORS_COLUMN = 6, 7
 REFRESH_MS = 15000
 
 
@@ -29,7 +30,7 @@ class PoolsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 70, 80, 80, 60, 130)):
+        for column, width in enumerate((140, 60, 70, 70, 50, 120, 70)):
             header.resizeSection(column, width)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.dedicated = QtWidgets.QSpinBox()
@@ -124,12 +125,17 @@ class PoolsView(QtWidgets.QWidget):
                     f"{row.spot[0]} / {row.spot[1]}",
                     row.vm_size,
                     _idle(row),
+                    row.trouble,
                 ]
             )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
             if row.warning:
-                item.setIcon(6, level_icon("warning"))
-                item.setToolTip(6, row.warning)
+                item.setIcon(IDLE_COLUMN, level_icon("warning"))
+                item.setToolTip(IDLE_COLUMN, row.warning)
+            if row.problems:
+                item.setIcon(ERRORS_COLUMN, level_icon("error"))
+                item.setForeground(ERRORS_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
+                item.setToolTip(ERRORS_COLUMN, row.error_text)
             self.table.addTopLevelItem(item)
             if chosen is not None and row.id == chosen.id:
                 self.table.setCurrentItem(item)
@@ -139,6 +145,9 @@ class PoolsView(QtWidgets.QWidget):
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
             set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
+        broken = [r for r in self.controller.rows if r.problems]
+        if broken:  # what stops pools matters more than what idles
+            set_status(self.status, "\n".join(r.error_text for r in broken), BAD)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

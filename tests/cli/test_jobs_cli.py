@@ -45,7 +45,7 @@ def test_list_and_show_a_finished_job(local_home, tmp_path, capsys):
 
     assert main(["jobs", "list", "--local"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["JOB", "STATE", "PROGRESS", "CREATED", "POOL"]
+    assert out.splitlines()[0].split() == ["JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON"]
     (line,) = [line for line in out.splitlines() if line.startswith(job_id)]
     assert "completed" in line and "5/5 done" in line
 

@@ -50,7 +50,15 @@ def test_an_idle_node_is_flagged_until_the_pool_is_resized_to_0_then_deleted(
         assert main(["pools", "list", "--local"]) == 0
         out = capsys.readouterr().out
         (line,) = [line for line in out.splitlines() if line.startswith(pool_id)]
-        assert line.split() == [pool_id, "active", "steady", "1/1", "0/0", "Standard_D4s_v5"]
+        assert line.split() == [
+            pool_id,
+            "active",
+            "steady",
+            "1/1",
+            "0/0",
+            "Standard_D4s_v5",
+            "-",  # no resize errors, no unusable nodes
+        ]
         # what the node would cost on Azure: the shipped table's Standard_D4s_v5 Linux price
         assert f"Warning: pool {pool_id} has 1 idle node" in out and "0.19 USD/hour" in out
 

@@ -36,11 +36,15 @@ class FakeUi(FakeCmds):
         self.deferred: list[Callable[[], None]] = []
         self.help: list[str] = []
         self.make_control_widget: Callable[[str], int] | None = None
+        self.in_view: list[dict[str, Any]] = []
 
     def about(self, *, batch: bool = False, version: bool = False, codeset: bool = False) -> Any:
         if version or codeset:
             return super().about(version=version, codeset=codeset)
         return self.batch
+
+    def inViewMessage(self, **flags: Any) -> None:
+        self.in_view.append(flags)
 
     def menu(self, name: str, **flags: Any) -> Any:
         if flags.get("exists"):
@@ -221,7 +225,7 @@ def test_no_menu_in_batch_mode(monkeypatch):
 
 
 def test_the_panel_docks_follows_the_scene_and_goes_on_unload(
-    monkeypatch, qtbot, tmp_path, our_modules
+    monkeypatch, qtbot, tmp_path, our_modules, mocker
 ):
     monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path / "home"))
     from azure_batch_maya.ui.qt import QtWidgets, cpp_pointer
@@ -260,6 +264,15 @@ def test_the_panel_docks_follows_the_scene_and_goes_on_unload(
     assert opened.renderer == "arnold" and (opened.frames.start, opened.frames.end) == (1001, 1100)
     assert panel.submit.renderer.text() == "Arnold"
     qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
+
+    from azure_batch_maya.jobnotice import Notice
+
+    # A followed job ended: the notification area and, in Maya, the viewport say so.
+    mocker.patch.object(panel.jobs.notifier.icon, "showMessage")
+    panel.controllers.jobs.ended.emit(Notice("j1", "stuck", "Render stuck: j1", "Pool p: Quota"))
+    (message,) = ui.in_view
+    assert "Render stuck: j1" in message["amg"] and "Pool p: Quota" in message["amg"]
+    assert message["pos"] == "topCenter" and message["fade"] is True
 
     run(ui, "Jobs…")  # the control exists: Maya shows it again, on the Jobs tab
     assert ui.restored == [dock.CONTROL] and panel.tabs.currentWidget() is panel.jobs

@@ -162,6 +162,8 @@ def test_secrets_never_show_in_repr_or_in_saved_settings():
         "storage_blob_endpoint",
         "sign_in",
         "tenant_id",
+        "subscription_id",  # where the account is in Azure Resource Manager: quotas only
+        "resource_group",
     }
 
 
