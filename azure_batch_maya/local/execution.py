@@ -140,8 +140,6 @@ class TaskRuns:
                     transition(task, "running", ticks)
                     task["executionInfo"]["startTime"] = iso(ticks)
                     self.store.put_task(attempt.job_id, task)
-        if attempt.stop_reason is not None:
-            return
         layout = NodeLayout(self.config.data_dir, attempt.node_id)
         info = task["executionInfo"]
         folder = host_dir(
@@ -153,6 +151,9 @@ class TaskRuns:
             f"{parse_iso(task['creationTime'])}-{info['retryCount']}-{info['requeueCount']}",
         )
         attempt.host_dirs.append(folder)
+        # Checked after the folder is known: a stop from now on reaches the host through it.
+        if attempt.stop_reason is not None:
+            return
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
         failure: Doc | None = None
         result: HostResult | None = None
