@@ -22,6 +22,7 @@ STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 if TYPE_CHECKING:
     from azure_batch_maya.controllers.env import EnvSettings
     from azure_batch_maya.jobhealth import Problem
+    from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
@@ -82,6 +83,20 @@ def register(sub: Any) -> None:
         type=float,
         metavar="MINUTES",
         help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
+    )
+    parser.add_argument(
+        "--scout",
+        metavar="N|FRAMES",
+        help="render N frames first (first, middle, last for 3), or the frames named (1,50,100); "
+        "the rest waits for `jobs release JOB` (default: the studio file's scout_frames)",
+    )
+    parser.add_argument(
+        "--scout-auto",
+        action="store_true",
+        help="with --scout: the rest starts by itself once every scout frame succeeded",
+    )
+    parser.add_argument(
+        "--no-scout", action="store_true", help="no scout frames, whatever the studio file says"
     )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
@@ -204,6 +219,9 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
         if args.local and args.stand_in:
             options["node_python"] = sys.executable  # the local pool's nodes are this machine
         options.update(_autoscale_options(args, options))
+        scout = scout_plan(args)
+        if scout is not None:
+            options["scout"] = scout
         return SubmitSettings(
             frames=args.frames,
             chunk_size=args.chunk,
@@ -261,6 +279,41 @@ def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
     if licences:
         changes["licences"] = replace(env.licences, **licences)
     return replace(env, **changes)
+
+
+def scout_plan(args: argparse.Namespace) -> ScoutPlan | None:
+    """`--scout`, else the studio file's `scout_frames` (0: none); `--no-scout` wins."""
+    from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
+    from azure_batch_maya.settings.studio import PresetsError, load_studio
+
+    if args.no_scout and (args.scout or args.scout_auto):
+        raise CliError("--no-scout goes without --scout and --scout-auto")
+    try:
+        studio = load_studio()
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
+    if studio.is_locked("scout_frames"):
+        locked = int(studio.locked["scout_frames"])
+        if args.no_scout or (args.scout is not None and args.scout != str(locked)):
+            raise CliError(
+                f"scout frames are locked to {locked} by the studio file {studio.path} "
+                f"({studio.reason}); leave out --scout and --no-scout"
+            )
+        return ScoutPlan.parse(str(locked), auto=args.scout_auto) if locked else None
+    if args.no_scout:
+        return None
+    text = args.scout
+    if text is None:
+        count = int(studio.effective("scout_frames") or 0)
+        if count == 0:
+            if args.scout_auto:
+                raise CliError("--scout-auto goes with --scout N (or a studio scout_frames)")
+            return None
+        text = str(count)
+    try:
+        return ScoutPlan.parse(text, auto=args.scout_auto)
+    except ScoutError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _autoscale_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
@@ -345,6 +398,7 @@ def _submit(
             f"{up.skipped_files} already in storage ({_mb(up.skipped_bytes)})."
         )
         say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
+        _say_scouts(say, submitted.job.render_tasks, settings, submitted.job_id)
         result: dict[str, Any] = {
             "job_id": submitted.job_id,
             "tasks": len(submitted.job.tasks),
@@ -352,6 +406,7 @@ def _submit(
             "uploaded_bytes": up.uploaded_bytes,
             "skipped_files": up.skipped_files,
             "estimated_cost": submitted.estimate.total if submitted.estimate else 0.0,
+            "scouts": [t.id for t in submitted.job.render_tasks if t.scout],
         }
         code = 0
         if args.wait or args.download:
@@ -375,12 +430,15 @@ def _submit(
             if outcome.blocked:
                 result["stuck"] = True
                 result["problems"] = [p.to_json() for p in outcome.problems]
+                go = any(p.code == "WaitingForRelease" for p in outcome.problems)
                 for problem in outcome.problems:
-                    say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
-                say(
-                    f"No task can start until this is fixed; the job stays. Cancel it with "
-                    f"`azure-batch-maya jobs cancel {submitted.job_id}`."
-                )
+                    label = "Waiting for your go" if go else "Stuck"
+                    say(f"{label}: {problem.text}\n  What to do: {problem.remedy}")
+                if not go:
+                    say(
+                        f"No task can start until this is fixed; the job stays. Cancel it with "
+                        f"`azure-batch-maya jobs cancel {submitted.job_id}`."
+                    )
             code = 0 if outcome.succeeded else STUCK_EXIT if outcome.blocked else 1
             if args.download:
                 folder = Path(args.download)
@@ -415,6 +473,21 @@ def _say_estimate(say: _Reporter, scene: SceneInfo, settings: SubmitSettings, wh
         f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
         f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
     )
+
+
+def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: str) -> None:
+    from azure_batch_maya.render.tasks import frame_label
+
+    scouts = [t for t in planned if t.scout]
+    if not scouts or settings.scout is None or len(scouts) == len(planned):
+        return
+    frames = ", ".join(frame_label(t.frames) for t in scouts)
+    then = (
+        "the rest starts by itself once they succeed"
+        if settings.scout.auto
+        else f"the rest waits for your go: `azure-batch-maya jobs release {job_id}`"
+    )
+    say(f"Scout frames {frames} render first; {then}.")
 
 
 class _Reporter:

@@ -22,6 +22,7 @@ from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
+from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
 from azure_batch_maya.render.settings import (
     POOL_MODES,
     PoolChoice,
@@ -55,6 +56,8 @@ class SubmitFields:
     job_id: str = ""
     autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
     idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
+    scout: int = 0  # scout frames rendered first (0: off); the rest waits for the go
+    scout_auto: bool = False  # ... or starts by itself once they succeed
 
 
 class SubmitController:
@@ -196,6 +199,11 @@ class SubmitController:
             except AutoscaleError as exc:
                 raise SettingsError(str(exc)) from None
             from_env.update(autoscale=plan, dedicated_nodes=dedicated, spot_nodes=spot)
+        if f.scout > 0:
+            try:
+                from_env["scout"] = ScoutPlan(count=f.scout, auto=f.scout_auto)
+            except ScoutError as exc:
+                raise SettingsError(str(exc)) from None
         return replace(
             self.base,
             frames=self.frames_text,

@@ -27,6 +27,8 @@ _NODE_STATES = (
     "rebooting", "reimaging", "running", "starting", "startTaskFailed", "unusable", "unknown",
     "upgradingOS", "waitingForStartTask",
 )  # fmt: skip
+# Node states are lower case on nodes and camel case in `nodecounts`.
+_COUNT_NAMES = {state.lower(): state for state in _NODE_STATES}
 
 
 def supported_images() -> list[Doc]:
@@ -52,7 +54,7 @@ def node_counts(pool_id: str, nodes: list[Doc]) -> Doc:
         mine = [node for node in nodes if node["isDedicated"] == dedicated]
         counts: Doc = {state: 0 for state in _NODE_STATES}
         for node in mine:
-            state = "leavingPool" if node["state"] == "leavingpool" else node["state"]
+            state = _COUNT_NAMES.get(str(node["state"]), str(node["state"]))
             counts[state] = counts.get(state, 0) + 1
         counts["total"] = len(mine)
         return counts

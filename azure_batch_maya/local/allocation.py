@@ -1,9 +1,9 @@
 """How a resizing pool's nodes change in one step: a pure plan the engine then carries out.
 
 Nodes are this machine's slots, shared by all pools up to the server's `--slots`. Shrinking
-removes idle nodes first; busy ones leave the pool once their tasks are dealt with. A pool
-that cannot get its nodes waits while another pool is freeing some, and otherwise settles
-with the service's quota error.
+removes nodes asked to leave first, then idle ones; busy ones leave the pool once their
+tasks are dealt with. A pool that cannot get its nodes waits while another pool is freeing
+some, and otherwise settles with the service's quota error.
 """
 
 from __future__ import annotations
@@ -44,13 +44,15 @@ def plan_allocation(
     counts: dict[bool, int] = {}
     short = False
     stopping = pool["allocationState"] == "stopping"
+    leaving = {node["id"] for node in nodes if node.get("state") == "leavingpool"}
     for dedicated, target_name in (
         (True, "targetDedicatedNodes"),
         (False, "targetLowPriorityNodes"),
     ):
         mine = [node["id"] for node in nodes if node["isDedicated"] == dedicated]
         target = len(mine) if stopping else int(pool[target_name])
-        idle_first = sorted(mine, key=lambda n: (used.get(n, 0), n))
+        # Nodes asked to leave (remove nodes) go first, then idle ones.
+        idle_first = sorted(mine, key=lambda n: (n not in leaving, used.get(n, 0), n))
         for node in idle_first[: max(0, len(mine) - target)]:
             (leave if used.get(node, 0) else remove).append(node)
         kept = len(mine) - len([n for n in mine if n in remove])

@@ -20,6 +20,7 @@ from azure_batch_maya.local.bodies import SCHEMAS, coerce
 from azure_batch_maya.local.context import Operations, Request, parse_body
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.jobs import JobOperations
+from azure_batch_maya.local.nodes import NodeOperations
 from azure_batch_maya.local.pools import PoolOperations
 from azure_batch_maya.local.rest import Reply
 from azure_batch_maya.local.scheduler import Engine
@@ -39,6 +40,7 @@ Handler = Callable[[Request, tuple[str, ...]], Reply]
 GROUPS: tuple[type[Operations], ...] = (
     AccountOperations,
     PoolOperations,
+    NodeOperations,
     JobOperations,
     TaskOperations,
     TaskFileOperations,

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from azure_batch_maya.local.autoscale.settings import pool_fields as autoscale_fields
+from azure_batch_maya.local.dependencies import check_task_body
 from azure_batch_maya.local.errors import (
     BatchServiceError,
     invalid_property,
@@ -69,6 +70,18 @@ def transition(doc: Doc, state: str, ticks: int, *, key: str = "state") -> None:
         doc["previousStateTransitionTime"] = doc["stateTransitionTime"]
     doc[key] = state
     doc[f"{key}TransitionTime"] = iso(ticks)
+
+
+def put_before(doc: Doc, key: str, value: Any, before: str) -> None:
+    """Set `doc[key]`; a new key goes before `before`, in the service's property order."""
+    if key in doc or before not in doc:
+        doc[key] = value
+        return
+    items = list(doc.items())
+    at = next(i for i, (name, _) in enumerate(items) if name == before)
+    items.insert(at, (key, value))
+    doc.clear()
+    doc.update(items)
 
 
 def _ordered(head: Doc, body: Doc) -> Doc:
@@ -141,8 +154,13 @@ def new_pool(body: Doc, base: str, ticks: int) -> Doc:
         account.pop("password", None)  # the service never returns it
         account.setdefault("elevationLevel", "nonadmin")
     if isinstance(pool.get("startTask"), dict):
-        pool["startTask"] = _task_defaults(pool["startTask"], start_task=True)
+        pool["startTask"] = start_task(pool["startTask"])
     return pool
+
+
+def start_task(body: Doc) -> Doc:
+    """A pool's start task with the service's defaults (no retries, wait for success)."""
+    return _task_defaults(body, start_task=True)
 
 
 def node_id(pool_id: str, index: int, dedicated: bool) -> str:
@@ -152,14 +170,17 @@ def node_id(pool_id: str, index: int, dedicated: bool) -> str:
 
 
 def new_node(pool: Doc, index: int, dedicated: bool, base: str, ticks: int) -> Doc:
-    """A node of a local pool: one slot group on this machine, idle once allocated."""
+    """A node of a local pool: one slot group on this machine, idle once allocated (or
+    starting, when the pool has a start task)."""
     identifier = node_id(pool["id"], index, dedicated)
     stamp = iso(ticks)
     vm = pool.get("virtualMachineConfiguration") or {}
+    checked = bool(pool.get("startTask") or vm.get("containerConfiguration"))
     node: Doc = {
         "id": identifier,
         "url": f"{base}/pools/{pool['id']}/nodes/{identifier}",
-        "state": "idle",
+        # A node with a start task or containers is `starting` until checked (see `startup`).
+        "state": "starting" if checked else "idle",
         "schedulingState": "enabled",
         "stateTransitionTime": stamp,
         "lastBootTime": stamp,
@@ -247,10 +268,6 @@ def new_job(body: Doc, base: str, ticks: int) -> Doc:
         },
         rest,
     )
-    if job["usesTaskDependencies"]:
-        raise BatchServiceError(
-            "UnsupportedOperation", "Task dependencies are not supported by the local pool."
-        )
     if isinstance(job.get("jobPreparationTask"), dict):
         prep = _task_defaults(job["jobPreparationTask"])
         prep.setdefault("id", "jobpreparation")
@@ -289,11 +306,11 @@ def auto_pool_body(job: Doc, generated: str) -> Doc:
 def new_task(body: Doc, job: Doc, base: str, ticks: int) -> Doc:
     """A task as the service stores it after it is added: active, not yet run."""
     task_id = check_id(body.get("id"))
-    if body.get("dependsOn") or body.get("multiInstanceSettings"):
+    if body.get("multiInstanceSettings"):
         raise BatchServiceError(
-            "UnsupportedOperation",
-            "Task dependencies and multi-instance tasks are not supported by the local pool.",
+            "UnsupportedOperation", "Multi-instance tasks are not supported by the local pool."
         )
+    check_task_body(body, job)
     stamp = iso(ticks)
     rest = _task_defaults(body, retries=job["constraints"]["maxTaskRetryCount"])
     rest.pop("id")

@@ -25,6 +25,25 @@ MESSAGES = {
     "TaskExists": (409, "The specified task already exists."),
     "TaskCompleted": (409, "The specified task is already completed."),
     "NodeNotFound": (404, "The specified node does not exist."),
+    "NodeBeingCreated": (409, "The specified node is being created."),
+    "NodeBeingStarted": (409, "The specified node is being started."),
+    "NodeBeingRebooted": (409, "The specified node is being rebooted."),
+    "NodeBeingReimaged": (409, "The specified node is being reimaged."),
+    "NodeAlreadyInTargetSchedulingState": (
+        409,
+        "The specified node is already in the target scheduling state.",
+    ),
+    "OperationNotValidOnNode": (409, "The specified operation is not valid on the node."),
+    "TaskDependenciesNotSpecifiedOnJob": (
+        400,
+        "A task was specified as depending on other tasks, but the job did not specify that it"
+        " would use task dependencies.",
+    ),
+    "TaskDependencyListTooLong": (
+        400,
+        "A task was specified as depending on other tasks, but the list of dependencies was too"
+        " long to be stored.",
+    ),
     "FileNotFound": (404, "The specified file does not exist."),
     "OperationInvalidForCurrentState": (
         409,

@@ -14,6 +14,7 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import ContainerError, containerize
 from azure_batch_maya.local.entities import transition
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, host_dir
@@ -31,6 +32,7 @@ from azure_batch_maya.local.runner import (
     run_step,
     successful,
 )
+from azure_batch_maya.local.startup import USABLE, ready_state
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import (
     TransferError,
@@ -64,11 +66,13 @@ class TaskRuns:
         lock: threading.RLock,
         preps: Preparations,
         wake: Callable[[], None],
+        completed: Callable[[str, Doc], None] = lambda job_id, task: None,
     ) -> None:
         self.store = store
         self.config = config
         self.lock = lock
         self.wake = wake
+        self._completed = completed
         self._preps = preps
         self.attempts: dict[tuple[str, str], Attempt] = {}
         self.threads: dict[tuple[str, str], threading.Thread] = {}
@@ -150,16 +154,20 @@ class TaskRuns:
             # The creation time tells apart a task deleted and added again under its id.
             f"{parse_iso(task['creationTime'])}-{info['retryCount']}-{info['requeueCount']}",
         )
+        # Known before the check below, so a stop asked for from now on reaches the host.
         attempt.host_dirs.append(folder)
-        # Checked after the folder is known: a stop from now on reaches the host through it.
-        if attempt.stop_reason is not None:
+        if attempt.stop_reason in _SILENT_STOPS:
+            return
+        if attempt.stop_reason is not None:  # requeued (reboot, pool shrink) before it started
+            with self.lock:
+                self.requeue(attempt)
             return
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
         failure: Doc | None = None
         result: HostResult | None = None
         try:
             result = run_step(folder, lambda: self._task_spec(job, task, layout, attempt))
-        except TransferError as error:
+        except (TransferError, ContainerError) as error:
             failure = failures.failure_info(error.code, error.message)
         if attempt.stop_reason in _SILENT_STOPS:
             return
@@ -181,7 +189,7 @@ class TaskRuns:
         working.mkdir(parents=True, exist_ok=True)
         fetch_resource_files(task.get("resourceFiles") or [], working)
         variables = batch_variables(self.config, job, layout, attempt, attempt.task_id, task_dir)
-        return host_spec(
+        step = host_spec(
             task,
             working,
             task_dir,
@@ -189,6 +197,8 @@ class TaskRuns:
                 variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
             ),
         )
+        pool = self.store.get_pool(attempt.pool_id)
+        return containerize(step, task.get("containerSettings"), pool, layout.root, required=True)
 
     def _finish(
         self, attempt: Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
@@ -225,6 +235,8 @@ class TaskRuns:
         else:
             transition(task, "completed", ticks)
         self.store.put_task(attempt.job_id, task)
+        if task["state"] == "completed":
+            self._completed(attempt.job_id, task)
         node_doc = self._node(attempt)
         if node_doc is not None:
             node_doc["totalTasksRun"] += 1
@@ -260,8 +272,8 @@ class TaskRuns:
         if node is not None:
             node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
             node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
-            if node["runningTasksCount"] == 0 and node["state"] != "leavingpool":
-                transition(node, "idle", self.store.ticks())
+            if node["runningTasksCount"] == 0 and node["state"] == "running":
+                transition(node, ready_state(node), self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
         self.wake()
 
@@ -270,5 +282,6 @@ class TaskRuns:
         if node is not None:
             node["runningTasksCount"] += 1
             node["runningTaskSlotsCount"] += attempt.slots
-            transition(node, "running", self.store.ticks())
+            if node["state"] in USABLE:
+                transition(node, "running", self.store.ticks())
             self.store.put_node(attempt.pool_id, node)

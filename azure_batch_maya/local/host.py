@@ -164,6 +164,8 @@ def run(host_dir: str) -> dict[str, object]:
             timed_out = not stopped and deadline is not None and time.monotonic() >= deadline
             if stopped or timed_out:
                 _kill_tree(process)
+                if spec.get("cleanup"):
+                    subprocess.run(spec["cleanup"], capture_output=True, check=False)
                 break
     result = _result(process.returncode, start, timed_out=timed_out, stopped=stopped)
     _write_result(host_dir, result)

@@ -2,8 +2,9 @@
 
 `<data>/nodes/<node>/` is AZ_BATCH_NODE_ROOT_DIR with `shared/`, `startup/` and
 `workitems/<job>/job-1/<task>/` (task dir, with `wd/`, `stdout.txt`, `stderr.txt`). Host
-folders (see `host.py`) live apart, under `<data>/hosts/`, so task file listings show only
-what the service would show.
+folders (see `host.py`) live apart, under `<data>/hosts/` (a node's start task under
+`<data>/nodehosts/`), so file listings show only what the service would show. The start task
+runs in `startup/` (its `wd/`, `stdout.txt`, `stderr.txt`), as on a Batch node.
 """
 
 from __future__ import annotations
@@ -56,3 +57,14 @@ def host_dir(data_dir: Path, job_id: str, task_id: str, node_id: str, attempt: s
 def task_hosts_dir(data_dir: Path, job_id: str, task_id: str) -> Path:
     """Every host folder of one task."""
     return data_dir / "hosts" / job_id / task_id
+
+
+def start_host_dir(data_dir: Path, node_id: str, boot: int, retry: int) -> Path:
+    """The host folder of one run of a node's start task: per boot (a reboot runs it again)
+    and per retry, apart from job hosts since a start task belongs to no job."""
+    return data_dir / "nodehosts" / node_id / f"start-{boot}-{retry}"
+
+
+def node_hosts_dir(data_dir: Path, node_id: str) -> Path:
+    """Every host folder of a node's own tasks (its start task)."""
+    return data_dir / "nodehosts" / node_id

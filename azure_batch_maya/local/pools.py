@@ -72,6 +72,9 @@ class PoolOperations(Operations):
         with self.engine.lock:
             pool = self._pool(parts[0], request)
             entities.patch(pool, body, ("metadata", "startTask", "targetNodeCommunicationMode"))
+            if isinstance(pool.get("startTask"), dict):
+                # Nodes take it when they next join or reboot, as on Azure.
+                pool["startTask"] = entities.start_task(pool["startTask"])
             entities.touch(pool, self.store.ticks())
             self.store.put_pool(pool)
         return rest.action(200, pool["url"], pool)
@@ -89,6 +92,8 @@ class PoolOperations(Operations):
                 pool.pop(name, None)
                 if body.get(name):
                     pool[name] = copy.deepcopy(body[name])
+            if isinstance(pool.get("startTask"), dict):
+                pool["startTask"] = entities.start_task(pool["startTask"])
             entities.touch(pool, self.store.ticks())
             self.store.put_pool(pool)
         return rest.action(204, f"{pool['url']}/updateproperties", pool)

@@ -15,6 +15,7 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import ContainerError, containerize
 from azure_batch_maya.local.formats import iso
 from azure_batch_maya.local.layout import PREP_TASK_DIR, RELEASE_TASK_DIR, NodeLayout, host_dir
 from azure_batch_maya.local.runner import (
@@ -80,7 +81,7 @@ class Preparations:
                 result: HostResult | None = None
                 try:
                     result = run_step(folder, lambda: self._prep_spec(job, layout, attempt))
-                except TransferError as error:
+                except (TransferError, ContainerError) as error:
                     failure = failures.failure_info(error.code, error.message)
                 if attempt.stop_reason is not None:
                     return False
@@ -112,7 +113,7 @@ class Preparations:
         working.mkdir(parents=True, exist_ok=True)
         fetch_resource_files(spec.get("resourceFiles") or [], working)
         variables = batch_variables(self.config, job, layout, attempt, str(spec["id"]), prep_dir)
-        return host_spec(
+        step = host_spec(
             spec,
             working,
             prep_dir,
@@ -120,6 +121,8 @@ class Preparations:
                 variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
             ),
         )
+        pool = self.store.get_pool(attempt.pool_id)
+        return containerize(step, spec.get("containerSettings"), pool, layout.root, required=False)
 
     def _record_prep(
         self,
@@ -206,7 +209,11 @@ class Preparations:
             env = environment(
                 variables, job.get("commonEnvironmentSettings"), spec.get("environmentSettings")
             )
-            return host_spec({**spec, **limits}, working, release_dir, env)
+            step = host_spec({**spec, **limits}, working, release_dir, env)
+            pool = self.store.get_pool(attempt.pool_id)
+            return containerize(
+                step, spec.get("containerSettings"), pool, layout.root, required=False
+            )
 
         relative = layout.relative_task_dir(job["id"], RELEASE_TASK_DIR)
         node_url = f"{self.config.base_url}/pools/{attempt.pool_id}/nodes/{attempt.node_id}"
@@ -226,7 +233,7 @@ class Preparations:
             info["result"] = "success" if successful(result) else "failure"
             if not successful(result):
                 info["failureInfo"] = failure_of(result)
-        except (HostLost, TransferError) as error:
+        except (HostLost, TransferError, ContainerError) as error:
             info.update(endTime=iso(self.store.ticks()), result="failure")
             info["failureInfo"] = failures.failure_info("JobReleaseTaskFailed", str(error))
         finally:

@@ -38,6 +38,8 @@ class HostSpec:
     stdout: str
     stderr: str
     timeout_seconds: float | None
+    # Run after the command is killed (a container's engine client does not end its container).
+    cleanup: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -199,25 +201,48 @@ class Attempt:
     host_dirs: list[Path] = field(default_factory=list)
 
 
+def node_variables(
+    config: PoolConfig, pool_id: str, node_id: str, layout: NodeLayout
+) -> dict[str, str]:
+    """The AZ_BATCH_* variables every step on a node gets, its start task included."""
+    return {
+        "AZ_BATCH_ACCOUNT_NAME": config.account_name,
+        "AZ_BATCH_ACCOUNT_URL": config.base_url,
+        "AZ_BATCH_POOL_ID": pool_id,
+        "AZ_BATCH_NODE_ID": node_id,
+        "AZ_BATCH_NODE_IS_DEDICATED": "false" if node_id.endswith("_p") else "true",
+        "AZ_BATCH_NODE_ROOT_DIR": str(layout.root),
+        "AZ_BATCH_NODE_SHARED_DIR": str(layout.shared),
+        "AZ_BATCH_NODE_STARTUP_DIR": str(layout.startup),
+        "AZ_BATCH_NODE_STARTUP_WORKING_DIR": str(layout.startup / "wd"),
+    }
+
+
+def identity_name(user_identity: Doc | None) -> str:
+    """AZ_BATCH_TASK_USER_IDENTITY of an auto-user: `PoolNonAdmin`, `TaskAdmin`, etc.
+
+    The local pool runs every command as the user who started it and refuses named users
+    (`unsupported`); this name is all of the identity it can honour (docs/local-pool.md).
+    """
+    auto = (user_identity or {}).get("autoUser") or {}
+    scope = "Task" if str(auto.get("scope", "pool")).lower() == "task" else "Pool"
+    admin = str(auto.get("elevationLevel", "nonadmin")).lower() == "admin"
+    return f"{scope}{'Admin' if admin else 'NonAdmin'}"
+
+
 def batch_variables(
     config: PoolConfig, job: Doc, layout: NodeLayout, attempt: Attempt, task_id: str, task_dir: Path
 ) -> dict[str, str]:
     """The AZ_BATCH_* variables of a step on a node, as a Batch node agent sets them."""
-    node = {
-        "AZ_BATCH_ACCOUNT_NAME": config.account_name,
-        "AZ_BATCH_ACCOUNT_URL": config.base_url,
-        "AZ_BATCH_POOL_ID": attempt.pool_id,
-        "AZ_BATCH_NODE_ID": attempt.node_id,
-        "AZ_BATCH_NODE_IS_DEDICATED": "false" if attempt.node_id.endswith("_p") else "true",
-        "AZ_BATCH_NODE_ROOT_DIR": str(layout.root),
-        "AZ_BATCH_NODE_SHARED_DIR": str(layout.shared),
-        "AZ_BATCH_NODE_STARTUP_DIR": str(layout.startup),
-        "AZ_BATCH_JOB_ID": attempt.job_id,
-        "AZ_BATCH_TASK_ID": task_id,
-        "AZ_BATCH_TASK_DIR": str(task_dir),
-        "AZ_BATCH_TASK_WORKING_DIR": str(task_dir / "wd"),
-        "AZ_BATCH_TASK_USER_IDENTITY": "PoolNonAdmin",
-    }
+    node = node_variables(config, attempt.pool_id, attempt.node_id, layout)
+    node.update(
+        {
+            "AZ_BATCH_JOB_ID": attempt.job_id,
+            "AZ_BATCH_TASK_ID": task_id,
+            "AZ_BATCH_TASK_DIR": str(task_dir),
+            "AZ_BATCH_TASK_WORKING_DIR": str(task_dir / "wd"),
+        }
+    )
     if "jobPreparationTask" in job:
         node["AZ_BATCH_JOB_PREP_DIR"] = str(layout.prep_dir(attempt.job_id))
         node["AZ_BATCH_JOB_PREP_WORKING_DIR"] = str(layout.prep_dir(attempt.job_id) / "wd")
@@ -229,6 +254,7 @@ def host_spec(task: Doc, working: Path, task_dir: Path, env: dict[str, str]) -> 
     limit = parse_duration(
         (task.get("constraints") or {}).get("maxWallClockTime", UNLIMITED_DURATION)
     )
+    env = {**env, "AZ_BATCH_TASK_USER_IDENTITY": identity_name(task.get("userIdentity"))}
     return HostSpec(
         command=command_for(str(task["commandLine"])),
         cwd=str(working),

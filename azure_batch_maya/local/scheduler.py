@@ -7,29 +7,34 @@ committed to the store first, so `_recover` can adopt what was running after a r
 
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 import threading
 import uuid
 from typing import Any
 
-from azure_batch_maya.local import failures
+from azure_batch_maya.local import dependencies, failures
 from azure_batch_maya.local.allocation import plan_allocation
 from azure_batch_maya.local.autoscale.scaler import AutoScaler
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.containers import container_configuration
 from azure_batch_maya.local.entities import (
     auto_pool_body,
     new_node,
     new_pool,
+    put_before,
+    touch,
     transition,
 )
 from azure_batch_maya.local.execution import TaskRuns, complete_now
 from azure_batch_maya.local.formats import UNLIMITED_SECONDS, iso, parse_duration, parse_iso
-from azure_batch_maya.local.layout import NodeLayout, task_hosts_dir
+from azure_batch_maya.local.layout import NodeLayout, node_hosts_dir, task_hosts_dir
 from azure_batch_maya.local.preparation import Preparations
 from azure_batch_maya.local.runner import (
     Attempt,
 )
+from azure_batch_maya.local.startup import USABLE, StartTasks, ready_state
 from azure_batch_maya.local.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,7 +53,8 @@ class Engine:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._preps = Preparations(store, config, self.lock, self.wake)
-        self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake)
+        self._starts = StartTasks(store, config, self.lock, self.wake)
+        self.runs = TaskRuns(store, config, self.lock, self._preps, self.wake, self._task_completed)
         self._disabling: dict[str, str] = {}
         self._deallocation: dict[str, str] = {}
         self.autoscale = AutoScaler(store, config)
@@ -72,6 +78,7 @@ class Engine:
             threads = list(self.runs.threads.values())
         for thread in threads:
             thread.join(timeout)
+        self._starts.shutdown(timeout)
 
     def wake(self) -> None:
         self._wake.set()
@@ -114,13 +121,59 @@ class Engine:
             busy = [a for a in self.runs.attempts.values() if a.node_id in nodes]
             for attempt in busy:
                 self.runs.stop(attempt, "pooldeleted")
-            if not busy:
+            for node_id in nodes:
+                self._starts.stop(node_id)
+            if not busy and not any(self._starts.busy(node_id) for node_id in nodes):
                 for gone in nodes:
-                    shutil.rmtree(NodeLayout(self.config.data_dir, gone).root, True)
+                    self._forget_node(gone)
                 self.store.delete_pool(pool["id"])
             return
         if pool["allocationState"] != "steady":
             self._resize(pool)
+        for node in self.store.list_nodes(pool["id"]):
+            if (
+                node["state"] == "rebooting"
+                and not self.runs.on_node(node["id"])
+                and not self._starts.busy(node["id"])
+            ):
+                self._boot(pool, node)
+
+    def _forget_node(self, node_id: str) -> None:
+        self._starts.stop(node_id)
+        shutil.rmtree(NodeLayout(self.config.data_dir, node_id).root, True)
+        shutil.rmtree(node_hosts_dir(self.config.data_dir, node_id), True)
+
+    def _boot(self, pool: Doc, node: Doc) -> None:
+        """A node (re)joins: a new boot, then its start task, or straight to idle."""
+        ticks = self.store.ticks()
+        if node["state"] == "rebooting":
+            node["lastBootTime"] = iso(ticks)
+            self._preps_after_reboot(node["id"])
+        node.pop("startTaskInfo", None)
+        node.pop("errors", None)
+        spec = pool.get("startTask")
+        if spec:
+            put_before(node, "startTask", copy.deepcopy(spec), "isDedicated")
+            node["startTask"] = copy.deepcopy(spec)
+        else:
+            node.pop("startTask", None)
+        checked = spec or container_configuration(pool) is not None
+        transition(node, "starting" if checked else ready_state(node), ticks)
+        self.store.put_node(pool["id"], node)
+        if checked:
+            self._starts.begin(pool["id"], node["id"])
+        self.wake()
+
+    def _preps_after_reboot(self, node_id: str) -> None:
+        """Job preparations run again on a rebooted node, unless told not to after success."""
+        for job_id, prep in self.store.preps_on_node(node_id):
+            info = prep.get("jobPreparationTaskExecutionInfo") or {}
+            job = self.store.get_job(job_id)
+            rerun = (
+                (job or {}).get("jobPreparationTask", {}).get("rerunOnNodeRebootAfterSuccess", True)
+            )
+            if rerun or info.get("result") != "success":
+                self.store.delete_prep(job_id, node_id)
 
     def _resize(self, pool: Doc) -> None:
         nodes = self.store.list_nodes(pool["id"])
@@ -142,7 +195,7 @@ class Engine:
         by_id = {node["id"]: node for node in nodes}
         for gone in plan.remove:
             self.store.delete_node(pool["id"], gone)
-            shutil.rmtree(NodeLayout(self.config.data_dir, gone).root, True)
+            self._forget_node(gone)
         for busy in plan.leave:
             self._leave(pool, by_id[busy], ticks)
         for index, dedicated in plan.add:
@@ -151,7 +204,7 @@ class Engine:
                 (NodeLayout(self.config.data_dir, node["id"]).root / folder).mkdir(
                     parents=True, exist_ok=True
                 )
-            self.store.put_node(pool["id"], node)
+            self._boot(pool, node)
         pool["currentDedicatedNodes"] = plan.dedicated
         pool["currentLowPriorityNodes"] = plan.low_priority
         if plan.steady:
@@ -177,8 +230,14 @@ class Engine:
 
     def _leave(self, pool: Doc, node: Doc, ticks: int) -> None:
         """A busy node the pool is shrinking away: no new tasks; running ones per the option."""
-        mode = self._deallocation.get(pool["id"], "requeue")
-        for attempt in self.runs.on_node(node["id"]):
+        self._free_node(node["id"], self._deallocation.get(pool["id"], "requeue"), ticks)
+        if node["state"] != "leavingpool":
+            transition(node, "leavingpool", ticks)
+            self.store.put_node(pool["id"], node)
+
+    def _free_node(self, node_id: str, mode: str, ticks: int) -> None:
+        """The node's running tasks per `mode`: requeued, ended, or left to finish."""
+        for attempt in self.runs.on_node(node_id):
             if mode == "requeue":
                 self.runs.stop(attempt, "requeue")
             elif mode == "terminate":
@@ -187,9 +246,52 @@ class Engine:
                     complete_now(task, failures.ENDED_BY_USER, ticks)
                     self.store.put_task(attempt.job_id, task)
                 self.runs.stop(attempt, "terminated")
-        if node["state"] != "leavingpool":
-            transition(node, "leavingpool", ticks)
-            self.store.put_node(pool["id"], node)
+
+    # Node actions (the REST layer holds `lock`)
+    def reboot_node(self, pool: Doc, node: Doc, option: str) -> None:
+        """Rebooting: tasks per `option`, then the node boots again and reruns its start task."""
+        ticks = self.store.ticks()
+        self._free_node(node["id"], option, ticks)
+        self._starts.stop(node["id"])
+        transition(node, "rebooting", ticks)
+        self.store.put_node(pool["id"], node)
+        self.wake()
+
+    def disable_scheduling(self, pool: Doc, node: Doc, option: str) -> None:
+        """No new tasks on the node; running ones per `option`; `offline` once it is free."""
+        ticks = self.store.ticks()
+        node["schedulingState"] = "disabled"
+        self._free_node(node["id"], option, ticks)
+        if node["state"] == "idle":
+            transition(node, "offline", ticks)
+        self.store.put_node(pool["id"], node)
+        self.wake()
+
+    def enable_scheduling(self, pool: Doc, node: Doc) -> None:
+        node["schedulingState"] = "enabled"
+        if node["state"] == "offline":
+            transition(node, "idle", self.store.ticks())
+        self.store.put_node(pool["id"], node)
+        self.wake()
+
+    def remove_nodes(self, pool: Doc, node_ids: list[str], option: str) -> None:
+        """The nodes leave the pool (busy ones per `option`) and its targets drop with them."""
+        ticks = self.store.ticks()
+        nodes = self.store.list_nodes(pool["id"])
+        for node in nodes:
+            if node["id"] in node_ids and node["state"] != "leavingpool":
+                self._starts.stop(node["id"])
+                transition(node, "leavingpool", ticks)
+                self.store.put_node(pool["id"], node)
+        for dedicated, name in ((True, "targetDedicatedNodes"), (False, "targetLowPriorityNodes")):
+            staying = [
+                n for n in nodes if n["isDedicated"] == dedicated and n["state"] != "leavingpool"
+            ]
+            pool[name] = min(int(pool[name]), len(staying))
+        transition(pool, "resizing", ticks, key="allocationState")
+        touch(pool, ticks)
+        self.store.put_pool(pool)
+        self.resize_pool(pool, option)
 
     # Jobs
     def _tick_job(self, job: Doc) -> None:
@@ -245,7 +347,7 @@ class Engine:
         self.store.put_job(job)
         for attempt in self.runs.of_job(job["id"]):
             task = self.store.get_task(attempt.job_id, attempt.task_id)
-            if task is not None:
+            if task is not None and task["state"] != "completed":
                 complete_now(task, failures.ENDED_BY_JOB, ticks)
                 self.store.put_task(attempt.job_id, task)
             self.runs.stop(attempt, "jobterminated")
@@ -345,7 +447,7 @@ class Engine:
             for node in self.store.list_nodes(pool["id"])
             if node["id"] not in failed_prep
             and node["schedulingState"] == "enabled"
-            and node["state"] != "leavingpool"
+            and node["state"] in USABLE
         }
         budget = sum(max(0, slots) for slots in free.values())
         if job.get("maxParallelTasks", -1) != -1:
@@ -357,7 +459,7 @@ class Engine:
         nodes = {node["id"]: node for node in self.store.list_nodes(pool["id"])}
         with self.store.transaction():
             # A task needing more slots than a node has never runs, and must not block others.
-            waiting = self.store.tasks_in_state(job["id"], "active", budget, max_slots=per_node)
+            waiting = self._waiting(job, budget, per_node)
             for task in waiting:
                 need = int(task.get("requiredSlots", 1))
                 fitting = [n for n, slots in free.items() if slots >= need]
@@ -366,6 +468,33 @@ class Engine:
                 chosen = (min if pack else max)(fitting, key=lambda n: (free[n], n))
                 free[chosen] -= need
                 self._begin(job, pool, nodes[chosen], task, need)
+
+    def _waiting(self, job: Doc, budget: int, per_node: int) -> list[Doc]:
+        """The oldest active tasks that may run now: their dependencies are satisfied."""
+        if not job.get("usesTaskDependencies"):
+            return self.store.tasks_in_state(job["id"], "active", budget, max_slots=per_node)
+        waiting = self.store.tasks_in_state(job["id"], "active", max_slots=per_node)
+        if not any(task.get("dependsOn") for task in waiting):
+            return waiting[:budget]
+        tasks = {task["id"]: task for task in self.store.list_tasks(job["id"])}
+        numbers = dependencies.number_groups(tasks.values())
+        ready = [t for t in waiting if dependencies.ready(t, tasks.get, numbers)]
+        return ready[:budget]
+
+    def _task_completed(self, job_id: str, task: Doc) -> None:
+        """A task ended for good: a failure may act on its job (`onTaskFailure`)."""
+        job = self.store.get_job(job_id)
+        if job is None or job["state"] != "active":
+            return
+        if str(job.get("onTaskFailure", "noaction")).lower() != "performexitoptionsjobaction":
+            return
+        if task["executionInfo"].get("result") != "failure":
+            return
+        action = dependencies.exit_options(task)[1]
+        if action == "terminate":
+            self.terminate_job(job, "TaskFailed")
+        elif action == "disable":
+            self.disable_job(job, "requeue")
 
     def _begin(self, job: Doc, pool: Doc, node: Doc, task: Doc, slots: int) -> None:
         ticks = self.store.ticks()
@@ -393,14 +522,18 @@ class Engine:
 
     # Restart
     def _reset_nodes(self) -> None:
-        """Nodes come back idle; the tasks adopted below count themselves in again."""
+        """Nodes come back idle; the tasks adopted below count themselves in again, and start
+        tasks that had not ended are adopted (or run again if their host is gone)."""
         ticks = self.store.ticks()
         for pool in self.store.list_pools():
             for node in self.store.list_nodes(pool["id"]):
                 node["runningTasksCount"] = node["runningTaskSlotsCount"] = 0
                 if node["state"] == "running":
-                    transition(node, "idle", ticks)
+                    transition(node, ready_state(node), ticks)
                 self.store.put_node(pool["id"], node)
+                info = node.get("startTaskInfo") or {}
+                if node["state"] == "starting" or info.get("state") == "running":
+                    self._starts.begin(pool["id"], node["id"])
 
     def _recover(self) -> None:
         """Adopt or collect every task that was running when the server last stopped."""

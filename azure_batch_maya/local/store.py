@@ -257,6 +257,17 @@ class Store:
     def list_preps(self, job_id: str) -> list[Doc]:
         return self._many("SELECT doc FROM preps WHERE job_id = ? ORDER BY node_id", job_id)
 
+    def preps_on_node(self, node_id: str) -> list[tuple[str, Doc]]:
+        """(job id, run) of every job preparation recorded on one node."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id, doc FROM preps WHERE node_id = ? ORDER BY job_id", (node_id,)
+            ).fetchall()
+        return [(job_id, dict(json.loads(doc))) for job_id, doc in rows]
+
+    def delete_prep(self, job_id: str, node_id: str) -> None:
+        self._write("DELETE FROM preps WHERE job_id = ? AND node_id = ?", job_id, node_id)
+
 
 def _expiry(task: Doc) -> int | None:
     """When a completed task's folder may go: its end time plus its retention time."""

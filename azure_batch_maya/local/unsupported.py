@@ -37,6 +37,7 @@ POOL_PROPERTIES: Mapping[str, str] = {
     "upgradePolicy": f"{_VM}; there is no OS to upgrade",
     "userAccounts": _NAMED_USERS,
     "startTask.userIdentity.userName": _NAMED_USERS,
+    "startTask.userIdentity.username": _NAMED_USERS,  # the REST name azure-batch 15 sends
     "virtualMachineConfiguration.dataDisks": f"{_VM}; no disks are attached",
     "virtualMachineConfiguration.diskEncryptionConfiguration": _VM,
     "virtualMachineConfiguration.extensions": f"{_VM}; no VM extensions are installed",
@@ -63,13 +64,16 @@ JOB_PROPERTIES: Mapping[str, str] = {
     "jobManagerTask": "job manager tasks are not run; add the job's tasks yourself",
     "networkConfiguration": "local nodes use this machine's network: no subnet",
     "jobPreparationTask.userIdentity.userName": _NAMED_USERS,
+    "jobPreparationTask.userIdentity.username": _NAMED_USERS,
     "jobReleaseTask.userIdentity.userName": _NAMED_USERS,
+    "jobReleaseTask.userIdentity.username": _NAMED_USERS,
 }
 TASK_PROPERTIES: Mapping[str, str] = {
     "applicationPackageReferences": "there are no application packages on this machine",
     "authenticationTokenSettings": "no Batch authentication token is made for tasks",
     "multiInstanceSettings": "multi-instance (MPI) tasks are not run",
     "userIdentity.userName": _NAMED_USERS,
+    "userIdentity.username": _NAMED_USERS,
 }
 _AUTO_POOL = "poolInfo.autoPoolSpecification.pool."
 # Operation (the handler's name in the route tables) → the tables that apply, at a prefix.
@@ -88,18 +92,14 @@ _ID = "[^/]+"
 _NODE = f"/pools/{_ID}/nodes/{_ID}"
 # Batch operations (method, path) the local pool does not do, and the name a user knows them by.
 OPERATIONS: tuple[tuple[str, str, str], ...] = (
-    ("POST", f"/pools/{_ID}/removenodes", "remove nodes from a pool"),
     ("POST", f"/pools/{_ID}/upgradeos", "upgrade a pool's OS"),
     ("GET", "/poolusagemetrics", "list pool usage metrics"),
     ("GET", "/lifetimepoolstats", "get lifetime pool statistics"),
     ("GET", "/lifetimejobstats", "get lifetime job statistics"),
-    ("POST", f"{_NODE}/reboot", "reboot a node"),
     ("POST", f"{_NODE}/reimage", "reimage a node"),
     ("POST", f"{_NODE}/start", "start a node"),
     ("POST", f"{_NODE}/deallocate", "deallocate a node"),
     ("POST", f"{_NODE}/redeploy", "redeploy a node"),
-    ("POST", f"{_NODE}/disablescheduling", "disable scheduling on a node"),
-    ("POST", f"{_NODE}/enablescheduling", "enable scheduling on a node"),
     ("POST", f"{_NODE}/uploadbatchservicelogs", "upload Batch service logs"),
     ("GET", f"{_NODE}/remoteloginsettings", "get a node's remote login settings"),
     ("GET", f"{_NODE}/rdp", "get a node's remote desktop file"),

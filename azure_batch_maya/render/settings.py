@@ -17,6 +17,7 @@ from azure_batch_maya.node.imagenames import DEFAULT_PADDING
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan
 from azure_batch_maya.render.commandline import NodeVar
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
+from azure_batch_maya.render.scouts import ScoutPlan
 from azure_batch_maya.services.batch import (
     ContainerImage,
     ContainerRegistry,
@@ -167,6 +168,7 @@ class SubmitSettings:
     start_task: StartTaskSpec | None = None  # install at node start: the new pool's start task
     autoscale: AutoscalePlan | None = None  # a new pool sized by our formula (render/autoscale)
     autoscale_interval: timedelta = EVALUATION_INTERVAL
+    scout: ScoutPlan | None = None  # a few frames first, then the rest (render/scouts.py)
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:

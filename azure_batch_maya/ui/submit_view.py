@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from azure_batch_maya.controllers.submit import POOL_MODE_LABELS, SubmitController
 from azure_batch_maya.render.cost import CostEstimate
+from azure_batch_maya.render.scouts import MAX_SCOUTS
 from azure_batch_maya.render.settings import POOL_MODES
 from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
@@ -63,6 +64,20 @@ class SubmitView(QtWidgets.QWidget):
         form.addRow("", self.autoscale)
         form.addRow("Frames", frames)
         form.addRow("Output prefix", self.prefix)
+        self.scout = QtWidgets.QSpinBox()
+        self.scout.setRange(0, MAX_SCOUTS)
+        self.scout.setSpecialValueText("off")
+        self.scout.setToolTip(
+            "Render this many frames first (first, middle, last for 3) to check the look and "
+            "measure the time a frame; the rest waits for Render the Rest on the Jobs tab"
+        )
+        self.scout_auto = QtWidgets.QCheckBox("then render the rest by itself")
+        self.scout_auto.setToolTip("Start the rest once every scout frame succeeded")
+        scout_row = QtWidgets.QHBoxLayout()
+        scout_row.addWidget(self.scout)
+        scout_row.addWidget(self.scout_auto)
+        scout_row.addStretch(1)
+        form.addRow("Scout frames", scout_row)
 
         self.layers = QtWidgets.QListWidget()
         self.layers.setMaximumHeight(80)
@@ -103,6 +118,8 @@ class SubmitView(QtWidgets.QWidget):
         for box in (self.start, self.end, self.step):
             box.valueChanged.connect(lambda _v: self._edited())
         self.prefix.editingFinished.connect(self._edited)
+        self.scout.valueChanged.connect(lambda _v: self._edited())
+        self.scout_auto.toggled.connect(lambda _on: self._edited())
         self.layers.itemChanged.connect(self._layer_changed)
         self.refresh_button.clicked.connect(controller.reset_from_scene)
         self.refresh_pools.clicked.connect(self.list_pools)
@@ -181,6 +198,9 @@ class SubmitView(QtWidgets.QWidget):
             self.end.setValue(f.end)
             self.step.setValue(f.step)
             self.prefix.setText(f.prefix)
+            self.scout.setValue(f.scout)
+            self.scout_auto.setChecked(f.scout_auto)
+            self.scout_auto.setEnabled(f.scout > 0)
             self.layers.clear()
             names = {layer.name: layer.display_name for layer in scene.layers} if scene else {}
             for name, on in f.layers.items():
@@ -206,7 +226,12 @@ class SubmitView(QtWidgets.QWidget):
             set_status(
                 self.cost,
                 f"Estimated cost: {estimate.total:.2f} {estimate.currency} ({split}; "
-                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})",
+                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})"
+                + (
+                    "; the scout frames measure the real time a frame before the rest runs"
+                    if f.scout
+                    else ""
+                ),
             )
         else:
             set_status(self.cost, estimate, MUTED)
@@ -232,6 +257,8 @@ class SubmitView(QtWidgets.QWidget):
             prefix=self.prefix.text(),
             autoscale_max=self.autoscale.max_nodes.value(),
             idle_minutes=self.autoscale.idle_minutes.value(),
+            scout=self.scout.value(),
+            scout_auto=self.scout_auto.isChecked(),
         )
 
     def _layer_changed(self, item: QtWidgets.QListWidgetItem) -> None:
