@@ -439,6 +439,7 @@ def gate_task(settings: SubmitSettings, scout_ids: tuple[str, ...]) -> TaskSpec:
         display_name="render the rest (after the scout frames)",
         depends_on=scout_ids,
         max_retries=settings.max_task_retries,
+        container=task_container(settings.image),  # every task on a container pool names one
     )
 
 
