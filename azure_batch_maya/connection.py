@@ -40,6 +40,7 @@ class Connection:
     blobs: BlobServiceClient
     where: str  # for people: "the local pool at http://127.0.0.1:…" or "Batch account …"
     local: bool
+    entra: bool = False  # signed in with Entra ID (gallery images need it; SAS last ≤ 7 days)
 
 
 def connect(*, local: bool, start: bool = True, home: Path | None = None) -> Connection:
@@ -107,6 +108,7 @@ def connect_configured(home: Path | None = None) -> Connection:
         blobs=create_blob_service_client(settings, secrets),
         where=f"Batch account {settings.batch_account} ({settings.batch_url})",
         local=False,
+        entra=settings.auth_mode is AuthMode.ENTRA,
     )
 
 

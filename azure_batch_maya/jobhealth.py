@@ -396,7 +396,8 @@ def _preparation_problems(job: JobFacts) -> Iterable[Problem]:
     if any(f.exit_code == 127 for f in failures):
         remedy = (
             "exit code 127: a program was not found on the node; without Maya here, try the "
-            "pipeline with --stand-in; on Azure, use an image with Maya installed; " + remedy
+            "pipeline with --stand-in; on Azure, give the nodes Maya by one of the Env tab's "
+            "routes (install at node start, custom image, container: docs/azure.md); " + remedy
         )
     live = job.pool.live_nodes if job.pool is not None else len(failures)
     nodes = f"{len(failures)} node{'s' if len(failures) != 1 else ''}"

@@ -25,14 +25,26 @@ from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobhealth import Problem, fetch_job_facts, job_verdict
 from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.cost import CostEstimate, PriceTable, estimate_job, load_prices
-from azure_batch_maya.render.job import JobInputs, RenderJob, build_job, default_job_id
-from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.job import (
+    JobInputs,
+    RenderJob,
+    build_job,
+    check_route,
+    default_job_id,
+)
+from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import PoolSpec
 from azure_batch_maya.services.errors import ServiceError
-from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.sas import (
+    MAX_USER_DELEGATION,
+    SasAccess,
+    check_lifetime,
+    create_container_sas_url,
+    signs_with_user_delegation,
+)
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
@@ -150,10 +162,18 @@ def submit(
     token = secrets.token_hex(8)
     job_id = settings.job_id or default_job_id(scene, now, suffix=token[:6])
     settings = replace(settings, job_id=job_id)
+    check_route(settings, entra=conn.entra, local=conn.local)
+    if conn.local and settings.network is not None:
+        # the Env tab's subnet is for Azure: local nodes use this machine's network
+        log.info("the local pool has no subnet; %s is left out", settings.network.subnet_id)
+        settings = replace(settings, network=None)
+    settings = with_registry_password(settings)
+    settings, lifetime = sas_lifetime(
+        settings, user_delegation=signs_with_user_delegation(conn.blobs)
+    )
     upload = upload_project(conn.blobs, project, job_id, progress=progress, cancel=cancel)
     code = _upload_code(conn.blobs)
     storage.ensure_container(conn.blobs, OUTPUTS_CONTAINER)
-    lifetime = (settings.job_time_limit or DEFAULT_TIME_LIMIT) + SAS_MARGIN
     store_url = create_container_sas_url(
         conn.blobs, STORE_CONTAINER, access=SasAccess.INPUTS, time_limit=lifetime, now=now
     )
@@ -287,6 +307,23 @@ def _pool_cleaned_up(conn: Connection, pool_id: str, error: ServiceError) -> Ser
             f"`azure-batch-maya pools delete {pool_id}` so its nodes do not stay idle."
         )
     return jobs.with_message(error, what)
+
+
+def sas_lifetime(
+    settings: SubmitSettings, *, user_delegation: bool
+) -> tuple[SubmitSettings, timedelta]:
+    """The nodes' storage access lifetime: the job's time limit plus time for its last uploads.
+
+    With Entra ID (a user delegation SAS, at most 7 days) a job without a time limit gets the
+    longest that fits, so Batch ends it before its SAS does; a longer limit is refused before
+    any upload. (Refreshing is not possible: a task's resource and output URLs cannot be
+    changed once it is added.)
+    """
+    if user_delegation and settings.job_time_limit is None:
+        settings = replace(settings, job_time_limit=MAX_USER_DELEGATION - SAS_MARGIN)
+    lifetime = (settings.job_time_limit or DEFAULT_TIME_LIMIT) + SAS_MARGIN
+    check_lifetime(lifetime, user_delegation=user_delegation)
+    return settings, lifetime
 
 
 def wait_for_job(

@@ -20,6 +20,7 @@ from azure_batch_maya.cli.assetopts import (
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
 if TYPE_CHECKING:
+    from azure_batch_maya.controllers.env import EnvSettings
     from azure_batch_maya.jobhealth import Problem
     from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
@@ -119,6 +120,44 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
+    nodes = parser.add_argument_group(
+        "how the nodes get Maya (default: the Env tab's; see docs/azure.md)"
+    )
+    nodes.add_argument(
+        "--image-route",
+        choices=("install", "custom", "container"),
+        help="install: a start task installs your uploaded installers on a marketplace image; "
+        "custom: an image with Maya (Azure Compute Gallery, needs Entra ID); container: tasks "
+        "run in a container image with Maya",
+    )
+    nodes.add_argument("--image", metavar="ID", help="gallery image version id (custom route)")
+    nodes.add_argument("--node-agent", metavar="SKU", help="node agent SKU of the image")
+    nodes.add_argument("--container-image", metavar="NAME", help="e.g. reg.azurecr.io/maya:2026")
+    nodes.add_argument("--registry", metavar="SERVER", help="the container image's registry")
+    nodes.add_argument(
+        "--registry-identity",
+        metavar="RESOURCE_ID",
+        help="pull with this user-assigned managed identity (the pool must have it)",
+    )
+    nodes.add_argument(
+        "--registry-user",
+        metavar="USER",
+        help="pull as this user; the password comes from the OS keyring (Env tab) or "
+        "AZURE_BATCH_MAYA_REGISTRY_PASSWORD",
+    )
+    nodes.add_argument("--subnet", metavar="ID", help="subnet resource id (licence servers)")
+    nodes.add_argument(
+        "--public-ips",
+        choices=("batchmanaged", "nopublicipaddresses"),
+        help="whether nodes get public IPs (nopublicipaddresses needs --subnet)",
+    )
+    nodes.add_argument(
+        "--licence",
+        action="append",
+        default=[],
+        metavar="NAME=PORT@HOST",
+        help="licence server: autodesk, arnold_rlm, vray or redshift (repeat for each)",
+    )
     parser.add_argument("--job-id", type=batch_id, help="job id (default: scene name and time)")
     parser.add_argument("--local", action="store_true", help="use the local pool on this machine")
     parser.add_argument(
@@ -206,7 +245,8 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
     try:
         given = replace(
-            env.settings, **{name: value for name, value in flags.items() if value is not None}
+            _env_with_flags(args, env.settings),
+            **{name: value for name, value in flags.items() if value is not None},
         )
         refuse_locked(studio, env.settings, given)
         _check_autoscale_flags(args)
@@ -295,6 +335,49 @@ def _check_autoscale_flags(args: argparse.Namespace) -> None:
         raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
 
 
+def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
+    """The Env tab's saved choices with the route, network and licence flags applied."""
+    from dataclasses import replace
+
+    from azure_batch_maya.render.settings import SettingsError
+
+    changes: dict[str, Any] = {}
+    route = args.image_route
+    if route is None and (args.image or args.container_image):
+        route = "custom" if args.image else "container"
+    if route is not None:
+        changes["image_kind"] = route
+    if args.image:
+        changes["custom_image_id"] = args.image
+    if args.container_image:
+        changes["container_image"] = args.container_image
+    if args.node_agent:
+        agent = {"install": "node_agent_sku", "custom": "custom_node_agent"}
+        changes[agent.get(route or env.image_kind, "container_node_agent")] = args.node_agent
+    if args.registry:
+        changes["registry_server"] = args.registry
+    if args.registry_identity:
+        changes.update(registry_auth="identity", registry_identity=args.registry_identity)
+    if args.registry_user:
+        changes.update(registry_auth="password", registry_username=args.registry_user)
+    if args.subnet:
+        changes["subnet_id"] = args.subnet
+    if args.public_ips:
+        changes["public_ips"] = args.public_ips
+    licences = {}
+    for entry in args.licence:
+        name, _, server = entry.partition("=")
+        if name not in ("autodesk", "arnold_rlm", "vray", "redshift") or not server:
+            raise SettingsError(
+                f"--licence {entry!r}: write NAME=PORT@HOST with NAME one of autodesk, "
+                "arnold_rlm, vray, redshift (e.g. --licence autodesk=27000@lic.example.com)"
+            )
+        licences[name] = server
+    if licences:
+        changes["licences"] = replace(env.licences, **licences)
+    return replace(env, **changes)
+
+
 def scout_plan(args: argparse.Namespace) -> ScoutPlan | None:
     """`--scout`, else the studio file's `scout_frames` (0: none); `--no-scout` wins."""
     from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
@@ -372,7 +455,9 @@ def _submit(
 ) -> int:
     from azure_batch_maya.connection import NotConnectedError, connect
     from azure_batch_maya.render.job import JobBuildError
+    from azure_batch_maya.render.settings import SettingsError
     from azure_batch_maya.services.errors import ServiceError
+    from azure_batch_maya.services.sas import SasLifetimeError
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
@@ -443,7 +528,7 @@ def _submit(
                 result["downloaded"] = len(report.downloaded)
                 result["download_dir"] = str(folder.resolve())
                 say(f"Downloaded {len(report.downloaded)} files to {folder.resolve()}.")
-    except (NotConnectedError, ServiceError, JobBuildError) as exc:
+    except (NotConnectedError, ServiceError, JobBuildError, SasLifetimeError, SettingsError) as exc:
         raise CliError(str(exc)) from None
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

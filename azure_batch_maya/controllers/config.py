@@ -217,6 +217,7 @@ class ConfigController:
             blobs=create_blob_service_client(settings, secrets, credential=token),
             where=f"the local pool at {settings.batch_url}" if local else where,
             local=local,
+            entra=settings.auth_mode is AuthMode.ENTRA,
         )
         if not save:
             return AuthResult(connection, "Authenticated for this session (nothing saved)")

@@ -4,9 +4,9 @@ The order is the point: `dirmap` is enabled with every mapping and the workspace
 scene opens (references resolve at open); the attribute remaps and the OCIO config come after
 it. The file naming switches the frame check relies on (`name.#.ext`, padding) are forced.
 
-How each renderer is started from mayapy is taken from what other farms do and is unverified
-on these machines (see `RENDER_CALLS`); a wrong guess fails the task, because the caller checks
-every expected image afterwards.
+How each renderer is started from mayapy was checked against AWS Deadline Cloud's render
+handlers and the renderers' documentation (docs/rendering-on-nodes.md, with what is still
+unverified); a wrong guess fails the task, because the caller checks every expected image.
 """
 
 from __future__ import annotations
@@ -27,13 +27,21 @@ PLUGINS = {"arnold": "mtoa", "vray": "vrayformaya", "redshift": "redshift4maya"}
 RenderCall = Callable[[Any, str, str, float], None]
 
 
-def _software(cmds: Any, layer: str, camera: str, frame: float) -> None:
+def _one_frame(cmds: Any, frame: float) -> None:
+    """The render globals' range and the current time both at `frame` (batch renders read the
+    range, interactive-style calls the current time)."""
+    cmds.setAttr("defaultRenderGlobals.startFrame", frame)
+    cmds.setAttr("defaultRenderGlobals.endFrame", frame)
     cmds.currentTime(frame)
+
+
+def _software(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    _one_frame(cmds, frame)
     cmds.render(camera, layer=layer)
 
 
 def _hardware2(cmds: Any, layer: str, camera: str, frame: float) -> None:
-    cmds.currentTime(frame)
+    _one_frame(cmds, frame)
     cmds.ogsRender(camera=camera, currentFrame=True, layer=layer)
 
 
@@ -42,16 +50,19 @@ def _arnold(cmds: Any, layer: str, camera: str, frame: float) -> None:
 
 
 def _vray(cmds: Any, layer: str, camera: str, frame: float) -> None:
+    # V-Ray renders its own frame list: "specific frames" (animType 2) with just this one
+    cmds.setAttr("vraySettings.animType", 2)
+    cmds.setAttr("vraySettings.animFrames", _frame_text(frame), type="string")
     cmds.currentTime(frame)
-    cmds.vrend(camera=camera, layer=layer)
+    cmds.vrend(camera=camera)
 
 
 def _redshift(cmds: Any, layer: str, camera: str, frame: float) -> None:
-    cmds.currentTime(frame)
-    cmds.rsRender(render=True, blocking=True, camera=camera)
+    _one_frame(cmds, frame)  # `animation` makes rsRender read the globals' range
+    cmds.rsRender(render=True, batch=True, animation=True, camera=camera)
 
 
-# Sources: shared/MAYA_FACTS.md §2 (Deadline Cloud's render handlers); all unverified here.
+# Sources: docs/rendering-on-nodes.md (Deadline Cloud's render handlers, renderer docs).
 RENDER_CALLS: dict[str, RenderCall] = {
     "mayaSoftware": _software,
     "mayaHardware2": _hardware2,
@@ -107,6 +118,9 @@ def render_in_session(
         # a licence failure would otherwise render watermarked frames and exit 0
         cmds.setAttr("defaultArnoldRenderOptions.abortOnLicenseFail", True)
         cmds.setAttr("defaultArnoldRenderOptions.abortOnError", True)
+        cmds.setAttr("defaultArnoldRenderOptions.renderType", 0)  # images, not .ass files
+    if plan.renderer == "vray":
+        _force_vray_output(cmds)
     for layer in task.layers:
         cmds.editRenderLayerGlobals(currentRenderLayer=layer)
         for camera in task.cameras:
@@ -128,6 +142,16 @@ def _force_naming(cmds: Any, plan: Plan) -> None:
     cmds.setAttr(f"{g}.putFrameBeforeExt", True)
     cmds.setAttr(f"{g}.periodInExt", 1)
     cmds.setAttr(f"{g}.extensionPadding", plan.naming.padding)
+
+
+def _force_vray_output(cmds: Any) -> None:
+    """V-Ray's own output switches (its prefix is `_force_naming`'s): images saved, no .vrscene
+    export instead, no distributed rendering waiting for other machines."""
+    v = "vraySettings"
+    cmds.setAttr(f"{v}.dontSaveImage", 0)
+    cmds.setAttr(f"{v}.vrscene_on", 0)
+    cmds.setAttr(f"{v}.vrscene_render_on", 1)
+    cmds.setAttr(f"{v}.sys_distributed_rendering_on", 0)
 
 
 def _frame_text(frame: float) -> str:

@@ -10,6 +10,11 @@ resource files into `<prep>/azbm/`, then runs `fetch` to place the asset project
 `<prep>/assets/` in the node layout; each task runs `render TASK_ID`, which renders into its
 working folder's `images/`; images, stdout and stderr are uploaded when the task completes,
 failed or not, so the frames a failed task did write are never lost.
+
+The route to Maya on the nodes is the image (docs/azure.md): a custom image has it; a
+marketplace image gets it from the pool's start task (install at node start); a container
+pool runs every task, the preparation included, in the container image, where Batch maps
+AZ_BATCH_NODE_ROOT_DIR at the same path, so the fetched inputs are where the plan says.
 """
 
 from __future__ import annotations
@@ -60,18 +65,23 @@ from azure_batch_maya.render.tasks import (
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
+    ContainerImage,
+    CustomImage,
     JobPreparationSpec,
     JobSpec,
+    MarketplaceImage,
     OutputFileSpec,
     PoolSpec,
     ResourceFileSpec,
     TaskSpec,
     job_create_options,
     pool_create_options,
+    task_container,
     task_create_options,
 )
 
 PREP_DIR_VAR = "AZ_BATCH_JOB_PREP_WORKING_DIR"
+REDACTED = "(kept in the OS keyring; not written to files)"
 ARNOLD_FILE = "azbm_arnold_pathmap.json"
 REDSHIFT_FILE = "azbm_redshift_pathoverride.txt"
 # Python reads and writes UTF-8 whatever the node's locale, so non-ASCII paths survive logs.
@@ -80,6 +90,37 @@ NODE_ENVIRONMENT = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
 
 class JobBuildError(ValueError):
     """The scene and settings cannot make a job; the message says what to change."""
+
+
+class RouteError(JobBuildError):
+    """The chosen route to Maya on the nodes cannot work on Azure as things stand."""
+
+
+def check_route(settings: SubmitSettings, *, entra: bool, local: bool) -> None:
+    """Refuse, before any upload, a pool Azure would refuse or whose nodes would lack Maya.
+
+    Only a pool made for this job is checked: an existing pool already has its image.
+    """
+    if local or settings.pool.mode == "existing":
+        return
+    image = settings.image
+    host = image.host if isinstance(image, ContainerImage) else image
+    if isinstance(host, CustomImage) and host.gallery == "compute" and not entra:
+        raise RouteError(
+            "a pool from an Azure Compute Gallery image can only be made with an Entra ID "
+            "sign-in (Azure refuses account keys for it); sign in with Entra ID on the Config "
+            "tab, or submit to an existing pool with --pool ID"
+        )
+    if (
+        isinstance(image, MarketplaceImage)
+        and settings.start_task is None
+        and not settings.stand_in
+    ):
+        raise RouteError(
+            "a marketplace image has no Maya: install at node start needs your installers "
+            "(`azure-batch-maya nodes installers add FILE...`), or choose a custom image or "
+            "a container image on the Env tab (docs/azure.md)"
+        )
 
 
 @dataclass(frozen=True)
@@ -234,7 +275,7 @@ def task_images(scene: SceneInfo, naming: ImageNaming, task: RenderTask) -> tupl
     )
 
 
-def node_python(settings: SubmitSettings) -> str:
+def node_python(settings: SubmitSettings) -> Arg:
     """The interpreter tasks start: the setting, else mayapy (or python for the stand-in)."""
     if settings.node_python:
         return settings.node_python
@@ -284,10 +325,19 @@ def export_job(job: RenderJob, folder: Path) -> list[Path]:
 
 
 def _wire(model: Any) -> Any:
-    """A model as the REST API's JSON (camelCase keys, ISO 8601 durations)."""
+    """A model as the REST API's JSON (camelCase keys, ISO 8601 durations), with a registry
+    password left out: it comes from the keyring and is never written to a file."""
     from azure.batch._utils.model_base import SdkJSONEncoder
 
-    return json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True))
+    return _redacted(json.loads(json.dumps(model, cls=SdkJSONEncoder, exclude_readonly=True)))
+
+
+def _redacted(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {k: REDACTED if k == "password" and v else _redacted(v) for k, v in document.items()}
+    if isinstance(document, list):
+        return [_redacted(v) for v in document]
+    return document
 
 
 def _plan(
@@ -373,6 +423,7 @@ def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationS
         resource_files=tuple(files),
         wait_for_success=True,
         max_retries=max(settings.max_task_retries, 0),
+        container=task_container(settings.image),
     )
 
 
@@ -389,6 +440,7 @@ def gate_task(settings: SubmitSettings, scout_ids: tuple[str, ...]) -> TaskSpec:
         display_name="render the rest (after the scout frames)",
         depends_on=scout_ids,
         max_retries=settings.max_task_retries,
+        container=task_container(settings.image),  # every task on a container pool names one
     )
 
 
@@ -437,6 +489,7 @@ def _task(
         output_files=outputs,
         max_wall_clock_time=settings.task_time_limit,
         max_retries=settings.max_task_retries,
+        container=task_container(settings.image),
         depends_on=(GATE_TASK_ID,) if gated and not task.scout else (),
         blocks_dependents_on_failure=gated and task.scout,
     )
@@ -454,6 +507,8 @@ def _pool_spec(scene: SceneInfo, settings: SubmitSettings, job_id: str) -> PoolS
         display_name=f"azure-batch-maya: {Path(scene.scene).name}",
         metadata={"created_by": f"azure-batch-maya {__version__}"},
         resize_timeout=timedelta(minutes=15),
+        start_task=settings.start_task,
+        network=settings.network,
         **_autoscale(settings),
     )
 

@@ -104,7 +104,9 @@ def render_command(renderer: Renderer, values: Mapping[str, str]) -> tuple[str, 
     For farms whose scenes' paths already resolve on the nodes: `Render` opens the scene itself,
     so `dirmap` cannot be on before references load (shared/MAYA_FACTS.md §3). The mayapy
     launcher is the default for that reason. `{…}` are filled per task by the render script.
+    Arnold is told to abort on a licence failure (`-ai:alf`), as the mayapy launcher tells it.
     """
+    forced = ("-ai:alf", "true") if renderer.scene_name == "arnold" else ()
     return (
         "Render",
         "-r",
@@ -119,6 +121,7 @@ def render_command(renderer: Renderer, values: Mapping[str, str]) -> tuple[str, 
         "{images}",
         "-proj",
         "{project}",
+        *forced,
         *renderer.render_flags(values),
         "{scene}",
     )

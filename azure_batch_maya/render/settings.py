@@ -7,6 +7,7 @@ specs (`services.batch.ImageSpec`), so a pool is described once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,29 +15,68 @@ from typing import Literal
 
 from azure_batch_maya.node.imagenames import DEFAULT_PADDING
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan
+from azure_batch_maya.render.commandline import NodeVar
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
 from azure_batch_maya.render.scouts import ScoutPlan
-from azure_batch_maya.services.batch import ImageSpec, MarketplaceImage
+from azure_batch_maya.services.batch import (
+    ContainerImage,
+    ContainerRegistry,
+    ImageSpec,
+    MarketplaceImage,
+    NetworkSpec,
+    StartTaskSpec,
+)
 
 PoolMode = Literal["auto", "existing", "new"]
 POOL_MODES: tuple[PoolMode, ...] = ("auto", "existing", "new")
 DEFAULT_VM_SIZE = "Standard_D8s_v5"
-# Ubuntu 24.04: the 22.04 node agent ends on 30 Jun 2027 (DESIGN.md). Maya still has to be
-# installed by a start task or baked into a custom image.
+# Ubuntu 24.04: the 22.04 node agent ends on 30 Jun 2027 (DESIGN.md). On Azure a marketplace
+# image is the install-at-start route: the pool's start task installs the user's installers.
 DEFAULT_IMAGE = MarketplaceImage(
     "canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04"
 )
 
-# Licence settings → the environment variables the node's software reads. Autodesk network
-# licensing (Maya, and Arnold 6+ through Autodesk licensing) reads ADSKFLEX_LICENSE_FILE; RLM
-# Arnold (≤5) reads solidangle_LICENSE. The V-Ray and Redshift names are unverified: a wrong
-# one shows as a licence failure in the task's stderr, and Arnold is told to abort on one.
-LICENCE_VARIABLES = {
-    "autodesk": "ADSKFLEX_LICENSE_FILE",
-    "arnold_rlm": "solidangle_LICENSE",
-    "vray": "VRAY_AUTH_CLIENT_SETTINGS",  # unverified; value like licset://host:30304
-    "redshift": "redshift_LICENSE",  # unverified
-}
+# Licence servers, entered as "port@host", → the variables each product's client reads
+# (shared/NODE_FACTS.md §6). Maya itself needs none in batch mode (Microsoft's rendering page);
+# Arnold 6+ reads Autodesk network licensing. The V-Ray and Redshift names are unverified: a
+# wrong one fails the task (Arnold is forced to abort on a licence failure; see
+# docs/rendering-on-nodes.md), never a silent watermark from Arnold.
+DEFAULT_LICENCE_PORTS = {"autodesk": 27000, "arnold_rlm": 5053, "vray": 30304, "redshift": 5054}
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def licence_address(key: str, text: str) -> tuple[int, str]:
+    """(port, host) from "port@host" or a bare host (the product's default port)."""
+    value = text.strip()
+    if value.startswith("licset://"):  # V-Ray's own spelling, licset://host:port
+        host, _, port = value[len("licset://") :].partition(":")
+        value = f"{port}@{host}" if port else host
+    port_text, at, host = value.rpartition("@")
+    if not at:
+        port_text, host = str(DEFAULT_LICENCE_PORTS[key]), value
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536 or not _HOST.match(host):
+        raise SettingsError(
+            f"licence server {text!r}: write it as port@host, e.g. "
+            f"{DEFAULT_LICENCE_PORTS[key]}@licence.example.com"
+        )
+    return int(port_text), host
+
+
+def licence_variables(key: str, port: int, host: str) -> dict[str, str]:
+    """The environment variables that point one product's licence client at a server."""
+    if key == "autodesk":
+        return {"ADSKFLEX_LICENSE_FILE": f"{port}@{host}", "ARNOLD_LICENSE_ORDER": "network"}
+    if key == "arnold_rlm":
+        return {
+            "solidangle_LICENSE": f"{port}@{host}",
+            "ARNOLD_LICENSE_HOST": host,
+            "ARNOLD_LICENSE_PORT": str(port),
+        }
+    if key == "vray":
+        return {"VRAY_AUTH_CLIENT_SETTINGS": f"licset://{host}:{port}"}  # unverified
+    if key == "redshift":
+        return {"redshift_LICENSE": f"{port}@{host}"}  # RLM's ISV_LICENSE rule; unverified
+    raise KeyError(key)
 
 
 class SettingsError(ValueError):
@@ -77,12 +117,21 @@ class LicenceServers:
     redshift: str | None = None
 
     def environment(self) -> dict[str, str]:
-        out = {}
-        for key, variable in LICENCE_VARIABLES.items():
+        """The licence variables for the nodes; SettingsError for an entry not port@host."""
+        out: dict[str, str] = {}
+        for key in DEFAULT_LICENCE_PORTS:
             value = getattr(self, key)
-            if value:
-                out[variable] = value
+            if value and value.strip():
+                out.update(licence_variables(key, *licence_address(key, value)))
         return out
+
+    def servers(self) -> dict[str, tuple[int, str]]:
+        """Each given server as (port, host), for a reachability check on the nodes."""
+        return {
+            key: licence_address(key, getattr(self, key))
+            for key in DEFAULT_LICENCE_PORTS
+            if (getattr(self, key) or "").strip()
+        }
 
 
 @dataclass(frozen=True)
@@ -111,9 +160,13 @@ class SubmitSettings:
     environment: Mapping[str, str] = field(default_factory=dict)
     padding: int = DEFAULT_PADDING
     stand_in: bool = False  # the stand-in renderer; only ever when asked for
-    node_python: str | None = None  # default: mayapy on the node (python3/python for stand-in)
+    # default: mayapy on the node (python3/python for stand-in); a NodeVar for a path below a
+    # node folder (the install-at-start route's mayapy wrapper)
+    node_python: str | NodeVar | None = None
     render_command: tuple[str, ...] = ()  # a render command template instead of mayapy
     job_id: str | None = None  # default: made from the scene name and a timestamp
+    network: NetworkSpec | None = None  # a subnet, to reach a licence server on the studio's
+    start_task: StartTaskSpec | None = None  # install at node start: the new pool's start task
     autoscale: AutoscalePlan | None = None  # a new pool sized by our formula (render/autoscale)
     autoscale_interval: timedelta = EVALUATION_INTERVAL
     scout: ScoutPlan | None = None  # a few frames first, then the rest (render/scouts.py)
@@ -143,6 +196,36 @@ class SubmitSettings:
             raise SettingsError(f"job priority {self.priority}: use -1000 to 1000")
         if not 1 <= self.padding <= 9:
             raise SettingsError(f"frame padding {self.padding}: use 1 to 9 digits")
+        registry = self.image.registry if isinstance(self.image, ContainerImage) else None
+        if registry and registry.identity_id and self.pool.mode != "existing":
+            raise SettingsError(
+                "a registry reached by managed identity needs a pool that has that identity, "
+                "which only Azure Resource Manager can make (docs/azure.md shows the command); "
+                "make it once, then submit with --pool ITS_ID, or use a registry user and password"
+            )
         for name, value in {**self.environment, **self.licences.environment()}.items():
             if not name or "=" in name or "\0" in name + value:
                 raise SettingsError(f"environment variable {name!r} cannot be set on a node")
+
+
+def with_registry_password(settings: SubmitSettings) -> SubmitSettings:
+    """The settings with the container registry user's password from the environment or the
+    OS keyring (slow on some keyrings: call it where the job is sent, never on a redraw)."""
+    from dataclasses import replace
+
+    from azure_batch_maya.services.settings import get_registry_password
+
+    image = settings.image
+    registry = image.registry if isinstance(image, ContainerImage) else None
+    if not isinstance(image, ContainerImage) or registry is None:
+        return settings
+    if not registry.username or registry.password:
+        return settings
+    password = get_registry_password(registry.server, registry.username)
+    if not password:
+        raise SettingsError(
+            f"no password for {registry.username} at {registry.server}: enter it on the Env tab "
+            "(it is kept in the OS keyring) or set AZURE_BATCH_MAYA_REGISTRY_PASSWORD"
+        )
+    filled = ContainerRegistry(registry.server, registry.username, password)
+    return replace(settings, image=replace(image, registry=filled))

@@ -38,14 +38,31 @@ class CustomImage:
 
 
 @dataclass(frozen=True)
+class ContainerRegistry:
+    """A private registry: an Azure Container Registry reached by the pool's managed identity
+    (`identity_id`, the identity's ARM resource id), or a user and a password. The password is
+    read from the OS keyring when the job is submitted (`render.settings.with_registry_password`)
+    and is never saved in a settings file."""
+
+    server: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    identity_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.identity_id and (self.username or self.password):
+            raise ValueError("a registry uses a managed identity or a user and password, not both")
+        if self.password and not self.username:
+            raise ValueError(f"registry {self.server}: a password needs its user name")
+
+
+@dataclass(frozen=True)
 class ContainerImage:
     """Tasks run in this container image on a container-capable host image."""
 
     image: str
     host: MarketplaceImage | CustomImage
-    registry_server: str | None = None
-    registry_username: str | None = None
-    registry_password: str | None = field(default=None, repr=False)
+    registry: ContainerRegistry | None = None
 
 
 ImageSpec = MarketplaceImage | CustomImage | ContainerImage
@@ -93,6 +110,27 @@ class StartTaskSpec:
     max_retries: int = 1
 
 
+PublicIps = Literal["batchmanaged", "usermanaged", "nopublicipaddresses"]
+PUBLIC_IPS: tuple[PublicIps, ...] = ("batchmanaged", "usermanaged", "nopublicipaddresses")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The virtual network subnet the nodes join (to reach a licence server on the studio's
+    network) and whether they get public IPs (`nopublicipaddresses` needs the subnet to reach
+    Batch and Storage another way; `usermanaged` uses `ip_address_ids`)."""
+
+    subnet_id: str
+    public_ips: PublicIps = "batchmanaged"
+    ip_address_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.public_ips not in PUBLIC_IPS:
+            raise ValueError(f"public IPs {self.public_ips!r}: use one of {', '.join(PUBLIC_IPS)}")
+        if self.public_ips == "usermanaged" and not self.ip_address_ids:
+            raise ValueError("user-managed public IPs need the public IP addresses' resource ids")
+
+
 @dataclass(frozen=True)
 class PoolSpec:
     """A pool of nodes: dedicated, Spot (the API's low-priority) or both, and task slots each."""
@@ -108,12 +146,33 @@ class PoolSpec:
     metadata: Mapping[str, str] = field(default_factory=dict)
     resize_timeout: timedelta | None = None
     node_fill: Literal["spread", "pack"] = "spread"
+    network: NetworkSpec | None = None
     # With a formula, Batch sizes the pool (node counts are then not sent, as it requires).
     auto_scale_formula: str | None = None
     auto_scale_interval: timedelta | None = None
 
 
 # Jobs and tasks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskContainer:
+    """The container a task runs in, on a pool with a container configuration (where every task
+    must name one). No bind mounts are listed, so Batch maps the whole of AZ_BATCH_NODE_ROOT_DIR
+    into the container at the same path, and the job preparation task's folder with it."""
+
+    image: str
+    registry: ContainerRegistry | None = None
+    working_directory: Literal["taskWorkingDirectory", "containerImageDefault"] = (
+        "taskWorkingDirectory"
+    )
+
+
+def task_container(image: ImageSpec) -> TaskContainer | None:
+    """The container every task on a pool of `image` must run in (None: not a container pool)."""
+    if not isinstance(image, ContainerImage):
+        return None
+    return TaskContainer(image.image, image.registry)
 
 
 @dataclass(frozen=True)
@@ -127,6 +186,7 @@ class JobPreparationSpec:
     rerun_on_node_reboot_after_success: bool = False
     max_wall_clock_time: timedelta | None = None
     max_retries: int = 0
+    container: TaskContainer | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +225,7 @@ class TaskSpec:
     max_wall_clock_time: timedelta | None = None
     max_retries: int | None = None
     elevated: bool = False
+    container: TaskContainer | None = None
     depends_on: tuple[str, ...] = ()  # task ids that must succeed first (job: dependencies on)
     blocks_dependents_on_failure: bool = False  # explicit `dependencyAction: block` on failure
 
@@ -176,15 +237,7 @@ def image_configuration(image: ImageSpec) -> models.VirtualMachineConfiguration:
     """The SDK's VM configuration for an image spec."""
     if isinstance(image, ContainerImage):
         host = image_configuration(image.host)
-        registries = None
-        if image.registry_server:
-            registries = [
-                models.ContainerRegistryReference(
-                    registry_server=image.registry_server,
-                    username=image.registry_username,
-                    password=image.registry_password,
-                )
-            ]
+        registries = [registry_reference(image.registry)] if image.registry else None
         host.container_configuration = models.BatchContainerConfiguration(
             type=models.ContainerType.DOCKER_COMPATIBLE,
             container_image_names=[image.image],
@@ -203,6 +256,41 @@ def image_configuration(image: ImageSpec) -> models.VirtualMachineConfiguration:
         reference = models.BatchVmImageReference(virtual_machine_image_id=image.image_id)
     return models.VirtualMachineConfiguration(
         image_reference=reference, node_agent_sku_id=image.node_agent_sku_id
+    )
+
+
+def registry_reference(registry: ContainerRegistry) -> models.ContainerRegistryReference:
+    """The SDK's registry: by managed identity, or by user and password."""
+    identity = None
+    if registry.identity_id:
+        identity = models.BatchNodeIdentityReference(resource_id=registry.identity_id)
+    return models.ContainerRegistryReference(
+        registry_server=registry.server,
+        username=registry.username,
+        password=registry.password,
+        identity_reference=identity,
+    )
+
+
+def container_settings(spec: TaskContainer | None) -> models.BatchTaskContainerSettings | None:
+    """The SDK's task container settings (None for a task on a pool without containers)."""
+    if spec is None:
+        return None
+    return models.BatchTaskContainerSettings(
+        image_name=spec.image,
+        registry=registry_reference(spec.registry) if spec.registry else None,
+        working_directory=models.ContainerWorkingDirectory(spec.working_directory),
+    )
+
+
+def network_configuration(spec: NetworkSpec) -> models.NetworkConfiguration:
+    """The SDK's network configuration: the subnet and the public IP choice."""
+    return models.NetworkConfiguration(
+        subnet_id=spec.subnet_id,
+        public_ip_address_configuration=models.BatchPublicIpAddressConfiguration(
+            ip_address_provisioning_type=models.IpAddressProvisioningType(spec.public_ips),
+            ip_address_ids=list(spec.ip_address_ids) or None,
+        ),
     )
 
 
@@ -266,6 +354,7 @@ def _pool_fields(spec: PoolSpec) -> dict[str, Any]:
         "task_slots_per_node": spec.task_slots_per_node,
         "task_scheduling_policy": _scheduling(spec),
         "start_task": start_task(spec.start_task) if spec.start_task else None,
+        "network_configuration": network_configuration(spec.network) if spec.network else None,
         "metadata": _metadata(spec.metadata),
     }
 
@@ -281,6 +370,7 @@ def job_preparation_task(spec: JobPreparationSpec) -> models.BatchJobPreparation
             max_wall_clock_time=spec.max_wall_clock_time, max_task_retry_count=spec.max_retries
         ),
         user_identity=_user(elevated=False, scope="task"),
+        container_settings=container_settings(spec.container),
     )
 
 
@@ -335,6 +425,7 @@ def task_create_options(spec: TaskSpec) -> models.BatchTaskCreateOptions:
         required_slots=spec.required_slots,
         constraints=constraints,
         user_identity=_user(elevated=spec.elevated, scope="task") if spec.elevated else None,
+        container_settings=container_settings(spec.container),
         depends_on=(
             models.BatchTaskDependencies(task_ids=list(spec.depends_on))
             if spec.depends_on

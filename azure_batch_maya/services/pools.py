@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from azure.batch import BatchClient, models
 from azure.core.exceptions import ResourceNotFoundError
 
-from azure_batch_maya.services.batch import PoolSpec, pool_create_options
+from azure_batch_maya.services.batch import PoolSpec, TaskContainer, pool_create_options
 from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.operations import Operation, account_name, batch_call
 
@@ -100,6 +100,29 @@ def list_nodes(
         if missing_ok:
             return []
         raise
+
+
+class ContainerPoolError(ValueError):
+    """A container pool whose tasks' image cannot be known; the message says what to give."""
+
+
+def task_container_for(pool: models.BatchPool) -> TaskContainer | None:
+    """The container every task on an existing pool must name (None: not a container pool).
+
+    Batch refuses a task without one on a container pool. The pool's first prefetched image
+    is the one; its registry is left out, as Batch allows when the pool names it.
+    """
+    vm = pool.virtual_machine_configuration
+    containers = vm.container_configuration if vm else None
+    if containers is None:
+        return None
+    names = containers.container_image_names or []
+    if not names:
+        raise ContainerPoolError(
+            f"pool {pool.id} runs tasks in containers but names no image to prefetch; give "
+            "the image with --container-image (or on the Env tab)"
+        )
+    return TaskContainer(names[0])
 
 
 def list_supported_images(client: BatchClient) -> list[models.BatchSupportedImage]:

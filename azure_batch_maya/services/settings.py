@@ -27,6 +27,7 @@ KEYRING_SERVICE = "azure-batch-maya"
 ENV_BATCH_KEY = "AZURE_BATCH_MAYA_BATCH_KEY"
 ENV_STORAGE_KEY = "AZURE_BATCH_MAYA_STORAGE_KEY"
 ENV_STORAGE_CONNECTION_STRING = "AZURE_BATCH_MAYA_STORAGE_CONNECTION_STRING"
+ENV_REGISTRY_PASSWORD = "AZURE_BATCH_MAYA_REGISTRY_PASSWORD"
 
 
 class AuthMode(str, Enum):
@@ -172,6 +173,34 @@ def delete_secrets(settings: ServiceSettings) -> None:
                 keyring.delete_password(KEYRING_SERVICE, user)
             except keyring.errors.PasswordDeleteError:
                 log.debug("no %s in the keyring", user)
+
+
+def get_registry_password(
+    server: str, username: str, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """A container registry user's password: the environment variable, else the OS keyring."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_REGISTRY_PASSWORD):
+        return env[ENV_REGISTRY_PASSWORD]
+    with _keyring_access("read the registry password from"):
+        return keyring.get_password(KEYRING_SERVICE, _registry_user(server, username))
+
+
+def save_registry_password(server: str, username: str, password: str) -> None:
+    """Keep a container registry user's password in the OS keyring (empty: forget it)."""
+    user = _registry_user(server, username)
+    with _keyring_access("save the registry password to"):
+        if password:
+            keyring.set_password(KEYRING_SERVICE, user, password)
+            return
+        try:
+            keyring.delete_password(KEYRING_SERVICE, user)
+        except keyring.errors.PasswordDeleteError:
+            log.debug("no %s in the keyring", user)
+
+
+def _registry_user(server: str, username: str) -> str:
+    return f"registry:{username}@{server}"
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from azure_batch_maya.controllers.config import AuthResult, ConfigController, ConfigFields
+from azure_batch_maya.controllers.env import ENTRA_FOR_GALLERY_NOTE
 from azure_batch_maya.services.settings import AuthMode, SignInMethod
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, set_status
 from azure_batch_maya.ui.qt import QtWidgets
@@ -63,8 +64,11 @@ class ConfigView(QtWidgets.QWidget):
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         note = QtWidgets.QLabel(
-            "Keys are kept in your operating system's keyring, never in a file."
+            "Keys are kept in your operating system's keyring, never in a file. "
+            "A pool from a custom image (Azure Compute Gallery) needs an Entra ID sign-in."
         )
+        note.setWordWrap(True)
+        note.setToolTip(ENTRA_FOR_GALLERY_NOTE)
         set_status(note, note.text(), MUTED)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.local_button)

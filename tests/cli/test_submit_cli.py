@@ -144,3 +144,49 @@ def test_the_env_tabs_choices_and_the_flags_shape_the_exported_job(home, example
     assert "27000@lic.example.com" in variables.values()
     tasks = json.loads((folder / "tasks.json").read_text())
     assert len(tasks) == 3  # frames 1-5 in chunks of 2
+
+
+def test_route_network_and_licence_flags_shape_the_exported_pool_and_tasks(
+    home, example, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", "never-in-a-file")
+    folder = tmp_path / "export"
+    subnet = "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v"
+    flags = [
+        *("--pool", "new:maya-c", "--image-route", "container"),
+        *("--container-image", "registry.example.com/maya:2026"),
+        *("--registry", "registry.example.com", "--registry-user", "puller"),
+        *("--subnet", f"{subnet}/subnets/render", "--public-ips", "nopublicipaddresses"),
+        *("--licence", "autodesk=27000@lic.studio.lan", "--licence", "vray=30304@10.1.2.3"),
+    ]
+    assert main(["submit", *scene_args(example), "--export", str(folder), *flags]) == 0
+    pool = json.loads((folder / "pool.json").read_text())
+    vm = pool["virtualMachineConfiguration"]
+    assert vm["containerConfiguration"]["containerImageNames"] == ["registry.example.com/maya:2026"]
+    assert pool["networkConfiguration"]["subnetId"] == f"{subnet}/subnets/render"
+    tasks = json.loads((folder / "tasks.json").read_text())
+    assert {t["containerSettings"]["imageName"] for t in tasks} == {
+        "registry.example.com/maya:2026"
+    }
+    job = json.loads((folder / "job.json").read_text())
+    variables = {e["name"]: e["value"] for e in job["commonEnvironmentSettings"]}
+    assert variables["ADSKFLEX_LICENSE_FILE"] == "27000@lic.studio.lan"
+    assert variables["VRAY_AUTH_CLIENT_SETTINGS"] == "licset://10.1.2.3:30304"
+    assert "never-in-a-file" not in "".join(p.read_text() for p in folder.iterdir())
+
+
+def test_a_custom_image_flag_and_bad_route_flags_say_what_to_write(home, example, tmp_path, capsys):
+    folder = tmp_path / "export"
+    gallery = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/x/images/m"
+    args = [*scene_args(example), "--pool", "new:p", "--export", str(folder), "--image", gallery]
+    assert main(["submit", *args]) == 0
+    pool = json.loads((folder / "pool.json").read_text())
+    assert pool["virtualMachineConfiguration"] == {
+        "imageReference": {"virtualMachineImageId": gallery},
+        "nodeAgentSKUId": "batch.node.el 9",
+    }
+    capsys.readouterr()
+    assert main(["submit", *args, "--licence", "autodesk=lic:27000"]) == 2
+    assert "port@host" in capsys.readouterr().err
+    assert main(["submit", *args, "--licence", "maya=27000@lic"]) == 2
+    assert "NAME=PORT@HOST" in capsys.readouterr().err

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from azure_batch_maya.controllers.env import EnvController, EnvSettings
-from azure_batch_maya.render.settings import LicenceServers, SettingsError
-from azure_batch_maya.services.batch import ContainerImage, CustomImage, MarketplaceImage
+from azure_batch_maya.render.settings import (
+    LicenceServers,
+    SettingsError,
+    SubmitSettings,
+    with_registry_password,
+)
+from azure_batch_maya.services.batch import (
+    ContainerImage,
+    ContainerRegistry,
+    CustomImage,
+    MarketplaceImage,
+    NetworkSpec,
+)
 
 
 def test_choices_are_saved_and_come_back(tmp_path):
@@ -25,16 +37,93 @@ def test_choices_are_saved_and_come_back(tmp_path):
     assert json.loads((tmp_path / "env.json").read_text())["vm_size"] == "Standard_F16s_v2"
 
 
-def test_each_image_kind_makes_its_spec():
+def test_each_route_makes_its_image_spec():
     base = EnvSettings()
-    assert isinstance(base.image(), MarketplaceImage)
+    assert base.image_kind == "install"
+    assert base.image() == MarketplaceImage(
+        "canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04"
+    )
     custom = EnvSettings(image_kind="custom", custom_image_id="/subscriptions/s/images/maya")
-    assert custom.image() == CustomImage("/subscriptions/s/images/maya", "batch.node.ubuntu 24.04")
+    assert custom.image() == CustomImage("/subscriptions/s/images/maya", "batch.node.el 9")
     container = EnvSettings(image_kind="container", container_image="reg.io/maya:2025")
-    spec = container.image()
-    assert isinstance(spec, ContainerImage) and spec.image == "reg.io/maya:2025"
+    assert container.image() == ContainerImage(
+        "reg.io/maya:2025",
+        MarketplaceImage("microsoft-dsvm", "ubuntu-hpc", "2204", "batch.node.ubuntu 22.04"),
+    )
     with pytest.raises(SettingsError, match="custom image"):
         EnvSettings(image_kind="custom").image()
+    with pytest.raises(SettingsError, match="publisher:offer:sku"):
+        replace(container, container_host="ubuntu-hpc").image()
+
+
+def test_a_registry_by_managed_identity_needs_the_identitys_resource_id():
+    acr = EnvSettings(
+        image_kind="container",
+        container_image="studio.azurecr.io/maya:2026",
+        registry_server="studio.azurecr.io",
+        registry_auth="identity",
+    )
+    with pytest.raises(SettingsError, match="userAssignedIdentities"):
+        acr.image()
+    identity = (
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity"
+        "/userAssignedIdentities/pull"
+    )
+    spec = replace(acr, registry_identity=identity).image()
+    assert isinstance(spec, ContainerImage)
+    assert spec.registry == ContainerRegistry("studio.azurecr.io", identity_id=identity)
+
+
+def test_a_registry_password_lives_in_the_keyring_never_in_the_file(
+    tmp_path, memory_keyring, monkeypatch
+):
+    monkeypatch.delenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", raising=False)
+    env = EnvController(folder=tmp_path)
+    env.update(
+        image_kind="container",
+        container_image="registry.example.com/maya:2026",
+        registry_server="registry.example.com",
+        registry_auth="password",
+        registry_username="puller",
+    )
+    env.settings.check()  # the tab's own check reads no keyring
+    settings = SubmitSettings(**env.settings.submit_fields())
+    with pytest.raises(SettingsError, match="no password for puller at registry"):
+        with_registry_password(settings)
+    env.set_registry_password("pa55-word")
+    image = with_registry_password(settings).image
+    assert isinstance(image, ContainerImage) and image.registry is not None
+    assert image.registry.password == "pa55-word"
+    assert "pa55-word" not in (tmp_path / "env.json").read_text()
+    assert "pa55-word" not in repr(with_registry_password(settings))
+    monkeypatch.setenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", "from-ci")
+    image = with_registry_password(settings).image
+    assert isinstance(image, ContainerImage) and image.registry is not None
+    assert image.registry.password == "from-ci"
+
+
+def test_subnet_and_public_ips_make_the_pools_network():
+    subnet = (
+        "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v"
+        "/subnets/render"
+    )
+    assert EnvSettings().network() is None
+    assert EnvSettings(subnet_id=subnet, public_ips="nopublicipaddresses").network() == (
+        NetworkSpec(subnet, "nopublicipaddresses")
+    )
+    with pytest.raises(SettingsError, match="resource id"):
+        EnvSettings(subnet_id="render-subnet").network()
+    with pytest.raises(SettingsError, match="need a subnet id"):
+        EnvSettings(public_ips="nopublicipaddresses").network()
+
+
+def test_settings_saved_before_the_routes_had_names_still_load():
+    old = {"image_kind": "marketplace", "node_agent_sku": "batch.node.ubuntu 24.04"}
+    assert EnvSettings.from_json(old).image_kind == "install"
+    custom = EnvSettings.from_json(
+        {"image_kind": "custom", "custom_image_id": "/x", "node_agent_sku": "batch.node.el 8"}
+    )
+    assert custom.image() == CustomImage("/x", "batch.node.el 8")
 
 
 def test_a_variable_name_with_an_equals_sign_is_refused(tmp_path):

@@ -95,6 +95,58 @@ def test_an_unknown_renderer_fails_before_anything_runs():
     assert cmds.calls == []
 
 
+ONE = TaskEntry("t", (7.0,), ("rs_a",), ("cam",), ())
+
+
+def last_render(renderer: str) -> tuple[RecordingCmds, tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    cmds = RecordingCmds()
+    render_in_session(cmds, plan(renderer), ONE, MAPPING, "/s.ma", Path("/w"))
+    return cmds, cmds.calls[-1]
+
+
+def test_each_renderer_is_called_as_deadline_clouds_handlers_call_it():
+    # docs/rendering-on-nodes.md compares each call with its source
+    assert last_render("mayaSoftware")[1] == ("render", ("cam",), {"layer": "rs_a"})
+    assert last_render("arnold")[1] == (
+        "arnoldRender",
+        (),
+        {"batch": True, "seq": "7", "camera": "cam"},
+    )
+    assert last_render("vray")[1] == ("vrend", (), {"camera": "cam"})
+    assert last_render("redshift")[1] == (
+        "rsRender",
+        (),
+        {"render": True, "batch": True, "animation": True, "camera": "cam"},
+    )
+
+
+@pytest.mark.parametrize("renderer", ["mayaSoftware", "mayaHardware2", "redshift"])
+def test_a_batch_render_reads_a_range_of_just_the_tasks_frame(renderer):
+    cmds, _ = last_render(renderer)
+    assert ("setAttr", ("defaultRenderGlobals.startFrame", 7.0), {}) in cmds.calls
+    assert ("setAttr", ("defaultRenderGlobals.endFrame", 7.0), {}) in cmds.calls
+    assert ("currentTime", (7.0,), {}) in cmds.calls
+
+
+def test_vray_renders_only_the_tasks_frame_to_images_on_this_machine():
+    cmds, _ = last_render("vray")
+    forced = {c[1][0]: c[1][1] for c in cmds.calls if c[0] == "setAttr"}
+    assert forced["vraySettings.animType"] == 2 and forced["vraySettings.animFrames"] == "7"
+    assert forced["vraySettings.dontSaveImage"] == 0 and forced["vraySettings.vrscene_on"] == 0
+    assert forced["vraySettings.sys_distributed_rendering_on"] == 0
+
+
+def test_arnold_renders_images_not_ass_files_and_fails_on_errors():
+    cmds, _ = last_render("arnold")
+    forced = {c[1][0]: c[1][1] for c in cmds.calls if c[0] == "setAttr"}
+    assert forced["defaultArnoldRenderOptions.renderType"] == 0
+    assert forced["defaultArnoldRenderOptions.abortOnError"] is True
+    assert forced["defaultArnoldRenderOptions.abortOnLicenseFail"] is True
+    render = max(i for i, c in enumerate(cmds.calls) if c[0] == "arnoldRender")
+    settings = max(i for i, c in enumerate(cmds.calls) if c[0] == "setAttr")
+    assert settings < render
+
+
 def test_v_ray_gets_the_job_s_prefix_on_its_own_settings_node_too():
     from dataclasses import replace
 

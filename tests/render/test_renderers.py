@@ -46,3 +46,10 @@ def test_options_become_render_flags_and_unknown_ones_are_refused():
         arnold.render_flags({"gpu": "1"})
     assert render_command(arnold, {"verbosity": "1"})[:3] == ("Render", "-r", "arnold")
     assert "-ai:lve" in render_command(arnold, {"verbosity": "1"})
+
+
+def test_the_render_launcher_tells_arnold_to_abort_on_a_licence_failure():
+    arnold = render_command(RENDERERS["arnold"], {})
+    at = arnold.index("-ai:alf")
+    assert arnold[at + 1] == "true" and at < arnold.index("{scene}")
+    assert "-ai:alf" not in render_command(RENDERERS["vray"], {})

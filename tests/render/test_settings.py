@@ -47,6 +47,34 @@ def test_pool_choice_from_the_cli():
     assert SubmitSettings(pool=PoolChoice("existing", "p"), dedicated_nodes=0)
 
 
-def test_licence_servers_become_environment_variables():
-    env = LicenceServers(autodesk="27000@lic", arnold_rlm="5053@lic").environment()
-    assert env == {"ADSKFLEX_LICENSE_FILE": "27000@lic", "solidangle_LICENSE": "5053@lic"}
+def test_licence_servers_become_the_variables_each_product_reads():
+    env = LicenceServers(
+        autodesk="27000@lic.example.com",
+        arnold_rlm="5053@lic",
+        vray="30304@10.0.0.4",
+        redshift="5054@rs-lic",
+    ).environment()
+    assert env == {
+        "ADSKFLEX_LICENSE_FILE": "27000@lic.example.com",
+        "ARNOLD_LICENSE_ORDER": "network",
+        "solidangle_LICENSE": "5053@lic",
+        "ARNOLD_LICENSE_HOST": "lic",
+        "ARNOLD_LICENSE_PORT": "5053",
+        "VRAY_AUTH_CLIENT_SETTINGS": "licset://10.0.0.4:30304",
+        "redshift_LICENSE": "5054@rs-lic",
+    }
+
+
+def test_a_bare_host_gets_the_products_default_port_and_licset_is_understood():
+    env = LicenceServers(autodesk="lic", vray="licset://vlic:30305").environment()
+    assert env["ADSKFLEX_LICENSE_FILE"] == "27000@lic"
+    assert env["VRAY_AUTH_CLIENT_SETTINGS"] == "licset://vlic:30305"
+    assert LicenceServers(autodesk=" 2080@a.b ").servers() == {"autodesk": (2080, "a.b")}
+
+
+@pytest.mark.parametrize("bad", ["27000@", "port@lic", "99999@lic", "27000@lic;rm -rf", "@lic"])
+def test_a_licence_server_not_port_at_host_is_refused_naming_the_form(bad):
+    with pytest.raises(SettingsError, match=r"port@host, e\.g\. 27000@licence\.example\.com"):
+        LicenceServers(autodesk=bad).environment()
+    with pytest.raises(SettingsError, match="port@host"):
+        SubmitSettings(licences=LicenceServers(autodesk=bad))

@@ -8,6 +8,7 @@ import pytest
 
 from azure_batch_maya.services.batch import (
     ContainerImage,
+    ContainerRegistry,
     CustomImage,
     JobPreparationSpec,
     JobSpec,
@@ -78,9 +79,7 @@ def test_a_container_image_runs_on_its_host_image_with_its_registry():
     image = ContainerImage(
         image="myregistry.azurecr.io/maya:2026",
         host=UBUNTU,
-        registry_server="myregistry.azurecr.io",
-        registry_username="puller",
-        registry_password="s3cret",
+        registry=ContainerRegistry("myregistry.azurecr.io", "puller", "s3cret"),
     )
     assert "s3cret" not in repr(image)
     vm = pool_create_options(ubuntu_pool(image=image)).as_dict()["virtualMachineConfiguration"]
@@ -178,3 +177,28 @@ def test_a_resource_file_is_either_a_url_or_a_container():
         ResourceFileSpec(file_path="x")
     with pytest.raises(ValueError):
         ResourceFileSpec(http_url="https://x", container_url="https://y")
+
+
+def test_tasks_on_an_existing_container_pool_name_its_first_image():
+    from azure.batch import models
+
+    from azure_batch_maya.services.batch import TaskContainer, container_settings
+    from azure_batch_maya.services.pools import ContainerPoolError, task_container_for
+
+    image = ContainerImage("reg.io/maya:2026", UBUNTU, ContainerRegistry("reg.io", "u", "p"))
+    wire = pool_create_options(ubuntu_pool(image=image)).as_dict()
+    pool = models.BatchPool({"id": "c", **wire})  # as the service returns it
+    container = task_container_for(pool)
+    assert container == TaskContainer("reg.io/maya:2026")
+    settings = container_settings(container)
+    assert settings is not None
+    assert settings.as_dict() == {
+        "imageName": "reg.io/maya:2026",
+        "workingDirectory": "taskWorkingDirectory",
+    }
+    assert (
+        task_container_for(models.BatchPool(pool_create_options(ubuntu_pool()).as_dict())) is None
+    )
+    wire["virtualMachineConfiguration"]["containerConfiguration"]["containerImageNames"] = []
+    with pytest.raises(ContainerPoolError, match="--container-image"):
+        task_container_for(models.BatchPool({"id": "c", **wire}))

@@ -24,7 +24,13 @@ from azure_batch_maya.services.errors import (
     PermissionDeniedError,
     service_call,
 )
-from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.sas import (
+    MAX_USER_DELEGATION,
+    SasAccess,
+    SasLifetimeError,
+    create_container_sas_url,
+    signs_with_user_delegation,
+)
 from azure_batch_maya.services.settings import AuthMode, ServiceSettings
 from azure_batch_maya.services.storage import create_container, upload_file
 from tests.services.blobs import FAST, sas_container, write_file
@@ -162,3 +168,37 @@ def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azur
     assert inputs.download_blob("scene.ma").readall() == b"//Maya ASCII"
     with pytest.raises(PermissionDeniedError), service_call("storage"):
         inputs.upload_blob("evil.ma", b"x")
+
+
+def test_a_delegation_sas_is_capped_at_azures_7_days_before_any_request(azurite_oauth):
+    sign_in = StandInEntraSignIn()
+    settings = ServiceSettings(
+        batch_url="https://render.westeurope.batch.azure.com",
+        batch_account="render",
+        auth_mode=AuthMode.ENTRA,
+        storage_account=azurite_oauth.account_name,
+        storage_blob_endpoint=azurite_oauth.blob_endpoint,
+    )
+    client = create_blob_service_client(settings, credential=sign_in, options=FAST)
+    create_container(client, "outputs")
+    assert signs_with_user_delegation(client)
+    asked = len(sign_in.scopes)
+    with pytest.raises(SasLifetimeError, match=r"at most 7 days.*--time-limit"):
+        create_container_sas_url(
+            client, "outputs", access=SasAccess.OUTPUTS, time_limit=timedelta(days=7, hours=6)
+        )
+    assert len(sign_in.scopes) == asked  # refused here, not by Azure's InvalidXmlNodeValue
+    longest = create_container_sas_url(
+        client, "outputs", access=SasAccess.OUTPUTS, time_limit=MAX_USER_DELEGATION
+    )
+    expiry = datetime.fromisoformat(parse_qs(urlsplit(longest).query)["se"][0].replace("Z", ""))
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert timedelta(days=6, hours=23) < expiry - now <= timedelta(days=7)
+
+
+def test_an_account_key_sas_may_outlive_7_days(client, container):
+    assert not signs_with_user_delegation(client)
+    url = create_container_sas_url(
+        client, container, access=SasAccess.INPUTS, time_limit=timedelta(days=30)
+    )
+    assert "se=" in url

@@ -9,6 +9,9 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.cli import main
+from azure_batch_maya.connection import Connection
+from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
+from azure_batch_maya.services.batch import ContainerImage
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 
@@ -94,6 +97,59 @@ def test_env_choices_are_saved_and_the_renderer_ticks_its_licences(make_panel, s
     assert saved["vm_size"] == "Standard_F16s_v2" and saved["spot_nodes"] == 3
     assert saved["licences"]["autodesk"] == "27000@lic"
     assert panel.controllers.submit.settings().spot_nodes == 3
+
+
+def test_env_routes_say_what_they_do_and_save_a_container_registry(
+    make_panel, home, memory_keyring, qtbot
+):
+    env = make_panel().env
+    assert env.image_kind.currentData() == "install"
+    assert "start task" in env.route_note.text() and "installers add" in env.route_note.text()
+    labels = [env.image_kind.itemText(i) for i in range(env.image_kind.count())]
+    assert labels == [
+        "Install at node start (from your uploaded installers)",
+        "Custom image with Maya (Azure Compute Gallery)",
+        "Container image with Maya",
+    ]
+    env.image_kind.setCurrentIndex(1)
+    assert "Entra ID" in env.route_note.text()
+    assert env.route_pages.currentIndex() == 1
+    assert "custom image" in env.status.text()  # no image id yet
+    env.custom_image.setText("/subscriptions/s/galleries/g/images/maya/versions/1.0.0")
+    env.custom_image.editingFinished.emit()
+    assert env.status.text() == ""
+    keys = Connection(batch=None, blobs=None, where="Azure", local=False)  # type: ignore[arg-type]
+    env.session.set_connection(keys)
+    assert "signed in with account keys" in env.status.text()
+    env.session.set_connection(replace(keys, entra=True))
+    assert env.status.text() == ""
+    env.image_kind.setCurrentIndex(2)
+    assert env.container_image.isVisibleTo(env) and not env.custom_image.isVisibleTo(env)
+    env.container_image.setText("registry.example.com/maya:2026")
+    env.container_image.editingFinished.emit()
+    env.registry_server.setText("registry.example.com")
+    env.registry_server.editingFinished.emit()
+    env.registry_auth.setCurrentIndex(env.registry_auth.findData("password"))
+    assert env.registry_password.isEnabled() and not env.registry_identity.isEnabled()
+    env.registry_user.setText("puller")
+    env.registry_user.editingFinished.emit()
+    qtbot.keyClicks(env.registry_password, "s3cret-pw")
+    qtbot.keyClick(env.registry_password, QtCore.Qt.Key.Key_Return)
+    assert env.registry_password.text() == "" and "keyring" in env.status.text()
+    assert env.registry_password.echoMode() == QtWidgets.QLineEdit.EchoMode.Password
+    env.subnet.setText("/subscriptions/s/x/virtualNetworks/v/subnets/render")
+    env.subnet.editingFinished.emit()
+    env.public_ips.setCurrentIndex(env.public_ips.findData("nopublicipaddresses"))
+    text = (home / "data" / "env.json").read_text()
+    assert "s3cret-pw" not in text
+    saved = json.loads(text)
+    assert saved["image_kind"] == "container" and saved["registry_username"] == "puller"
+    assert saved["public_ips"] == "nopublicipaddresses"
+    settings = SubmitSettings(**env.controller.settings.submit_fields())
+    image = with_registry_password(settings).image
+    assert isinstance(image, ContainerImage) and image.registry is not None
+    assert image.registry.password == "s3cret-pw"
+    assert settings.network is not None and settings.network.subnet_id.endswith("/render")
 
 
 def test_an_unreadable_env_file_is_shown_on_the_env_tab(make_panel, scene, home, qtbot):
