@@ -18,16 +18,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetProject
 from azure_batch_maya.connection import Connection
-from azure_batch_maya.jobhealth import Problem, fetch_job_facts, job_verdict
+from azure_batch_maya.jobhealth import START_TASK_STDERR, Problem, fetch_job_facts, job_verdict
 from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.cost import CostEstimate, PriceTable, estimate_job, load_prices
+from azure_batch_maya.render.installroute import MAYAPY_WRAPPER, InstallRouteError
 from azure_batch_maya.render.job import (
     JobInputs,
     RenderJob,
+    RouteError,
     build_job,
     check_route,
     default_job_id,
@@ -36,8 +39,9 @@ from azure_batch_maya.render.settings import SubmitSettings, with_registry_passw
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
-from azure_batch_maya.services.batch import PoolSpec
+from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
 from azure_batch_maya.services.errors import ServiceError
+from azure_batch_maya.services.operations import batch_call
 from azure_batch_maya.services.sas import (
     MAX_USER_DELEGATION,
     SasAccess,
@@ -90,6 +94,24 @@ class FailedTask:
 
 
 @dataclass(frozen=True)
+class StartTaskFailure:
+    """A node whose start task failed (an installer at node start, say) and its stderr's end."""
+
+    pool_id: str
+    node_id: str
+    exit_code: int | None
+    stderr_tail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pool": self.pool_id,
+            "node": self.node_id,
+            "exit_code": self.exit_code,
+            "stderr": self.stderr_tail,
+        }
+
+
+@dataclass(frozen=True)
 class JobOutcome:
     job_id: str
     counts: TaskCounts
@@ -98,6 +120,8 @@ class JobOutcome:
     stuck: tuple[PreparationFailure, ...] = ()
     # Why it cannot go on (pool resize errors, dead nodes, failed preparations): see jobhealth.
     problems: tuple[Problem, ...] = ()
+    # The nodes behind a StartTaskFailed problem, with what their start task wrote to stderr.
+    start_task_failures: tuple[StartTaskFailure, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -162,6 +186,7 @@ def submit(
     token = secrets.token_hex(8)
     job_id = settings.job_id or default_job_id(scene, now, suffix=token[:6])
     settings = replace(settings, job_id=job_id)
+    settings = with_install_route(conn, settings)
     check_route(settings, entra=conn.entra, local=conn.local)
     if conn.local and settings.network is not None:
         # the Env tab's subnet is for Azure: local nodes use this machine's network
@@ -208,6 +233,40 @@ def submit(
     log.info("submitted %s with %d tasks to %s", job_id, len(job.tasks), conn.where)
     cost = None if conn.local else estimate(scene, settings)
     return Submitted(job, upload, cost, tuple(notes))
+
+
+def with_install_route(conn: Connection, settings: SubmitSettings) -> SubmitSettings:
+    """`settings` with the install-at-start route's start task and mayapy wrapper, if it applies.
+
+    It applies to a pool made for this job from a marketplace image (the Env tab's "install at
+    node start") rendering with Maya: on Azure always (no installers: `check_route` refuses);
+    on the local pool only when installers were added (its nodes are this machine, which may
+    have its own mayapy). The start task's URLs last as `installstart.default_lifetime` says:
+    a pool adds nodes long after this job. A start task or interpreter already chosen stays.
+    """
+    from azure_batch_maya.installstart import default_lifetime, install_start_task
+    from azure_batch_maya.transfer.installers import list_installers
+
+    if (
+        settings.pool.mode == "existing"
+        or settings.stand_in
+        or settings.start_task is not None
+        or not isinstance(settings.image, MarketplaceImage)
+    ):
+        return settings
+    node_os = settings.node_os
+    if not any(i.os == node_os for i in list_installers(conn.blobs)):
+        return settings  # Azure: check_route says what to do; local: this machine's mayapy
+    try:
+        start = install_start_task(
+            conn.blobs, node_os=node_os, lifetime=default_lifetime(conn.blobs)
+        )
+    except InstallRouteError as exc:
+        raise RouteError(f"install at node start: {exc}") from None
+    log.info("the new pool installs the uploaded installers at node start")
+    return replace(
+        settings, start_task=start, node_python=settings.node_python or MAYAPY_WRAPPER[node_os]
+    )
 
 
 def _tagged(job: RenderJob, token: str) -> RenderJob:
@@ -360,12 +419,56 @@ def wait_for_job(
                     on_problem(problem)
                 told.add(problem.text)
             if verdict.definitive:
-                return JobOutcome(job_id, counts, (), facts.preparation_failures, verdict.problems)
+                return JobOutcome(
+                    job_id,
+                    counts,
+                    (),
+                    facts.preparation_failures,
+                    verdict.problems,
+                    start_task_failures(conn, verdict.problems),
+                )
         if cancel is not None and cancel.is_set():
             return JobOutcome(job_id, counts, ())
         if timeout is not None and time.monotonic() - started > timeout:
             raise TimeoutError(f"job {job_id} was still running after {timeout:.0f} s")
         sleep(interval)
+
+
+def start_task_failures(
+    conn: Connection, problems: tuple[Problem, ...]
+) -> tuple[StartTaskFailure, ...]:
+    """The failed nodes of each pool with a StartTaskFailed problem, with their stderr's end
+    (read from the node: the service's failure says only "exit code representing a failure")."""
+    found: list[StartTaskFailure] = []
+    for pool_id in dict.fromkeys(p.pool_id for p in problems if p.code == "StartTaskFailed"):
+        try:
+            nodes = pools.list_nodes(conn.batch, pool_id)
+        except ServiceError as exc:
+            log.debug("no nodes of %s: %s", pool_id, exc)
+            continue
+        for node in nodes:
+            if str(getattr(node.state, "value", node.state)) != "starttaskfailed":
+                continue
+            info = node.start_task_info
+            found.append(
+                StartTaskFailure(
+                    pool_id,
+                    node.id or "",
+                    info.exit_code if info is not None else None,
+                    _node_file(conn, pool_id, node.id or "", START_TASK_STDERR)[-STDERR_TAIL:],
+                )
+            )
+    return tuple(found)
+
+
+def _node_file(conn: Connection, pool_id: str, node_id: str, path: str) -> str:
+    try:
+        with batch_call(conn.batch, f"reading {path} on node {node_id}"):
+            data = b"".join(conn.batch.download_node_file(pool_id, node_id, path))
+    except (ServiceError, HttpResponseError) as exc:
+        log.debug("no %s on %s: %s", path, node_id, exc)
+        return ""
+    return data.decode("utf-8", errors="replace")
 
 
 def failed_tasks(conn: Connection, job_id: str) -> tuple[FailedTask, ...]:

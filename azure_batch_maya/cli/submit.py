@@ -516,6 +516,13 @@ def _submit(
                 for problem in outcome.problems:
                     label = "Waiting for your go" if go else "Stuck"
                     say(f"{label}: {problem.text}\n  What to do: {problem.remedy}")
+                for node in outcome.start_task_failures:
+                    say(
+                        f"The start task failed on node {node.node_id} of pool {node.pool_id} "
+                        f"(exit code {node.exit_code}); end of its stderr:"
+                    )
+                    say(node.stderr_tail.rstrip() or "(no stderr)")
+                result["start_task_failures"] = [n.to_json() for n in outcome.start_task_failures]
                 if not go:
                     say(
                         f"No task can start until this is fixed; the job stays. Cancel it with "
