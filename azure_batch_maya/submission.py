@@ -51,6 +51,7 @@ from azure_batch_maya.services.sas import (
 )
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
+from azure_batch_maya.transfer.installers import INSTALLERS_CONTAINER, list_installers
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
 
@@ -235,7 +236,9 @@ def submit(
     return Submitted(job, upload, cost, tuple(notes))
 
 
-def with_install_route(conn: Connection, settings: SubmitSettings) -> SubmitSettings:
+def with_install_route(
+    conn: Connection, settings: SubmitSettings, *, container: str = INSTALLERS_CONTAINER
+) -> SubmitSettings:
     """`settings` with the install-at-start route's start task and mayapy wrapper, if it applies.
 
     It applies to a pool made for this job from a marketplace image (the Env tab's "install at
@@ -245,7 +248,6 @@ def with_install_route(conn: Connection, settings: SubmitSettings) -> SubmitSett
     a pool adds nodes long after this job. A start task or interpreter already chosen stays.
     """
     from azure_batch_maya.installstart import default_lifetime, install_start_task
-    from azure_batch_maya.transfer.installers import list_installers
 
     if (
         settings.pool.mode == "existing"
@@ -255,11 +257,14 @@ def with_install_route(conn: Connection, settings: SubmitSettings) -> SubmitSett
     ):
         return settings
     node_os = settings.node_os
-    if not any(i.os == node_os for i in list_installers(conn.blobs)):
+    if not any(i.os == node_os for i in list_installers(conn.blobs, container=container)):
         return settings  # Azure: check_route says what to do; local: this machine's mayapy
     try:
         start = install_start_task(
-            conn.blobs, node_os=node_os, lifetime=default_lifetime(conn.blobs)
+            conn.blobs,
+            node_os=node_os,
+            lifetime=default_lifetime(conn.blobs),
+            container=container,
         )
     except InstallRouteError as exc:
         raise RouteError(f"install at node start: {exc}") from None

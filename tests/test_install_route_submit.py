@@ -15,15 +15,26 @@ import re
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from azure_batch_maya.assets.hashcache import sha256_of
 from azure_batch_maya.cli import main
+from azure_batch_maya.connection import Connection
 from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
 from azure_batch_maya.local.process import LocalPoolProcess
+from azure_batch_maya.render.installroute import MAYAPY_WRAPPER
+from azure_batch_maya.render.job import check_route
+from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
+from azure_batch_maya.submission import with_install_route
+from azure_batch_maya.transfer.installers import add_installers
 from tests.fixtures.user_home import copy_examples, point_home_at_local_pool
 from tests.node.installer import broken_installer, maya_archive
+from tests.services.blobs import key_client
 
 pytestmark = [
     pytest.mark.slow,
@@ -108,3 +119,34 @@ def test_a_broken_installer_stops_submit_wait_naming_the_node_and_its_stderr(
     assert f"StartTaskFailed: the start task failed on 1 of 1 node ({node[1]}:" in said
     assert f"{files[1].name} (run) exited 3" in said, said
     assert "licence agreement not accepted (pass --accept)" in said, said
+
+
+def test_on_azure_the_uploaded_installers_make_the_new_pools_start_task(azurite, tmp_path):
+    blobs = key_client(azurite)
+    conn = Connection(batch=None, blobs=blobs, where="Azure", local=False)  # type: ignore[arg-type]
+    container = f"inst-{uuid.uuid4().hex[:8]}"
+    plain = SubmitSettings()
+    assert with_install_route(conn, plain, container=container) == plain  # check_route refuses
+    archive = maya_archive(tmp_path, name=f"maya-{uuid.uuid4().hex[:6]}.tar.gz")
+    add_installers(blobs, [archive], digests=sha256_of, container=container)
+
+    made = with_install_route(conn, plain, container=container)
+    assert made.node_python == MAYAPY_WRAPPER["linux"]
+    assert made.start_task is not None and made.start_task.wait_for_success
+    assert [f.file_path for f in made.start_task.resource_files][1:] == [
+        f"installers/{archive.name}"
+    ]
+    url = made.start_task.resource_files[1].http_url or ""
+    expiry = parse_qs(urlsplit(url).query)["se"][0]
+    lasts = datetime.fromisoformat(expiry.replace("Z", "+00:00")) - datetime.now(timezone.utc)
+    assert lasts > timedelta(days=300)  # nodes join the pool long after this job (a key: a year)
+    check_route(made, entra=False, local=False)  # no longer refused
+
+    for kept in (
+        replace(plain, stand_in=True),
+        replace(plain, pool=PoolChoice("existing", "p")),
+        replace(plain, node_os="windows"),  # no Windows installer: check_route says so
+    ):
+        assert with_install_route(conn, kept, container=container) == kept
+    own = replace(plain, node_python="/opt/maya/bin/mayapy")
+    assert with_install_route(conn, own, container=container).node_python == own.node_python

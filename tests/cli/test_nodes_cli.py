@@ -57,6 +57,9 @@ def test_installers_add_list_remove(local_home, capsys, tmp_path):
     assert main(["nodes", "installers", "add", str(exe), "--local"]) == 2
     err = capsys.readouterr().err
     assert "an .exe needs its silent switches" in err and "Traceback" not in err
+    # the session's Azurite is shared: a Maya installer left listed there would make every
+    # later local submit without --stand-in install it at node start
+    assert main(["nodes", "installers", "remove", archive.name, "--local"]) == 0
 
 
 @pytest.fixture
