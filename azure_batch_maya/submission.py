@@ -51,7 +51,11 @@ from azure_batch_maya.services.sas import (
 )
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
-from azure_batch_maya.transfer.installers import INSTALLERS_CONTAINER, list_installers
+from azure_batch_maya.transfer.installers import (
+    INSTALLERS_CONTAINER,
+    InstallerError,
+    list_installers,
+)
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
 
@@ -257,16 +261,16 @@ def with_install_route(
     ):
         return settings
     node_os = settings.node_os
-    if not any(i.os == node_os for i in list_installers(conn.blobs, container=container)):
-        return settings  # Azure: check_route says what to do; local: this machine's mayapy
     try:
+        if not any(i.os == node_os for i in list_installers(conn.blobs, container=container)):
+            return settings  # Azure: check_route says what to do; local: this machine's mayapy
         start = install_start_task(
             conn.blobs,
             node_os=node_os,
             lifetime=default_lifetime(conn.blobs),
             container=container,
         )
-    except InstallRouteError as exc:
+    except (InstallRouteError, InstallerError) as exc:  # one line for the CLI and the panel
         raise RouteError(f"install at node start: {exc}") from None
     log.info("the new pool installs the uploaded installers at node start")
     return replace(

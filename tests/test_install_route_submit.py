@@ -28,10 +28,10 @@ from azure_batch_maya.connection import Connection
 from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
 from azure_batch_maya.local.process import LocalPoolProcess
 from azure_batch_maya.render.installroute import MAYAPY_WRAPPER
-from azure_batch_maya.render.job import check_route
+from azure_batch_maya.render.job import RouteError, check_route
 from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
 from azure_batch_maya.submission import with_install_route
-from azure_batch_maya.transfer.installers import add_installers
+from azure_batch_maya.transfer.installers import LIST_BLOB, add_installers
 from tests.fixtures.user_home import copy_examples, point_home_at_local_pool
 from tests.node.installer import broken_installer, maya_archive
 from tests.services.blobs import key_client
@@ -150,3 +150,7 @@ def test_on_azure_the_uploaded_installers_make_the_new_pools_start_task(azurite,
         assert with_install_route(conn, kept, container=container) == kept
     own = replace(plain, node_python="/opt/maya/bin/mayapy")
     assert with_install_route(conn, own, container=container).node_python == own.node_python
+
+    blobs.get_blob_client(container, LIST_BLOB).upload_blob(b"not json", overwrite=True)
+    with pytest.raises(RouteError, match=r"^install at node start: .*installers"):
+        with_install_route(conn, plain, container=container)
