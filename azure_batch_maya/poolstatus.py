@@ -12,12 +12,14 @@ from typing import Any
 
 from azure.batch import models
 
+from azure_batch_maya.autoscalestatus import autoscale_json
 from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobhealth import DEAD_STATES, Problem, pool_facts, pool_problems
 from azure_batch_maya.jobstatus import node_os_of, state_name
 from azure_batch_maya.render.cost import PriceError, PriceTable
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.services import pools
+from azure_batch_maya.services.autoscale import AUTOSCALE_OFF, AutoscaleState, autoscale_state
 
 NODE_CODES = frozenset({"StartTaskFailed", "NodeUnusable"})  # counted as unusable
 POOL_FIELDS = (
@@ -32,6 +34,9 @@ POOL_FIELDS = (
     "targetLowPriorityNodes",
     "resizeErrors",
     "enableAutoScale",
+    "autoScaleFormula",
+    "autoScaleEvaluationInterval",
+    "autoScaleRun",
 )
 NODE_FIELDS = ("id", "state", "isDedicated", "runningTasksCount", "startTaskInfo", "errors")
 
@@ -61,6 +66,7 @@ class PoolRow:
     # Resize errors and nodes that will not run tasks, as jobhealth names them.
     problems: tuple[Problem, ...] = ()
     unusable_nodes: int = 0  # start task failed or unusable
+    autoscale: AutoscaleState = AUTOSCALE_OFF
 
     @property
     def trouble(self) -> str:
@@ -82,6 +88,7 @@ class PoolRow:
             "idle_nodes": {"dedicated": self.idle.dedicated, "spot": self.idle.spot},
             "unusable_nodes": self.unusable_nodes,
             "problems": [p.to_json() for p in self.problems],
+            "autoscale": autoscale_json(self.autoscale),
         }
 
 
@@ -115,6 +122,7 @@ def pool_row(
         idle_nodes(nodes),
         problems,
         sum(1 for n in facts.nodes if n.state in DEAD_STATES),
+        autoscale_state(pool),
     )
 
 

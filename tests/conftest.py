@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.local_pool",
     "tests.fixtures.user_home",
     "tests.fixtures.full_pool",
+    "tests.fixtures.autoscale_pool",
 ]
 
 REPO = Path(__file__).resolve().parent.parent

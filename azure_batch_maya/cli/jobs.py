@@ -140,8 +140,7 @@ def run_show(args: argparse.Namespace) -> int:
         else:
             c = usage.cost
             out.append(
-                f"Used {hours}: about {c.total:.2f} {c.currency} ({usage.note}; prices of "
-                f"{c.prices_as_of})."
+                f"Used {hours}: about {c.total:.2f} {c.currency} ({usage.note}; {c.prices_note()})."
             )
     sys.stdout.write("\n".join(out) + "\n")
     return 0

@@ -16,6 +16,7 @@ from azure_batch_maya.cli.jobs import (
     print_json,
     with_connection,
 )
+from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
@@ -51,6 +52,7 @@ def register(sub: Any) -> None:
         "--spot", type=count(0), default=0, metavar="N", help="Spot nodes (default 0)"
     )
     resize.set_defaults(handler=run_resize)
+    register_autoscale(actions, common)
     delete = actions.add_parser("delete", parents=[common, waiting], help="delete a pool")
     delete.add_argument("pool", type=batch_id, help="the pool id")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -58,6 +60,7 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from azure_batch_maya.autoscalestatus import autoscale_line
     from azure_batch_maya.poolstatus import list_pool_rows
     from azure_batch_maya.render.cost import PriceError, load_prices
 
@@ -95,6 +98,9 @@ def run_list(args: argparse.Namespace) -> int:
         for r in rows
     ]
     sys.stdout.write(columns(lines))
+    for row in rows:
+        if row.autoscale.enabled:
+            sys.stdout.write(f"{row.id}: {autoscale_line(row.autoscale)}\n")
     for row in rows:
         for problem in row.problems:
             sys.stdout.write(f"Error: {problem.text}\n  What to do: {problem.remedy}\n")
@@ -170,8 +176,17 @@ def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | N
 
 
 def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
+    from azure_batch_maya.autoscalestatus import idle_note
     from azure_batch_maya.poolstatus import idle_cost_per_hour
 
+    note = idle_note(row.autoscale, row.idle.total)
+    if note is not None:
+        return f"Pool {row.id} has {note} (autoscale)."
+    if row.autoscale.enabled:  # someone else's formula, or ours failing: a resize is refused
+        return (
+            f"Warning: pool {row.id} has {row.idle.total} idle node(s) its autoscale formula "
+            f"keeps; see `azure-batch-maya pools autoscale {row.id}`"
+        )
     nodes = f"{row.idle.total} idle node{'s' if row.idle.total != 1 else ''}"
     fix = f"`azure-batch-maya pools resize {row.id} --dedicated 0 --spot 0`"
     azure = idle_cost_per_hour(row, table) if table is not None else None

@@ -63,6 +63,25 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--spot", type=count(0), metavar="N", help="Spot nodes (default: Env tab's)"
     )
+    parser.add_argument(
+        "--autoscale",
+        type=count(1),
+        metavar="MAX",
+        help="with --pool new:ID: the pool grows to the pending work up to MAX nodes (Spot as "
+        "--nodes/--spot share them) and empties itself when idle",
+    )
+    parser.add_argument(
+        "--idle-minutes",
+        type=float,
+        metavar="M",
+        help="with --autoscale: go to 0 nodes after M minutes without work (default 10)",
+    )
+    parser.add_argument(
+        "--autoscale-interval",
+        type=float,
+        metavar="MINUTES",
+        help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
+    )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     parser.add_argument("--job-id", type=batch_id, help="job id (default: scene name and time)")
@@ -128,6 +147,7 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
     from datetime import timedelta
 
     from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.render.autoscale import AutoscaleError
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 
     env = EnvController()
@@ -144,6 +164,7 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
             options["job_time_limit"] = timedelta(hours=args.time_limit)
         if args.local and args.stand_in:
             options["node_python"] = sys.executable  # the local pool's nodes are this machine
+        options.update(_autoscale_options(args, options))
         return SubmitSettings(
             frames=args.frames,
             chunk_size=args.chunk,
@@ -156,8 +177,33 @@ def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
             job_id=args.job_id,
             **options,
         )
-    except SettingsError as exc:
+    except (SettingsError, AutoscaleError) as exc:
         raise CliError(str(exc)) from None
+
+
+def _autoscale_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    """`--autoscale MAX`: our formula's plan, and node counts of MAX split by the Spot share
+    (what the estimate prices: the most the pool grows to)."""
+    from datetime import timedelta
+
+    from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, plan_for
+
+    if args.autoscale is None:
+        if args.idle_minutes is not None or args.autoscale_interval is not None:
+            raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
+        return {}
+    plan, dedicated, spot = plan_for(
+        args.autoscale,
+        DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
+        dedicated_nodes=int(options.get("dedicated_nodes", 1)),
+        spot_nodes=int(options.get("spot_nodes", 0)),
+    )
+    out: dict[str, Any] = {"autoscale": plan, "dedicated_nodes": dedicated, "spot_nodes": spot}
+    if args.autoscale_interval is not None:
+        if not 0 < args.autoscale_interval <= 7 * 24 * 60:
+            raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
+        out["autoscale_interval"] = timedelta(minutes=args.autoscale_interval)
+    return out
 
 
 def _check_plan(scene: SceneInfo, settings: SubmitSettings) -> None:
@@ -202,23 +248,11 @@ def _submit(
     from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
-    if not args.local:
-        from azure_batch_maya.render.cost import PriceError
-        from azure_batch_maya.submission import estimate
-
-        try:
-            cost = estimate(scene, settings)
-            say(
-                f"Estimated cost: about {cost.total:.2f} {cost.currency} for "
-                f"{cost.hours:.1f} h on {settings.dedicated_nodes} dedicated and "
-                f"{settings.spot_nodes} Spot {settings.vm_size} nodes at 5 min a frame "
-                f"(prices of {cost.prices_as_of})."
-            )
-        except PriceError as exc:
-            say(f"No cost estimate: {exc}")
     try:
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
+        if not conn.local:
+            _say_estimate(say, scene, settings, conn.where)
         submitted = submit(conn, scene, project, settings, progress=say.bytes)
         say.done_bytes()
         up = submitted.upload
@@ -275,6 +309,28 @@ def _submit(
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
     return code
+
+
+def _say_estimate(say: _Reporter, scene: SceneInfo, settings: SubmitSettings, where: str) -> None:
+    """The job's price on Azure, with prices fetched now if the cached ones are old."""
+    from azure_batch_maya.render.cost import PriceError
+    from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
+    from azure_batch_maya.submission import estimate
+
+    problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
+    if problem:
+        say(f"Prices not refreshed: {problem}.")
+    try:
+        cost = estimate(scene, settings)
+    except PriceError as exc:
+        say(f"No cost estimate: {exc}")
+        return
+    most = " (the most the autoscale pool grows to)" if settings.autoscale else ""
+    say(
+        f"Estimated cost: about {cost.total:.2f} {cost.currency} for {cost.hours:.1f} h on "
+        f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
+        f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
+    )
 
 
 class _Reporter:

@@ -30,7 +30,7 @@ from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport
 
 JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo"]
-THUMBNAIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+THUMBNAIL_SUFFIXES = (".exr", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MAX_THUMBNAILS = 48
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from azure_batch_maya import poolstatus
+from azure_batch_maya import autoscalestatus, poolstatus
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.jobhealth import Problem
+from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan, formula
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
-from azure_batch_maya.services import pools
+from azure_batch_maya.services import autoscale, pools
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class PoolRow:
     currency: str = ""
     problems: tuple[Problem, ...] = ()  # resize errors, dead nodes (see jobhealth)
     trouble: str = ""  # the Errors column: codes and how many nodes are unusable
+    autoscale: str = ""  # autoscalestatus.autoscale_line: on, last run, targets or error
+    autoscale_failed: bool = False
+    autoscale_plan: AutoscalePlan | None = None  # our formula's settings, when it runs ours
+    empties_itself: str = ""  # idle nodes of a pool that goes to 0 by itself: no alarm
 
     @property
     def error_text(self) -> str:
@@ -34,7 +40,7 @@ class PoolRow:
     @property
     def warning(self) -> str:
         """What idle nodes cost, so they get resized to 0 ("" when none sit idle)."""
-        if self.idle_nodes == 0:
+        if self.idle_nodes == 0 or self.empties_itself:
             return ""
         nodes = f"{self.idle_nodes} idle node{'s' if self.idle_nodes != 1 else ''}"
         if self.idle_cost_per_hour is None:
@@ -49,6 +55,7 @@ class PoolsController:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rows: tuple[PoolRow, ...] = ()
+        self.autoscale_interval: timedelta = EVALUATION_INTERVAL  # tests shorten it
         self.changed: Event[PoolsController] = Event()
 
     def list_pools(self) -> tuple[PoolRow, ...]:
@@ -74,6 +81,21 @@ class PoolsController:
         client = connection.batch
         pools.begin_resize_pool(client, pool_id, dedicated_nodes=dedicated, spot_nodes=spot)
 
+    def set_autoscale(
+        self, pool_id: str, *, max_nodes: int, idle_minutes: float, spot_share: float = 0.0
+    ) -> None:
+        """Turn our formula on (or change it) for a pool. Slow."""
+        text = formula(max_nodes, spot_share, idle_minutes)
+        connection = self.session.require_connection()
+        autoscale.enable_pool_autoscale(
+            connection.batch, pool_id, text, interval=self.autoscale_interval
+        )
+
+    def autoscale_off(self, pool_id: str) -> None:
+        """Turn autoscale off; the pool keeps the nodes it has (resize it to 0 after). Slow."""
+        connection = self.session.require_connection()
+        autoscale.disable_pool_autoscale(connection.batch, pool_id)
+
     def delete(self, pool_id: str) -> None:
         """Delete a pool (the view asks for confirmation first). Slow."""
         connection = self.session.require_connection()
@@ -96,4 +118,12 @@ def _row(status: poolstatus.PoolRow, table: PriceTable | None) -> PoolRow:
         currency=table.currency if table is not None and cost is not None else "",
         problems=status.problems,
         trouble=status.trouble,
+        autoscale=autoscalestatus.autoscale_line(status.autoscale),
+        autoscale_failed=bool(status.autoscale.error),
+        autoscale_plan=autoscalestatus.plan_of(status.autoscale),
+        empties_itself=(
+            autoscalestatus.idle_note(status.autoscale, status.idle.total) or ""
+            if status.idle.total
+            else ""
+        ),
     )

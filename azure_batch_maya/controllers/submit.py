@@ -18,6 +18,8 @@ from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.quotacheck import check_quotas
+from azure_batch_maya.render import prices
+from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.render.settings import (
@@ -51,6 +53,8 @@ class SubmitFields:
     layers: dict[str, bool] = field(default_factory=dict)  # layer name → render it
     chunk_size: int = 1
     job_id: str = ""
+    autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
 
 
 class SubmitController:
@@ -181,6 +185,17 @@ class SubmitController:
         everything = len(layers) == len(f.layers)
         from_env = env.submit_fields()
         from_env["environment"] = {**self.base.environment, **from_env["environment"]}
+        if f.pool_mode == "new" and f.autoscale_max > 0:
+            try:
+                plan, dedicated, spot = plan_for(
+                    f.autoscale_max,
+                    f.idle_minutes,
+                    dedicated_nodes=from_env["dedicated_nodes"],
+                    spot_nodes=from_env["spot_nodes"],
+                )
+            except AutoscaleError as exc:
+                raise SettingsError(str(exc)) from None
+            from_env.update(autoscale=plan, dedicated_nodes=dedicated, spot_nodes=spot)
         return replace(
             self.base,
             frames=self.frames_text,
@@ -202,6 +217,16 @@ class SubmitController:
             return f"No estimate: {exc}"
 
     # Slow steps (worker thread) ---------------------------------------------------------------
+
+    def refresh_prices(self) -> str:
+        """Fetch the Env tab VM size's price from Azure's retail prices API when the cached
+        one is missing or old, on an Azure connection only; what to tell the user ('' when
+        all went well). Slow (a worker's job); the estimate then reads the cache."""
+        connection = self.session.connection
+        if connection is None or connection.local:
+            return ""
+        region = prices.region_of(connection.where) or prices.DEFAULT_REGION
+        return prices.refresh_if_stale([self.env.settings.vm_size], region)
 
     def list_pool_ids(self) -> tuple[str, ...]:
         """The account's pools, for "an existing pool". Slow."""

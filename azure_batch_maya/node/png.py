@@ -1,7 +1,7 @@
 """A small PNG writer (zlib + struct) for the stand-in's labelled frames.
 
-The label is drawn in a 3×5 pixel font (digits, capitals and a few signs) and also stored as
-`tEXt` chunks, so a person sees it and a test can read it back.
+The label is drawn in the 3×5 pixel font of `font` and also stored as `tEXt` chunks, so a
+person sees it and a test can read it back.
 """
 
 from __future__ import annotations
@@ -10,30 +10,8 @@ import struct
 import zlib
 from collections.abc import Mapping
 
-_FONT = {
-    "0": "111101101101111",
-    "1": "010110010010111",
-    "2": "111001111100111",
-    "3": "111001111001111",
-    "4": "101101111001001",
-    "5": "111100111001111",
-    "6": "111100111101111",
-    "7": "111001010010010",
-    "8": "111101111101111",
-    "9": "111101111001111",
-    "A": "010101111101101",
-    "D": "110101101101110",
-    "E": "111100110100111",
-    "F": "111100110100100",
-    "I": "111010010010111",
-    "M": "101111111101101",
-    "N": "110101101101101",
-    "R": "110101110101101",
-    "S": "111100111001111",
-    "T": "111010010010010",
-    "-": "000000111000000",
-    " ": "000000000000000",
-}
+from azure_batch_maya.node.font import Canvas
+
 _SCALE = 4
 _BACKGROUND = (40, 44, 52)
 _INK = (255, 196, 0)
@@ -41,21 +19,14 @@ _INK = (255, 196, 0)
 
 def label_png(label: str, text: Mapping[str, str], width: int = 320, height: int = 180) -> bytes:
     """An RGB image with `label` drawn (unknown characters as blanks) and `text` as tEXt."""
-    rows = [bytearray(_BACKGROUND * width) for _ in range(height)]
-    x0, y0 = 8, 8
-    for index, char in enumerate(label.upper()):
-        glyph = _FONT.get(char, _FONT[" "])
-        for cell, bit in enumerate(glyph):
-            if bit != "1":
-                continue
-            gx, gy = cell % 3, cell // 3
-            for dy in range(_SCALE):
-                y = y0 + gy * _SCALE + dy
-                for dx in range(_SCALE):
-                    x = x0 + index * 4 * _SCALE + gx * _SCALE + dx
-                    if 0 <= x < width and 0 <= y < height:
-                        rows[y][3 * x : 3 * x + 3] = bytes(_INK)
-    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+    canvas = Canvas(width, height, _BACKGROUND)
+    canvas.text(8, 8, label, _INK, _SCALE)
+    return encode_rgb(width, height, canvas.lines(), text)
+
+
+def encode_rgb(width: int, height: int, rows: list[bytes], text: Mapping[str, str]) -> bytes:
+    """A PNG of RGB8 rows (top row first) with `text` as tEXt chunks."""
+    raw = b"".join(b"\x00" + row for row in rows)
     chunks = [_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
     for key, value in text.items():
         chunks.append(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + _latin1(value)))

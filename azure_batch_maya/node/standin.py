@@ -4,8 +4,10 @@ Used only when a submission asks for it (`--stand-in`), where Maya is absent (th
 the demo, the tests). It does what a node must get right before Maya is worth starting: it
 reads the scene on the node with the offline reader, applies the job's path mapping the way
 `dirmap` and the explicit remaps do, follows references into the scenes they load, and fails
-naming every referenced file absent on the node. Otherwise it writes one labelled PNG per frame,
-layer and camera where Maya would have written it.
+naming every referenced file absent on the node. Otherwise it writes one frame per frame, layer
+and camera where Maya would have written it, in the scene's own image format (`framefiles`):
+a contact sheet of the scene's textures as read on the node, labelled STAND-IN with frame,
+layer and camera (`contactsheet`). A format it cannot write stops it before the first frame.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azure_batch_maya.assets.tokens import compile_name, implicit_tokens
-from azure_batch_maya.node.imagenames import ImageNaming
+from azure_batch_maya.node import contactsheet
+from azure_batch_maya.node.framefiles import FrameFormatError, check_writable, write_frame
+from azure_batch_maya.node.imagenames import ImageNaming, layer_token
 from azure_batch_maya.node.nodemap import NodeMapping
 from azure_batch_maya.node.plan import TaskEntry
-from azure_batch_maya.node.png import label_png
-from azure_batch_maya.scene.errors import SceneError
+from azure_batch_maya.node.scenewalk import NodeRef, UnreadableScene, walk_references
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import FileRef
 
@@ -78,9 +81,22 @@ def render(
         )
     info = read_ma(scene_path)
     naming = ImageNaming(info.image_prefix if prefix is None else prefix, extension, padding)
+    try:
+        check_writable(naming.extension)
+    except FrameFormatError as exc:
+        raise StandInError(str(exc)) from None
     shown = {layer.name: layer.display_name for layer in info.layers}
     skip = skipped_frames(os.environ.get(SKIP_ENV, ""))
     scene_name = scene_path.stem
+    textures = contactsheet.node_textures(scene_path, mapping)
+    on_sheet = textures[: contactsheet.MAX_TILES]
+    _columns, tile_w, tile_h = contactsheet.tile_box(len(on_sheet))
+    tiles = [contactsheet.read_tile(t, tile_w, tile_h) for t in on_sheet]
+    for tile in tiles:
+        if tile.problem:
+            log.warning(
+                "texture %s has no picture on the sheet: %s", tile.texture.path, tile.problem
+            )
     written: list[Path] = []
     for layer in task.layers:
         for camera in task.cameras:
@@ -93,7 +109,10 @@ def render(
                 )
                 target = images_dir / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                label = f"STAND-IN F{int(frame):04d}"
+                label = contactsheet.SheetLabel(
+                    scene_name, int(frame), layer_token(shown.get(layer, layer)), camera
+                )
+                sheet = contactsheet.draw_sheet(label, tiles, len(textures))
                 text = {
                     "Software": "azure-batch-maya stand-in (not Maya)",
                     "Scene": scene_name,
@@ -101,8 +120,9 @@ def render(
                     "Camera": camera,
                     "Frame": str(int(frame)),
                     "Renderer": info.renderer,
+                    "Textures": "; ".join(str(t.path) for t in textures),
                 }
-                target.write_bytes(label_png(label, text))
+                write_frame(target, sheet.width, sheet.height, sheet.lines(), text)
                 written.append(target)
     return written
 
@@ -112,30 +132,23 @@ def missing_files(
 ) -> list[MissingFile]:
     """Every referenced file absent on the node, following references into loaded scenes."""
     missing: list[MissingFile] = []
-    queue: list[tuple[Path, bool]] = [(scene_path, True)]
-    seen: set[str] = set()
-    while queue:
-        path, top = queue.pop(0)
-        key = os.path.normcase(str(path))
-        if key in seen:
+    problems: dict[NodeRef, str | None] = {}
+
+    def present(item: NodeRef) -> bool:  # asked once the loop below has checked `item`
+        return item in problems and problems[item] is None
+
+    for item in walk_references(scene_path, mapping, follow=present):
+        if isinstance(item, UnreadableScene):
+            where = str(item.path)
+            missing.append(MissingFile(where, "scene", where, where, item.error))
             continue
-        seen.add(key)
-        try:
-            info = read_ma(path)
-        except SceneError as exc:
-            missing.append(MissingFile(str(path), "scene", str(path), str(path), str(exc)))
-            continue
-        for ref in info.references:
-            plug = f"{ref.node}.{ref.attribute}"
-            # explicit remaps name the top scene's nodes; nested scenes rely on dirmap alone
-            value = mapping.value_for(plug, ref.path) if top else mapping.map_written(ref.path)
-            if "<maya_resources>" in value.lower():
-                continue  # ships with Maya on every node
-            problem = _check(ref, value, frames)
-            if problem is not None:
-                missing.append(MissingFile(path.name, plug, ref.path, value, problem))
-            elif ref.node_type == "reference" and value.lower().endswith(".ma"):
-                queue.append((Path(value), False))
+        if "<maya_resources>" in item.value.lower():
+            continue  # ships with Maya on every node
+        problem = problems[item] = _check(item.ref, item.value, frames)
+        if problem is not None:
+            missing.append(
+                MissingFile(item.scene.name, item.plug, item.ref.path, item.value, problem)
+            )
     return missing
 
 

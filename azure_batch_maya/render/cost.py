@@ -1,17 +1,19 @@
 """What a render costs: an estimate before submitting, and the node-hours used after.
 
-Prices come from a dated table shipped with the product (`data/prices.json`), which a user
-overrides with a `prices.json` of the same shape in their data folder; the estimate always says
-how old its prices are. Dedicated and Spot nodes are priced and shown apart.
+Prices come from, in this order: a `prices.json` the user put in their data folder, the
+newest table fetched from Azure's retail prices API into their cache folder (`prices.py`),
+or the dated table shipped with the product (`data/prices.json`). The estimate always says
+which, and how old its prices are. Dedicated and Spot nodes are priced and shown apart.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -21,6 +23,7 @@ from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.tasks import RenderTask
 
 PRICES_FILE = "prices.json"
+log = logging.getLogger(__name__)
 
 
 class PriceError(ValueError):
@@ -42,6 +45,14 @@ class PriceTable:
     region: str
     source: str  # the file it came from
     prices: Mapping[tuple[str, str], NodePrice]  # (vm size lower-cased, os) → price
+    # Sizes whose prices were fetched from Azure's retail prices API: size lower-cased → day.
+    fetched: Mapping[str, str] = field(default_factory=dict)
+    fetched_from: str = ""
+
+    def origin(self, vm_size: str) -> tuple[str, str]:
+        """(as of, source) of a size's prices: the day they were fetched, or the table's."""
+        day = self.fetched.get(vm_size.lower())
+        return (day, self.fetched_from) if day else (self.as_of, self.source)
 
     def price(self, vm_size: str, node_os: NodeOS) -> NodePrice:
         try:
@@ -63,10 +74,17 @@ class CostEstimate:
     spot_cost: float
     currency: str
     prices_as_of: str
+    prices_source: str = ""  # PriceTable.source: which table, so the estimate can say
 
     @property
     def total(self) -> float:
         return self.dedicated_cost + self.spot_cost
+
+    def prices_note(self, today: date | None = None) -> str:
+        """'prices of 2026-11-26 (10 days old) from the shipped table'."""
+        return f"prices of {self.prices_as_of} ({_age(self.prices_as_of, today)})" + (
+            f" from {self.prices_source}" if self.prices_source else ""
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +97,7 @@ class CostEstimate:
             "total": round(self.total, 2),
             "currency": self.currency,
             "prices_as_of": self.prices_as_of,
+            "prices_source": self.prices_source,
         }
 
 
@@ -105,15 +124,38 @@ def parse_prices(data: Mapping[str, Any], source: str) -> PriceTable:
 
 
 def load_prices(env: Mapping[str, str] | None = None) -> PriceTable:
-    """The user's price table when there is one, else the shipped one."""
+    """The user's price table when there is one, else the shipped one with the sizes fetched
+    from Azure's retail prices API (the newest cache) in place of its own. Reads files only,
+    never the network: `prices.refresh_cache` fetches."""
+    from azure_batch_maya.render.prices import cached_table
+
     user = data_dir(env) / PRICES_FILE
     if user.is_file():
         try:
-            return parse_prices(json.loads(user.read_text("utf-8")), str(user))
+            return parse_prices(json.loads(user.read_text("utf-8")), f"your price table {user}")
         except ValueError as exc:
             raise PriceError(f"price table {user} is not valid JSON: {exc}") from None
     shipped = resources.files("azure_batch_maya") / "data" / PRICES_FILE
-    return parse_prices(json.loads(shipped.read_text("utf-8")), "the shipped price table")
+    table = parse_prices(json.loads(shipped.read_text("utf-8")), "the shipped price table")
+    cached = cached_table(env)
+    if cached is None:
+        return table
+    try:
+        data = json.loads(cached.read_text("utf-8"))
+        fetched = parse_prices(data, str(cached))
+        days = {str(size).lower(): str(day) for size, day in dict(data["fetched"]).items()}
+    except (ValueError, KeyError, TypeError, PriceError) as exc:  # the shipped table will do
+        log.warning("ignoring the cached price table %s: %s", cached, exc)
+        return table
+    if fetched.currency != table.currency:
+        log.warning("ignoring %s: prices in %s, not %s", cached, fetched.currency, table.currency)
+        return table
+    return replace(
+        table,
+        prices={**table.prices, **fetched.prices},
+        fetched=days,
+        fetched_from=f"Azure's retail prices API ({fetched.region}, cached)",
+    )
 
 
 def estimate_hours(
@@ -145,7 +187,7 @@ def estimate_cost(
         dedicated_nodes * price.dedicated * hours,
         spot_nodes * price.spot * hours,
         table.currency,
-        table.as_of,
+        *table.origin(vm_size),
     )
 
 
@@ -200,5 +242,15 @@ def cost_of(table: PriceTable, vm_size: str, node_os: NodeOS, used: NodeHours) -
         used.dedicated * price.dedicated,
         used.spot * price.spot,
         table.currency,
-        table.as_of,
+        *table.origin(vm_size),
     )
+
+
+def _age(as_of: str, today: date | None = None) -> str:
+    try:
+        days = ((today or date.today()) - date.fromisoformat(as_of)).days
+    except ValueError:
+        return "of unknown age"
+    if days <= 0:
+        return "today"
+    return f"{days} day{'s' if days != 1 else ''} old"

@@ -35,6 +35,7 @@ from azure_batch_maya.node.imagenames import (
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
 from azure_batch_maya.node.plan import IMAGES_DIR, MANIFEST_FILE, PLAN_FILE, PLAN_VERSION, SHIP_DIR
 from azure_batch_maya.render import arnoldmap, redshiftmap
+from azure_batch_maya.render.autoscale import formula as autoscale_formula
 from azure_batch_maya.render.commandline import Arg, NodeVar, command_line
 from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node_path_of_local
 from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
@@ -379,7 +380,17 @@ def _pool_spec(scene: SceneInfo, settings: SubmitSettings, job_id: str) -> PoolS
         display_name=f"azure-batch-maya: {Path(scene.scene).name}",
         metadata={"created_by": f"azure-batch-maya {__version__}"},
         resize_timeout=timedelta(minutes=15),
+        **_autoscale(settings),
     )
+
+
+def _autoscale(settings: SubmitSettings) -> dict[str, Any]:
+    """A new pool with our autoscale formula instead of fixed node counts."""
+    plan = settings.autoscale
+    if plan is None:
+        return {}
+    text = autoscale_formula(plan.max_nodes, plan.spot_share, plan.idle_minutes)
+    return {"auto_scale_formula": text, "auto_scale_interval": settings.autoscale_interval}
 
 
 def _metadata(

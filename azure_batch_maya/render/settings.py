@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Literal
 
 from azure_batch_maya.node.imagenames import DEFAULT_PADDING
+from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
 from azure_batch_maya.services.batch import ImageSpec, MarketplaceImage
 
@@ -111,6 +112,8 @@ class SubmitSettings:
     node_python: str | None = None  # default: mayapy on the node (python3/python for stand-in)
     render_command: tuple[str, ...] = ()  # a render command template instead of mayapy
     job_id: str | None = None  # default: made from the scene name and a timestamp
+    autoscale: AutoscalePlan | None = None  # a new pool sized by our formula (render/autoscale)
+    autoscale_interval: timedelta = EVALUATION_INTERVAL
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
@@ -121,7 +124,13 @@ class SubmitSettings:
             raise SettingsError(f"node OS {self.node_os!r}: use linux or windows")
         if self.dedicated_nodes < 0 or self.spot_nodes < 0:
             raise SettingsError("node counts cannot be negative")
-        if self.pool.mode != "existing" and self.dedicated_nodes + self.spot_nodes == 0:
+        if self.autoscale is not None and self.pool.mode != "new":
+            raise SettingsError(
+                "autoscale makes a new persistent pool: use it with a new pool (--pool new:ID); "
+                "for a pool that exists run `azure-batch-maya pools autoscale ID --max N`"
+            )
+        no_nodes = self.dedicated_nodes + self.spot_nodes == 0
+        if self.pool.mode != "existing" and self.autoscale is None and no_nodes:
             raise SettingsError("a new pool needs at least one dedicated or Spot node")
         if self.task_slots_per_node < 1:
             raise SettingsError("task slots per node must be 1 or more")

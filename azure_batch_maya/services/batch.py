@@ -108,6 +108,9 @@ class PoolSpec:
     metadata: Mapping[str, str] = field(default_factory=dict)
     resize_timeout: timedelta | None = None
     node_fill: Literal["spread", "pack"] = "spread"
+    # With a formula, Batch sizes the pool (node counts are then not sent, as it requires).
+    auto_scale_formula: str | None = None
+    auto_scale_interval: timedelta | None = None
 
 
 # Jobs and tasks --------------------------------------------------------------------------------
@@ -246,12 +249,16 @@ def pool_specification(spec: PoolSpec) -> models.BatchPoolSpecification:
 
 def _pool_fields(spec: PoolSpec) -> dict[str, Any]:
     """What a pool and an auto-pool specification share: everything but the pool's id."""
+    autoscale = spec.auto_scale_formula is not None
     return {
         "vm_size": spec.vm_size,
         "display_name": spec.display_name,
         "virtual_machine_configuration": image_configuration(spec.image),
-        "target_dedicated_nodes": spec.dedicated_nodes,
-        "target_low_priority_nodes": spec.spot_nodes,
+        "target_dedicated_nodes": None if autoscale else spec.dedicated_nodes,
+        "target_low_priority_nodes": None if autoscale else spec.spot_nodes,
+        "enable_auto_scale": True if autoscale else None,
+        "auto_scale_formula": spec.auto_scale_formula,
+        "auto_scale_evaluation_interval": spec.auto_scale_interval if autoscale else None,
         "resize_timeout": spec.resize_timeout,
         "task_slots_per_node": spec.task_slots_per_node,
         "task_scheduling_policy": _scheduling(spec),

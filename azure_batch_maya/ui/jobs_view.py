@@ -11,13 +11,13 @@ from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.notifier import TrayNotifier
-from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
+from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets, open_local_file
+from azure_batch_maya.ui.thumbstrip import ThumbnailStrip
 from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
 STATE_COLUMN, PROBLEM_COLUMN = 1, 5
 REFRESH_MS = 5000
-THUMB = 96
 
 
 class JobsView(QtWidgets.QWidget):
@@ -27,7 +27,6 @@ class JobsView(QtWidgets.QWidget):
         self.workers = workers
         self.download_task: Task[DownloadReport] | None = None
         self.confirm: Callable[[str], bool] = self._ask  # swappable for tests
-        self._thumbs_shown: tuple[Path, ...] = ()
 
         self.table = QtWidgets.QTreeWidget()
         self.table.setHeaderLabels(list(COLUMNS))
@@ -89,13 +88,7 @@ class JobsView(QtWidgets.QWidget):
         downloading = QtWidgets.QHBoxLayout()
         downloading.addWidget(self.progress, 1)
         downloading.addWidget(self.cancel_download_button)
-        self.thumbnails = QtWidgets.QListWidget()
-        self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
-        self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
-        self.thumbnails.setWrapping(False)
-        self.thumbnails.setIconSize(QtCore.QSize(THUMB, THUMB))
-        self.thumbnails.setFixedHeight(THUMB + 44)
-        self.thumbnails.setMovement(QtWidgets.QListView.Movement.Static)
+        self.thumbnails = ThumbnailStrip(workers)
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
 
@@ -281,32 +274,8 @@ class JobsView(QtWidgets.QWidget):
         self.details.setPlainText("\n".join(lines))
 
     def _show_thumbnails(self) -> None:
-        """Load the job's frames as small images on a worker (reading them may be slow)."""
         job_id = self.controller.selected
-        paths = tuple(self.controller.thumbnails(job_id)) if job_id else ()
-        if paths == self._thumbs_shown:
-            return
-        self._thumbs_shown = paths
-        self.thumbnails.clear()
-        if paths:
-            self.workers.start(
-                lambda _report: [(p, _small_image(p)) for p in paths],
-                on_done=lambda images: self._fill_thumbnails(paths, images),
-            )
-
-    def _fill_thumbnails(
-        self, paths: tuple[Path, ...], images: list[tuple[Path, QtGui.QImage]]
-    ) -> None:
-        if paths != self._thumbs_shown:
-            return  # another job was picked meanwhile
-        self.thumbnails.clear()
-        for path, image in images:
-            if image.isNull():
-                continue
-            icon = QtGui.QIcon(QtGui.QPixmap.fromImage(image))
-            item = QtWidgets.QListWidgetItem(icon, path.stem.rsplit(".", 1)[-1])
-            item.setToolTip(str(path))
-            self.thumbnails.addItem(item)
+        self.thumbnails.show_frames(self.controller.thumbnails(job_id) if job_id else ())
 
     def _selection_changed(self) -> None:
         item = self.table.currentItem()
@@ -366,7 +335,7 @@ class JobsView(QtWidgets.QWidget):
             f"{folder}",
             GOOD,
         )
-        self._thumbs_shown = ()
+        self.thumbnails.forget()
         self._show_thumbnails()
 
     def _download_failed(self, exc: Exception) -> None:
@@ -385,7 +354,7 @@ class JobsView(QtWidgets.QWidget):
     def _open_folder(self) -> None:
         job_id = self.controller.selected
         folder = self.controller.output_folder(job_id) if job_id else self.controller.output_root
-        QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(folder)))
+        open_local_file(folder)
 
     def _ask(self, question: str) -> bool:
         return ask_yes_no(self, question)
@@ -400,16 +369,3 @@ def _note_tip(row: JobRow) -> str:
 
 def _when(row: JobRow) -> str:
     return row.created.astimezone().strftime("%d %b %H:%M") if row.created else ""
-
-
-def _small_image(path: Path) -> QtGui.QImage:
-    """A frame scaled to a thumbnail; QImage (unlike QPixmap) may be made off the main thread."""
-    image = QtGui.QImage(str(path))
-    if image.isNull():
-        return image
-    return image.scaled(
-        THUMB,
-        THUMB,
-        QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-        QtCore.Qt.TransformationMode.SmoothTransformation,
-    )

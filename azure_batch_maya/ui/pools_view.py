@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
+from azure_batch_maya.render.autoscale import AutoscalePlan
+from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, MUTED, WARN, level_icon, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
-from azure_batch_maya.ui.worker import Workers
+from azure_batch_maya.ui.worker import Report, Workers
 
-COLUMNS = ("Pool", "State", "Allocation", "Dedicated", "Spot", "VM size", "Idle", "Errors")
-IDLE_COLUMN, ERRORS_COLUMN = 6, 7
+COLUMNS = (
+    "Pool",
+    "State",
+    "Allocation",
+    "Dedicated",
+    "Spot",
+    "VM size",
+    "Idle",
+    "Errors",
+    "Autoscale",
+)
+IDLE_COLUMN, ERRORS_COLUMN, AUTOSCALE_COLUMN = 6, 7, 8
 REFRESH_MS = 15000
 
 
@@ -30,7 +42,7 @@ class PoolsView(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header = self.table.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((140, 60, 70, 70, 50, 120, 70)):
+        for column, width in enumerate((120, 55, 70, 70, 45, 120, 70, 70)):
             header.resizeSection(column, width)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.dedicated = QtWidgets.QSpinBox()
@@ -40,6 +52,12 @@ class PoolsView(QtWidgets.QWidget):
         self.resize_button = QtWidgets.QPushButton("Resize")
         self.resize_button.setToolTip("Resize to 0 between jobs so idle nodes cost nothing")
         self.delete_button = QtWidgets.QPushButton("Delete Pool…")
+        self.autoscale = AutoscaleControls(spot_share=True)
+        self._autoscale_shown: tuple[str, AutoscalePlan | None] | None = None
+        self.autoscale_button = QtWidgets.QPushButton("Set Autoscale")
+        self.autoscale_button.setToolTip(
+            "Let the pool grow to its work and empty itself when idle; 'off' keeps its nodes"
+        )
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         actions = QtWidgets.QHBoxLayout()
@@ -55,6 +73,14 @@ class PoolsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        autoscale_row = QtWidgets.QHBoxLayout()
+        autoscale_row.addStretch(1)
+        autoscale_row.addWidget(self.autoscale)
+        autoscale_row.addWidget(self.autoscale_button)
+        layout.addLayout(autoscale_row)
+        self.autoscale_lines = QtWidgets.QLabel()
+        self.autoscale_lines.setWordWrap(True)
+        layout.addWidget(self.autoscale_lines)
         layout.addWidget(self.status)
 
         self.listing: PeriodicListing[tuple[PoolRow, ...]] = PeriodicListing(
@@ -70,6 +96,7 @@ class PoolsView(QtWidgets.QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.resize_button.clicked.connect(self.resize_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.autoscale_button.clicked.connect(self.autoscale_selected)
         self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
         controller.changed.connect(lambda _c: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.refresh())
@@ -90,6 +117,32 @@ class PoolsView(QtWidgets.QWidget):
             lambda _report: self.controller.resize(row.id, dedicated=dedicated, spot=spot),
             on_done=lambda _none: self._done(f"Resizing {row.id}; the list shows it settle."),
             on_error=lambda exc: set_status(self.status, f"Not resized: {exc}", BAD),
+        )
+
+    def autoscale_selected(self) -> None:
+        """Our formula with the boxes' settings, or off (the pool keeps its nodes) at 0."""
+        row = self.selected()
+        if row is None:
+            return
+        most, idle = self.autoscale.max_nodes.value(), self.autoscale.idle_minutes.value()
+        share = self.autoscale.spot_share
+        if most == 0:
+            done = f"Autoscale off for {row.id}; it keeps its nodes (resize it to 0 when done)."
+        else:
+            done = f"Autoscale on for {row.id}: up to {most} nodes."
+
+        def work(_report: Report) -> None:
+            if most == 0:
+                self.controller.autoscale_off(row.id)
+            else:
+                self.controller.set_autoscale(
+                    row.id, max_nodes=most, idle_minutes=idle, spot_share=share
+                )
+
+        self.workers.start(
+            work,
+            on_done=lambda _none: self._done(done),
+            on_error=lambda exc: set_status(self.status, f"Autoscale not changed: {exc}", BAD),
         )
 
     def delete_selected(self) -> None:
@@ -126,9 +179,16 @@ class PoolsView(QtWidgets.QWidget):
                     row.vm_size,
                     _idle(row),
                     row.trouble,
+                    _autoscale(row),
                 ]
             )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+            off = "Autoscale off: the pool keeps its node counts"
+            item.setToolTip(AUTOSCALE_COLUMN, row.autoscale or off)
+            if row.autoscale_failed:
+                item.setIcon(AUTOSCALE_COLUMN, level_icon("error"))
+            if row.empties_itself:
+                item.setToolTip(IDLE_COLUMN, row.empties_itself)
             if row.warning:
                 item.setIcon(IDLE_COLUMN, level_icon("warning"))
                 item.setToolTip(IDLE_COLUMN, row.warning)
@@ -142,6 +202,9 @@ class PoolsView(QtWidgets.QWidget):
         if not self.controller.rows:
             text = "No pools." if self.controller.session.connection else "Not connected."
             set_status(self.status, text, MUTED)
+        lines = [f"{r.id}: {r.autoscale}" for r in self.controller.rows if r.autoscale]
+        self.autoscale_lines.setText("\n".join(lines))
+        self.autoscale_lines.setVisible(bool(lines))
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
             set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
@@ -154,9 +217,18 @@ class PoolsView(QtWidgets.QWidget):
         row = self.selected()
         for widget in (self.resize_button, self.delete_button, self.dedicated, self.spot):
             widget.setEnabled(row is not None)
+        self.autoscale.setEnabled(row is not None)
+        self.autoscale_button.setEnabled(row is not None)
         if row is not None:
             self.dedicated.setValue(row.dedicated[1])
             self.spot.setValue(row.spot[1])
+        if row is not None and (row.id, row.autoscale_plan) != self._autoscale_shown:
+            # Only when the pool or its plan changes, not on every refresh of the list.
+            self._autoscale_shown = (row.id, row.autoscale_plan)
+            plan = row.autoscale_plan or AutoscalePlan(1)
+            self.autoscale.set_values(
+                plan.max_nodes if row.autoscale_plan else 0, plan.idle_minutes, plan.spot_share
+            )
 
     def _listed(self, rows: tuple[PoolRow, ...]) -> None:
         self.controller.apply(rows)
@@ -170,6 +242,16 @@ class PoolsView(QtWidgets.QWidget):
 
     def _ask(self, question: str) -> bool:
         return ask_yes_no(self, question)
+
+
+def _autoscale(row: PoolRow) -> str:
+    """The Autoscale column, short: the full line is its tooltip and below the list."""
+    if not row.autoscale:
+        return "off"
+    if row.autoscale_failed:
+        return "error"
+    plan = row.autoscale_plan
+    return f"≤{plan.max_nodes}, {plan.idle_minutes:g} min" if plan else "on"
 
 
 def _idle(row: PoolRow) -> str:

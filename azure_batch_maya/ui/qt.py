@@ -6,6 +6,7 @@ stubs, so code here is written to the API both bindings share (fully qualified e
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "Signal",
     "binding",
     "cpp_pointer",
+    "open_local_file",
     "run_loop",
     "with_flag",
     "wrap_widget",
@@ -56,6 +58,11 @@ def with_flag(flags: Any, flag: Any) -> Any:
     if binding() == "PySide2":
         return type(flags)(int(flags) | int(flag))
     return flags | flag
+
+
+def open_local_file(path: Path) -> bool:
+    """Open a file or folder with the program the operating system has for it."""
+    return bool(QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path))))
 
 
 def run_loop(loop: QtCore.QEventLoop | QtCore.QCoreApplication) -> int:

@@ -8,6 +8,7 @@ from azure_batch_maya.controllers.submit import POOL_MODE_LABELS, SubmitControll
 from azure_batch_maya.render.cost import CostEstimate
 from azure_batch_maya.render.settings import POOL_MODES
 from azure_batch_maya.submission import Submitted
+from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
 from azure_batch_maya.ui.qt import QtCore, QtWidgets, with_flag
 from azure_batch_maya.ui.worker import Task, Workers
@@ -38,6 +39,7 @@ class SubmitView(QtWidgets.QWidget):
         pool_row.addWidget(self.pool_mode, 1)
         pool_row.addWidget(self.pool_id)
         pool_row.addWidget(self.refresh_pools)
+        self.autoscale = AutoscaleControls(off_text="off (fixed nodes)")
 
         self.start = _frame_box()
         self.end = _frame_box()
@@ -58,6 +60,7 @@ class SubmitView(QtWidgets.QWidget):
         form.addRow("Scene", self.scene)
         form.addRow("Renderer", self.renderer)
         form.addRow("Pool", pool_row)
+        form.addRow("", self.autoscale)
         form.addRow("Frames", frames)
         form.addRow("Output prefix", self.prefix)
 
@@ -95,6 +98,8 @@ class SubmitView(QtWidgets.QWidget):
 
         self.pool_mode.currentIndexChanged.connect(lambda _i: self._edited())
         self.pool_id.currentTextChanged.connect(lambda _t: self._edited())
+        self.autoscale.max_nodes.valueChanged.connect(lambda _v: self._edited())
+        self.autoscale.idle_minutes.valueChanged.connect(lambda _v: self._edited())
         for box in (self.start, self.end, self.step):
             box.valueChanged.connect(lambda _v: self._edited())
         self.prefix.editingFinished.connect(self._edited)
@@ -106,6 +111,7 @@ class SubmitView(QtWidgets.QWidget):
         controller.changed.connect(lambda _c: self.show_controller())
         controller.env.changed.connect(lambda _s: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.show_controller())
+        controller.session.connection_changed.connect(lambda _c: self.refresh_prices())
         self.show_controller()
 
     # Actions ------------------------------------------------------------------------------------
@@ -116,6 +122,19 @@ class SubmitView(QtWidgets.QWidget):
             on_done=self.controller.apply_pool_ids,
             on_error=lambda exc: set_status(self.status, f"Cannot list pools: {exc}", BAD),
         )
+
+    def refresh_prices(self) -> None:
+        """Current prices for the estimate, fetched on a worker when connected to Azure."""
+        self.workers.start(
+            lambda _report: self.controller.refresh_prices(),
+            on_done=self._prices_refreshed,
+            on_error=lambda exc: set_status(self.status, f"Prices not refreshed: {exc}", WARN),
+        )
+
+    def _prices_refreshed(self, problem: str) -> None:
+        self.show_controller()
+        if problem:
+            set_status(self.status, f"Prices not refreshed: {problem}.", WARN)
 
     def submit(self) -> None:
         self.submit_button.setEnabled(False)
@@ -151,6 +170,8 @@ class SubmitView(QtWidgets.QWidget):
                 self.pool_id.addItems(list(c.pool_ids))
             self.pool_id.setCurrentText(f.pool_id)
             self.pool_id.setEnabled(f.pool_mode != "auto")
+            self.autoscale.set_values(f.autoscale_max, f.idle_minutes)
+            self.autoscale.setEnabled(f.pool_mode == "new")
             edit = self.pool_id.lineEdit()
             if edit is not None:
                 edit.setPlaceholderText(
@@ -185,7 +206,7 @@ class SubmitView(QtWidgets.QWidget):
             set_status(
                 self.cost,
                 f"Estimated cost: {estimate.total:.2f} {estimate.currency} ({split}; "
-                f"{estimate.hours:.1f} h at 5 min a frame; prices of {estimate.prices_as_of})",
+                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})",
             )
         else:
             set_status(self.cost, estimate, MUTED)
@@ -209,6 +230,8 @@ class SubmitView(QtWidgets.QWidget):
             end=self.end.value(),
             step=self.step.value(),
             prefix=self.prefix.text(),
+            autoscale_max=self.autoscale.max_nodes.value(),
+            idle_minutes=self.autoscale.idle_minutes.value(),
         )
 
     def _layer_changed(self, item: QtWidgets.QListWidgetItem) -> None:

@@ -144,3 +144,40 @@ def test_a_new_persistent_pool_is_made_and_kept_after_the_job(connected, example
     pools = PoolsController(connected)
     assert pool_id in {row.id for row in pools.list_pools()}
     pools.delete(pool_id)
+
+
+def test_on_azure_the_estimate_uses_prices_fetched_for_the_env_tabs_vm_size(
+    home, scene, tmp_path, mocker
+):
+    from typing import Any, cast
+
+    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.render import prices
+    from tests.render.test_prices import RecordedApi
+
+    api = RecordedApi()  # Azure's retail prices API, recorded: the one edge mocked
+    mocker.patch.object(prices, "urlopen", side_effect=api)
+    session = Session(scene)
+    _assets, env, submit = make(session, tmp_path)
+    env.update(vm_size="Standard_D8s_v5", dedicated_nodes=1, spot_nodes=0)
+    assert submit.refresh_prices() == "" and api.urls == []  # not connected: nothing fetched
+    where = "Batch account a (https://a.westeurope.batch.azure.com)"
+    unused = cast(Any, None)  # no Batch or Blob call is made by the estimate
+    session.set_connection(Connection(batch=unused, blobs=unused, where=where, local=False))
+    assert submit.refresh_prices() == ""
+    estimate = submit.estimate()
+    assert isinstance(estimate, CostEstimate)
+    assert estimate.prices_source == "Azure's retail prices API (westeurope, cached)"
+    assert submit.refresh_prices() == "" and len(api.urls) == 2  # fresh now: not fetched again
+
+
+def test_a_new_pool_with_autoscale_prices_its_maximum(home, scene, tmp_path):
+    _assets, env, submit = make(Session(scene), tmp_path)
+    env.update(dedicated_nodes=1, spot_nodes=1)
+    submit.update(pool_mode="new", pool_id="p", autoscale_max=4, idle_minutes=5)
+    settings = submit.settings()
+    assert settings.autoscale is not None and settings.autoscale.spot_share == 0.5
+    assert (settings.dedicated_nodes, settings.spot_nodes) == (2, 2)
+    submit.update(idle_minutes=0)
+    with pytest.raises(SettingsError, match="idle minutes 0"):
+        submit.settings()

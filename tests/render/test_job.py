@@ -16,8 +16,14 @@ import pytest
 from azure.batch import models
 
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
+from azure_batch_maya.render.autoscale import AutoscalePlan, formula
 from azure_batch_maya.render.job import JobBuildError, build_job, export_job, to_batch_models
-from azure_batch_maya.render.settings import LicenceServers, PoolChoice, SubmitSettings
+from azure_batch_maya.render.settings import (
+    LicenceServers,
+    PoolChoice,
+    SettingsError,
+    SubmitSettings,
+)
 from azure_batch_maya.render.shipping import shipped_files
 from tests.node.example import NOW, example, example_job, inputs
 
@@ -140,6 +146,22 @@ def test_a_new_pool_is_exported_too(tmp_path: Path):
     job = example_job(SubmitSettings(pool=PoolChoice("new", "p1")))
     names = {p.name for p in export_job(job, tmp_path)}
     assert "pool.json" in names
+
+
+def test_a_new_autoscale_pool_sends_the_formula_instead_of_node_counts(tmp_path: Path):
+    plan = AutoscalePlan(6, 0.5, 15)
+    settings = SubmitSettings(pool=PoolChoice("new", "p1"), autoscale=plan)
+    export_job(example_job(settings), tmp_path)
+    pool = json.loads((tmp_path / "pool.json").read_text("utf-8"))
+    assert pool["enableAutoScale"] is True
+    assert pool["autoScaleFormula"] == formula(6, 0.5, 15)
+    assert pool["autoScaleEvaluationInterval"] == "PT05M00S"  # as azure-batch 15 writes it
+    assert "targetDedicatedNodes" not in pool and "targetLowPriorityNodes" not in pool
+
+
+def test_autoscale_is_for_a_new_pool_only():
+    with pytest.raises(SettingsError, match="pools autoscale ID --max N"):
+        SubmitSettings(pool=PoolChoice("existing", "farm"), autoscale=AutoscalePlan(2))
 
 
 def test_an_unsupported_renderer_is_refused():

@@ -6,6 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.controllers.conftest import memory_keyring, scene
+from tests.controllers.conftest import connected, memory_keyring, scene
 
-__all__ = ["memory_keyring", "scene"]
+__all__ = ["connected", "memory_keyring", "scene"]
