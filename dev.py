@@ -101,12 +101,14 @@ def pyside2_tests() -> int:
 
 
 def test(extra: list[str]) -> int:
-    """The whole suite: ruff, mypy, pytest (benchmarks excluded), then the UI under PySide2."""
+    """The whole suite: ruff, mypy, pytest (benchmarks and the slow fault cases excluded: see
+    `faults`), then the UI under PySide2."""
+    selection = extra or ["-m", "not faults"]
     steps = [
         ("ruff", [str(BIN / "ruff"), "check", "."]),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("mypy", [str(BIN / "mypy")]),
-        ("pytest", [str(PYTHON), "-m", "pytest", *extra]),
+        ("pytest", [str(PYTHON), "-m", "pytest", *selection]),
     ]
     for name, cmd in steps:
         print(f"dev.py: {name}", flush=True)
@@ -155,12 +157,18 @@ def local(extra: list[str]) -> int:
     return run(str(PYTHON), "-m", "azure_batch_maya", "local", *extra)
 
 
+def faults(extra: list[str]) -> int:
+    """The slow fault-injection cases (SIGKILLs and restarts of the local pool and Azurite,
+    storage losing blobs), kept out of `test` for its time budget; CI runs both."""
+    return run(str(PYTHON), "-m", "pytest", "tests/faults", "-m", "faults", *extra)
+
+
 def bench(extra: list[str]) -> int:
     """Benchmarks print figures; they are not part of `test`."""
     return run(str(PYTHON), "-m", "pytest", "tests/bench", "-s", "-p", "no:cacheprovider", *extra)
 
 
-COMMANDS = {"test": test, "demo": demo, "bench": bench, "local": local}
+COMMANDS = {"test": test, "faults": faults, "demo": demo, "bench": bench, "local": local}
 
 
 def main() -> int:

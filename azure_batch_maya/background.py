@@ -150,6 +150,8 @@ def start_background_download(
         if _holds_lock(lock.path, process.pid):
             break
         if process.poll() is not None:
+            with lock:  # a downloader started meanwhile (a second `--background` raced us)?
+                pass  # raises AlreadyRunning, as if we had seen it first
             raise BackgroundStartError(
                 f"the background download of job {job_id} stopped at once (exit code "
                 f"{process.returncode}); its log {log_path} ends with:\n{_tail(log_path)}"

@@ -68,11 +68,15 @@ def connect_local(*, start: bool = True, slots: int = 2) -> Connection:
 
 
 def read_local_state() -> LocalState | None:
-    """The running local pool's state, or None when it is not up."""
-    from azure_batch_maya.local.process import pid_alive
+    """The running local pool's state, or None when it (or its Azurite) is not up.
+
+    The state file's pids are checked against the processes' command lines: a pid reused by
+    an unrelated program after a crash is not the local pool.
+    """
+    from azure_batch_maya.local.process import health
 
     state = read_state(home_dir())
-    if state is None or not pid_alive(state.server_pid):
+    if state is None or not health(state).up:
         return None
     return state
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from azure.storage.blob import BlobServiceClient
 
@@ -28,10 +30,12 @@ from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
+from azure_batch_maya.services.batch import PoolSpec
+from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport, download_container
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,7 @@ class Submitted:
     job: RenderJob
     upload: UploadReport
     estimate: CostEstimate | None  # None on the local pool: it costs nothing
+    notes: tuple[str, ...] = ()  # what was recovered on the way (a lost reply, lost blobs)
 
     @property
     def job_id(self) -> str:
@@ -60,6 +65,16 @@ class FailedTask:
     task_id: str
     exit_code: int | None
     stderr_tail: str
+    # The service's failure (code: message), e.g. an output upload that failed after the
+    # command exited 0; empty when the exit code says it all.
+    reason: str = ""
+
+    @property
+    def headline(self) -> str:
+        """One line for people: what failed, by the exit code or by the service's reason."""
+        if self.reason:
+            return f"Task {self.task_id} failed (exit code {self.exit_code}): {self.reason}"
+        return f"Task {self.task_id} failed (exit code {self.exit_code})"
 
 
 @dataclass(frozen=True)
@@ -106,10 +121,26 @@ def submit(
     progress: storage.Progress | None = None,
     cancel: threading.Event | None = None,
     now: datetime | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Submitted:
-    """Upload the project's missing files, then create the pool (if asked) and the job."""
+    """Upload the project's missing files, then create the pool (if asked) and the job.
+
+    Each submission has a random token: it makes the default job id unique, names the plan
+    blob (nothing another submission writes can land on it) and tags the job and pool, so a
+    create whose reply was lost is recognised as ours on retry (see `jobs.submit_job`).
+    Just before the job is created the store is listed again and anything the job reads that
+    storage no longer holds is sent again. `on_note` hears what was recovered.
+    """
     now = now or datetime.now(timezone.utc)
-    job_id = settings.job_id or default_job_id(scene, now)
+    notes: list[str] = []
+
+    def note(line: str) -> None:
+        notes.append(line)
+        if on_note is not None:
+            on_note(line)
+
+    token = secrets.token_hex(8)
+    job_id = settings.job_id or default_job_id(scene, now, suffix=token[:6])
     settings = replace(settings, job_id=job_id)
     upload = upload_project(conn.blobs, project, job_id, progress=progress, cancel=cancel)
     code = _upload_code(conn.blobs)
@@ -121,7 +152,7 @@ def submit(
     outputs_url = create_container_sas_url(
         conn.blobs, OUTPUTS_CONTAINER, access=SasAccess.OUTPUTS, time_limit=lifetime, now=now
     )
-    plan_blob = f"{PLANS_PREFIX}{job_id}.json"
+    plan_blob = f"{PLANS_PREFIX}{job_id}/{token}.json"  # this submission's own name
     inputs = JobInputs(
         store_url=store_url,
         manifest_url=blob_url(store_url, upload.manifest.blob_name),
@@ -129,14 +160,125 @@ def submit(
         code_urls={rel: blob_url(store_url, name) for rel, name in code.items()},
         outputs_url=outputs_url,
     )
-    job = build_job(scene, project, settings, inputs, now=now)
+    job = _tagged(build_job(scene, project, settings, inputs, now=now), token)
     put_text(conn.blobs, STORE_CONTAINER, plan_blob, job.plan_text)
+    sent_again = verify_store(
+        conn.blobs,
+        _needed_blobs(project, upload, code, plan_blob, job.plan_text),
+    )
+    if sent_again:
+        note(f"Storage had lost {sent_again} of this job's files since they were sent; "
+                "they were sent again.")  # fmt: skip
     if job.new_pool is not None:
-        pools.create_pool(conn.batch, job.new_pool)
-    jobs.submit_job(conn.batch, job.job, job.tasks)
+        _create_pool(conn, job.new_pool, note)
+    try:
+        jobs.submit_job(conn.batch, job.job, job.tasks, on_note=note)
+    except ServiceError as error:
+        if job.new_pool is not None:  # made by this submission: it must not stay idle
+            raise _pool_cleaned_up(conn, job.new_pool.id, error) from None
+        raise
     log.info("submitted %s with %d tasks to %s", job_id, len(job.tasks), conn.where)
     cost = None if conn.local else estimate(scene, settings)
-    return Submitted(job, upload, cost)
+    return Submitted(job, upload, cost, tuple(notes))
+
+
+def _tagged(job: RenderJob, token: str) -> RenderJob:
+    """The job (and its new pool) with this submission's token in their metadata."""
+    tag = {jobs.SUBMISSION_KEY: token}
+    spec = replace(job.job, metadata={**job.job.metadata, **tag})
+    if spec.auto_pool is not None:
+        pool_tags = {**spec.auto_pool.metadata, **tag}
+        spec = replace(spec, auto_pool=replace(spec.auto_pool, metadata=pool_tags))
+    pool = job.new_pool
+    if pool is not None:
+        pool = replace(pool, metadata={**pool.metadata, **tag})
+    return replace(job, job=spec, new_pool=pool)
+
+
+@dataclass(frozen=True)
+class _Needed:
+    """A blob the job reads, and how to send it again: a local file or a text."""
+
+    name: str
+    size: int
+    path: Path | None = None
+    text: str | None = None
+
+
+def _needed_blobs(
+    project: AssetProject,
+    upload: UploadReport,
+    code: dict[str, str],
+    plan_blob: str,
+    plan_text: str,
+) -> list[_Needed]:
+    """Every blob the job reads, each once: its contents, the node code, manifest and plan."""
+    needed = {blob_name(f.sha256): _Needed(blob_name(f.sha256), f.size, Path(f.local))
+              for f in project.files}  # fmt: skip
+    for rel, local in shipped_files():
+        needed[code[rel]] = _Needed(code[rel], local.stat().st_size, local)
+    manifest_text = to_json(upload.manifest)
+    for name, text in ((upload.manifest.blob_name, manifest_text), (plan_blob, plan_text)):
+        needed[name] = _Needed(name, len(text.encode("utf-8")), text=text)
+    return list(needed.values())
+
+
+def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
+    """Send again whatever of `needed` the store lacks now; how many were sent.
+
+    One listing of the store (5,000 names a request) rather than trusting the upload: a
+    storage that crashed (Azurite saves its index every few seconds) may have lost blobs it
+    had accepted. A content-addressed blob sent again is the same content.
+    """
+    present = {b.name: b.size for b in storage.list_blobs(client, STORE_CONTAINER)}
+    missing = [n for n in needed if present.get(n.name) != n.size]
+    if not missing:
+        return 0
+    log.warning("the store lacks %d blobs this job reads; sending them again", len(missing))
+    files = [storage.UploadItem(n.path, n.name) for n in missing if n.path is not None]
+    storage.upload_files(client, STORE_CONTAINER, files)
+    for n in missing:
+        if n.text is not None:
+            put_text(client, STORE_CONTAINER, n.name, n.text)
+    return len(missing)
+
+
+def _create_pool(conn: Connection, spec: PoolSpec, note: Callable[[str], None]) -> None:
+    """Create the submission's new pool (a lost reply's pool, found and recognised as ours,
+    counts as created: if the job then fails, it is deleted with it)."""
+    from azure_batch_maya.services.batch import metadata_dict
+    from azure_batch_maya.services.errors import AlreadyExistsError, NotFoundError
+
+    token = spec.metadata.get(jobs.SUBMISSION_KEY)
+    try:
+        pools.create_pool(conn.batch, spec)
+        return
+    except ServiceError as error:
+        if not isinstance(error, AlreadyExistsError) and not jobs.maybe_applied(error):
+            raise
+        try:
+            found = pools.get_pool(conn.batch, spec.id, select=["id", "metadata"])
+        except NotFoundError:
+            raise error from None
+        if metadata_dict(found.metadata).get(jobs.SUBMISSION_KEY) != token:
+            raise
+    note(
+        f"The reply to creating pool {spec.id} was lost; the pool was found, recognised as "
+        "this submission's, and used."
+    )
+
+
+def _pool_cleaned_up(conn: Connection, pool_id: str, error: ServiceError) -> ServiceError:
+    """Delete the pool this submission made for a job that could not be submitted."""
+    try:
+        pools.begin_delete_pool(conn.batch, pool_id, polling_interval=1)
+        what = f"Pool {pool_id}, made for it, was deleted too."
+    except ServiceError as second:
+        what = (
+            f"Deleting pool {pool_id}, made for it, failed ({second.message}): delete it with "
+            f"`azure-batch-maya pools delete {pool_id}` so its nodes do not stay idle."
+        )
+    return jobs.with_message(error, what)
 
 
 def wait_for_job(
@@ -194,9 +336,18 @@ def failed_tasks(conn: Connection, job_id: str) -> tuple[FailedTask, ...]:
             t.id or "",
             t.execution_info.exit_code if t.execution_info else None,
             stderr_tail(conn.blobs, job_id, t.id or ""),
+            _reason(t.execution_info),
         )
         for t in failed
     )
+
+
+def _reason(info: Any) -> str:
+    """`code: message` of a task's failure info, unless it only restates a non-zero exit."""
+    failure = getattr(info, "failure_info", None)
+    if failure is None or failure.code in (None, "FailureExitCode"):
+        return ""
+    return f"{failure.code}: {failure.message or 'no message'}"
 
 
 def stderr_tail(client: BlobServiceClient, job_id: str, task_id: str) -> str:
@@ -230,6 +381,38 @@ def download_outputs(
         progress=progress,
         cancel=cancel,
     )
+
+
+def missing_outputs(conn: Connection, job_id: str) -> tuple[str, ...]:
+    """Outputs the job's finished tasks delivered that storage no longer holds (sorted).
+
+    A succeeded task of a job `submit` made delivered its images (named in the job's plan)
+    and its two logs; of other jobs nothing is known, and nothing is reported. Storage
+    that crashed may lose accepted blobs (Azurite saves its index every few seconds):
+    `download` must say so rather than report success with fewer files.
+    """
+    import json
+
+    plans = list(storage.list_blobs(conn.blobs, STORE_CONTAINER, prefix=f"{PLANS_PREFIX}{job_id}/"))
+    if not plans:
+        return ()  # not a job `submit` made: what its tasks promised to deliver is unknown
+    text = conn.blobs.get_blob_client(STORE_CONTAINER, plans[0].name).download_blob().readall()
+    images = {str(t["id"]): [str(i) for i in t.get("images", [])]
+              for t in json.loads(text).get("tasks", [])}  # fmt: skip
+    done = tasks.list_tasks(
+        conn.batch, job_id, filter="state eq 'completed'", select=["id", "executionInfo"]
+    )
+    expected: list[str] = []
+    for task in done:
+        task_id, info = task.id or "", task.execution_info
+        if info is None or str(getattr(info.result, "value", info.result)) != "success":
+            continue  # a failed task is reported as failed; what it left is no promise
+        expected += [f"{job_id}/logs/{task_id}/stdout.txt", f"{job_id}/logs/{task_id}/stderr.txt"]
+        expected += [f"{job_id}/images/{image}" for image in images.get(task_id, [])]
+    present = {
+        b.name for b in storage.list_blobs(conn.blobs, OUTPUTS_CONTAINER, prefix=f"{job_id}/")
+    }
+    return tuple(sorted(name for name in expected if name not in present))
 
 
 def _upload_code(client: BlobServiceClient) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -56,7 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# azure-batch logs a traceback (at WARNING, so Python's last-resort handler prints it) each
+# time an error body is not Batch's JSON (a proxy's 503 page, a cut reply); the error itself
+# still reaches us and is reported as one line. Those loggers say nothing we do not.
+_SDK_NOISE = ("azure.batch._utils.model_base", "azure.batch._serialization")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for name in _SDK_NOISE:
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # a refused argument (one line already printed), --help, --version

@@ -61,11 +61,41 @@ def run(args: argparse.Namespace) -> int:
     try:
         conn = connect(local=args.local, start=False)
         result = _watch(args, conn, folder) if args.watch else _once(args, conn, folder)
+        missing = _lost(conn, args.job)
     except (NotConnectedError, ServiceError) as exc:
         raise CliError(str(exc)) from None
+    result["missing"] = list(missing)
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
+    if missing:
+        shown = ", ".join(name.removeprefix(f"{args.job}/") for name in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        _say(
+            args,
+            f"{len(missing)} files that job {args.job}'s tasks delivered are missing from "
+            f"storage (lost after they were stored): {shown}{more}. Render those frames again "
+            "(submit them with --frames).",
+        )
+        return 1
     return STUCK_EXIT if result.get("stuck") else 0
+
+
+def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
+    """What the finished job delivered that storage no longer has (nothing while it runs)."""
+    from azure_batch_maya.jobstatus import OVER_STATES, state_name
+    from azure_batch_maya.services import jobs, tasks
+    from azure_batch_maya.services.errors import NotFoundError
+    from azure_batch_maya.submission import missing_outputs
+
+    try:
+        counts = tasks.get_task_counts(conn.batch, job_id)
+        over = counts.done and counts.total > 0
+        if not over:
+            job = jobs.get_job(conn.batch, job_id, select=["id", "state"])
+            over = state_name(job.state) in OVER_STATES
+        return missing_outputs(conn, job_id) if over else ()
+    except NotFoundError:  # a deleted job: what storage holds is all there is to say
+        return ()
 
 
 def check_known(conn: Connection, job_id: str) -> None:

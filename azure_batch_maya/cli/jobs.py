@@ -122,7 +122,7 @@ def run_show(args: argparse.Namespace) -> int:
         out.append(f"{label}: {problem.text}")
         out.append(f"  What to do: {problem.remedy}")
     for f in failed:
-        out.append(f"Task {f.task_id} failed (exit code {f.exit_code}); end of its stderr:")
+        out.append(f"{f.headline}; end of its stderr:")
         tail = f.stderr_tail.rstrip() or "(no stderr)"
         out.extend(f"    {line}" for line in tail.splitlines())
     for p in preparation:

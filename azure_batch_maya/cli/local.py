@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,17 @@ def register(sub: Any) -> None:
         help="nodes the local pool may run at once (default: CPU count)",
     )
     up.add_argument(
-        "--port", type=count(0, 65535), default=0, help="Batch port (default: a free one)"
+        "--port",
+        type=count(0, 65535),
+        default=None,
+        help="Batch port (default: the port of the last start, a free one the first time; "
+        "0 moves to a free one)",
+    )
+    up.add_argument(
+        "--storage-port",
+        type=count(0, 65535),
+        default=None,
+        help="Azurite's port, likewise (moving it strands jobs submitted before)",
     )
     up.add_argument("--json", action="store_true", help="print one JSON object")
     up.set_defaults(handler=run_up)
@@ -41,15 +50,6 @@ def register(sub: Any) -> None:
     status.set_defaults(handler=run_status)
     down = actions.add_parser("down", help="stop both; running tasks are requeued next time")
     down.set_defaults(handler=run_down)
-
-
-def _answers(url: str) -> bool:
-    host, _, port = url.removeprefix("http://").partition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -> None:
@@ -93,26 +93,46 @@ def _up(args: argparse.Namespace, home: Path) -> int:
         write_state,
     )
     from azure_batch_maya.local.process import (
+        AZURITE_MARKER,
+        SERVER_MODULE,
         LocalPoolError,
-        pid_alive,
+        health,
         runs,
         start_local_pool,
         stop_pid,
     )
 
     state = read_state(home)
-    if state is not None and pid_alive(state.server_pid) and _answers(state.batch_url):
-        _print(
-            state.connection(), args.json, "The local pool is already up.", str(state_path(home))
-        )
-        return 0
-    if state is not None and state.azurite_pid is not None and runs(state.azurite_pid, "azurite"):
-        # Left behind by a local pool that did not shut down cleanly; it holds the blob folder.
-        stop_pid(state.azurite_pid, 10.0, None)
+    if state is not None:
+        alive = health(state)
+        if alive.up:
+            _print(
+                state.connection(),
+                args.json,
+                "The local pool is already up.",
+                str(state_path(home)),
+            )
+            return 0
+        if alive.server:
+            # Its Azurite died: stop the server too (its tasks are requeued at the next start)
+            # so both come back together on their ports.
+            _note("Azurite had stopped; restarting the local pool and Azurite.")
+            stop_pid(state.server_pid, 20.0, None)
+        elif runs(state.server_pid, SERVER_MODULE):
+            stop_pid(state.server_pid, 20.0, None)  # alive but not answering: hung
+        if state.azurite_pid is not None and runs(state.azurite_pid, AZURITE_MARKER):
+            # Left behind by a server that did not shut down cleanly; it holds the blob folder.
+            # SIGTERM, so it saves its metadata before it goes.
+            stop_pid(state.azurite_pid, 10.0, None)
     clear_state(home)
     try:
         pool = start_local_pool(
-            home / "local-pool", port=args.port, slots=args.slots, detached=True, azurite=True
+            home / "local-pool",
+            port=args.port,
+            azurite_port=args.storage_port,
+            slots=args.slots,
+            detached=True,
+            azurite=True,
         )
     except LocalPoolError as error:
         raise CliError(str(error)) from None
@@ -132,14 +152,19 @@ def _up(args: argparse.Namespace, home: Path) -> int:
     return 0
 
 
+def _note(line: str) -> None:
+    """A remark for people on stderr (stdout keeps exactly one JSON object with --json)."""
+    sys.stderr.write(line + "\n")
+
+
 def run_status(args: argparse.Namespace) -> int:
     from azure_batch_maya.local.home import home_dir, read_state
-    from azure_batch_maya.local.process import pid_alive
+    from azure_batch_maya.local.process import health
 
     state = read_state(home_dir())
-    batch_up = state is not None and pid_alive(state.server_pid) and _answers(state.batch_url)
-    storage_up = state is not None and (state.azurite_pid is None or pid_alive(state.azurite_pid))
-    up = batch_up and storage_up
+    alive = health(state) if state is not None else None
+    batch_up = alive is not None and alive.server
+    up = alive is not None and alive.up
     if args.json:
         body: dict[str, Any] = {"up": up}
         if state is not None and up:
@@ -153,8 +178,8 @@ def run_status(args: argparse.Namespace) -> int:
         )
     elif batch_up:
         sys.stdout.write(
-            "The local pool is up but its Azurite is not; restart both with"
-            " `azure-batch-maya local down` and `azure-batch-maya local up`.\n"
+            "The local pool is up but its Azurite is not; `azure-batch-maya local up` restarts"
+            " both.\n"
         )
     else:
         sys.stdout.write(
@@ -165,7 +190,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_down(args: argparse.Namespace) -> int:
     from azure_batch_maya.local.home import clear_state, home_dir, read_state
-    from azure_batch_maya.local.process import SERVER_MODULE, runs, stop_pid
+    from azure_batch_maya.local.process import AZURITE_MARKER, SERVER_MODULE, runs, stop_pid
 
     home = home_dir()
     state = read_state(home)
@@ -174,7 +199,9 @@ def run_down(args: argparse.Namespace) -> int:
         return 0
     if runs(state.server_pid, SERVER_MODULE):
         stop_pid(state.server_pid, 20.0, None)
-    if state.azurite_pid is not None and runs(state.azurite_pid, "azurite"):
+    if state.azurite_pid is not None and runs(state.azurite_pid, AZURITE_MARKER):
+        # The server stops its Azurite itself; this is for one it left behind. SIGTERM makes
+        # Azurite save its metadata (it otherwise saves only every 5 s); allow it the time.
         stop_pid(state.azurite_pid, 10.0, None)
     clear_state(home)
     sys.stdout.write("The local pool and Azurite are stopped.\n")

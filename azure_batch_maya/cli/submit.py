@@ -253,7 +253,7 @@ def _submit(
         say(f"Connected to {conn.where}.")
         if not conn.local:
             _say_estimate(say, scene, settings, conn.where)
-        submitted = submit(conn, scene, project, settings, progress=say.bytes)
+        submitted = submit(conn, scene, project, settings, progress=say.bytes, on_note=say)
         say.done_bytes()
         up = submitted.upload
         say(
@@ -280,7 +280,7 @@ def _submit(
             result["succeeded"] = outcome.succeeded
             result["failed_tasks"] = [f.task_id for f in outcome.failed]
             for failed in outcome.failed:
-                say(f"Task {failed.task_id} failed (exit code {failed.exit_code}):")
+                say(f"{failed.headline}; end of its stderr:")
                 say(failed.stderr_tail.rstrip() or "(no stderr)")
             for prep in outcome.stuck:
                 say(

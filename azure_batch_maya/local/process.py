@@ -10,18 +10,24 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from azure_batch_maya.local.home import LocalState
 from azure_batch_maya.local.host import detached_flags
 
 log = logging.getLogger(__name__)
 
 SERVER_MODULE = "azure_batch_maya.local.server"
+AZURITE_MARKER = "azurite"
+OWN_VARIABLES = "AZURE_BATCH_MAYA_"
 
 
 class LocalPoolError(RuntimeError):
@@ -96,7 +102,8 @@ class LocalPoolProcess:
 def start_local_pool(
     data_dir: Path,
     *,
-    port: int = 0,
+    port: int | None = None,
+    azurite_port: int | None = None,
     slots: int = 2,
     account: str | None = None,
     bearer_token: str | None = None,
@@ -108,11 +115,12 @@ def start_local_pool(
 ) -> LocalPoolProcess:
     """Start the server on 127.0.0.1 over `data_dir` and wait until it answers.
 
-    `detached` starts it in its own session (its own process group on Windows) so that it
-    outlives the caller, as `azure-batch-maya local up` needs; `azurite` makes the server run
-    Azurite beside it (see `server.py`). `autoscale_interval_floor` and
-    `autoscale_sample_period` (seconds) shorten Azure's 5-minute shortest autoscale interval
-    and 30-second sample period, so tests of autoscale take seconds.
+    `port` and `azurite_port` default to the ports of the data folder's last start (free ones
+    the first time; 0 asks for free ones). `detached` starts it in its own session (its own
+    process group on Windows) so that it outlives the caller, as `azure-batch-maya local up`
+    needs; `azurite` makes the server run Azurite beside it (see `server.py`).
+    `autoscale_interval_floor` and `autoscale_sample_period` (seconds) shorten Azure's 5-minute
+    shortest autoscale interval and 30-second sample period, so tests of autoscale take seconds.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     out_path = data_dir / "server.out"
@@ -124,13 +132,15 @@ def start_local_pool(
         SERVER_MODULE,
         "--data",
         str(data_dir),
-        "--port",
-        str(port),
         "--slots",
         str(slots),
         "--log-level",
         "INFO",
     ]
+    if port is not None:
+        command += ["--port", str(port)]
+    if azurite_port is not None:
+        command += ["--azurite-port", str(azurite_port)]
     if account:
         command += ["--account", account]
     if bearer_token:
@@ -144,7 +154,12 @@ def start_local_pool(
     options = detached_flags() if detached else {}
     with out_path.open("ab") as out, (data_dir / "server.log").open("ab") as err:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **options
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=server_environment(os.environ),
+            **options,
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -161,6 +176,12 @@ def start_local_pool(
         f"The local pool did not start (exit {process.poll()}); see {data_dir / 'server.log'}:"
         f" {log_text.strip().splitlines()[-1] if log_text.strip() else 'no output'}"
     )
+
+
+def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The caller's environment minus our own variables (keys among them): the server needs
+    none of them, and what it does not hold it cannot pass on."""
+    return {k: v for k, v in environ.items() if not k.upper().startswith(OWN_VARIABLES)}
 
 
 def pid_alive(pid: int) -> bool:
@@ -226,3 +247,33 @@ def stop_pid(pid: int, timeout: float, process: subprocess.Popen[bytes] | None) 
         os.kill(pid, signal.SIGKILL)
     if process is not None:
         process.wait()
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether the recorded server and its Azurite are the live processes `local up` started."""
+
+    server: bool
+    storage: bool
+
+    @property
+    def up(self) -> bool:
+        return self.server and self.storage
+
+
+def health(state: LocalState) -> Health:
+    """Check the state file's processes by pid *and* command line (a pid may have been reused
+    by an unrelated program) and that the server answers at its URL."""
+    server = runs(state.server_pid, SERVER_MODULE) and answers(state.batch_url)
+    storage = state.azurite_pid is None or runs(state.azurite_pid, AZURITE_MARKER)
+    return Health(server, storage)
+
+
+def answers(url: str) -> bool:
+    """True when something accepts TCP connections at the URL's host and port."""
+    host, _, port = url.removeprefix("http://").partition(":")
+    try:
+        with socket.create_connection((host, int(port.split("/")[0])), timeout=2):
+            return True
+    except (OSError, ValueError):
+        return False

@@ -56,8 +56,11 @@ class HostResult:
 
 
 def write_spec(host_dir: Path, spec: HostSpec) -> None:
+    """Write the spec readable by this user only: its environment holds the task's SAS URLs."""
     host_dir.mkdir(parents=True, exist_ok=True)
-    (host_dir / "spec.json").write_text(json.dumps(asdict(spec)), encoding="utf-8")
+    descriptor = os.open(host_dir / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(asdict(spec), handle)
 
 
 def read_result(host_dir: Path) -> HostResult | None:
@@ -104,11 +107,26 @@ def command_for(command_line: str) -> list[str] | str:
     return shlex.split(command_line)
 
 
+# What a process needs to run at all, taken from this machine; nothing else of the shell that
+# started the local pool (its keys above all) reaches a task, as on a Batch node.
+PROCESS_VARIABLES_POSIX = ("PATH", "HOME", "LANG", "TMPDIR")
+PROCESS_VARIABLES_WINDOWS = (
+    "PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "TEMP", "TMP",
+    "USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "PROGRAMFILES", "NUMBER_OF_PROCESSORS",
+)  # fmt: skip
+
+
 def environment(
-    batch_variables: Mapping[str, str], *settings: list[dict[str, Any]] | None
+    batch_variables: Mapping[str, str],
+    *settings: list[dict[str, Any]] | None,
+    machine: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """This machine's environment, then the AZ_BATCH_* variables, then each settings list."""
-    env = dict(os.environ)
+    """A task's environment as a Batch node gives it: the few variables a process needs from
+    this machine (`PROCESS_VARIABLES_*`), then the AZ_BATCH_* variables, then each settings
+    list (the job's common settings, the task's own)."""
+    machine = os.environ if machine is None else machine
+    names = PROCESS_VARIABLES_WINDOWS if os.name == "nt" else PROCESS_VARIABLES_POSIX
+    env = {name: machine[name] for name in names if name in machine}
     env.update(batch_variables)
     for group in settings:
         for pair in group or []:

@@ -1,13 +1,14 @@
 """The local pool's HTTP server on 127.0.0.1, and its command line.
 
-`python -m azure_batch_maya.local.server --data DIR [--port 0] [--slots N] [--azurite]` serves
+`python -m azure_batch_maya.local.server --data DIR [--port N] [--slots N] [--azurite]` serves
 the Batch REST API (`--autoscale-interval-floor` and `--autoscale-sample-period` shorten
 Azure's 5-minute shortest autoscale interval and 30-second sample period, for tests) and
 prints one JSON line (`batch_url`, `batch_account`, `batch_key`, `pid`,
 and with `--azurite` the `storage_connection_string` of an Azurite it starts and stops with
-itself, keeping blobs in `DIR/azurite`) once it listens. The account key is a throwaway made
-for this local pool and kept, with 0600 permissions, in `DIR/account.json`: acceptable for a
-service that only listens on loopback.
+itself, keeping blobs in `DIR/azurite`) once it listens. Both listen where they did at the last
+start (`DIR/endpoints.json`, see `endpoints`) unless told otherwise. The account key is a
+throwaway made for this local pool and kept, with 0600 permissions, in `DIR/account.json`:
+acceptable for a service that only listens on loopback.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from typing import Any
 from azure_batch_maya.local.api import BatchApi
 from azure_batch_maya.local.auth import Credentials
 from azure_batch_maya.local.config import PoolConfig
+from azure_batch_maya.local.endpoints import (
+    Endpoints,
+    PortTaken,
+    check_free,
+    choose_port,
+    read_endpoints,
+    write_endpoints,
+)
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.host import try_lock
 from azure_batch_maya.local.rest import Reply, error_reply
@@ -40,6 +49,17 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_ACCOUNT = "localpool"
 _CHUNK = 64 * 1024
+
+
+def private_folder(folder: Path) -> None:
+    """Make the data folder readable by this user only: tasks' specs and state hold SAS URLs.
+
+    On Windows the folder sits in the user's own profile (see `home_dir`), whose ACL already
+    keeps other users out; `chmod` there only sets the read-only flag, so it is left alone.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name != "nt":
+        folder.chmod(0o700)
 
 
 def load_credentials(data_dir: Path, account: str | None, bearer: str | None) -> Credentials:
@@ -201,7 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve the Batch REST API on 127.0.0.1 and run its tasks on this machine.",
     )
     parser.add_argument("--data", type=Path, required=True, help="folder for state and task files")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--port", type=int, default=None, help="default: the last start's, else a free one (0)"
+    )
+    parser.add_argument(
+        "--azurite-port", type=int, default=None, help="likewise, for Azurite (with --azurite)"
+    )
     parser.add_argument("--slots", type=int, default=os.cpu_count() or 1, help="nodes in all")
     parser.add_argument("--account", default=None, help=f"account name (default {DEFAULT_ACCOUNT})")
     parser.add_argument("--bearer-token", default=None, help="also accept this bearer token")
@@ -223,29 +248,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
-    args.data.mkdir(parents=True, exist_ok=True)
+    private_folder(args.data)
     # One server per data folder: two would both run the same tasks.
     guard = (args.data / "server.lock").open("a+b")
     if not try_lock(guard):
         sys.stderr.write(f"Another local pool is already serving {args.data}\n")
         return 2
+    recorded = read_endpoints(args.data)
+    batch_port = choose_port(args.port, recorded.batch_port if recorded else None)
+    azurite_port = choose_port(args.azurite_port, recorded.azurite_port if recorded else None)
+    try:
+        check_free(batch_port, "Batch", recorded=args.port is None)
+        if args.azurite:
+            check_free(azurite_port, "storage (Azurite)", recorded=args.azurite_port is None)
+    except PortTaken as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     storage = None
+    saved = None
     if args.azurite:
         from azure_batch_maya.local.azurite import AzuriteError, start_azurite
+        from azure_batch_maya.local.redelivery import last_saved_ticks, redeliver_outputs
 
+        saved = last_saved_ticks(args.data / "azurite")  # read before Azurite saves again
         try:
-            storage = start_azurite(args.data / "azurite")
+            storage = start_azurite(args.data / "azurite", port=azurite_port)
         except AzuriteError as error:
             sys.stderr.write(f"{error.message}\n")
             return 2
-    server, engine, credentials = build(
+    try:
+        server, engine, credentials = build(
+            args.data,
+            port=batch_port,
+            slots=args.slots,
+            account=args.account,
+            bearer=args.bearer_token,
+            autoscale_interval_floor=args.autoscale_interval_floor,
+            autoscale_sample_period=args.autoscale_sample_period,
+        )
+    except OSError as error:  # taken between the check and the bind
+        if storage is not None:
+            storage.stop()
+        sys.stderr.write(f"The local pool cannot listen on port {batch_port}: {error}\n")
+        return 2
+    if saved is not None:
+        redeliver_outputs(engine.store, args.data, saved)
+    write_endpoints(
         args.data,
-        port=args.port,
-        slots=args.slots,
-        account=args.account,
-        bearer=args.bearer_token,
-        autoscale_interval_floor=args.autoscale_interval_floor,
-        autoscale_sample_period=args.autoscale_sample_period,
+        Endpoints(server.server_address[1], storage.port if storage is not None else None),
     )
     stopping = threading.Event()
 

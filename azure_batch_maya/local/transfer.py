@@ -2,6 +2,9 @@
 
 Resource files come from an `httpUrl` or a `storageContainerUrl` (+ `blobPrefix`), output
 files go to a container SAS URL, exactly the shapes a task carries in the Batch API.
+Transient failures (5xx, resets, timeouts) are retried with exponential backoff, as a Batch
+node agent does: azure-storage's `ExponentialRetry` for blobs, the node's own stdlib loop for
+plain URLs. A URL several resource files share is fetched once. Messages never show a SAS.
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from azure_batch_maya.node.fetch_inputs import TransientError, redact, transient, with_retries
+
 log = logging.getLogger(__name__)
 
 _TIMEOUT_SECONDS = 60
+# azure-storage's policy: waits of about 1, 3, 5 and 9 s (plus jitter) before giving up.
+RETRY_TOTAL = 4
+RETRY_INITIAL_BACKOFF = 1
+RETRY_INCREMENT_BASE = 2
 _WILDCARDS = set("*?[")
 
 
@@ -38,6 +47,7 @@ def _inside(base: Path, relative: str, name: str) -> Path:
 
 def fetch_resource_files(resource_files: Iterable[Mapping[str, Any]], working_dir: Path) -> None:
     """Download every resource file into `working_dir` before the command starts."""
+    fetched: dict[str, Path] = {}  # URL without its query → the first file it was saved to
     for resource in resource_files:
         file_path = str(resource.get("filePath") or "")
         try:
@@ -45,7 +55,13 @@ def fetch_resource_files(resource_files: Iterable[Mapping[str, Any]], working_di
                 url = str(resource["httpUrl"])
                 name = file_path or PurePosixPath(url.split("?")[0]).name
                 target = _inside(working_dir, name, "filePath")
-                _download_url(url, target)
+                same = fetched.get(url.split("?")[0])
+                if same is not None and same != target:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(same, target)
+                else:
+                    _download_url(url, target)
+                    fetched[url.split("?")[0]] = target
                 _chmod(target, resource.get("fileMode"))
             elif resource.get("storageContainerUrl"):
                 _download_container(
@@ -63,31 +79,61 @@ def fetch_resource_files(resource_files: Iterable[Mapping[str, Any]], working_di
         except TransferError:
             raise
         except Exception as error:
+            source = resource.get("httpUrl") or resource.get("storageContainerUrl") or ""
             raise TransferError(
-                "ResourceFileDownloadFailed", f"Resource file {resource!r} failed: {error}"
-            ) from error
+                "ResourceFileDownloadFailed",
+                redact(f"Downloading {source} to {file_path or '.'} failed: {_first_line(error)}"),
+            ) from None
 
 
 def _download_url(url: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"x-ms-version": "2021-08-06"})
-    with (
-        urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response,
-        target.open("wb") as handle,
-    ):
-        shutil.copyfileobj(response, handle)
+
+    def attempt() -> None:
+        part = target.with_name(target.name + ".part")
+        try:
+            with (
+                urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response,
+                part.open("wb") as handle,
+            ):
+                shutil.copyfileobj(response, handle)
+        except Exception as error:
+            part.unlink(missing_ok=True)
+            if transient(error):
+                raise TransientError(redact(str(error) or type(error).__name__)) from None
+            raise
+        part.replace(target)
+
+    with_retries(attempt, f"downloading {redact(url)}")
+
+
+def container_client(url: str) -> Any:
+    """A client for a container SAS URL that rides out transient failures with backoff."""
+    from azure.storage.blob import ContainerClient, ExponentialRetry
+
+    policy = ExponentialRetry(
+        initial_backoff=RETRY_INITIAL_BACKOFF,
+        increment_base=RETRY_INCREMENT_BASE,
+        retry_total=RETRY_TOTAL,
+    )
+    return ContainerClient.from_container_url(url, retry_policy=policy)
 
 
 def _download_container(url: str, prefix: str, target: Path, mode: object) -> None:
-    from azure.storage.blob import ContainerClient
-
-    container = ContainerClient.from_container_url(url)
+    container = container_client(url)
     for blob in container.list_blobs(name_starts_with=prefix or None):
         destination = _inside(target, blob.name, "blob name")
         destination.parent.mkdir(parents=True, exist_ok=True)
         with destination.open("wb") as handle:
             container.download_blob(blob.name).readinto(handle)
         _chmod(destination, mode)
+
+
+def _first_line(error: BaseException) -> str:
+    """The service's sentence, without the request id, time and XML body that follow it."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _chmod(path: Path, mode: object) -> None:
@@ -132,7 +178,7 @@ def upload_output_files(
     output_files: Iterable[Mapping[str, Any]], working_dir: Path, succeeded: bool
 ) -> None:
     """Upload what each output file spec matches, when its upload condition holds."""
-    from azure.storage.blob import ContainerClient, ContentSettings
+    from azure.storage.blob import ContentSettings
 
     for spec in output_files:
         condition = str((spec.get("uploadOptions") or {}).get("uploadCondition", "TaskCompletion"))
@@ -150,7 +196,7 @@ def upload_output_files(
         )
         path = str(destination.get("path") or "")
         try:
-            container = ContainerClient.from_container_url(url)
+            container = container_client(url)
             for source, relative in matched_files(str(spec.get("filePattern", "")), working_dir):
                 if relative:
                     name = f"{path.rstrip('/')}/{relative}" if path else relative
@@ -160,6 +206,8 @@ def upload_output_files(
                     container.upload_blob(name, handle, overwrite=True, content_settings=settings)
                 log.debug("uploaded %s to %s", source, name)
         except Exception as error:
+            pattern = spec.get("filePattern", "")
             raise TransferError(
-                "FileUploadMiscError", f"Uploading output files for {spec!r} failed: {error}"
-            ) from error
+                "FileUploadMiscError",
+                redact(f"Uploading {pattern} to {url} ({path}) failed: {_first_line(error)}"),
+            ) from None

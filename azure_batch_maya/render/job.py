@@ -115,8 +115,11 @@ def extra_inputs(scene: SceneInfo) -> tuple[str, ...]:
     return tuple(files)
 
 
-def default_job_id(scene: SceneInfo, now: datetime) -> str:
-    return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}")
+def default_job_id(scene: SceneInfo, now: datetime, suffix: str = "") -> str:
+    """Scene, time and (from `submission.submit`) a random suffix: unique without the user's
+    help, even for two submissions of one scene in the same second."""
+    tail = f"-{suffix}" if suffix else ""
+    return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}{tail}")
 
 
 def build_job(

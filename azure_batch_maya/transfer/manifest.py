@@ -3,10 +3,13 @@
 Files live once in a content-addressed store (`sha256/<hash>` in one container); a manifest
 per submission lists which of them the job reads and where each goes on the node. Uploading a
 newer version of a file later adds a new blob and never changes what a running job reads.
+The manifest itself is named by its content too (`manifests/<job id>/<sha256>.json`): two
+submissions can never write over each other's, whatever ids they were given.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,11 +52,18 @@ class Manifest:
 
     @property
     def blob_name(self) -> str:
-        return f"{MANIFEST_PREFIX}{self.submission}.json"
+        return text_blob_name(MANIFEST_PREFIX, self.submission, to_json(self))
 
 
 def blob_name(sha256: str) -> str:
     return f"{BLOB_PREFIX}{sha256}"
+
+
+def text_blob_name(prefix: str, job_id: str, text: str) -> str:
+    """`<prefix><job id>/<sha256 of text>.json`: a job's file under a name no other content
+    can take, so neither a second job nor a retry can overwrite what a job reads."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{prefix}{job_id}/{digest}.json"
 
 
 def manifest_for(

@@ -254,7 +254,8 @@ class SubmitView(QtWidgets.QWidget):
         set_status(
             self.status,
             f"Submitted {submitted.job_id}: {len(submitted.job.tasks)} tasks; uploaded "
-            f"{up.uploaded_files} files, {up.skipped_files} already in storage.",
+            f"{up.uploaded_files} files, {up.skipped_files} already in storage."
+            + "".join(f" {note}" for note in submitted.notes),
             GOOD,
         )
         if self.submitted is not None:

@@ -69,7 +69,8 @@ def test_a_changed_texture_is_sent_again_and_the_first_job_keeps_the_old_one(
     store = blobs.get_container_client(STORE_CONTAINER)
 
     def wood(job_id: str) -> bytes:
-        text = store.download_blob(f"{MANIFEST_PREFIX}{job_id}.json").readall().decode()
+        (name,) = [b.name for b in store.list_blobs(f"{MANIFEST_PREFIX}{job_id}/")]
+        text = store.download_blob(name).readall().decode()
         (entry,) = [e for e in from_json(text).entries if e.node_path.endswith("wood_albedo.png")]
         return store.download_blob(entry.blob_name).readall()
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 import pytest
@@ -30,7 +31,8 @@ def test_manifest_lists_every_path_sorted_and_round_trips():
     manifest = manifest_for(project(), "job-7", now=when)
     assert [e.node_path for e in manifest.entries] == ["p/a.png", "p/b.png", "p/copy/a.png"]
     assert manifest.created == "2026-11-26T12:00:00Z"
-    assert manifest.blob_name == "manifests/job-7.json"
+    digest = hashlib.sha256(to_json(manifest).encode()).hexdigest()
+    assert manifest.blob_name == f"manifests/job-7/{digest}.json"  # named by its content
     assert from_json(to_json(manifest)) == manifest
 
 

@@ -52,6 +52,13 @@ def read_blob(client: BlobServiceClient, container: str, name: str) -> bytes:
     return client.get_blob_client(container, name).download_blob().readall()
 
 
+def manifest_name(client: BlobServiceClient, container: str, job_id: str) -> str:
+    """The one manifest of a submission (its name holds the hash of its content)."""
+    prefix = f"{MANIFEST_PREFIX}{job_id}/"
+    (name,) = [b.name for b in client.get_container_client(container).list_blobs(prefix)]
+    return str(name)
+
+
 def test_second_upload_sends_nothing_and_shared_contents_go_once(client, container, tmp_path):
     project = make_project(
         tmp_path, {"a.png": b"A" * 1000, "b.png": b"B" * 2000, "copy/a.png": b"A" * 1000}
@@ -79,11 +86,15 @@ def test_a_submitted_job_keeps_reading_what_it_was_given(client, container, tmp_
     first = upload_project(client, project, "job-1", container=container)
     (tmp_path / "tex" / "wood.png").write_bytes(b"new wood")
     upload_project(client, rehash(project), "job-2", container=container)
-    manifest = from_json(read_blob(client, container, f"{MANIFEST_PREFIX}job-1.json").decode())
+    manifest = from_json(
+        read_blob(client, container, manifest_name(client, container, "job-1")).decode()
+    )
     assert manifest == first.manifest
     (entry,) = manifest.entries
     assert read_blob(client, container, entry.blob_name) == b"old wood"
-    newer = from_json(read_blob(client, container, f"{MANIFEST_PREFIX}job-2.json").decode())
+    newer = from_json(
+        read_blob(client, container, manifest_name(client, container, "job-2")).decode()
+    )
     assert read_blob(client, container, newer.entries[0].blob_name) == b"new wood"
 
 
@@ -108,7 +119,7 @@ def test_cancel_commits_no_manifest(client, container, tmp_path):
     with pytest.raises(TransferCancelledError):
         upload_project(client, project, "job-1", container=container, cancel=cancel)
     names = [b.name for b in client.get_container_client(container).list_blobs()]
-    assert f"{MANIFEST_PREFIX}job-1.json" not in names
+    assert not [name for name in names if name.startswith(f"{MANIFEST_PREFIX}job-1/")]
 
 
 def test_a_file_changed_since_scanning_is_refused(client, container, tmp_path):
@@ -143,13 +154,15 @@ def test_upload_interrupted_by_storage_going_away_resumes_without_resending(tmp_
     with start_azurite(data, port=port) as again:
         client = BlobServiceClient.from_connection_string(again.connection_string)
         stored = {b.name for b in client.get_container_client("store").list_blobs()}
-        assert f"{MANIFEST_PREFIX}job-1.json" not in stored
+        assert not [name for name in stored if name.startswith(f"{MANIFEST_PREFIX}job-1/")]
         done_before = len(stored)
         assert 0 < done_before < 30
         report = upload_project(client, project, "job-1", container="store")
         assert report.uploaded_files == 30 - done_before
         assert report.skipped_files == done_before
-        manifest = from_json(read_blob(client, "store", f"{MANIFEST_PREFIX}job-1.json").decode())
+        manifest = from_json(
+            read_blob(client, "store", manifest_name(client, "store", "job-1")).decode()
+        )
         for entry in manifest.entries:
             content = files[entry.node_path.removeprefix("proj/")]
             assert read_blob(client, "store", entry.blob_name) == content
