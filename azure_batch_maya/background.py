@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DOWNLOADS_FOLDER = "downloads"
 START_TIMEOUT = 15.0
+TAKE_PATIENCE = 2.0  # how long a starting downloader outwaits a probe holding its job's lock
 LOG_TAIL = 1500
 
 
@@ -46,9 +47,13 @@ def downloads_dir(home: Path | None = None) -> Path:
     return (home or home_dir()) / DOWNLOADS_FOLDER
 
 
-def download_lock(job_id: str, home: Path | None = None) -> JobLock:
-    """The lock a job's downloader holds while it runs (enter it to become that downloader)."""
-    return JobLock(downloads_dir(home), job_id)
+def download_lock(job_id: str, home: Path | None = None, *, patience: float = 0.0) -> JobLock:
+    """The lock a job's downloader holds while it runs (enter it to become that downloader).
+
+    The downloader itself passes `patience=TAKE_PATIENCE`: entering the lock is also how others
+    ask whether it runs, and such a probe must not turn the real downloader away.
+    """
+    return JobLock(downloads_dir(home), job_id, patience=patience)
 
 
 def python_executable(executable: str = sys.executable) -> str:

@@ -130,7 +130,7 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 
 
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.background import AlreadyRunning, download_lock
+    from azure_batch_maya.background import TAKE_PATIENCE, AlreadyRunning, download_lock
     from azure_batch_maya.jobdownload import watch_job
     from azure_batch_maya.jobnotice import notice_of, record_outcome, tell
     from azure_batch_maya.services.errors import ServiceError
@@ -150,7 +150,7 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
         _say(args, f"{datetime.now():%H:%M:%S} {error}; trying again in {args.interval:g} s")
 
     try:
-        with download_lock(args.job):
+        with download_lock(args.job, patience=TAKE_PATIENCE):
             _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
             watched = watch_job(
                 conn, args.job, folder, interval=args.interval, on_pass=on_pass, on_retry=on_retry

@@ -193,13 +193,18 @@ class JobsController:
             connection, job_id, self.output_folder(job_id), progress=progress, cancel=cancel
         )
 
-    def download_in_background(self, job_id: str) -> BackgroundDownload:
+    def download_in_background(
+        self, job_id: str, *, interval: float | None = None
+    ) -> BackgroundDownload:
         """A detached downloader that goes on after Maya closes; returns once it started.
 
+        `interval` is the seconds between its passes (None: the CLI's default).
         `AlreadyRunning` when one is already at work on this job.
         """
         connection = self.session.require_connection()
-        return start_background_download(job_id, self.output_folder(job_id), local=connection.local)
+        return start_background_download(
+            job_id, self.output_folder(job_id), local=connection.local, interval=interval
+        )
 
     # Main thread ------------------------------------------------------------------------------
 

@@ -56,11 +56,15 @@ class HostResult:
 
 
 def write_spec(host_dir: Path, spec: HostSpec) -> None:
-    """Write the spec readable by this user only: its environment holds the task's SAS URLs."""
+    """Write the spec readable by this user only (its environment holds the task's SAS URLs),
+    whole or not at all: a server killed mid-write must not leave a truncated spec that a
+    restarted server takes as complete (its host would die and the task be requeued)."""
     host_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(host_dir / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = host_dir / "spec.json.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(asdict(spec), handle)
+    temporary.replace(host_dir / "spec.json")
 
 
 def read_result(host_dir: Path) -> HostResult | None:
@@ -73,8 +77,10 @@ def read_result(host_dir: Path) -> HostResult | None:
 
 
 def request_stop(host_dir: Path) -> None:
-    """Ask the host to end its command (terminate, job end, shutdown). The folder is made if
-    need be: a host about to start in it then ends its command at once."""
+    """Ask the host to end its command (terminate, job end, shutdown).
+
+    Also before its host exists: a task asked to stop while it starts must not run to its end.
+    """
     host_dir.mkdir(parents=True, exist_ok=True)
     (host_dir / "stop").touch()
 

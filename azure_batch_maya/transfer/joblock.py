@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -22,18 +23,35 @@ class AlreadyRunning(RuntimeError):
     """Another downloader holds this job's lock."""
 
 
-class JobLock:
-    """Hold `folder/<job>.lock` for as long as this object is entered."""
+RETRY_EVERY = 0.05  # seconds between attempts of a patient lock
 
-    def __init__(self, folder: Path, job_id: str) -> None:
+
+class JobLock:
+    """Hold `folder/<job>.lock` for as long as this object is entered.
+
+    "Is a downloader running?" is asked by taking the lock for an instant, so a downloader
+    that meets such a probe must not give up at once: `patience` (seconds) is how long it
+    keeps trying. A real downloader holds the lock for the whole job, far longer.
+    """
+
+    def __init__(self, folder: Path, job_id: str, *, patience: float = 0.0) -> None:
         self.path = folder / f"{job_id}.lock"
+        self.patience = patience
         self._file: IO[str] | None = None
 
     def __enter__(self) -> JobLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = self.path.open("a+", encoding="utf-8")
+        deadline = time.monotonic() + self.patience
         try:
-            _lock(handle)
+            while True:
+                try:
+                    _lock(handle)
+                    break
+                except OSError:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(RETRY_EVERY)
         except OSError:
             handle.seek(0)
             owner = handle.read().strip() or "another process"

@@ -125,7 +125,14 @@ class JobsView(QtWidgets.QWidget):
         self.output.editingFinished.connect(
             lambda: controller.set_output_root(Path(self.output.text()))
         )
-        self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
+        # A pick is handled after the table's signal returns, never inside it: selecting rebuilds
+        # the table, and clear() inside currentItemChanged deletes the very items Qt is still
+        # delivering (PySide2, i.e. Maya 2024, crashes there).
+        self._pick = QtCore.QTimer(self)
+        self._pick.setSingleShot(True)
+        self._pick.setInterval(0)
+        self._pick.timeout.connect(self._selection_changed)
+        self.table.currentItemChanged.connect(lambda _a, _b: self._pick.start())
         controller.changed.connect(lambda _c: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.refresh())
         self.show_controller()

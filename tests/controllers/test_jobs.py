@@ -91,13 +91,16 @@ def test_progress_of_a_row():
 def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(
     connected, example, scene, tmp_path
 ):
-    job_id = submitted_job(connected, example, scene, tmp_path)
-    assert wait_for_job(connected.require_connection(), job_id, interval=0.3).succeeded
+    batch = connected.require_connection().batch
+    pool_id = unique("waiting-pool")  # no nodes: the job, and so its downloader, waits
+    pools.create_pool(batch, PoolSpec(pool_id, "Standard_D4s_v5", UBUNTU))
+    job_id = submitted_job(connected, example, scene, tmp_path, pool=pool_id)
     jobs = JobsController(connected, output_root=tmp_path / "frames")
-    started = jobs.download_in_background(job_id)
+    started = jobs.download_in_background(job_id, interval=0.5)
     try:
         with pytest.raises(AlreadyRunning):
             jobs.download_in_background(job_id)
+        pools.begin_resize_pool(batch, pool_id, dedicated_nodes=1)
         expected = [f"shot010_lighting.{i:04d}.png" for i in (1, 2)]
 
         def both_frames() -> list[str] | None:  # they arrive one after the other
@@ -107,6 +110,7 @@ def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(
         assert wait_for(both_frames, timeout=60) == expected
     finally:
         _stop(started.pid)
+        pools.begin_delete_pool(batch, pool_id)
 
 
 def _stop(pid: int) -> None:

@@ -89,3 +89,10 @@ def test_command_lines_are_not_given_to_a_shell():
             "-c",
             "echo $HOME > out",
         ]
+
+
+def test_a_stop_asked_before_the_host_exists_still_ends_the_command(tmp_path):
+    folder = tmp_path / "host"  # a task stopped while it was starting: no host folder yet
+    request_stop(folder)
+    result = run_step(folder, lambda: spec(tmp_path, "import time; time.sleep(30)"))
+    assert result.stopped and (result.end_ticks - result.start_ticks) < 10 * 10_000_000

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -47,3 +49,14 @@ def test_the_lock_is_released_on_exit(tmp_path):
         pass
     with JobLock(tmp_path, "job-1"):
         pass
+
+
+def test_a_patient_downloader_outwaits_a_probe_that_holds_the_lock_for_an_instant(tmp_path):
+    probe = JobLock(tmp_path, "job-1").__enter__()  # someone asking "is one running?"
+    with pytest.raises(AlreadyRunning):  # without patience the probe turns it away
+        JobLock(tmp_path, "job-1").__enter__()
+    threading.Timer(0.3, probe.__exit__, (None, None, None)).start()
+    with JobLock(tmp_path, "job-1", patience=30) as lock:
+        assert lock.path.read_text().strip() == str(os.getpid())
+        with pytest.raises(AlreadyRunning):  # and it is the one running now
+            JobLock(tmp_path, "job-1").__enter__()
