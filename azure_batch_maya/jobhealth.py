@@ -9,6 +9,7 @@ values; `fetch_job_facts` and `fetch_pool_facts` gather those facts through the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from azure.batch import models
 
 from azure_batch_maya.connection import Connection
+from azure_batch_maya.render.scouts import META_SCOUTS
 from azure_batch_maya.render.vmsizes import vm_size
 from azure_batch_maya.services import jobs, pools, tasks
 from azure_batch_maya.services.errors import NotFoundError
@@ -89,6 +91,20 @@ class PoolFacts:
 
 
 @dataclass(frozen=True)
+class ScoutFailure:
+    """A scout frame's task that failed: the rest of the job will never start."""
+
+    task_id: str
+    exit_code: int | None
+    stderr_tail: str = ""
+
+    @property
+    def frame(self) -> str:
+        found = re.match(r"frames-(m?)0*(\d+)", self.task_id)
+        return f"{'-' if found.group(1) else ''}{found.group(2)}" if found else self.task_id
+
+
+@dataclass(frozen=True)
 class JobFacts:
     id: str
     state: str
@@ -97,6 +113,8 @@ class JobFacts:
     pool: PoolFacts | None = None  # None: not made yet, or already gone
     preparation_failures: tuple[PreparationFailure, ...] = ()
     pool_missing: bool = False  # the service was asked and does not know the pool
+    scout_failures: tuple[ScoutFailure, ...] = ()  # scouts failed: the rest is blocked
+    awaiting_go: bool = False  # the scouts rendered; the rest waits for `jobs release`
 
     @property
     def over(self) -> bool:
@@ -261,7 +279,7 @@ def job_verdict(job: JobFacts) -> Verdict:
             return Verdict(job.id, "failed", failed_tasks, c)
         status: Status = "completed" if c.total and c.completed == c.total else "ended"
         return Verdict(job.id, status, (), c)
-    problems = list(_preparation_problems(job))
+    problems = list(_scout_problems(job)) + list(_preparation_problems(job))
     if job.pool_missing:
         problems.append(
             Problem(
@@ -332,6 +350,36 @@ def resize_remedy(code: str, pool: PoolFacts) -> str:
         f"the service gave this reason; fix what it names, {then}, or recreate the pool "
         f"(see {DOCS})",
     )
+
+
+def _scout_problems(job: JobFacts) -> Iterable[Problem]:
+    """Failed scouts block the rest for ever (Batch's `dependencyAction: block`); scouts that
+    all rendered leave the rest waiting for the artist's go."""
+    if job.scout_failures:
+        first = job.scout_failures[0]
+        lines = [line for line in first.stderr_tail.strip().splitlines() if line.strip()]
+        said = f": {lines[-1].strip()}" if lines else ""
+        more = len(job.scout_failures) - 1
+        others = f" and {more} other scout{'s' if more != 1 else ''}" if more else ""
+        yield Problem(
+            "ScoutsFailed",
+            "",
+            f"scouts failed: frame {first.frame} (task {first.task_id}, exit code "
+            f"{first.exit_code}){others}, so the rest of the job will not start{said}",
+            f"read the whole stderr with `azure-batch-maya jobs show {job.id}`; fix the scene, "
+            f"cancel this job (`azure-batch-maya jobs cancel {job.id}`) and submit again",
+            True,
+        )
+    elif job.awaiting_go:
+        yield Problem(
+            "WaitingForRelease",
+            "",
+            "the scout frames rendered; the rest of the job waits for your go",
+            f"look at the scout frames (`azure-batch-maya download {job.id} --to DIR`), then "
+            f"`azure-batch-maya jobs release {job.id}` (Render the Rest on the Jobs tab), or "
+            f"`azure-batch-maya jobs cancel {job.id}`",
+            True,
+        )
 
 
 def _preparation_problems(job: JobFacts) -> Iterable[Problem]:
@@ -439,7 +487,9 @@ def fetch_job_facts(
 ) -> JobFacts:
     """What the verdict needs, asking for the pool only when tasks wait and none runs."""
     counts = counts if counts is not None else tasks.get_task_counts(conn.batch, job_id)
-    job = jobs.get_job(conn.batch, job_id, select=["id", "state", "poolInfo", "executionInfo"])
+    job = jobs.get_job(
+        conn.batch, job_id, select=["id", "state", "poolInfo", "executionInfo", "metadata"]
+    )
     return facts_of_job(conn, job, counts, pools_seen=pools_seen)
 
 
@@ -461,7 +511,11 @@ def facts_of_job(
     elif job.pool_info is not None and job.pool_info.pool_id:
         pool_id = job.pool_info.pool_id
     facts = JobFacts(job_id, _name(job.state), counts, pool_id)
-    if facts.over or counts.running or not counts.active or not pool_id:
+    if facts.over or counts.running or not counts.active:
+        return facts
+    failures, awaiting = _scout_facts(conn, job)
+    facts = JobFacts(job_id, facts.state, counts, pool_id, None, (), False, failures, awaiting)
+    if not pool_id or failures or awaiting:
         return facts
     if pools_seen is not None and pool_id in pools_seen:
         pool = pools_seen[pool_id]
@@ -471,6 +525,24 @@ def facts_of_job(
             pools_seen[pool_id] = pool
     preparation = tasks.preparation_failures(conn.batch, job_id) if pool and pool.nodes else ()
     return JobFacts(job_id, facts.state, counts, pool_id, pool, preparation, pool is None)
+
+
+def _scout_facts(conn: Connection, job: models.BatchJob) -> tuple[tuple[ScoutFailure, ...], bool]:
+    """Failed scouts (with their stderr's end), and whether the rest waits for the go."""
+    from azure_batch_maya.scoutstatus import state_of
+    from azure_batch_maya.services.batch import metadata_dict
+    from azure_batch_maya.submission import stderr_tail
+
+    metadata = metadata_dict(job.metadata)
+    if not metadata.get(META_SCOUTS):
+        return (), False
+    job_id = job.id or ""
+    listed = tasks.list_tasks(conn.batch, job_id, select=["id", "state", "executionInfo"])
+    state = state_of(job_id, metadata, listed)
+    failures = tuple(
+        ScoutFailure(s.id, s.exit_code, stderr_tail(conn.blobs, job_id, s.id)) for s in state.failed
+    )
+    return failures, state.awaiting_go
 
 
 def check_job(conn: Connection, job_id: str) -> Verdict:

@@ -63,7 +63,8 @@ def notice_of(
     where = f" Frames in {folder}." if folder is not None else ""
     if verdict.definitive:
         problem = next(p for p in verdict.problems if p.definitive)
-        title = f"Render stuck: {job}"
+        scouts = problem.code == "WaitingForRelease"  # news, not trouble
+        title = f"Scout frames ready: {job}" if scouts else f"Render stuck: {job}"
         text = f"{problem.text}. What to do: {problem.remedy}"
     elif verdict.status == "failed":
         title = f"Render failed: {job}"

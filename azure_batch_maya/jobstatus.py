@@ -32,7 +32,7 @@ from azure_batch_maya.services.tasks import TaskCounts
 
 log = logging.getLogger(__name__)
 
-JOB_FIELDS = ("id", "state", "creationTime", "poolInfo", "executionInfo")
+JOB_FIELDS = ("id", "state", "creationTime", "poolInfo", "executionInfo", "metadata")
 COUNT_WORKERS = 8
 OVER_STATES = frozenset({"completed", "terminating", "deleting"})
 

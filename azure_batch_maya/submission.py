@@ -24,7 +24,7 @@ from azure_batch_maya.assets.project import AssetProject
 from azure_batch_maya.connection import Connection
 from azure_batch_maya.jobhealth import Problem, fetch_job_facts, job_verdict
 from azure_batch_maya.node.fetch_inputs import blob_url
-from azure_batch_maya.render.cost import CostEstimate, estimate_job, load_prices
+from azure_batch_maya.render.cost import CostEstimate, PriceTable, estimate_job, load_prices
 from azure_batch_maya.render.job import JobInputs, RenderJob, build_job, default_job_id
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
@@ -98,17 +98,25 @@ class JobOutcome:
 
 
 def estimate(
-    scene: SceneInfo, settings: SubmitSettings, *, minutes_per_frame: float = 5.0
+    scene: SceneInfo,
+    settings: SubmitSettings,
+    *,
+    minutes_per_frame: float = 5.0,
+    prices: PriceTable | None = None,
 ) -> CostEstimate:
     """The price of rendering `scene` with `settings` on Azure, before anything is sent; a
-    renderer outside the renderer table has none (`UnsupportedRendererError`)."""
+    renderer outside the renderer table has none (`UnsupportedRendererError`). `prices`: a
+    table read already (the panel reads it on a worker), else it is read now."""
     from azure_batch_maya.render.renderers import renderer_for
     from azure_batch_maya.render.tasks import plan_tasks
 
     renderer_for(scene.renderer)
 
     return estimate_job(
-        load_prices(), settings, plan_tasks(scene, settings), minutes_per_frame=minutes_per_frame
+        prices or load_prices(),
+        settings,
+        plan_tasks(scene, settings),
+        minutes_per_frame=minutes_per_frame,
     )
 
 

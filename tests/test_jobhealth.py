@@ -206,3 +206,31 @@ def test_facts_come_from_the_services_own_json():
     assert facts_of_pool.resize_errors == (ResizeProblem("AllocationTimedout", "timed out"),)
     codes = [p.code for p in pool_problems(facts_of_pool)]
     assert codes == ["AllocationTimedout", "StartTaskFailed"]
+
+
+def test_a_failed_scout_is_a_definitive_stop_naming_the_frame_and_the_end_of_its_stderr():
+    from azure_batch_maya.jobhealth import ScoutFailure
+
+    counts = TaskCounts(active=10, running=0, completed=3, succeeded=2, failed=1)
+    stderr = "loading scene\nERROR: texture wood.tx missing\n\n"
+    facts = JobFacts(
+        "shot", "active", counts, "pool", scout_failures=(ScoutFailure("frames-0007", 3, stderr),)
+    )
+    verdict = job_verdict(facts)
+    assert verdict.status == "stuck" and verdict.definitive
+    first = verdict.problems[0]
+    assert first.code == "ScoutsFailed"
+    assert first.message == (
+        "scouts failed: frame 7 (task frames-0007, exit code 3), so the rest of the job will "
+        "not start: ERROR: texture wood.tx missing"
+    )
+    assert "jobs cancel shot" in first.remedy
+
+
+def test_scouts_that_all_rendered_wait_for_the_artists_go():
+    counts = TaskCounts(active=9, running=0, completed=3, succeeded=3, failed=0)
+    verdict = job_verdict(JobFacts("shot", "active", counts, "pool", awaiting_go=True))
+    assert verdict.status == "stuck" and verdict.definitive
+    assert [p.code for p in verdict.problems] == ["WaitingForRelease"]
+    assert "jobs release shot" in verdict.problems[0].remedy
+    assert job_verdict(JobFacts("shot", "active", counts, "pool")).status == "waiting"

@@ -109,3 +109,13 @@ def test_the_watching_downloader_says_a_job_failed(local_home, tmp_path, mocker,
     assert send.call_args.kwargs["title"] == f"Render failed: {job_id}"
     assert send.call_args.kwargs["message"].startswith("1 of 1 frame task failed; ")
     assert read_outcomes()[job_id].status == "failed"
+
+
+def test_scouts_waiting_for_the_go_are_announced_as_ready_not_stuck():
+    from azure_batch_maya.jobhealth import JobFacts, job_verdict
+
+    counts = TaskCounts(active=9, running=0, completed=3, succeeded=3, failed=0)
+    verdict = job_verdict(JobFacts("shot", "active", counts, "pool", awaiting_go=True))
+    notice = notice_of(verdict)
+    assert notice is not None and notice.title == "Scout frames ready: shot"
+    assert "jobs release shot" in notice.text

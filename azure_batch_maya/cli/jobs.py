@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from azure_batch_maya.connection import Connection
     from azure_batch_maya.jobretry import Retried
     from azure_batch_maya.jobstatus import JobRow, JobUsage
+    from azure_batch_maya.scoutstatus import RestEstimate, ScoutState
     from azure_batch_maya.services.tasks import PreparationFailure
     from azure_batch_maya.submission import FailedTask
 
@@ -49,6 +50,13 @@ def register(sub: Any) -> None:
     )
     show.add_argument("job", type=batch_id, help="the job id")
     show.set_defaults(handler=run_show)
+    release = actions.add_parser(
+        "release",
+        parents=[common],
+        help="the go for a scouted job: render the rest once the scout frames succeeded",
+    )
+    release.add_argument("job", type=batch_id, help="the job id")
+    release.set_defaults(handler=run_release)
     retry = actions.add_parser(
         "retry",
         parents=[common],
@@ -92,14 +100,15 @@ def run_show(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.tasks import preparation_failures
     from azure_batch_maya.submission import failed_tasks
 
-    def gather(conn: Connection) -> tuple[JobRow, Failures, JobUsage | None]:
+    def gather(conn: Connection) -> tuple[JobRow, Failures, JobUsage | None, Scouts]:
         row = get_job_row(conn, args.job)
         failed = failed_tasks(conn, args.job) if row.counts.failed else ()
         stuck = row.counts.active and not row.counts.running and not row.over
         preparation = preparation_failures(conn.batch, args.job) if stuck else ()
-        return row, (failed, preparation), job_usage(conn, args.job) if row.over else None
+        scouts = _scouts(conn, args.job)
+        return row, (failed, preparation), job_usage(conn, args.job) if row.over else None, scouts
 
-    row, (failed, preparation), usage = with_connection(args, gather)
+    row, (failed, preparation), usage, (scouts, rest) = with_connection(args, gather)
     if args.json:
         data = row.to_json()
         data["failed_tasks"] = [
@@ -111,14 +120,21 @@ def run_show(args: argparse.Namespace) -> int:
             for p in preparation
         ]
         data["usage"] = usage.to_json() if usage else None
+        data["scouts"] = scouts.to_json() if scouts else None
+        data["rest_estimate"] = rest.to_json() if rest else None
         print_json(data)
         return 0
     out = [
         f"Job {row.id}: {row.status}, {_progress(row)}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
+    if scouts is not None:
+        out.append(_scout_line(scouts))
+    if rest is not None:
+        out.append(rest.text())
     for problem in row.verdict.problems if row.verdict else ():
         label = "Stuck" if row.status == "stuck" and problem.code != "TasksFailed" else "Note"
+        label = "Waiting for your go" if problem.code == "WaitingForRelease" else label
         out.append(f"{label}: {problem.text}")
         out.append(f"  What to do: {problem.remedy}")
     for f in failed:
@@ -143,6 +159,59 @@ def run_show(args: argparse.Namespace) -> int:
                 f"Used {hours}: about {c.total:.2f} {c.currency} ({usage.note}; {c.prices_note()})."
             )
     sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+Scouts = tuple["ScoutState | None", "RestEstimate | None"]
+
+
+def _scouts(conn: Connection, job_id: str) -> Scouts:
+    """The job's scouts and, once one rendered, the measured estimate of the rest."""
+    from azure_batch_maya.scoutstatus import estimate_rest, fetch_scout_state
+
+    state = fetch_scout_state(conn, job_id)
+    if state is None:
+        return None, None
+    return state, estimate_rest(conn, state) if not state.failed else None
+
+
+def _scout_line(state: ScoutState) -> str:
+    done, total = len(state.done), len(state.scouts)
+    text = f"Scout frames: {done}/{total} done"
+    if state.failed:
+        text += f", {len(state.failed)} failed: the rest will not start"
+    elif state.released or state.auto:
+        text += "; the rest starts once they all succeed" if done < total else "; the rest runs"
+    elif state.awaiting_go:
+        text += f"; the rest waits for your go: `azure-batch-maya jobs release {state.job_id}`"
+    text += "."
+    return f"{text}\nWARNING: {state.warning}." if state.warning else text
+
+
+def run_release(args: argparse.Namespace) -> int:
+    from azure_batch_maya.scoutstatus import Released, ReleaseError, release
+
+    def go(conn: Connection) -> Released:
+        try:
+            return release(conn, args.job)
+        except ReleaseError as exc:
+            raise CliError(str(exc), exit_code=1) from None
+
+    done = with_connection(args, go)
+    if args.json:
+        print_json(
+            {"job_id": args.job, "already": done.already, "scouts_pending": done.scouts_pending}
+        )
+        return 0
+    if done.already:
+        sys.stdout.write(f"Job {args.job}: the rest was already released.\n")
+    elif done.scouts_pending:
+        sys.stdout.write(
+            f"Released job {args.job}: the rest starts once its {done.scouts_pending} scout "
+            "frames still rendering succeed.\n"
+        )
+    else:
+        sys.stdout.write(f"Released job {args.job}: the rest of its frames render now.\n")
     return 0
 
 

@@ -21,9 +21,12 @@ STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
 if TYPE_CHECKING:
     from azure_batch_maya.jobhealth import Problem
+    from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
+    from azure_batch_maya.settings.jobchoices import JobChoices
+    from azure_batch_maya.settings.studio import StudioPresets
 
 
 def pool_text(text: str) -> str:
@@ -47,6 +50,11 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--pool", type=pool_text, default="auto", help="auto (default), new, new:ID, or a pool id"
     )
+    parser.add_argument(
+        "--prefix",
+        metavar="PREFIX",
+        help="output prefix for this job only (e.g. beauty/<Scene>); the scene is not changed",
+    )
     parser.add_argument("--chunk", type=count(1), default=1, metavar="N", help="frames per task")
     parser.add_argument("--per-layer", action="store_true", help="one task per render layer")
     parser.add_argument("--per-camera", action="store_true", help="one task per camera")
@@ -54,6 +62,19 @@ def register(sub: Any) -> None:
         "--max-retries", type=count(-1, 100), metavar="N", help="retries of a failed task"
     )
     parser.add_argument("--time-limit", type=hours, metavar="HOURS", help="end the job after")
+    parser.add_argument(
+        "--priority",
+        type=count(-1000, 1000),
+        default=0,
+        metavar="N",
+        help="job priority, -1000 to 1000: a pool runs higher ones' tasks first (default 0)",
+    )
+    parser.add_argument(
+        "--over-ceiling",
+        action="store_true",
+        help="submit even if the estimate is over the studio's cost ceiling (where the studio "
+        "file allows it)",
+    )
     parser.add_argument(
         "--nodes",
         type=count(0),
@@ -82,6 +103,20 @@ def register(sub: Any) -> None:
         metavar="MINUTES",
         help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
     )
+    parser.add_argument(
+        "--scout",
+        metavar="N|FRAMES",
+        help="render N frames first (first, middle, last for 3), or the frames named (1,50,100); "
+        "the rest waits for `jobs release JOB` (default: the studio file's scout_frames)",
+    )
+    parser.add_argument(
+        "--scout-auto",
+        action="store_true",
+        help="with --scout: the rest starts by itself once every scout frame succeeded",
+    )
+    parser.add_argument(
+        "--no-scout", action="store_true", help="no scout frames, whatever the studio file says"
+    )
     parser.add_argument("--vm-size", help="VM size of a new pool (default: the Env tab's)")
     parser.add_argument("--node-os", choices=("linux", "windows"), default="linux")
     parser.add_argument("--job-id", type=batch_id, help="job id (default: scene name and time)")
@@ -104,19 +139,23 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.settings.jobchoices import scene_for_job
 
     checked = load_checked(args, saved=True)
     if has_errors(checked.findings):
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
-    settings = _settings(args, checked.scene)
-    _check_plan(checked.scene, settings)
-    if not args.export:
-        _check_quotas(args, settings)
-    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
+    settings, choices, studio = _settings(args)
+    scene = scene_for_job(checked.scene, choices)
+    _check_plan(scene, settings)
     if args.export:
-        return _export(checked.scene, project, settings, Path(args.export))
-    return _submit(args, checked.scene, project, settings)
+        if not args.local:  # the ceiling holds for an export too (cached prices, quietly)
+            _check_price(scene, settings, studio, args.over_ceiling, _Reporter(quiet=True))
+        project = hashed_project(checked.scene, checked.resolutions, checked.choices)
+        return _export(scene, project, settings, Path(args.export))
+    _check_quotas(args, settings)
+    project = hashed_project(checked.scene, checked.resolutions, checked.choices)
+    return _submit(args, scene, project, settings, studio)
 
 
 def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
@@ -142,68 +181,153 @@ def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
         sys.stderr.write(format_findings(findings))
 
 
-def _settings(args: argparse.Namespace, scene: SceneInfo) -> SubmitSettings:
-    """The Env tab's saved choices (image, VM size, nodes, licences, variables), then the flags."""
-    from datetime import timedelta
+def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, StudioPresets]:
+    """The job as the panel would build it: the Env tab's saved choices with the studio file's
+    rules in (a flag against a locked value is refused), then these flags."""
+    from dataclasses import replace
 
     from azure_batch_maya.controllers.env import EnvController
-    from azure_batch_maya.render.autoscale import AutoscaleError
+    from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
+    from azure_batch_maya.settings.enforcement import refuse_locked
+    from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, check_limits
+    from azure_batch_maya.settings.studio import PresetsError, load_studio
 
-    env = EnvController()
+    try:
+        studio = load_studio()
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
+    env = EnvController(studio=studio)
     env.load()
     if env.problem:
         raise CliError(env.problem)
+    if env.studio_problem:
+        raise CliError(env.studio_problem)
+    flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
     try:
-        options = env.settings.submit_fields()
-        flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
-        options.update({name: value for name, value in flags.items() if value is not None})
-        if args.max_retries is not None:
-            options["max_task_retries"] = args.max_retries
-        if args.time_limit is not None:
-            options["job_time_limit"] = timedelta(hours=args.time_limit)
-        if args.local and args.stand_in:
-            options["node_python"] = sys.executable  # the local pool's nodes are this machine
-        options.update(_autoscale_options(args, options))
-        return SubmitSettings(
+        given = replace(
+            env.settings, **{name: value for name, value in flags.items() if value is not None}
+        )
+        refuse_locked(studio, env.settings, given)
+        _check_autoscale_flags(args)
+        choices = JobChoices(
             frames=args.frames,
-            chunk_size=args.chunk,
+            prefix=args.prefix,
             layers=tuple(args.layer),
+            chunk_size=args.chunk,
             split_layers=args.per_layer,
             split_cameras=args.per_camera,
+            max_task_retries=2 if args.max_retries is None else args.max_retries,
+            priority=args.priority,
+            job_time_limit_hours=args.time_limit,
             pool=PoolChoice.parse(args.pool),
             node_os=args.node_os,
-            stand_in=args.stand_in,
             job_id=args.job_id,
-            **options,
+            spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            autoscale_max=args.autoscale or 0,
+            idle_minutes=DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
+            autoscale_interval_minutes=args.autoscale_interval,
+            scout=scout_plan(args),
         )
-    except (SettingsError, AutoscaleError) as exc:
+        # the local pool's nodes are this machine: the stand-in runs on this Python
+        python = sys.executable if args.local and args.stand_in else None
+        base = SubmitSettings(stand_in=args.stand_in, node_python=python)
+        settings = build_settings(choices, given, studio, base=base)
+        check_limits(settings, studio)
+    except (SettingsError, PresetsError) as exc:
         raise CliError(str(exc)) from None
+    return settings, choices, studio
 
 
-def _autoscale_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
-    """`--autoscale MAX`: our formula's plan, and node counts of MAX split by the Spot share
-    (what the estimate prices: the most the pool grows to)."""
-    from datetime import timedelta
+def _check_price(
+    scene: SceneInfo,
+    settings: SubmitSettings,
+    studio: StudioPresets,
+    over_ceiling: bool,
+    say: _Reporter,
+    *,
+    where: str | None = None,
+) -> None:
+    """Say the job's price on Azure (prices fetched first if the cached ones are old and we
+    are connected `where`); refuse a job over the studio's ceiling with both numbers (exit 1)."""
+    from azure_batch_maya.render.cost import PriceError
+    from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
+    from azure_batch_maya.submission import estimate
 
-    from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, plan_for
+    if where is not None:
+        problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
+        if problem:
+            say(f"Prices not refreshed: {problem}.")
+    try:
+        cost = estimate(scene, settings)
+    except PriceError as exc:
+        if studio.cost_ceiling is not None and not (over_ceiling and studio.allow_ceiling_override):
+            raise CliError(
+                f"no cost estimate ({exc}), so the studio's ceiling of {studio.cost_ceiling:.2f} "
+                f"per job ({studio.path}) cannot be checked; add the VM size to the price table",
+                exit_code=1,
+            ) from None
+        say(f"No cost estimate: {exc}")
+        return
+    most = " (the most the autoscale pool grows to)" if settings.autoscale else ""
+    say(
+        f"Estimated cost: about {cost.total:.2f} {cost.currency} for {cost.hours:.1f} h on "
+        f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
+        f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
+    )
+    refused = studio.over_ceiling(cost.total, cost.currency, override=over_ceiling)
+    if refused:
+        raise CliError(f"not submitted: {refused}", exit_code=1)
+    if over_ceiling and studio.cost_ceiling is not None and cost.total > studio.cost_ceiling:
+        sys.stderr.write(  # said even with --json: a ceiling was passed on purpose
+            f"Estimated at {cost.total:.2f} {cost.currency}, over the studio's ceiling of "
+            f"{studio.cost_ceiling:.2f}: going ahead (--over-ceiling).\n"
+        )
 
+
+def _check_autoscale_flags(args: argparse.Namespace) -> None:
+    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`, in range."""
     if args.autoscale is None:
         if args.idle_minutes is not None or args.autoscale_interval is not None:
             raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
-        return {}
-    plan, dedicated, spot = plan_for(
-        args.autoscale,
-        DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
-        dedicated_nodes=int(options.get("dedicated_nodes", 1)),
-        spot_nodes=int(options.get("spot_nodes", 0)),
-    )
-    out: dict[str, Any] = {"autoscale": plan, "dedicated_nodes": dedicated, "spot_nodes": spot}
-    if args.autoscale_interval is not None:
-        if not 0 < args.autoscale_interval <= 7 * 24 * 60:
-            raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
-        out["autoscale_interval"] = timedelta(minutes=args.autoscale_interval)
-    return out
+        return
+    if args.autoscale_interval is not None and not 0 < args.autoscale_interval <= 7 * 24 * 60:
+        raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
+
+
+def scout_plan(args: argparse.Namespace) -> ScoutPlan | None:
+    """`--scout`, else the studio file's `scout_frames` (0: none); `--no-scout` wins."""
+    from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
+    from azure_batch_maya.settings.studio import PresetsError, load_studio
+
+    if args.no_scout and (args.scout or args.scout_auto):
+        raise CliError("--no-scout goes without --scout and --scout-auto")
+    try:
+        studio = load_studio()
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
+    if studio.is_locked("scout_frames"):
+        locked = int(studio.locked["scout_frames"])
+        if args.no_scout or (args.scout is not None and args.scout != str(locked)):
+            raise CliError(
+                f"scout frames are locked to {locked} by the studio file {studio.path} "
+                f"({studio.reason}); leave out --scout and --no-scout"
+            )
+        return ScoutPlan.parse(str(locked), auto=args.scout_auto) if locked else None
+    if args.no_scout:
+        return None
+    text = args.scout
+    if text is None:
+        count = int(studio.effective("scout_frames") or 0)
+        if count == 0:
+            if args.scout_auto:
+                raise CliError("--scout-auto goes with --scout N (or a studio scout_frames)")
+            return None
+        text = str(count)
+    try:
+        return ScoutPlan.parse(text, auto=args.scout_auto)
+    except ScoutError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _check_plan(scene: SceneInfo, settings: SubmitSettings) -> None:
@@ -240,7 +364,11 @@ def _export(scene: SceneInfo, project: Any, settings: SubmitSettings, folder: Pa
 
 
 def _submit(
-    args: argparse.Namespace, scene: SceneInfo, project: Any, settings: SubmitSettings
+    args: argparse.Namespace,
+    scene: SceneInfo,
+    project: Any,
+    settings: SubmitSettings,
+    studio: StudioPresets,
 ) -> int:
     from azure_batch_maya.connection import NotConnectedError, connect
     from azure_batch_maya.render.job import JobBuildError
@@ -252,7 +380,7 @@ def _submit(
         conn = connect(local=args.local)
         say(f"Connected to {conn.where}.")
         if not conn.local:
-            _say_estimate(say, scene, settings, conn.where)
+            _check_price(scene, settings, studio, args.over_ceiling, say, where=conn.where)
         submitted = submit(conn, scene, project, settings, progress=say.bytes, on_note=say)
         say.done_bytes()
         up = submitted.upload
@@ -261,6 +389,7 @@ def _submit(
             f"{up.skipped_files} already in storage ({_mb(up.skipped_bytes)})."
         )
         say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
+        _say_scouts(say, submitted.job.render_tasks, settings, submitted.job_id)
         result: dict[str, Any] = {
             "job_id": submitted.job_id,
             "tasks": len(submitted.job.tasks),
@@ -268,6 +397,7 @@ def _submit(
             "uploaded_bytes": up.uploaded_bytes,
             "skipped_files": up.skipped_files,
             "estimated_cost": submitted.estimate.total if submitted.estimate else 0.0,
+            "scouts": [t.id for t in submitted.job.render_tasks if t.scout],
         }
         code = 0
         if args.wait or args.download:
@@ -291,12 +421,15 @@ def _submit(
             if outcome.blocked:
                 result["stuck"] = True
                 result["problems"] = [p.to_json() for p in outcome.problems]
+                go = any(p.code == "WaitingForRelease" for p in outcome.problems)
                 for problem in outcome.problems:
-                    say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
-                say(
-                    f"No task can start until this is fixed; the job stays. Cancel it with "
-                    f"`azure-batch-maya jobs cancel {submitted.job_id}`."
-                )
+                    label = "Waiting for your go" if go else "Stuck"
+                    say(f"{label}: {problem.text}\n  What to do: {problem.remedy}")
+                if not go:
+                    say(
+                        f"No task can start until this is fixed; the job stays. Cancel it with "
+                        f"`azure-batch-maya jobs cancel {submitted.job_id}`."
+                    )
             code = 0 if outcome.succeeded else STUCK_EXIT if outcome.blocked else 1
             if args.download:
                 folder = Path(args.download)
@@ -311,26 +444,19 @@ def _submit(
     return code
 
 
-def _say_estimate(say: _Reporter, scene: SceneInfo, settings: SubmitSettings, where: str) -> None:
-    """The job's price on Azure, with prices fetched now if the cached ones are old."""
-    from azure_batch_maya.render.cost import PriceError
-    from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
-    from azure_batch_maya.submission import estimate
+def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: str) -> None:
+    from azure_batch_maya.render.tasks import frame_label
 
-    problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
-    if problem:
-        say(f"Prices not refreshed: {problem}.")
-    try:
-        cost = estimate(scene, settings)
-    except PriceError as exc:
-        say(f"No cost estimate: {exc}")
+    scouts = [t for t in planned if t.scout]
+    if not scouts or settings.scout is None or len(scouts) == len(planned):
         return
-    most = " (the most the autoscale pool grows to)" if settings.autoscale else ""
-    say(
-        f"Estimated cost: about {cost.total:.2f} {cost.currency} for {cost.hours:.1f} h on "
-        f"{settings.dedicated_nodes} dedicated and {settings.spot_nodes} Spot "
-        f"{settings.vm_size} nodes{most} at 5 min a frame ({cost.prices_note()})."
+    frames = ", ".join(frame_label(t.frames) for t in scouts)
+    then = (
+        "the rest starts by itself once they succeed"
+        if settings.scout.auto
+        else f"the rest waits for your go: `azure-batch-maya jobs release {job_id}`"
     )
+    say(f"Scout frames {frames} render first; {then}.")
 
 
 class _Reporter:

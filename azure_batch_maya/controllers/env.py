@@ -24,10 +24,12 @@ from azure_batch_maya.render.settings import (
     SettingsError,
 )
 from azure_batch_maya.services.batch import ContainerImage, CustomImage, ImageSpec, MarketplaceImage
+from azure_batch_maya.settings.studio import PresetsError, StudioPresets
 
 log = logging.getLogger(__name__)
 
 ENV_FILE = "env.json"
+CHOSEN_KEY = "chosen"  # the fields the artist set, so the studio's defaults fill only the rest
 ImageKind = Literal["marketplace", "custom", "container"]
 IMAGE_KINDS: tuple[ImageKind, ...] = ("marketplace", "custom", "container")
 RETIRED_LICENCES_NOTE = (
@@ -110,18 +112,34 @@ class EnvSettings:
 
 
 class EnvController:
-    """Holds the Env choices; every change is saved at once (a small file, fast enough)."""
+    """Holds the Env choices; every change is saved at once (a small file, fast enough).
 
-    def __init__(self, *, folder: Path | None = None) -> None:
+    `settings` is what the nodes get: the artist's saved choices with the studio file's locked
+    values in, and its defaults for what the artist never set (`chosen` names what they did).
+    """
+
+    def __init__(
+        self,
+        *,
+        folder: Path | None = None,
+        studio: StudioPresets | None = None,
+        studio_problem: str | None = None,
+    ) -> None:
         self.path = (folder or data_dir()) / ENV_FILE
-        self.settings = EnvSettings()
+        self.studio = studio or StudioPresets()
+        self.studio_problem = studio_problem  # a studio file that is wrong: submitting stops
+        self.saved = EnvSettings()  # the artist's own choices, as in the file
+        self.chosen: frozenset[str] = frozenset()
+        self.settings = self._effective()
         self.changed: Event[EnvSettings] = Event()
         self.problem: str | None = None  # why the saved file could not be used, if it could not
 
     def load(self) -> EnvSettings:
         self.problem = None
         try:
-            self.settings = EnvSettings.from_json(json.loads(self.path.read_text("utf-8")))
+            data = json.loads(self.path.read_text("utf-8"))
+            self.saved = EnvSettings.from_json(data)
+            self.chosen = _chosen(data, self.saved)
         except FileNotFoundError:
             pass
         except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -130,12 +148,23 @@ class EnvController:
                 "the file, or set them again on the Env tab"
             )
             log.warning("%s; using the defaults", self.problem)
+        self.settings = self._effective()
         self.changed.emit(self.settings)
         return self.settings
 
+    def lock_notes(self) -> dict[str, str]:
+        """EnvSettings field → why it is read-only (the studio file's reason and path)."""
+        from azure_batch_maya.settings.enforcement import env_lock_notes
+
+        return env_lock_notes(self.studio)
+
     def update(self, **changes: Any) -> EnvSettings:
-        """Change some fields (`vm_size="…"`, `licences=LicenceServers(…)`) and save."""
-        self.settings = replace(self.settings, **changes)
+        """Change some fields (`vm_size="…"`, `licences=LicenceServers(…)`) and save.
+
+        A locked field keeps the studio's value whatever is asked."""
+        self.saved = replace(self.saved, **changes)
+        self.chosen = self.chosen | set(changes)
+        self.settings = self._effective()
         self._save()
         self.problem = None  # the file is whole again
         self.changed.emit(self.settings)
@@ -164,11 +193,33 @@ class EnvController:
         """Licence servers the detected renderer needs (Maya's own for any of them)."""
         return RENDERER_LICENCES.get(renderer, ("autodesk",))
 
+    def _effective(self) -> EnvSettings:
+        from azure_batch_maya.settings.enforcement import studio_env
+
+        try:
+            return studio_env(self.saved, self.studio, self.chosen)
+        except PresetsError as exc:
+            self.studio_problem = str(exc)
+            return self.saved
+
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         part = self.path.with_name(self.path.name + ".part")
-        part.write_text(json.dumps(self.settings.to_json(), indent=1), encoding="utf-8")
+        data = {**self.saved.to_json(), CHOSEN_KEY: sorted(self.chosen)}
+        part.write_text(json.dumps(data, indent=1), encoding="utf-8")
         part.replace(self.path)
+
+
+def _chosen(data: Mapping[str, Any], saved: EnvSettings) -> frozenset[str]:
+    """The fields the artist set: as saved, or (a file from before it was saved) those that
+    differ from the built-in defaults."""
+    names = data.get(CHOSEN_KEY)
+    if isinstance(names, list):
+        return frozenset(str(n) for n in names)
+    default = EnvSettings()
+    return frozenset(
+        f.name for f in fields(EnvSettings) if getattr(saved, f.name) != getattr(default, f.name)
+    )
 
 
 def _priced_sizes() -> list[str]:

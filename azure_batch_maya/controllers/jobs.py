@@ -24,12 +24,20 @@ from azure_batch_maya.jobnotice import (
     set_notifications,
 )
 from azure_batch_maya.jobretry import Retried, retry_failed
+from azure_batch_maya.scoutstatus import (
+    Released,
+    RestEstimate,
+    ScoutState,
+    estimate_rest,
+    fetch_scout_state,
+    release,
+)
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
 from azure_batch_maya.transfer.download import DownloadReport
 
-JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo"]
+JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo", "metadata"]
 THUMBNAIL_SUFFIXES = (".exr", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MAX_THUMBNAILS = 48
 
@@ -86,6 +94,33 @@ class JobDetails:
     failed: tuple[submission.FailedTask, ...]
     preparation: tuple[PreparationFailure, ...] = ()  # nodes that cannot run the job's tasks
     verdict: Verdict | None = None
+    scouts: ScoutState | None = None  # a job submitted with scout frames
+    rest: RestEstimate | None = None  # the rest at the scouts' measured pace
+
+    @property
+    def can_release(self) -> bool:
+        """The rest waits for the artist's go (Render the Rest), and no scout failed."""
+        s = self.scouts
+        return s is not None and not s.released and not s.auto and not s.failed
+
+    @property
+    def scout_text(self) -> str:
+        """The line beside the scout thumbnails: how far the scouts are, what the rest costs."""
+        s = self.scouts
+        if s is None:
+            return ""
+        text = f"Scout frames: {len(s.done)}/{len(s.scouts)} done"
+        if s.failed:
+            return f"{text}, {len(s.failed)} failed: the rest will not start."
+        if s.warning:
+            return f"{text}. WARNING: {s.warning}."
+        if self.rest is not None:
+            text += ". " + self.rest.text()
+        if s.awaiting_go:
+            text += " The rest waits for your go."
+        elif s.released or s.auto:
+            text += " The rest is released."
+        return text
 
 
 class JobsController:
@@ -149,6 +184,8 @@ class JobsController:
     def get_details(self, job_id: str) -> JobDetails:
         """The job's failed tasks and failed preparations, with the end of their stderr."""
         connection = self.session.require_connection()
+        scouts = fetch_scout_state(connection, job_id)
+        rest = estimate_rest(connection, scouts) if scouts and not scouts.failed else None
         return JobDetails(
             job_id,
             submission.failed_tasks(connection, job_id),
@@ -160,7 +197,16 @@ class JobsController:
                     tasks.get_task_counts(connection.batch, job_id),
                 )
             ),
+            scouts,
+            rest,
         )
+
+    def release(self, job_id: str) -> Released:
+        """Render the Rest: the artist's go for a scouted job (`jobs release`). Slow.
+
+        `scoutstatus.ReleaseError` when the job has no scouts or one failed.
+        """
+        return release(self.session.require_connection(), job_id)
 
     def retry(self, job_id: str) -> Retried:
         """Run the job's failed tasks again on the same inputs (`jobs retry`). Slow.

@@ -1,14 +1,20 @@
-"""The Submit tab: pool, renderer, frames, layers, the validation list, the estimate, Submit.
+"""The Submit tab: pool, renderer, frames, layers, how the job is split, retries, priority,
+time limit, the validation list, the estimate, Submit.
 
 Frames, step and output prefix start from the scene's render settings and can be changed for
 this job only: the scene file is never edited. The Env tab's choices (image, VM size, nodes,
-licences, variables) come from the `EnvController`.
+licences, variables) come from the `EnvController`, with the studio file's rules in; the job
+is built by `settings.jobchoices.build_settings`, as `submit` builds it. The tab's choices are
+kept per scene (`settings.scenememory`) when a job is sent.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
 
 from azure_batch_maya import submission
 from azure_batch_maya.assets.frames import FrameSpec, FrameSpecError, parse_frames
@@ -19,9 +25,10 @@ from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.quotacheck import check_quotas
 from azure_batch_maya.render import prices
-from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
-from azure_batch_maya.render.cost import CostEstimate
+from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
+from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
+from azure_batch_maya.render.scouts import ScoutError, ScoutPlan
 from azure_batch_maya.render.settings import (
     POOL_MODES,
     PoolChoice,
@@ -32,6 +39,11 @@ from azure_batch_maya.render.settings import (
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.storage import Progress
+from azure_batch_maya.settings import scenememory
+from azure_batch_maya.settings.enforcement import limit_problems
+from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, scene_for_job
+
+log = logging.getLogger(__name__)
 
 POOL_MODE_LABELS: dict[PoolMode, str] = {
     "auto": "Auto-pool for this job (deleted with it)",
@@ -52,9 +64,21 @@ class SubmitFields:
     prefix: str = ""
     layers: dict[str, bool] = field(default_factory=dict)  # layer name → render it
     chunk_size: int = 1
+    split_layers: bool = False
+    split_cameras: bool = False
+    max_task_retries: int = 2
+    priority: int = 0
+    time_limit_hours: float = 0.0  # 0: no limit (the job's SAS still ends after 7 days)
+    over_ceiling: bool = False  # submit over the studio's cost ceiling, where it allows
     job_id: str = ""
     autoscale_max: int = 0  # a new pool that sizes itself up to this many nodes (0: off)
     idle_minutes: float = DEFAULT_IDLE_MINUTES  # ... and empties after this long idle
+    scout: int = 0  # scout frames rendered first (0: off); the rest waits for the go
+    scout_auto: bool = False  # ... or starts by itself once they succeed
+
+
+# Not kept per scene: a job id is one job's, going over the ceiling is asked each time.
+NOT_REMEMBERED = frozenset({"job_id", "over_ceiling"})
 
 
 class SubmitController:
@@ -72,18 +96,36 @@ class SubmitController:
         self.assets = assets
         self.env = env
         self.base = base or SubmitSettings()  # e.g. the stand-in renderer on the local pool
-        self.fields = SubmitFields()
+        self.memory_folder: Path | None = None  # default: the user's data folder
+        self.fields = self._studio_defaults(SubmitFields())
         self.pool_ids: tuple[str, ...] = ()
         self.changed: Event[SubmitController] = Event()
+        self._version = 0  # bumped by every input change; checks are recomputed only then
+        self._checks: tuple[int, tuple[Finding, ...], CostEstimate | str] | None = None
+        # The price table: None until read; the panel reads it on a worker (`read_prices`, and
+        # again after `refresh_prices` fetched Azure's),
+        # saying so meanwhile (`prices_pending`); without a panel it is read when first needed.
+        self.price_table: PriceTable | None = None
+        self.prices_pending = False
         session.scene_changed.connect(lambda _scene: self.reset_from_scene())
-        assets.changed.connect(lambda _assets: self.changed.emit(self))
+        session.connection_changed.connect(lambda _c: self._inputs_changed())
+        assets.changed.connect(lambda _assets: self._inputs_changed())
+        env.changed.connect(lambda _s: self._inputs_changed())
         self.reset_from_scene()
+
+    def _inputs_changed(self) -> None:
+        self._version += 1
+        self.changed.emit(self)
+
+    def _studio_defaults(self, fields_: SubmitFields) -> SubmitFields:
+        scout = self.env.studio.effective("scout_frames")
+        return replace(fields_, scout=scout) if isinstance(scout, int) else fields_
 
     def reset_from_scene(self) -> None:
         """Frames, step, prefix and layers as the scene's render settings say (Refresh)."""
         scene = self.session.scene
         if scene is None:
-            self.fields = SubmitFields(pool_mode=self.fields.pool_mode)
+            self.fields = self._studio_defaults(SubmitFields(pool_mode=self.fields.pool_mode))
         else:
             r = scene.frames
             layers = {layer.name: layer.renderable for layer in scene.layers}
@@ -96,15 +138,54 @@ class SubmitController:
                 layers=layers,
                 job_id="",
             )
-        self.changed.emit(self)
+        self._inputs_changed()
 
     def update(self, **changes: object) -> None:
         self.fields = replace(self.fields, **changes)  # type: ignore[arg-type]
-        self.changed.emit(self)
+        self._inputs_changed()
 
     def set_layer(self, name: str, render: bool) -> None:
         self.fields.layers[name] = render
-        self.changed.emit(self)
+        self._inputs_changed()
+
+    # The choices kept per scene -----------------------------------------------------------------
+
+    def recall(self) -> dict[str, Any] | None:
+        """The choices kept for the open scene when a job was last sent from it. Reads a file:
+        call it on a worker, then `apply_recalled` on the main thread."""
+        scene = self.session.scene
+        return scenememory.recall(scene.scene, self.memory_folder) if scene else None
+
+    def apply_recalled(self, data: dict[str, Any] | None) -> None:
+        """Put kept choices back; unknown or mistyped ones (a damaged file) are left out."""
+        if not data:
+            return
+        current = asdict(self.fields)
+        kept: dict[str, Any] = {}
+        for f in fields(SubmitFields):
+            value = data.get(f.name)
+            if f.name in NOT_REMEMBERED or value is None:
+                continue
+            if f.name == "layers":
+                if isinstance(value, dict) and set(value) == set(self.fields.layers):
+                    kept[f.name] = {str(k): bool(v) for k, v in value.items()}
+            elif type(value) is type(current[f.name]) or (
+                isinstance(current[f.name], float) and type(value) is int
+            ):
+                kept[f.name] = value
+        self.fields = replace(self.fields, **kept)
+        self._inputs_changed()
+
+    def remember(self) -> None:
+        """Keep this tab's choices for the open scene. Writes a file (the submit worker)."""
+        scene = self.session.scene
+        if scene is None:
+            return
+        data = {k: v for k, v in asdict(self.fields).items() if k not in NOT_REMEMBERED}
+        try:
+            scenememory.remember(scene.scene, data, self.memory_folder)
+        except OSError as exc:  # losing the memory must not lose the job
+            log.warning("could not keep the Submit choices for %s: %s", scene.scene, exc)
 
     # What the tab shows -------------------------------------------------------------------------
 
@@ -136,14 +217,32 @@ class SubmitController:
             raise SettingsError(str(exc)) from None
 
     def findings(self) -> tuple[Finding, ...]:
-        """The validation list for these frames (errors first); empty until Assets scanned."""
+        """The validation list for these frames (errors first); empty until Assets scanned.
+        Recomputed only when an input changed."""
+        return self._checked()[1]
+
+    def estimate(self) -> CostEstimate | str:
+        """The Azure price of this job, or why there is none (the local pool costs nothing).
+        Recomputed only when an input changed."""
+        return self._checked()[2]
+
+    def _checked(self) -> tuple[int, tuple[Finding, ...], CostEstimate | str]:
+        if self._checks is None or self._checks[0] != self._version:
+            self._checks = (self._version, self._find(), self._estimate())
+        return self._checks
+
+    def _find(self) -> tuple[Finding, ...]:
         result = self.assets.result
         if result is None:
             return ()
         problems: list[Finding] = []
         try:
             frames: FrameSpec | None = self.frame_spec()
-            self.settings()
+            settings = self.settings()
+            studio = self.env.studio
+            problems += [
+                Finding("error", "studio-limit", text) for text in limit_problems(settings, studio)
+            ]
         except SettingsError as exc:
             frames = None
             problems.append(Finding("error", "settings", str(exc)))
@@ -151,8 +250,23 @@ class SubmitController:
         found = validate(result.scene, result.resolutions, frames=frames, choices=choices)
         return (*problems, *found)
 
+    def over_ceiling(self) -> str | None:
+        """Why the studio's cost ceiling refuses this job, or None."""
+        estimate = self.estimate()
+        if not isinstance(estimate, CostEstimate):
+            return None
+        why = self.env.studio.over_ceiling(
+            estimate.total, estimate.currency, override=self.fields.over_ceiling
+        )
+        if why is None:
+            return None
+        why = why.replace("submit with --over-ceiling", "tick Over the ceiling")
+        return why[0].upper() + why[1:] + "."
+
     def blocked_reason(self) -> str | None:
         """Why Submit Job is disabled, or None when it can go."""
+        if self.env.studio_problem:
+            return f"The studio file is wrong: {self.env.studio_problem}"
         if self.session.scene is None:
             return "Open a scene first."
         if not self.renderer_supported:  # the stand-in too: the job is built the same way
@@ -165,54 +279,69 @@ class SubmitController:
             return "Scanning the scene's files…"
         if has_errors(self.findings()):
             return "Fix the errors in the Checks list first."
-        return None
+        return self.over_ceiling()
 
     def scene_for_job(self) -> SceneInfo:
         """The scene as this job sees it: the prefix override, never written to the file."""
-        scene = self.session.require_scene()
-        return replace(scene, image_prefix=self.fields.prefix.strip())
+        return scene_for_job(self.session.require_scene(), JobChoices(prefix=self.fields.prefix))
 
-    def settings(self) -> SubmitSettings:
-        """The SubmitSettings these fields and the Env tab make; SettingsError says what's wrong."""
+    def choices(self) -> JobChoices:
+        """These fields as the job's choices (what `submit` makes from its flags)."""
         f = self.fields
-        env = self.env.settings
         if f.pool_mode not in POOL_MODES:
             raise SettingsError(f"pool mode {f.pool_mode!r}")
-        pool = PoolChoice(f.pool_mode, f.pool_id.strip() or None)
         layers = tuple(name for name, on in f.layers.items() if on)
         if f.layers and not layers:
             raise SettingsError("tick at least one render layer")
         everything = len(layers) == len(f.layers)
-        from_env = env.submit_fields()
-        from_env["environment"] = {**self.base.environment, **from_env["environment"]}
-        if f.pool_mode == "new" and f.autoscale_max > 0:
-            try:
-                plan, dedicated, spot = plan_for(
-                    f.autoscale_max,
-                    f.idle_minutes,
-                    dedicated_nodes=from_env["dedicated_nodes"],
-                    spot_nodes=from_env["spot_nodes"],
-                )
-            except AutoscaleError as exc:
-                raise SettingsError(str(exc)) from None
-            from_env.update(autoscale=plan, dedicated_nodes=dedicated, spot_nodes=spot)
-        return replace(
-            self.base,
+        return JobChoices(
             frames=self.frames_text,
-            chunk_size=f.chunk_size,
+            prefix=f.prefix,
             layers=() if everything else layers,
-            pool=pool,
+            chunk_size=f.chunk_size,
+            split_layers=f.split_layers,
+            split_cameras=f.split_cameras,
+            max_task_retries=f.max_task_retries,
+            priority=f.priority,
+            job_time_limit_hours=f.time_limit_hours or None,
+            pool=PoolChoice(f.pool_mode, f.pool_id.strip() or None),
+            node_os=self.base.node_os,
             job_id=f.job_id.strip() or None,
-            **from_env,
+            spot_chosen="spot_nodes" in self.env.chosen,
+            autoscale_max=f.autoscale_max if f.pool_mode == "new" else 0,
+            idle_minutes=f.idle_minutes,
+            scout=_scout(f.scout, f.scout_auto),
         )
 
-    def estimate(self) -> CostEstimate | str:
-        """The Azure price of this job, or why there is none (the local pool costs nothing)."""
+    def settings(self) -> SubmitSettings:
+        """The SubmitSettings these fields and the Env tab make; SettingsError says what's wrong."""
+        return build_settings(self.choices(), self.env.settings, self.env.studio, base=self.base)
+
+    def read_prices(self) -> PriceTable | str:
+        """The price table, or why there is none. Reads a file: call it on a worker."""
+        try:
+            return load_prices()
+        except PriceError as exc:
+            return str(exc)
+
+    def apply_prices(self, table: PriceTable | str) -> None:
+        self.prices_pending = False
+        if isinstance(table, PriceTable):
+            self.price_table = table
+        self._inputs_changed()
+
+    def _estimate(self) -> CostEstimate | str:
+        if self.session.scene is None:
+            return ""
         connection = self.session.connection
         if connection is not None and connection.local:
             return "The local pool costs nothing."
+        if self.prices_pending:
+            return "Reading the price table…"
         try:
-            return submission.estimate(self.scene_for_job(), self.settings())
+            return submission.estimate(
+                self.scene_for_job(), self.settings(), prices=self.price_table
+            )
         except ValueError as exc:  # settings, prices, or a job that cannot be planned
             return f"No estimate: {exc}"
 
@@ -250,9 +379,19 @@ class SubmitController:
         if over:  # before the upload: a pool over its quota would never get a node
             raise SettingsError(" ".join(over))
         project = self.assets.build_project()
+        self.remember()
         return submission.submit(
             connection, self.scene_for_job(), project, settings, progress=progress, cancel=cancel
         )
+
+
+def _scout(count: int, auto: bool) -> ScoutPlan | None:
+    if count <= 0:
+        return None
+    try:
+        return ScoutPlan(count=count, auto=auto)
+    except ScoutError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _n(value: float) -> str:

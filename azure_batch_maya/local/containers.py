@@ -1,7 +1,7 @@
 """Container pools: a Docker-compatible engine on this machine runs their tasks.
 
 A pool with `virtualMachineConfiguration.containerConfiguration` gets nodes only where an
-engine (docker or podman, or the one `LOCAL_POOL_CONTAINER_ENGINE` names) really starts
+engine (docker or podman, or the one `AZURE_BATCH_MAYA_CONTAINER_ENGINE` names) really starts
 containers: the engine is asked to run a command that does not exist in an empty image built
 here, and must answer 127 ("command not found" inside a started container). Otherwise the
 nodes settle `unusable` with an error naming what is missing; a container task never runs
@@ -33,8 +33,8 @@ from azure_batch_maya.local.runner import HostSpec
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
-# Read by the server, so not an AZURE_BATCH_MAYA_* variable (those are kept from it).
-ENGINE_VARIABLE = "LOCAL_POOL_CONTAINER_ENGINE"
+# Passed to the server by `process.server_environment` (SERVER_VARIABLES).
+ENGINE_VARIABLE = "AZURE_BATCH_MAYA_CONTAINER_ENGINE"
 PROBE_IMAGE = "localhost/azure-batch-maya-probe:empty"
 _COMMAND_NOT_FOUND = 127
 _ENGINE_VARIABLES = ("DOCKER_", "CONTAINER_", "CONTAINERS_", "PODMAN_", "XDG_RUNTIME_DIR")

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 SERVER_MODULE = "azure_batch_maya.local.server"
 AZURITE_MARKER = "azurite"
 OWN_VARIABLES = "AZURE_BATCH_MAYA_"
+# Ours that the server does read, none of them a secret: the container engine (containers.py).
+SERVER_VARIABLES = frozenset({"AZURE_BATCH_MAYA_CONTAINER_ENGINE"})
 
 
 class LocalPoolError(RuntimeError):
@@ -180,8 +182,12 @@ def start_local_pool(
 
 def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment minus our own variables (keys among them): the server needs
-    none of them, and what it does not hold it cannot pass on."""
-    return {k: v for k, v in environ.items() if not k.upper().startswith(OWN_VARIABLES)}
+    none of them but `SERVER_VARIABLES`, and what it does not hold it cannot pass on."""
+    return {
+        k: v
+        for k, v in environ.items()
+        if not k.upper().startswith(OWN_VARIABLES) or k.upper() in SERVER_VARIABLES
+    }
 
 
 def pid_alive(pid: int) -> bool:

@@ -39,6 +39,15 @@ from azure_batch_maya.render.autoscale import formula as autoscale_formula
 from azure_batch_maya.render.commandline import Arg, NodeVar, command_line
 from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node_path_of_local
 from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
+from azure_batch_maya.render.scouts import (
+    GATE_TASK_ID,
+    META_AUTO,
+    META_GATE,
+    META_REST_FRAMES,
+    META_SCOUTS,
+    ScoutError,
+    check_id_list,
+)
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.render.tasks import (
@@ -176,11 +185,20 @@ def build_job(
     pool_spec = _pool_spec(scene, settings, job_id)
     new_pool = pool_spec if settings.pool.mode == "new" else None
     existing = new_pool.id if new_pool is not None else settings.pool.pool_id
+    scout_ids = tuple(t.id for t in render_tasks if t.scout)
+    gated = bool(scout_ids) and len(scout_ids) < len(render_tasks)
+    gate = gate_task(settings, scout_ids) if gated else None
+    if gate is not None:
+        try:
+            check_id_list(scout_ids)
+        except ScoutError as exc:
+            raise JobBuildError(str(exc)) from None
     job = JobSpec(
         id=job_id,
         pool_id=existing if settings.pool.mode != "auto" else None,
         auto_pool=pool_spec if settings.pool.mode == "auto" else None,
         display_name=f"{Path(scene.scene).name} ({renderer.label})",
+        priority=settings.priority,
         max_wall_clock_time=settings.job_time_limit,
         max_task_retry_count=settings.max_task_retries,
         preparation=_preparation(settings, inputs),
@@ -190,10 +208,16 @@ def build_job(
             **settings.licences.environment(),
             **settings.environment,
         },
-        metadata=_metadata(scene, project, settings, renderer),
+        metadata={
+            **_metadata(scene, project, settings, renderer),
+            **(scout_metadata(settings, render_tasks, gate) if gate is not None else {}),
+        },
         terminate_when_tasks_complete=True,
+        uses_task_dependencies=gate is not None,
     )
-    tasks = tuple(_task(t, settings, inputs, prefix) for t in render_tasks)
+    tasks = tuple(_task(t, settings, inputs, prefix, gated=gated) for t in render_tasks)
+    if gate is not None and settings.scout is not None and settings.scout.auto:
+        tasks += (gate,)
     return RenderJob(job, tasks, render_tasks, plan, renderer, new_pool, prefix, tuple(warnings))
 
 
@@ -352,7 +376,52 @@ def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationS
     )
 
 
-def _task(task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix: str) -> TaskSpec:
+def gate_task(settings: SubmitSettings, scout_ids: tuple[str, ...]) -> TaskSpec:
+    """The task the rest depends on: it does nothing, and runs once every scout succeeded.
+
+    Added with the job when the rest starts by itself, else by `jobs release` (the artist's
+    go), which rebuilds it from the job's metadata (`gate_from_metadata`).
+    """
+    args: list[Arg] = [node_python(settings), "-c", "pass"]
+    return TaskSpec(
+        id=GATE_TASK_ID,
+        command_line=command_line(args, settings.node_os),
+        display_name="render the rest (after the scout frames)",
+        depends_on=scout_ids,
+        max_retries=settings.max_task_retries,
+    )
+
+
+def gate_from_metadata(metadata: Mapping[str, str]) -> TaskSpec | None:
+    """The gate task of a scouted job, from what `build_job` put in its metadata."""
+    scouts, command = metadata.get(META_SCOUTS), metadata.get(META_GATE)
+    if not scouts or not command:
+        return None
+    return TaskSpec(
+        id=GATE_TASK_ID,
+        command_line=command,
+        display_name="render the rest (after the scout frames)",
+        depends_on=tuple(scouts.split(",")),
+    )
+
+
+def scout_metadata(
+    settings: SubmitSettings, render_tasks: tuple[RenderTask, ...], gate: TaskSpec
+) -> dict[str, str]:
+    """Which tasks are scouts, how many frames follow, and the gate `jobs release` adds (no
+    secret in any)."""
+    auto = settings.scout is not None and settings.scout.auto
+    return {
+        META_SCOUTS: ",".join(gate.depends_on),
+        META_GATE: gate.command_line,
+        META_AUTO: str(auto),
+        META_REST_FRAMES: str(sum(len(t.frames) for t in render_tasks if not t.scout)),
+    }
+
+
+def _task(
+    task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix: str, *, gated: bool
+) -> TaskSpec:
     logs = f"{prefix}/logs/{task.id}"
     outputs = (
         OutputFileSpec(
@@ -368,6 +437,8 @@ def _task(task: RenderTask, settings: SubmitSettings, inputs: JobInputs, prefix:
         output_files=outputs,
         max_wall_clock_time=settings.task_time_limit,
         max_retries=settings.max_task_retries,
+        depends_on=(GATE_TASK_ID,) if gated and not task.scout else (),
+        blocks_dependents_on_failure=gated and task.scout,
     )
 
 

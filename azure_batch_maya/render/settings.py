@@ -15,6 +15,7 @@ from typing import Literal
 from azure_batch_maya.node.imagenames import DEFAULT_PADDING
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan
 from azure_batch_maya.render.pathmap import NODE_OSES, NodeOS
+from azure_batch_maya.render.scouts import ScoutPlan
 from azure_batch_maya.services.batch import ImageSpec, MarketplaceImage
 
 PoolMode = Literal["auto", "existing", "new"]
@@ -102,6 +103,7 @@ class SubmitSettings:
     spot_nodes: int = 0
     task_slots_per_node: int = 1
     max_task_retries: int = 2
+    priority: int = 0  # -1000 … 1000: Batch runs a pool's higher-priority jobs' tasks first
     job_time_limit: timedelta | None = None
     task_time_limit: timedelta | None = None
     renderer_options: Mapping[str, str] = field(default_factory=dict)
@@ -114,6 +116,7 @@ class SubmitSettings:
     job_id: str | None = None  # default: made from the scene name and a timestamp
     autoscale: AutoscalePlan | None = None  # a new pool sized by our formula (render/autoscale)
     autoscale_interval: timedelta = EVALUATION_INTERVAL
+    scout: ScoutPlan | None = None  # a few frames first, then the rest (render/scouts.py)
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
@@ -136,6 +139,8 @@ class SubmitSettings:
             raise SettingsError("task slots per node must be 1 or more")
         if self.max_task_retries < -1:
             raise SettingsError("max task retries: use -1 (unlimited), 0 or more")
+        if not -1000 <= self.priority <= 1000:
+            raise SettingsError(f"job priority {self.priority}: use -1000 to 1000")
         if not 1 <= self.padding <= 9:
             raise SettingsError(f"frame padding {self.padding}: use 1 to 9 digits")
         for name, value in {**self.environment, **self.licences.environment()}.items():

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from azure_batch_maya.assets.frames import MAX_FRAMES, FrameSpec, FrameSpecError, parse_frames
+from azure_batch_maya.render.scouts import ScoutError
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.scene.model import FrameRange, RenderLayer, SceneInfo
 
@@ -31,6 +32,7 @@ class RenderTask:
     frames: tuple[float, ...]
     layers: tuple[str, ...]  # legacy render layer names (`rs_X` for Render Setup layer X)
     cameras: tuple[str, ...]  # camera transforms
+    scout: bool = False  # rendered first; the rest waits on it (render/scouts.py)
 
     @property
     def display_name(self) -> str:
@@ -101,7 +103,15 @@ def plan_tasks(scene: SceneInfo, settings: SubmitSettings) -> tuple[RenderTask, 
     cameras = render_cameras(scene)
     layer_groups = tuple((layer,) for layer in layers) if settings.split_layers else (layers,)
     camera_groups = tuple((c,) for c in cameras) if settings.split_cameras else (cameras,)
-    total = -(-len(frames) // settings.chunk_size) * len(layer_groups) * len(camera_groups)
+    scouts: tuple[float, ...] = ()
+    if settings.scout is not None:
+        try:
+            scouts = settings.scout.pick(frames)
+        except ScoutError as exc:
+            raise TaskPlanError(str(exc)) from None
+    rest = tuple(f for f in frames if f not in set(scouts))
+    runs = [((f,), True) for f in scouts] + [(c, False) for c in chunks(rest, settings.chunk_size)]
+    total = len(runs) * len(layer_groups) * len(camera_groups)
     if total > MAX_TASKS:
         raise TaskPlanError(
             f"this makes {total:,} tasks, more than one job can hold ({MAX_TASKS:,}); render "
@@ -109,7 +119,7 @@ def plan_tasks(scene: SceneInfo, settings: SubmitSettings) -> tuple[RenderTask, 
         )
     tasks: list[RenderTask] = []
     used: set[str] = set()
-    for chunk in chunks(frames, settings.chunk_size):
+    for chunk, scout in runs:
         for layer_group in layer_groups:
             for camera_group in camera_groups:
                 words = [f"frames-{frame_label(chunk, sep='-')}"]
@@ -119,7 +129,7 @@ def plan_tasks(scene: SceneInfo, settings: SubmitSettings) -> tuple[RenderTask, 
                     words.append(camera_group[0])
                 task_id = unique_id(safe_id("_".join(words)), used)
                 used.add(task_id.lower())
-                tasks.append(RenderTask(task_id, chunk, layer_group, camera_group))
+                tasks.append(RenderTask(task_id, chunk, layer_group, camera_group, scout))
     return tuple(tasks)
 
 

@@ -144,6 +144,7 @@ class JobSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
     terminate_when_tasks_complete: bool = True
+    uses_task_dependencies: bool = False  # tasks may name others in `depends_on`
 
     def __post_init__(self) -> None:
         if (self.pool_id is None) == (self.auto_pool is None):
@@ -164,6 +165,8 @@ class TaskSpec:
     max_wall_clock_time: timedelta | None = None
     max_retries: int | None = None
     elevated: bool = False
+    depends_on: tuple[str, ...] = ()  # task ids that must succeed first (job: dependencies on)
+    blocks_dependents_on_failure: bool = False  # explicit `dependencyAction: block` on failure
 
 
 # Conversions to SDK models (pure) --------------------------------------------------------------
@@ -306,6 +309,7 @@ def job_create_options(spec: JobSpec) -> models.BatchJobCreateOptions:
         job_preparation_task=job_preparation_task(spec.preparation) if spec.preparation else None,
         common_environment_settings=_environment(spec.environment),
         metadata=_metadata(spec.metadata),
+        uses_task_dependencies=spec.uses_task_dependencies or None,
         all_tasks_complete_mode=(
             models.BatchAllTasksCompleteMode.TERMINATE_JOB
             if spec.terminate_when_tasks_complete
@@ -331,7 +335,19 @@ def task_create_options(spec: TaskSpec) -> models.BatchTaskCreateOptions:
         required_slots=spec.required_slots,
         constraints=constraints,
         user_identity=_user(elevated=spec.elevated, scope="task") if spec.elevated else None,
+        depends_on=(
+            models.BatchTaskDependencies(task_ids=list(spec.depends_on))
+            if spec.depends_on
+            else None
+        ),
+        exit_conditions=_blocking() if spec.blocks_dependents_on_failure else None,
     )
+
+
+def _blocking() -> models.ExitConditions:
+    """Any failure (exit code, inputs, upload) blocks the task's dependents; success satisfies."""
+    block = models.ExitOptions(dependency_action=models.DependencyAction.BLOCK)
+    return models.ExitConditions(pre_processing_error=block, file_upload_error=block, default=block)
 
 
 def metadata_dict(items: Sequence[models.BatchMetadataItem] | None) -> dict[str, str]:

@@ -35,7 +35,8 @@ from typing import Any
 STUDIO_ENV = "AZURE_BATCH_MAYA_STUDIO"
 STUDIO_FILE = "studio.toml"
 MODULE_FILE = "azure-batch-maya.mod"
-IMAGE_ROUTES = ("marketplace", "install", "custom", "container")
+# The Env tab's routes to Maya on the nodes (controllers/env.py `IMAGE_KINDS`, docs/azure.md).
+IMAGE_ROUTES = ("install", "custom", "container")
 _LICENCE = re.compile(r"^\d{1,5}@[A-Za-z0-9.\-_]+$")
 
 
@@ -65,7 +66,11 @@ def _share(value: Any) -> str | None:
 
 
 def _route(value: Any) -> str | None:
-    return None if value in IMAGE_ROUTES else f"must be one of {', '.join(IMAGE_ROUTES)}"
+    if value in IMAGE_ROUTES:
+        return None
+    if value == "marketplace":  # the route's name before the routes were named
+        return 'must be one of install, custom, container ("marketplace" is now "install")'
+    return f"must be one of {', '.join(IMAGE_ROUTES)}"
 
 
 def _texts(value: Any) -> str | None:

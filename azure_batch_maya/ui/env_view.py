@@ -1,4 +1,6 @@
-"""The Env tab's widgets: image, node agent, VM size, node counts, licences, variables."""
+"""The Env tab's widgets: image, node agent, VM size, node counts, licences, variables.
+
+A field the studio file locks is read-only, with the file's reason and path beside it."""
 
 from __future__ import annotations
 
@@ -61,18 +63,23 @@ class EnvView(QtWidgets.QWidget):
         self.spot.setRange(0, 1000)
         self.spot.setToolTip("Spot nodes cost less but can be taken back at any time")
 
+        self.lock_notes: dict[str, QtWidgets.QLabel] = {}
         image = QtWidgets.QGroupBox("Render node image")
         form = QtWidgets.QFormLayout(image)
         form.addRow("Image", self.image_kind)
+        form.addRow("", self._lock_note("image_kind"))
         form.addRow("Publisher", self.publisher)
         form.addRow("Offer", self.offer)
         form.addRow("SKU", self.sku)
         form.addRow("Custom image id", self.custom_image)
+        form.addRow("", self._lock_note("custom_image_id"))
         form.addRow("Container image", self.container_image)
+        form.addRow("", self._lock_note("container_image"))
         form.addRow("Node agent SKU", self.node_agent)
         nodes = QtWidgets.QGroupBox("Nodes")
         form2 = QtWidgets.QFormLayout(nodes)
         form2.addRow("VM size", self.vm_size)
+        form2.addRow("", self._lock_note("vm_size"))
         counts = QtWidgets.QHBoxLayout()
         counts.addWidget(QtWidgets.QLabel("Dedicated"))
         counts.addWidget(self.dedicated)
@@ -81,6 +88,8 @@ class EnvView(QtWidgets.QWidget):
         counts.addWidget(self.spot)
         counts.addStretch(1)
         form2.addRow("Nodes", counts)
+        for name in ("dedicated_nodes", "spot_nodes", "spot_share"):
+            form2.addRow("", self._lock_note(name))
 
         licences = QtWidgets.QGroupBox("Licence servers")
         licences.setToolTip(RETIRED_LICENCES_NOTE)
@@ -104,6 +113,7 @@ class EnvView(QtWidgets.QWidget):
         note.setToolTip(RETIRED_LICENCES_NOTE)
         set_status(note, note.text(), MUTED)
         grid.addWidget(note, len(LICENCES), 0, 1, 2)
+        grid.addWidget(self._lock_note("licences"), len(LICENCES) + 1, 0, 1, 2)
 
         variables = QtWidgets.QGroupBox("Environment variables on the nodes")
         self.variables = QtWidgets.QTableWidget(0, 2)
@@ -183,9 +193,47 @@ class EnvView(QtWidgets.QWidget):
                     set_status(self.status, self.controller.problem, BAD)
             except SettingsError as exc:
                 set_status(self.status, str(exc), BAD)
+            self._show_locks()
         finally:
             self._showing = False
         self._show_licences_needed()
+
+    def _lock_note(self, name: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel()
+        label.setWordWrap(True)
+        label.setVisible(False)
+        self.lock_notes[name] = label
+        return label
+
+    def _lockable(self) -> dict[str, list[QtWidgets.QWidget]]:
+        """EnvSettings field → the widgets that set it."""
+        return {
+            "image_kind": [self.image_kind],
+            "custom_image_id": [self.custom_image],
+            "container_image": [self.container_image],
+            "vm_size": [self.vm_size],
+            "licences": list(self.licence_server.values()),
+            "dedicated_nodes": [self.dedicated],
+            "spot_nodes": [self.spot],
+        }
+
+    def _show_locks(self) -> None:
+        """Locked fields read-only, each with the studio file's note beside it."""
+        notes = self.controller.lock_notes()
+        for name, widgets in self._lockable().items():
+            note = notes.get(name)
+            for widget in widgets:
+                if isinstance(widget, (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox)):
+                    widget.setReadOnly(note is not None)
+                else:
+                    widget.setEnabled(note is None)
+                if note is not None:
+                    widget.setToolTip(note)
+        for name, label in self.lock_notes.items():
+            note = notes.get(name)
+            label.setVisible(note is not None)
+            if note is not None:
+                set_status(label, note, MUTED)
 
     def _show_licences_needed(self) -> None:
         scene = self.session.scene

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
 from azure_batch_maya.jobretry import Retried
+from azure_batch_maya.scoutstatus import Released
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
@@ -17,6 +18,7 @@ from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
 STATE_COLUMN, PROBLEM_COLUMN = 1, 5
+GO_CODE = "WaitingForRelease"  # jobhealth's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
 
@@ -89,6 +91,16 @@ class JobsView(QtWidgets.QWidget):
         downloading.addWidget(self.progress, 1)
         downloading.addWidget(self.cancel_download_button)
         self.thumbnails = ThumbnailStrip(workers)
+        self.scout_estimate = QtWidgets.QLabel()
+        self.scout_estimate.setWordWrap(True)
+        self.release_button = QtWidgets.QPushButton("Render the Rest")
+        self.release_button.setToolTip(
+            "The scout frames look right: render the rest of the job (jobs release)"
+        )
+        self.release_button.setEnabled(False)
+        scouting = QtWidgets.QHBoxLayout()
+        scouting.addWidget(self.scout_estimate, 1)
+        scouting.addWidget(self.release_button)
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
 
@@ -99,6 +111,7 @@ class JobsView(QtWidgets.QWidget):
         layout.addLayout(folder)
         layout.addLayout(downloading)
         layout.addWidget(self.thumbnails)
+        layout.addLayout(scouting)
         layout.addWidget(self.status)
 
         self.listing: PeriodicListing[tuple[JobRow, ...]] = PeriodicListing(
@@ -115,6 +128,7 @@ class JobsView(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.retry_button.clicked.connect(self.retry_selected)
+        self.release_button.clicked.connect(self.release_selected)
         self.notify_box.toggled.connect(controller.set_notify)
         controller.ended.connect(self.notifier.show)
         self.download_button.clicked.connect(self.download_selected)
@@ -165,6 +179,28 @@ class JobsView(QtWidgets.QWidget):
             on_done=self._retried,
             on_error=lambda exc: set_status(self.status, f"Not re-run: {exc}", BAD),
         )
+
+    def release_selected(self) -> None:
+        job_id = self.controller.selected
+        if not job_id:
+            return
+        self.release_button.setEnabled(False)
+        set_status(self.status, f"Releasing the rest of {job_id}…", MUTED)
+        self.workers.start(
+            lambda _report: self.controller.release(job_id),
+            on_done=self._released,
+            on_error=lambda exc: set_status(self.status, f"Not released: {exc}", BAD),
+        )
+
+    def _released(self, done: Released) -> None:
+        if done.already:
+            text = f"The rest of {done.job_id} was already released."
+        elif done.scouts_pending:
+            text = f"Released {done.job_id}: the rest starts once its scout frames succeed."
+        else:
+            text = f"Released {done.job_id}: the rest of its frames render now."
+        set_status(self.status, text, GOOD)
+        self.refresh()
 
     def _retried(self, done: Retried) -> None:
         where = f"as job {done.follow_up}" if done.follow_up else "in the job"
@@ -255,16 +291,16 @@ class JobsView(QtWidgets.QWidget):
         self._show_thumbnails()
 
     def _show_details(self, details: JobDetails | None) -> None:
+        self._show_scouts(details)
         if details is None:
             self.details.clear()
             return
         verdict = details.verdict
         problems = verdict.problems if verdict is not None else ()
         stuck = verdict is not None and verdict.status == "stuck"
-        self.details.setStyleSheet(f"color: {BAD};" if stuck else "")
-        said = [
-            f"{'Stuck' if stuck else 'Note'}: {p.text}\nWhat to do: {p.remedy}\n" for p in problems
-        ]
+        waiting = bool(problems) and problems[0].code == GO_CODE
+        self.details.setStyleSheet(f"color: {BAD};" if stuck and not waiting else "")
+        said = [f"{_label(p.code, stuck)}: {p.text}\nWhat to do: {p.remedy}\n" for p in problems]
         if not details.failed and not details.preparation:
             self.details.setPlainText("\n".join([*said, f"{details.job_id}: no failed tasks."]))
             return
@@ -279,6 +315,15 @@ class JobsView(QtWidgets.QWidget):
             )
             lines.append(prep.stderr_tail.rstrip() or prep.message or "(no stderr)")
         self.details.setPlainText("\n".join(lines))
+
+    def _show_scouts(self, details: JobDetails | None) -> None:
+        """Beside the scout thumbnails: the measured estimate of the rest, and its go."""
+        text = details.scout_text if details is not None else ""
+        bad = details is not None and details.scouts is not None and bool(details.scouts.failed)
+        set_status(self.scout_estimate, text, BAD if bad else MUTED)
+        self.scout_estimate.setVisible(bool(text))
+        self.release_button.setVisible(bool(text))
+        self.release_button.setEnabled(details is not None and details.can_release)
 
     def _show_thumbnails(self) -> None:
         job_id = self.controller.selected
@@ -314,7 +359,7 @@ class JobsView(QtWidgets.QWidget):
     def _listed(self, rows: tuple[JobRow, ...]) -> None:
         self.controller.apply(rows)
         self._fetch_details()
-        stuck = [r for r in rows if r.stuck]
+        stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
         if stuck:  # in view without scrolling to the Problem column
             set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
 
@@ -365,6 +410,18 @@ class JobsView(QtWidgets.QWidget):
 
     def _ask(self, question: str) -> bool:
         return ask_yes_no(self, question)
+
+
+def _awaiting_go(row: JobRow) -> bool:
+    """Scouts rendered, the rest waits for the artist: not an alarm, a question."""
+    problems = row.verdict.problems if row.verdict is not None else ()
+    return bool(problems) and problems[0].code == GO_CODE
+
+
+def _label(code: str, stuck: bool) -> str:
+    if code == GO_CODE:
+        return "Waiting for your go"
+    return "Stuck" if stuck else "Note"
 
 
 def _note_tip(row: JobRow) -> str:

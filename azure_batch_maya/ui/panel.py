@@ -16,11 +16,12 @@ from azure_batch_maya.controllers.submit import SubmitController
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.settings import Secrets
+from azure_batch_maya.settings.studio import PresetsError, load_studio
 from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.assets_view import AssetsView
 from azure_batch_maya.ui.config_view import ConfigView
 from azure_batch_maya.ui.env_view import EnvView
-from azure_batch_maya.ui.icons import MUTED, set_status
+from azure_batch_maya.ui.icons import BAD, MUTED, set_status
 from azure_batch_maya.ui.jobs_view import JobsView
 from azure_batch_maya.ui.pools_view import PoolsView
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
@@ -52,7 +53,10 @@ def make_controllers(
     session = Session(scene)
     config = ConfigController(session)
     config.load()
-    env = EnvController()
+    try:
+        env = EnvController(studio=load_studio())
+    except PresetsError as exc:  # shown at the top of the panel; submitting stops on it
+        env = EnvController(studio_problem=str(exc))
     env.load()
     assets = AssetsController(session)
     submit = SubmitController(session, assets, env, base=base)
@@ -77,6 +81,8 @@ class Panel(QtWidgets.QWidget):
         self.controllers = controllers
         self.workers = Workers()
         c = controllers
+        c.submit.prices_pending = True  # read on a worker, never on the interface's thread
+        self.workers.start(lambda _report: c.submit.read_prices(), on_done=c.submit.apply_prices)
         self.config = ConfigView(c.config, self.workers)
         self.submit = SubmitView(c.submit, self.workers)
         self.assets = AssetsView(c.assets, self.workers)
@@ -93,14 +99,25 @@ class Panel(QtWidgets.QWidget):
             (self.env, "Env"),
         ):
             self.tabs.addTab(view, label)
+        self.studio_problem = QtWidgets.QLabel()  # a wrong studio file, above every tab
+        self.studio_problem.setWordWrap(True)
+        self.studio_problem.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.where = QtWidgets.QLabel()
         self.where.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.studio_problem)
         layout.addWidget(self.tabs)
         layout.addWidget(self.where)
         self.submit.submitted = self._submitted
         c.session.scene_changed.connect(lambda _scene: self.assets.scan())
+        c.session.scene_changed.connect(lambda _scene: self.recall_submit_choices())
+        problem = c.env.studio_problem
+        if problem:
+            set_status(self.studio_problem, f"The studio file is wrong: {problem}", BAD)
+        self.studio_problem.setVisible(bool(problem))
         self.tabs.currentChanged.connect(self._tab_changed)
         c.session.scene_changed.connect(lambda _s: self._show_where())
         c.session.connection_changed.connect(lambda _c: self._show_where())
@@ -108,6 +125,12 @@ class Panel(QtWidgets.QWidget):
         self.resize(720, 760)
         if c.session.scene is not None:
             self.assets.scan()
+            self.recall_submit_choices()
+
+    def recall_submit_choices(self) -> None:
+        """The Submit tab's last choices for this scene, read on a worker."""
+        submit = self.controllers.submit
+        self.workers.start(lambda _report: submit.recall(), on_done=submit.apply_recalled)
 
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))

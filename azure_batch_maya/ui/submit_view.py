@@ -1,11 +1,13 @@
-"""The Submit tab's widgets: pool, renderer, frames, layers, validation, estimate, Submit Job."""
+"""The Submit tab's widgets: pool, renderer, frames, how the job is split, retries, priority,
+time limit, layers, validation, estimate, the studio's rules, Submit Job."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from azure_batch_maya.controllers.submit import POOL_MODE_LABELS, SubmitController
-from azure_batch_maya.render.cost import CostEstimate
+from azure_batch_maya.render.cost import CostEstimate, PriceTable
+from azure_batch_maya.render.scouts import MAX_SCOUTS
 from azure_batch_maya.render.settings import POOL_MODES
 from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
@@ -56,6 +58,49 @@ class SubmitView(QtWidgets.QWidget):
         frames.addStretch(1)
         frames.addWidget(self.refresh_button)
 
+        self.chunk = QtWidgets.QSpinBox()
+        self.chunk.setRange(1, 100000)
+        self.chunk.setToolTip("Frames per task: more frames a task saves loading the scene again")
+        self.per_layer = QtWidgets.QCheckBox("A task per layer")
+        self.per_layer.setToolTip("Split each chunk by render layer (layers render in parallel)")
+        self.per_camera = QtWidgets.QCheckBox("A task per camera")
+        self.per_camera.setToolTip("Split each chunk by renderable camera")
+        split = QtWidgets.QHBoxLayout()
+        split.addWidget(QtWidgets.QLabel("Frames per task"))
+        split.addWidget(self.chunk)
+        split.addSpacing(12)
+        split.addWidget(self.per_layer)
+        split.addWidget(self.per_camera)
+        split.addStretch(1)
+        self.retries = QtWidgets.QSpinBox()
+        self.retries.setRange(-1, 100)
+        self.retries.setSpecialValueText("unlimited")
+        self.retries.setToolTip("How often Batch runs a failed task again")
+        self.priority = QtWidgets.QSpinBox()
+        self.priority.setRange(-1000, 1000)
+        self.priority.setToolTip("-1000 to 1000: a pool runs higher-priority jobs' tasks first")
+        self.time_limit = QtWidgets.QDoubleSpinBox()
+        self.time_limit.setRange(0, 4320)
+        self.time_limit.setDecimals(1)
+        self.time_limit.setSuffix(" h")
+        self.time_limit.setSpecialValueText("none")
+        self.time_limit.setToolTip("End the job after this long, whatever is left (0: no limit)")
+        limits = QtWidgets.QHBoxLayout()
+        job_boxes: tuple[tuple[str, QtWidgets.QAbstractSpinBox], ...] = (
+            ("Retries", self.retries),
+            ("Priority", self.priority),
+            ("Time limit", self.time_limit),
+        )
+        for label, spin in job_boxes:
+            limits.addWidget(QtWidgets.QLabel(label))
+            limits.addWidget(spin)
+            limits.addSpacing(8)
+        limits.addStretch(1)
+        self.studio = QtWidgets.QLabel()
+        self.studio.setWordWrap(True)
+        self.over_ceiling = QtWidgets.QCheckBox("Over the ceiling: submit anyway")
+        self.over_ceiling.setToolTip("The studio file allows going past its cost ceiling")
+
         form = QtWidgets.QFormLayout()
         form.addRow("Scene", self.scene)
         form.addRow("Renderer", self.renderer)
@@ -63,6 +108,23 @@ class SubmitView(QtWidgets.QWidget):
         form.addRow("", self.autoscale)
         form.addRow("Frames", frames)
         form.addRow("Output prefix", self.prefix)
+        form.addRow("Tasks", split)
+        form.addRow("Job", limits)
+        form.addRow("Studio", self.studio)
+        self.scout = QtWidgets.QSpinBox()
+        self.scout.setRange(0, MAX_SCOUTS)
+        self.scout.setSpecialValueText("off")
+        self.scout.setToolTip(
+            "Render this many frames first (first, middle, last for 3) to check the look and "
+            "measure the time a frame; the rest waits for Render the Rest on the Jobs tab"
+        )
+        self.scout_auto = QtWidgets.QCheckBox("then render the rest by itself")
+        self.scout_auto.setToolTip("Start the rest once every scout frame succeeded")
+        scout_row = QtWidgets.QHBoxLayout()
+        scout_row.addWidget(self.scout)
+        scout_row.addWidget(self.scout_auto)
+        scout_row.addStretch(1)
+        form.addRow("Scout frames", scout_row)
 
         self.layers = QtWidgets.QListWidget()
         self.layers.setMaximumHeight(80)
@@ -93,6 +155,7 @@ class SubmitView(QtWidgets.QWidget):
         layout.addWidget(_heading("Checks"))
         layout.addWidget(self.findings, 1)
         layout.addWidget(self.cost)
+        layout.addWidget(self.over_ceiling)
         layout.addLayout(go)
         layout.addWidget(self.status)
 
@@ -103,6 +166,13 @@ class SubmitView(QtWidgets.QWidget):
         for box in (self.start, self.end, self.step):
             box.valueChanged.connect(lambda _v: self._edited())
         self.prefix.editingFinished.connect(self._edited)
+        for spin in (self.chunk, self.retries, self.priority):
+            spin.valueChanged.connect(lambda _v: self._edited())
+        self.time_limit.valueChanged.connect(lambda _v: self._edited())
+        for tick in (self.per_layer, self.per_camera, self.over_ceiling):
+            tick.toggled.connect(lambda _on: self._edited())
+        self.scout.valueChanged.connect(lambda _v: self._edited())
+        self.scout_auto.toggled.connect(lambda _on: self._edited())
         self.layers.itemChanged.connect(self._layer_changed)
         self.refresh_button.clicked.connect(controller.reset_from_scene)
         self.refresh_pools.clicked.connect(self.list_pools)
@@ -124,15 +194,22 @@ class SubmitView(QtWidgets.QWidget):
         )
 
     def refresh_prices(self) -> None:
-        """Current prices for the estimate, fetched on a worker when connected to Azure."""
+        """Current prices for the estimate, fetched on a worker when connected to Azure, and
+        the price table read again there (never on the interface's thread)."""
+        c = self.controller
+
+        def fetch_and_read(_report: object) -> tuple[str, PriceTable | str]:
+            return c.refresh_prices(), c.read_prices()
+
         self.workers.start(
-            lambda _report: self.controller.refresh_prices(),
+            fetch_and_read,
             on_done=self._prices_refreshed,
             on_error=lambda exc: set_status(self.status, f"Prices not refreshed: {exc}", WARN),
         )
 
-    def _prices_refreshed(self, problem: str) -> None:
-        self.show_controller()
+    def _prices_refreshed(self, done: tuple[str, PriceTable | str]) -> None:
+        problem, table = done
+        self.controller.apply_prices(table)  # shows the estimate again
         if problem:
             set_status(self.status, f"Prices not refreshed: {problem}.", WARN)
 
@@ -181,6 +258,17 @@ class SubmitView(QtWidgets.QWidget):
             self.end.setValue(f.end)
             self.step.setValue(f.step)
             self.prefix.setText(f.prefix)
+            self.chunk.setValue(f.chunk_size)
+            self.per_layer.setChecked(f.split_layers)
+            self.per_camera.setChecked(f.split_cameras)
+            self.retries.setValue(f.max_task_retries)
+            self.priority.setValue(f.priority)
+            self.time_limit.setValue(f.time_limit_hours)
+            self.over_ceiling.setChecked(f.over_ceiling)
+            self._show_studio()
+            self.scout.setValue(f.scout)
+            self.scout_auto.setChecked(f.scout_auto)
+            self.scout_auto.setEnabled(f.scout > 0)
             self.layers.clear()
             names = {layer.name: layer.display_name for layer in scene.layers} if scene else {}
             for name, on in f.layers.items():
@@ -206,7 +294,12 @@ class SubmitView(QtWidgets.QWidget):
             set_status(
                 self.cost,
                 f"Estimated cost: {estimate.total:.2f} {estimate.currency} ({split}; "
-                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})",
+                f"{estimate.hours:.1f} h at 5 min a frame; {estimate.prices_note()})"
+                + (
+                    "; the scout frames measure the real time a frame before the rest runs"
+                    if f.scout
+                    else ""
+                ),
             )
         else:
             set_status(self.cost, estimate, MUTED)
@@ -216,6 +309,27 @@ class SubmitView(QtWidgets.QWidget):
         self.submit_button.setToolTip(reason or "Upload what is missing and send the job")
         if reason and not busy:
             set_status(self.status, reason, WARN if scene else MUTED)
+
+    def _show_studio(self) -> None:
+        """The studio file's rules this tab is held to, read-only, with its reason and path."""
+        env = self.controller.env
+        studio = env.studio
+        self.over_ceiling.setVisible(studio.allow_ceiling_override)
+        if env.studio_problem:
+            set_status(self.studio, f"The studio file is wrong: {env.studio_problem}", BAD)
+            return
+        if studio.path is None:
+            set_status(self.studio, "No studio file: no studio rules.", MUTED)
+            return
+        rules = [f"{name} {value}" for name, value in sorted(studio.locked.items())]
+        if studio.allowed_vm_sizes:
+            rules.append("VM sizes " + ", ".join(studio.allowed_vm_sizes))
+        if studio.max_nodes is not None:
+            rules.append(f"at most {studio.max_nodes} nodes")
+        if studio.cost_ceiling is not None:
+            rules.append(f"at most {studio.cost_ceiling:.2f} a job")
+        text = "; ".join(rules) or "defaults only"
+        set_status(self.studio, f"{text} (studio file {studio.path}: {studio.reason})", MUTED)
 
     def _edited(self) -> None:
         if self._showing:
@@ -230,8 +344,17 @@ class SubmitView(QtWidgets.QWidget):
             end=self.end.value(),
             step=self.step.value(),
             prefix=self.prefix.text(),
+            chunk_size=self.chunk.value(),
+            split_layers=self.per_layer.isChecked(),
+            split_cameras=self.per_camera.isChecked(),
+            max_task_retries=self.retries.value(),
+            priority=self.priority.value(),
+            time_limit_hours=self.time_limit.value(),
+            over_ceiling=self.over_ceiling.isChecked(),
             autoscale_max=self.autoscale.max_nodes.value(),
             idle_minutes=self.autoscale.idle_minutes.value(),
+            scout=self.scout.value(),
+            scout_auto=self.scout_auto.isChecked(),
         )
 
     def _layer_changed(self, item: QtWidgets.QListWidgetItem) -> None:

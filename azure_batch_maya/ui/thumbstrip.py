@@ -90,6 +90,7 @@ class ThumbnailStrip(QtWidgets.QListWidget):
             item = self.item(start + offset)
             item.setIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(image)))
             item.setToolTip(f"{path}\n{problem}" if problem else str(path))
+        self.doItemsLayout()  # tiles laid out as text only would overlap their new pictures
 
     def _open(self, item: QtWidgets.QListWidgetItem) -> None:
         path = item.data(QtCore.Qt.ItemDataRole.UserRole)

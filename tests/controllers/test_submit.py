@@ -146,6 +146,39 @@ def test_a_new_persistent_pool_is_made_and_kept_after_the_job(connected, example
     pools.delete(pool_id)
 
 
+def test_checks_and_estimate_are_worked_out_again_only_when_an_input_changes(home, scene, tmp_path):
+    assets, env, submit = make(Session(scene), tmp_path)
+    assets.apply_scan(assets.scan())
+    submit.prices_pending = True  # the panel reads the price table on a worker
+    assert submit.estimate() == "Reading the price table…"
+    submit.apply_prices(submit.read_prices())
+    first, estimate = submit.findings(), submit.estimate()
+    assert isinstance(estimate, CostEstimate)
+    assert submit.findings() is first and submit.estimate() is estimate  # nothing changed
+    submit.update(chunk_size=5)
+    assert submit.findings() is not first and submit.estimate() is not estimate
+    again = submit.estimate()
+    env.update(dedicated_nodes=4)  # the Env tab is an input too
+    assert submit.estimate() is not again
+
+
+def test_the_tabs_choices_are_kept_per_scene_and_come_back(home, scene, tmp_path):
+    session = Session(scene)
+    _assets, _env, submit = make(session, tmp_path)
+    submit.update(chunk_size=3, split_cameras=True, priority=20, time_limit_hours=2.0, job_id="x")
+    submit.remember()
+    fresh = make(Session(scene), tmp_path)[2]
+    assert fresh.fields.chunk_size == 1
+    fresh.apply_recalled(fresh.recall())
+    f = fresh.fields
+    assert (f.chunk_size, f.split_cameras, f.priority, f.time_limit_hours) == (3, True, 20, 2.0)
+    assert f.job_id == ""  # a job id is one job's
+    other = make(Session(replace(scene, scene=scene.scene + ".other.ma")), tmp_path)[2]
+    assert other.recall() is None
+    fresh.apply_recalled({"chunk_size": "many", "priority": 7, "layers": {"gone": True}})
+    assert (fresh.fields.chunk_size, fresh.fields.priority) == (3, 7)  # bad values left out
+
+
 def test_on_azure_the_estimate_uses_prices_fetched_for_the_env_tabs_vm_size(
     home, scene, tmp_path, mocker
 ):

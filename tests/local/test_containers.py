@@ -76,7 +76,7 @@ def _completed(batch, job_id, task_id):
 
 
 def test_without_an_engine_container_nodes_are_unusable_and_tasks_wait(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCAL_POOL_CONTAINER_ENGINE", "abm-no-such-engine")
+    monkeypatch.setenv("AZURE_BATCH_MAYA_CONTAINER_ENGINE", "abm-no-such-engine")
     with start_local_pool(tmp_path / "pool", slots=1) as local:
         batch = client_for(local)
         batch.create_pool(container_pool("boxed"))
@@ -107,7 +107,7 @@ def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     engine = tmp_path / "fake-docker"
     engine.write_text(FAKE_ENGINE.format(python=sys.executable))
     engine.chmod(0o755)
-    monkeypatch.setenv("LOCAL_POOL_CONTAINER_ENGINE", str(engine))
+    monkeypatch.setenv("AZURE_BATCH_MAYA_CONTAINER_ENGINE", str(engine))
     return tmp_path / "runs.jsonl"
 
 

@@ -58,7 +58,7 @@ def test_a_good_file_gives_defaults_locks_and_limits(tmp_path):
 
 def test_locked_wins_over_the_artist_and_defaults_fill_gaps(tmp_path):
     presets = load_studio({STUDIO_ENV: str(write(tmp_path, GOOD))})
-    assert presets.effective("image_route", "marketplace") == "custom"
+    assert presets.effective("image_route", "install") == "custom"
     assert presets.effective("vm_size", "Standard_E16s_v5") == "Standard_E16s_v5"
     assert presets.effective("vm_size") == "Standard_D16s_v5"
     assert presets.effective("subnet_id") is None
@@ -114,7 +114,7 @@ def test_an_unknown_table_and_wrong_values_each_name_their_line():
     assert "did you mean 'defaults'" in problems[0]
     assert "at least 1" in problems[1]
     assert "port@host" in problems[3]
-    assert "marketplace, install, custom, container" in problems[6]
+    assert "install, custom, container" in problems[6]
 
 
 def test_broken_toml_names_its_line():
