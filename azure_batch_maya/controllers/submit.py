@@ -144,6 +144,10 @@ class SubmitController:
         self.fields = replace(self.fields, **changes)  # type: ignore[arg-type]
         self._inputs_changed()
 
+    def pool_checked(self) -> None:
+        """A pool's nodes were checked (Pools tab): its "run the node check" notice may go."""
+        self._inputs_changed()
+
     def set_layer(self, name: str, render: bool) -> None:
         self.fields.layers[name] = render
         self._inputs_changed()

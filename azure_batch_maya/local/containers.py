@@ -33,6 +33,7 @@ from azure_batch_maya.local.runner import HostSpec
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
+# Passed to the server by `process.server_environment` (SERVER_VARIABLES).
 ENGINE_VARIABLE = "AZURE_BATCH_MAYA_CONTAINER_ENGINE"
 PROBE_IMAGE = "localhost/azure-batch-maya-probe:empty"
 _COMMAND_NOT_FOUND = 127

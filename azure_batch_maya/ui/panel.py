@@ -112,6 +112,7 @@ class Panel(QtWidgets.QWidget):
         layout.addWidget(self.tabs)
         layout.addWidget(self.where)
         self.submit.submitted = self._submitted
+        self.pools.pool_checked = lambda _pool: c.submit.pool_checked()
         c.session.scene_changed.connect(lambda _scene: self.assets.scan())
         c.session.scene_changed.connect(lambda _scene: self.recall_submit_choices())
         problem = c.env.studio_problem

@@ -66,6 +66,7 @@ class PoolsView(QtWidgets.QWidget):
             "disk and GPUs"
         )
         self.check_dialog: NodeCheckDialog | None = None
+        self.pool_checked: Callable[[str], None] | None = None  # the panel tells the Submit tab
         self.checking = False  # one node check at a time
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
@@ -189,6 +190,8 @@ class PoolsView(QtWidgets.QWidget):
             set_status(self.status, f"Pool {row.id} {verdict}.", colour)
             self.check_dialog = NodeCheckDialog(report, self)
             self.check_dialog.show()
+            if self.pool_checked is not None:
+                self.pool_checked(row.id)
 
         def failed(exc: Exception) -> None:
             self.checking = False

@@ -20,6 +20,7 @@ def test_an_unchecked_pool_gets_a_notice_until_it_is_checked(home, scene, tmp_pa
     assert "`azure-batch-maya pools check render-pool`" in notice.message
     assert "Check Nodes on the Pools tab" in notice.message
     mark_checked("render-pool")
+    submit.pool_checked()  # what the panel does when the Pools tab's check ends
     assert [f for f in submit.findings() if f.code == "pool"] == []
 
     _a, _e, stand_in = make(session, tmp_path, base=SubmitSettings(stand_in=True))

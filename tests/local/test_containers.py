@@ -35,7 +35,7 @@ if args[:1] == ["run"]:
         sys.exit(127)
     names = [args[i + 1] for i, a in enumerate(args) if a == "-e"]
     record = {{"argv": args, "env": {{n: os.environ.get(n) for n in names}}}}
-    with open(os.environ["DOCKER_FAKE_ENGINE_LOG"], "a") as log:
+    with open(os.path.join(os.path.dirname(sys.argv[0]), "runs.jsonl"), "a") as log:
         log.write(json.dumps(record) + "\\n")
     sys.exit(0)
 sys.exit(2)
@@ -102,16 +102,13 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="the stand-in en
 
 @pytest.fixture
 def fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A docker look-alike on this machine; returns the file where it logs each `run`."""
+    """A docker look-alike on this machine; returns the file where it logs each `run`
+    (beside itself: a task's engine client gets only a few of this machine's variables)."""
     engine = tmp_path / "fake-docker"
     engine.write_text(FAKE_ENGINE.format(python=sys.executable))
     engine.chmod(0o755)
-    log = tmp_path / "runs.jsonl"
     monkeypatch.setenv("AZURE_BATCH_MAYA_CONTAINER_ENGINE", str(engine))
-    # DOCKER_*: an engine client's variable, the kind a node passes to the engine (main's
-    # local tasks get only Batch's variables and a few a process needs, nothing else of ours).
-    monkeypatch.setenv("DOCKER_FAKE_ENGINE_LOG", str(log))
-    return log
+    return tmp_path / "runs.jsonl"
 
 
 @posix_only
