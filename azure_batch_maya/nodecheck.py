@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from azure.batch import models
-from azure.core.exceptions import HttpResponseError
 
 import azure_batch_maya
 from azure_batch_maya.connection import Connection
+from azure_batch_maya.jobhealth import START_TASK_STDERR
 from azure_batch_maya.jobstatus import node_os_of
 from azure_batch_maya.local.home import home_dir
 from azure_batch_maya.node.fetch_inputs import blob_url
@@ -39,7 +39,6 @@ from azure_batch_maya.render.tasks import safe_id
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
 from azure_batch_maya.services.errors import ServiceError
-from azure_batch_maya.services.operations import batch_call
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
 
@@ -334,7 +333,9 @@ def _broken_node(conn: Connection, pool_id: str, node: models.BatchNode) -> Node
     state = _state(node)
     info = node.start_task_info
     if state == "starttaskfailed":
-        stderr = _node_file(conn, pool_id, node_id, "startup/stderr.txt")[-STDERR_TAIL:]
+        stderr = pools.node_file_text(conn.batch, pool_id, node_id, START_TASK_STDERR)[
+            -STDERR_TAIL:
+        ]
         code = info.exit_code if info is not None else None
         finding = Finding(
             "start task",
@@ -373,16 +374,6 @@ def _read(conn: Connection, job_id: str, task_id: str, name: str) -> str:
         data = tasks.read_task_file(conn.batch, job_id, task_id, name)
     except ServiceError as exc:
         log.debug("no %s for %s/%s: %s", name, job_id, task_id, exc)
-        return ""
-    return data.decode("utf-8", errors="replace")
-
-
-def _node_file(conn: Connection, pool_id: str, node_id: str, path: str) -> str:
-    try:
-        with batch_call(conn.batch, f"reading {path} on node {node_id}"):
-            data = b"".join(conn.batch.download_node_file(pool_id, node_id, path))
-    except (ServiceError, HttpResponseError) as exc:
-        log.debug("no %s on %s: %s", path, node_id, exc)
         return ""
     return data.decode("utf-8", errors="replace")
 

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetProject
@@ -41,7 +40,6 @@ from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
 from azure_batch_maya.services.errors import ServiceError
-from azure_batch_maya.services.operations import batch_call
 from azure_batch_maya.services.sas import (
     MAX_USER_DELEGATION,
     SasAccess,
@@ -464,20 +462,12 @@ def start_task_failures(
                     pool_id,
                     node.id or "",
                     info.exit_code if info is not None else None,
-                    _node_file(conn, pool_id, node.id or "", START_TASK_STDERR)[-STDERR_TAIL:],
+                    pools.node_file_text(conn.batch, pool_id, node.id or "", START_TASK_STDERR)[
+                        -STDERR_TAIL:
+                    ],
                 )
             )
     return tuple(found)
-
-
-def _node_file(conn: Connection, pool_id: str, node_id: str, path: str) -> str:
-    try:
-        with batch_call(conn.batch, f"reading {path} on node {node_id}"):
-            data = b"".join(conn.batch.download_node_file(pool_id, node_id, path))
-    except (ServiceError, HttpResponseError) as exc:
-        log.debug("no %s on %s: %s", path, node_id, exc)
-        return ""
-    return data.decode("utf-8", errors="replace")
 
 
 def failed_tasks(conn: Connection, job_id: str) -> tuple[FailedTask, ...]:

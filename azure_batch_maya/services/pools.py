@@ -6,10 +6,10 @@ import logging
 from collections.abc import Sequence
 
 from azure.batch import BatchClient, models
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from azure_batch_maya.services.batch import PoolSpec, TaskContainer, pool_create_options
-from azure_batch_maya.services.errors import NotFoundError
+from azure_batch_maya.services.errors import NotFoundError, ServiceError
 from azure_batch_maya.services.operations import Operation, account_name, batch_call
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,18 @@ def list_nodes(
 
 class ContainerPoolError(ValueError):
     """A container pool whose tasks' image cannot be known; the message says what to give."""
+
+
+def node_file_text(client: BatchClient, pool_id: str, node_id: str, path: str) -> str:
+    """A file of a node's (`startup/stderr.txt`) as text; empty when it cannot be read (the node
+    gone or reimaged meanwhile): callers show what there is, never fail for it."""
+    try:
+        with batch_call(client, f"reading {path} on node {node_id}"):
+            data = b"".join(client.download_node_file(pool_id, node_id, path))
+    except (ServiceError, HttpResponseError) as exc:
+        log.debug("no %s on %s: %s", path, node_id, exc)
+        return ""
+    return data.decode("utf-8", errors="replace")
 
 
 def task_container_for(pool: models.BatchPool) -> TaskContainer | None:
