@@ -24,6 +24,7 @@ from azure_batch_maya.assets.tokens import NamePattern, skeleton_of
 
 log = logging.getLogger(__name__)
 _EMPTY: list[str] = []
+Hit = tuple[str, str, tuple[int, ...]]  # (folder, name, the frame numbers in the name)
 
 
 class FolderIndex:
@@ -36,6 +37,8 @@ class FolderIndex:
         self._sorted: list[tuple[str, str, str]] | None = None  # (lower name, folder, name)
         self._last_prefix: tuple[str, list[tuple[str, str]]] = ("", [])
         self._nonempty: dict[str, bool] = {}
+        self._sorted_in: dict[str, tuple[list[str], frozenset[str]]] = {}
+        self._folder_names: dict[str, frozenset[str]] = {}
         walked: list[str] = []
         for root in sorted({_norm(r) for r in roots}, key=len):
             if any(_is_under(root, w) for w in walked) or not os.path.isdir(root):
@@ -93,6 +96,54 @@ class FolderIndex:
             self._by_dir[folder] = names
         return names
 
+    def lookup(
+        self,
+        folder: str,
+        name: str,
+        pattern: NamePattern | None,
+        frames: frozenset[int] | None,
+        *,
+        walked: bool = False,
+    ) -> list[str]:
+        """The files directly in `folder` that `name` (or its `pattern`) stands for, sorted.
+
+        With `walked`, `folder` is known to lie under a walked root (a dictionary lookup only).
+        Each folder's names are sorted once, so a pattern is matched against the names that
+        start with its prefix, not the whole folder, however many references ask.
+        """
+        listing = self._sorted_in.get(folder)
+        if listing is None:
+            names = self.walked_names(folder) if walked else self.names_in(folder)
+            listing = self._sorted_in[folder] = (sorted(names), frozenset(names))
+        ordered, present = listing
+        if not ordered:
+            return _EMPTY
+        if pattern is None:
+            return [name] if name in present else _EMPTY
+        prefix = pattern.prefix
+        if not prefix:
+            return [n for n in ordered if pattern.match(n, frames)]
+        out: list[str] = []
+        i = bisect.bisect_left(ordered, prefix)
+        while i < len(ordered) and ordered[i].startswith(prefix):
+            if pattern.match(ordered[i], frames):
+                out.append(ordered[i])
+            i += 1
+        return out
+
+    def folder_names_below(self, root: str) -> frozenset[str]:
+        """The names of the walked folders below `root`: a folder of another name is not there."""
+        known = self._folder_names.get(root)
+        if known is None:
+            inside = root + os.sep
+            known = frozenset(
+                os.path.basename(d)
+                for d in itertools.islice(self._by_dir, self._walked)
+                if d.startswith(inside)
+            )
+            self._folder_names[root] = known
+        return known
+
     def find_name(self, name: str, under: str) -> list[tuple[str, str]]:
         """(folder, actual name) of files named `name` in any case or Unicode form below `under`."""
         inside = under + os.sep
@@ -130,6 +181,51 @@ class FolderIndex:
             if (d == under or d.startswith(inside)) and pattern.match(n, frames)
         ]
 
+    def find_patterns(
+        self, patterns: Iterable[NamePattern], under: str, frames: frozenset[int] | None
+    ) -> dict[str, list[Hit]]:
+        """`find_pattern` for many patterns in one pass over the files below `under`.
+
+        Each file is looked up by its lower-case start in a table of the patterns' prefixes (or
+        by its skeleton) instead of each pattern scanning the names, so the cost follows the
+        files below `under`, not files times patterns. Hits are keyed by the pattern's name
+        and carry the frame numbers they hold.
+        """
+        by_length: dict[int, dict[str, list[tuple[NamePattern, list[Hit]]]]] = {}
+        by_skeleton: dict[str, list[tuple[NamePattern, list[Hit]]]] = {}
+        anywhere: list[tuple[NamePattern, list[Hit]]] = []
+        out: dict[str, list[Hit]] = {}
+        for pattern in patterns:
+            if pattern.written in out:
+                continue
+            entry = (pattern, out.setdefault(pattern.written, []))
+            if pattern.prefix:
+                key = pattern.prefix.lower()
+                by_length.setdefault(len(key), {}).setdefault(key, []).append(entry)
+            elif pattern.skeleton is not None:
+                by_skeleton.setdefault(pattern.skeleton, []).append(entry)
+            else:
+                anywhere.append(entry)
+        lengths = list(by_length.items())
+        inside = under + os.sep
+        for d, names in itertools.islice(self._by_dir.items(), self._walked):
+            if d != under and not d.startswith(inside):
+                continue
+            for n in names:
+                if lengths:
+                    low = n.lower()
+                    for length, table in lengths:
+                        found = table.get(low[:length])
+                        if found is not None:
+                            _match_into(found, d, n, frames)
+                if by_skeleton:
+                    found = by_skeleton.get(skeleton_of(n))
+                    if found is not None:
+                        _match_into(found, d, n, frames)
+                if anywhere:
+                    _match_into(anywhere, d, n, frames)
+        return out
+
     def _entries(self) -> Iterator[tuple[str, str]]:
         """Every indexed file as (folder, name); the walked roots only."""
         for d, names in itertools.islice(self._by_dir.items(), self._walked):
@@ -166,6 +262,35 @@ class FolderIndex:
                 table.setdefault(skeleton_of(n), []).append((d, n))
             self._by_skeleton = table
         return self._by_skeleton
+
+
+def _match_into(
+    candidates: list[tuple[NamePattern, list[Hit]]],
+    folder: str,
+    name: str,
+    frames: frozenset[int] | None,
+) -> None:
+    """Add `name` to the hits of each candidate pattern it fits (`NamePattern.match`, inlined:
+    this runs once per file and candidate)."""
+    for pattern, hits in candidates:
+        prefix = pattern.prefix
+        shape = pattern.shape
+        end = len(name) - len(shape.suffix)
+        if end < len(prefix) or not name.startswith(prefix) or not name.endswith(shape.suffix):
+            continue
+        m = shape.core.fullmatch(name, len(prefix), end)
+        if m is None:
+            continue
+        if shape.frame_count == 0:
+            hits.append((folder, name, ()))
+        elif shape.frame_count == 1:
+            number = int(m[1])
+            if frames is None or number in frames:
+                hits.append((folder, name, (number,)))
+        else:
+            numbers = tuple(map(int, m.groups()))
+            if frames is None or frames.issuperset(numbers):
+                hits.append((folder, name, numbers))
 
 
 def _fold(name: str) -> str:

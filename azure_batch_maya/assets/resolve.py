@@ -32,9 +32,9 @@ import os
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from azure_batch_maya.assets.index import FolderIndex
+from azure_batch_maya.assets.index import FolderIndex, Hit
 from azure_batch_maya.assets.scenepath import ScenePath, parse_scene_path
 from azure_batch_maya.assets.tokens import (
     NamePattern,
@@ -100,12 +100,16 @@ class Resolution:
         return {"resolved": self.resolved, "rule": self.rule, "files": list(self.files)}
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(NamedTuple):
+    """A reference read for lookup (a tuple: one is made per reference)."""
+
     path: ScenePath
-    name: str
+    name: str  # the file name with the node's hints written in
     pattern: NamePattern | None
-    unset: tuple[str, ...]
+    unset: tuple[str, ...]  # environment variables it names that are not set
+
+
+_Pending = tuple[int, FileRef, _Target]  # (position in the batch, reference, target)
 
 
 def build_index(context: SearchContext) -> FolderIndex:
@@ -179,49 +183,107 @@ def resolve_scene(
 def _resolve_all(
     refs: Sequence[FileRef], context: SearchContext, index: FolderIndex
 ) -> tuple[Resolution, ...]:
-    done: dict[tuple[str, bool, int], Resolution] = {}
+    keys = [(ref.path, ref.frame_sequence, ref.uv_tiling) for ref in refs]
+    distinct: dict[tuple[str, bool, int], FileRef] = {}
+    for key, ref in zip(keys, refs, strict=True):  # many nodes share one file: resolve it once
+        distinct.setdefault(key, ref)
+    found = _resolve_distinct(list(distinct.values()), context, index)
+    done = dict(zip(distinct, found, strict=True))
     out = []
-    for ref in refs:
-        key = (ref.path, ref.frame_sequence, ref.uv_tiling)
-        same = done.get(key)
-        if same is None:
-            same = done[key] = resolve_ref(ref, context, index)
+    for key, ref in zip(keys, refs, strict=True):
+        same = done[key]
+        if distinct.pop(key, None) is not None:
             out.append(same)
-        else:  # many nodes often share one file: resolve it once
+        else:
             out.append(replace(same, ref=ref, message=_retarget(same.message, same.ref, ref)))
     return tuple(out)
 
 
-def resolve_ref(ref: FileRef, context: SearchContext, index: FolderIndex) -> Resolution:
-    """Try the rules in order for one reference; see the module docstring."""
-    raw = ref.path.strip()
-    if not raw:
-        return Resolution(ref, None, None, message=f"{_where(ref)} has no file set")
-    if "<maya_resources>" in raw.lower():
-        return Resolution(ref, MAYA_RESOURCES, None)
-    target = _target(ref, context.env or {})
-    if (ref.node_type, ref.attribute) in FOLDER_ATTRIBUTES:
-        return _resolve_folder(ref, target, context, index)
-    project_walked = context.project_root in index.roots
-    for rule, folder in _direct_folders(target, context):
-        walked = project_walked and rule == "project_reroot"
-        found = _lookup(index, folder, target, context.frames, walked=walked)
-        if found:
-            return _found(ref, rule, folder, target, found, (), context.frames)
+def _resolve_distinct(
+    refs: Sequence[FileRef], context: SearchContext, index: FolderIndex
+) -> list[Resolution]:
+    """Try the rules in order for each reference; see the module docstring.
+
+    The rules run one after another over all references still unfound, so rules 4 and 6
+    match every reference against a tree in one pass over its files (`find_patterns`).
+    """
+    results: list[Resolution | None] = [None] * len(refs)
+    pending: list[_Pending] = []
+    env = context.env or {}
+    frames = context.frames
+    walked = index if context.project_root in index.roots else None
+    for i, ref in enumerate(refs):
+        raw = ref.path.strip()
+        if not raw:
+            results[i] = Resolution(ref, None, None, message=f"{_where(ref)} has no file set")
+            continue
+        if "<maya_resources>" in raw.lower():
+            results[i] = Resolution(ref, MAYA_RESOURCES, None)
+            continue
+        target = _target(ref, raw, env)
+        if (ref.node_type, ref.attribute) in FOLDER_ATTRIBUTES:
+            results[i] = _resolve_folder(ref, target, context, index)
+            continue
+        name, pattern = target.name, target.pattern
+        for rule, folder in _direct_folders(target, context, walked):
+            reroot = walked is not None and rule == "project_reroot"
+            found = index.lookup(folder, name, pattern, frames, walked=reroot)
+            if found:
+                results[i] = _found(ref, rule, folder, target, found, (), frames)
+                break
+        else:
+            pending.append((i, ref, target))
     sourceimages = _sourceimages(context)
-    if sourceimages:
-        hit = _best_below(index, sourceimages, target, context.frames)
-        if hit:
-            return _found(ref, "sourceimages", hit[0], target, hit[1], hit[2], context.frames)
-    for folder in _working_folders(target, context):
-        found = _lookup(index, folder, target, context.frames)
-        if found:
-            return _found(ref, "working_dir", folder, target, found, (), context.frames)
+    if sourceimages and pending:
+        pending = _below(pending, "sourceimages", sourceimages, context, index, results)
+    still = []
+    for item in pending:
+        i, ref, target = item
+        for folder in _working_folders(target, context):
+            found = index.lookup(folder, target.name, target.pattern, frames)
+            if found:
+                results[i] = _found(ref, "working_dir", folder, target, found, (), frames)
+                break
+        else:
+            still.append(item)
+    pending = still
     for root in context.search_paths:
-        hit = _best_below(index, root, target, context.frames)
-        if hit:
-            return _found(ref, "search_path", hit[0], target, hit[1], hit[2], context.frames)
-    return Resolution(ref, None, None, message=_missing_message(ref, target, context, index))
+        if pending:
+            pending = _below(pending, "search_path", root, context, index, results)
+    for i, ref, target in pending:
+        message = _missing_message(ref, target, context, index)
+        results[i] = Resolution(ref, None, None, message=message)
+    return [r for r in results if r is not None]
+
+
+def _below(
+    pending: list[_Pending],
+    rule: str,
+    root: str,
+    context: SearchContext,
+    index: FolderIndex,
+    results: list[Resolution | None],
+) -> list[_Pending]:
+    """Rule 4 or 6 for every reference still unfound; returns those this root did not find."""
+    if not index.has_files_below(root):
+        return pending
+    patterns = [t.pattern for _i, _r, t in pending if t.pattern is not None]
+    by_pattern = index.find_patterns(patterns, root, context.frames) if patterns else {}
+    still = []
+    for item in pending:
+        i, ref, target = item
+        if target.pattern is None:
+            hits: list[Hit] = [
+                (d, n, ()) for d, n in index.find_name(target.name, root) if n == target.name
+            ]
+        else:
+            hits = by_pattern[target.name]
+        if not hits:
+            still.append(item)
+            continue
+        best, names, have, ties = _best_of(hits, root, target)
+        results[i] = _found(ref, rule, best, target, names, ties, context.frames, have)
+    return still
 
 
 def _resolve_folder(
@@ -261,22 +323,38 @@ def _sourceimages(context: SearchContext) -> str | None:
     return context.project_root + os.sep + "sourceimages" if context.project_root else None
 
 
-def _target(ref: FileRef, env: Mapping[str, str]) -> _Target:
-    expanded, unset = expand_env(ref.path.strip(), env)
+def _target(ref: FileRef, raw: str, env: Mapping[str, str]) -> _Target:
+    """`raw` is the reference's path, stripped."""
+    expanded, unset = expand_env(raw, env)
     path = parse_scene_path(expanded)
-    name = implicit_tokens(path.name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
+    name = path.name
+    if ref.frame_sequence or ref.uv_tiling:
+        name = implicit_tokens(name, frame_sequence=ref.frame_sequence, uv_tiling=ref.uv_tiling)
     return _Target(path, name, compile_name(name), unset)
 
 
-def _direct_folders(target: _Target, context: SearchContext) -> tuple[tuple[str, str], ...]:
-    """Rules 1–3: single folders, in order, without repeats; absolute and normalised."""
+def _direct_folders(
+    target: _Target, context: SearchContext, walked: FolderIndex | None = None
+) -> tuple[tuple[str, str], ...]:
+    """Rules 1–3: single folders, in order, without repeats; absolute and normalised.
+
+    Given the index that walked the project, re-rooted tails whose last folder has no
+    namesake below the project are left out: they cannot exist.
+    """
     path = target.path
-    return _folders_for(path.anchor, path.folders, context.project_root, context.scene_dir)
+    anchor = path.anchor
+    folders = path.folders
+    tails = True
+    if walked is not None and folders and context.project_root:
+        tails = folders[-1] in walked.folder_names_below(context.project_root)
+        if not tails and anchor and anchor != "/" and os.name != "nt":
+            folders = ()  # then only the project and the scene folder are left to look in
+    return _folders_for(anchor, folders, context.project_root, context.scene_dir, tails)
 
 
 @functools.lru_cache(maxsize=4096)
 def _folders_for(
-    anchor: str, folders: tuple[str, ...], project: str | None, scene_dir: str
+    anchor: str, folders: tuple[str, ...], project: str | None, scene_dir: str, tails: bool
 ) -> tuple[tuple[str, str], ...]:
     """`_direct_folders` for one written folder; textures often share folders, so it is kept."""
     sep = os.sep
@@ -287,7 +365,7 @@ def _folders_for(
     elif project:
         out.append(("as_written", os.path.normpath(os.path.join(project, *folders))))
     if project:
-        for k in range(len(folders) + 1):
+        for k in range(0 if tails else len(folders), len(folders) + 1):
             tail = folders[k:]
             if ".." in tail:
                 continue
@@ -315,46 +393,28 @@ def _native(anchor: str, folders: tuple[str, ...]) -> str:
     return os.path.normpath(anchor + "/".join(folders)) if folders else os.path.normpath(anchor)
 
 
-def _lookup(
-    index: FolderIndex,
-    folder: str,
-    target: _Target,
-    frames: frozenset[int] | None,
-    *,
-    walked: bool = False,
-) -> list[str]:
-    names = index.walked_names(folder) if walked else index.names_in(folder)
-    if not names:
-        return []
-    if target.pattern is None:
-        return [target.name] if target.name in names else []
-    return sorted(n for n in names if target.pattern.match(n, frames))
-
-
-def _best_below(
-    index: FolderIndex, root: str, target: _Target, frames: frozenset[int] | None
-) -> tuple[str, list[str], tuple[str, ...]] | None:
-    """The folder below `root` that best fits the written path's tail, its files, and ties."""
-    if not index.has_files_below(root):
-        return None
-    by_folder: dict[str, list[str]] = {}
-    if target.pattern is None:
-        for folder, name in index.find_name(target.name, root):
-            if name == target.name:
-                by_folder.setdefault(folder, []).append(name)
-    else:
-        for folder, name in index.find_pattern(target.pattern, root, frames):
-            by_folder.setdefault(folder, []).append(name)
-    if not by_folder:
-        return None
-    written = [p.lower() for p in target.path.folders]
-    scored = sorted(by_folder, key=lambda f: (-_tail_score(f, root, written), len(f), f))
-    best = scored[0]
-    top = _tail_score(best, root, written)
-    ties = tuple(
-        os.path.join(f, target.name) for f in scored[1:] if _tail_score(f, root, written) == top
-    )
-    return best, sorted(by_folder[best]), ties
+def _best_of(
+    hits: list[Hit], root: str, target: _Target
+) -> tuple[str, list[str], set[int], tuple[str, ...]]:
+    """The folder below `root` that best fits the written path's tail, its files, their frames,
+    and the ties. A folder's hits are consecutive (`find_patterns` goes folder by folder)."""
+    ties: tuple[str, ...] = ()
+    best = hits[0][0]
+    chosen = hits
+    if hits[-1][0] != best:
+        by_folder: dict[str, list[Hit]] = {}
+        for hit in hits:
+            by_folder.setdefault(hit[0], []).append(hit)
+        written = [p.lower() for p in target.path.folders]
+        scored = sorted(by_folder, key=lambda f: (-_tail_score(f, root, written), len(f), f))
+        best = scored[0]
+        top = _tail_score(best, root, written)
+        ties = tuple(
+            os.path.join(f, target.name) for f in scored[1:] if _tail_score(f, root, written) == top
+        )
+        chosen = by_folder[best]
+    have = {f for hit in chosen for f in hit[2]}
+    return best, sorted([hit[1] for hit in chosen]), have, ties
 
 
 def _tail_score(folder: str, root: str, written: list[str]) -> int:
@@ -374,18 +434,21 @@ def _found(
     names: list[str],
     ties: tuple[str, ...],
     frames: frozenset[int] | None,
+    have: set[int] | None = None,
 ) -> Resolution:
     missing: tuple[int, ...] = ()
     if target.pattern is not None and target.pattern.has_frames and frames:
-        have: set[int] = set()
-        for n in names:
-            have.update(target.pattern.frames_of(n) or ())
+        if have is None:
+            have = set()
+            for n in names:
+                have.update(target.pattern.frames_of(n) or ())
         missing = tuple(sorted(frames - have))
+    base = folder + os.sep
     return Resolution(
         ref,
         rule,
-        folder + os.sep + target.name,
-        tuple(folder + os.sep + n for n in names),
+        base + target.name,
+        tuple([base + n for n in names]),
         alternatives=ties,
         missing_frames=missing,
     )
@@ -452,7 +515,7 @@ def _missing_message(
 def _other_frames(target: _Target, context: SearchContext, index: FolderIndex) -> str | None:
     """The folder holding this sequence at other frames than the ones rendered, if any."""
     for _rule, folder in _direct_folders(target, context):
-        if _lookup(index, folder, target, None):
+        if index.lookup(folder, target.name, target.pattern, None):
             return folder
     for root in index.roots:
         assert target.pattern is not None

@@ -8,10 +8,10 @@ them alike without asking the OS this code runs on.
 
 from __future__ import annotations
 
-import re
+import string
 from dataclasses import dataclass
 
-_DRIVE = re.compile(r"^([A-Za-z]):(/|$)")
+_LETTERS = frozenset(string.ascii_letters)  # a drive letter; `str.isalpha` would take any script
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,15 @@ def parse_scene_path(raw: str) -> ScenePath:
     text = raw.strip().replace("\\", "/")
     anchor = ""
     rest = text
-    m = _DRIVE.match(text)
-    if m:
-        anchor = m.group(1) + ":/"
+    if text[1:2] == ":" and text[:1] in _LETTERS and text[2:3] in ("/", ""):
+        anchor = text[0] + ":/"
         rest = text[2:]
     elif text.startswith("//") and not text.startswith("///"):
-        pieces = [p for p in text[2:].split("/")]
+        pieces = text[2:].split("/")
         host_share = [p for p in pieces[:2] if p]
         anchor = "//" + "/".join(host_share) + "/"
         rest = "/".join(pieces[2:])
     elif text.startswith("/"):
         anchor = "/"
-    parts = tuple(p for p in rest.split("/") if p not in ("", "."))
+    parts = tuple([p for p in rest.split("/") if p and p != "."])
     return ScenePath(anchor, parts)

@@ -25,6 +25,9 @@ _DIGITS = re.compile(r"\d+")
 _UDIM_TAGS = {"udim"}
 _NUMBER_TAGS = {"u", "v", "utile", "vtile"}
 _FRAME_TAG = re.compile(r"^(?:f\d*|frame)$", re.IGNORECASE)
+_UDIM_NUMBER = re.compile(r"(?<!\d)1\d{3}(?!\d)")
+_UV_NUMBERS = re.compile(r"u\d+_v\d+")
+_LAST_NUMBER = re.compile(r"(?<!\d)\d+(?=\D*$)")
 
 # uvTilingMode on a file node: 1 ZBrush (0-based u/v), 2 Mudbox (1-based u/v), 3 Mari (UDIM).
 _UV_ZBRUSH, _UV_MUDBOX, _UV_UDIM = 1, 2, 3
@@ -36,52 +39,56 @@ Segment = tuple[int, str, int]  # (kind, literal text, exact digit count or 0 fo
 
 
 @dataclass(frozen=True)
+class _Shape:
+    """What follows a pattern's literal prefix (`<UDIM>.tif`, `<f>.exr`): many names share one.
+
+    `core` is the regular expression for the text from the first token to the last, compiled
+    once per shape; `suffix` is the literal text after the last token.
+    """
+
+    core: re.Pattern[str]
+    suffix: str
+    frame_count: int
+    skeleton: str | None  # the lookup key when the shape is the whole name (see `skeleton_of`)
+
+
+@dataclass(frozen=True)
 class NamePattern:
     """A file name with tokens, ready to match names on disk.
 
-    Matching walks `segments` (literals and digit runs) without regular expressions: a scene
-    can hold thousands of distinct patterns, and compiling a regex for each costs more than
-    all the matching. Only patterns that need backtracking (a token matching any text, or
-    digits followed by digits) use `regex`.
+    A name is its literal prefix and a shared `_Shape`: a scene can hold thousands of distinct
+    patterns (`asset0001_color.<UDIM>.tif`, …) but few shapes, so a regular expression is
+    compiled per shape and matched from the end of the prefix.
     """
 
     written: str
-    regex_text: str
-    segments: tuple[Segment, ...] | None  # None: match with the regular expression
-    frame_count: int  # how many frame tokens; their numbers are checked against frames
-    skeleton: str | None  # set when the name starts with a token (no prefix to look up by)
-    prefix: str = ""  # the literal text before the first token, for a sorted-name lookup
+    prefix: str  # the literal text before the first token, for a sorted-name lookup
+    shape: _Shape
+
+    @property
+    def frame_count(self) -> int:
+        """How many frame tokens; their numbers are checked against the frames rendered."""
+        return self.shape.frame_count
 
     @property
     def has_frames(self) -> bool:
-        return self.frame_count > 0
+        return self.shape.frame_count > 0
+
+    @property
+    def skeleton(self) -> str | None:
+        """Set when the name starts with a token (no prefix to look up by)."""
+        return None if self.prefix else self.shape.skeleton
 
     def frames_of(self, name: str) -> tuple[int, ...] | None:
         """The frame numbers in `name` when it fits the pattern (empty without frame tokens)."""
-        if self.segments is None:
-            m = _regex(self.regex_text).fullmatch(name)
-            return None if m is None else tuple(int(g) for g in m.groups())
-        pos, end, frames = 0, len(name), []
-        for kind, text, width in self.segments:
-            if kind == _LIT:
-                if not name.startswith(text, pos):
-                    return None
-                pos += len(text)
-                continue
-            start = pos
-            if kind == _FRAME and pos < end and name[pos] == "-":
-                pos += 1
-            digits = pos
-            while pos < end and name[pos] in _DIGIT_CHARS:
-                pos += 1
-            count = pos - digits
-            if count == 0 or (width and count < width):
-                return None
-            if width:
-                pos = digits + width
-            if kind == _FRAME:
-                frames.append(int(name[start:pos]))
-        return tuple(frames) if pos == end else None
+        shape = self.shape
+        start, end = len(self.prefix), len(name) - len(shape.suffix)
+        if end < start or not name.startswith(self.prefix) or not name.endswith(shape.suffix):
+            return None
+        m = shape.core.fullmatch(name, start, end)
+        if m is None:
+            return None
+        return tuple(map(int, m.groups())) if shape.frame_count else ()
 
     def match(self, name: str, frames: frozenset[int] | None) -> bool:
         """Does `name` belong to the set, and, for frame tokens, to one of `frames`?"""
@@ -89,11 +96,6 @@ class NamePattern:
         if found is None:
             return False
         return frames is None or all(f in frames for f in found)
-
-
-@functools.lru_cache(maxsize=256)
-def _regex(text: str) -> re.Pattern[str]:
-    return re.compile(text)
 
 
 def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
@@ -122,14 +124,14 @@ def implicit_tokens(name: str, *, frame_sequence: bool, uv_tiling: int) -> str:
     Maya stores one concrete file (the first tile or frame) and a flag; the set is implied.
     """
     if uv_tiling == _UV_UDIM and not _has_tag(name, _UDIM_TAGS):
-        name = _replace_last(name, re.compile(r"(?<!\d)1\d{3}(?!\d)"), "<UDIM>")
+        name = _replace_last(name, _UDIM_NUMBER, "<UDIM>")
     elif uv_tiling in (_UV_ZBRUSH, _UV_MUDBOX) and not _has_tag(name, _NUMBER_TAGS | {"uvtile"}):
-        name = _replace_last(name, re.compile(r"u\d+_v\d+"), "u<U>_v<V>")
+        name = _replace_last(name, _UV_NUMBERS, "u<U>_v<V>")
     if frame_sequence and not _has_frame_token(name):
         stem, dot, ext = name.rpartition(".")
         if not dot:
             stem, ext = name, ""
-        new_stem = _replace_last(stem, re.compile(r"(?<!\d)\d+(?=\D*$)"), "<f>")
+        new_stem = _replace_last(stem, _LAST_NUMBER, "<f>")
         name = new_stem + (dot + ext if dot else "")
     return name
 
@@ -137,16 +139,23 @@ def implicit_tokens(name: str, *, frame_sequence: bool, uv_tiling: int) -> str:
 @functools.lru_cache(maxsize=4096)
 def compile_name(name: str) -> NamePattern | None:
     """The pattern for a name with tokens, or None for a plain file name."""
-    tokens = list(_TOKEN.finditer(name))
-    if not tokens:
+    first = _TOKEN.search(name)
+    if first is None:
         return None
+    return NamePattern(name, name[: first.start()], _shape(name[first.start() :]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(rest: str) -> _Shape:
+    """The shape of the text from a name's first token on (see `NamePattern`)."""
+    tokens = list(_TOKEN.finditer(rest))
     segments: list[Segment] = []
     frames = 0
     wildcard = False
     pos = 0
     for m in tokens:
         if m.start() > pos:
-            segments.append((_LIT, name[pos : m.start()], 0))
+            segments.append((_LIT, rest[pos : m.start()], 0))
         pos = m.end()
         tag = m.group(1)
         low = tag.lower() if tag is not None else ""
@@ -166,13 +175,21 @@ def compile_name(name: str) -> NamePattern | None:
             ]
         else:
             wildcard = True
-    if pos < len(name):
-        segments.append((_LIT, name[pos:], 0))
-    prefix = name[: tokens[0].start()]
-    key = None if wildcard or prefix else _skeleton(segments)
-    if wildcard or _needs_backtracking(segments):
-        return NamePattern(name, _regex_text(name), None, frames, key, prefix)
-    return NamePattern(name, "", tuple(segments), frames, key, prefix)
+    core_end = tokens[-1].end()
+    if pos < len(rest):
+        segments.append((_LIT, rest[pos:], 0))
+    key = None if wildcard else _skeleton(segments)
+    # Digit runs that can be matched left to right are ASCII digits; a pattern that needs
+    # backtracking keeps the general `\d` (what each kind of pattern has always matched).
+    digits = r"\d" if wildcard or _needs_backtracking(segments) else "[0-9]"
+    core = _compiled(_regex_text(rest[:core_end], digits))
+    return _Shape(core, rest[core_end:], frames, key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> re.Pattern[str]:
+    """Shapes that differ only in their literal end (`<UDIM>_a.tif`, `<UDIM>_b.tif`) share one."""
+    return re.compile(text)
 
 
 def _skeleton(segments: list[Segment]) -> str:
@@ -181,8 +198,8 @@ def _skeleton(segments: list[Segment]) -> str:
     return re.sub("#+", "#", text)
 
 
-def _regex_text(name: str) -> str:
-    """The same pattern as a regular expression; frame tokens are its only groups."""
+def _regex_text(name: str, digits: str) -> str:
+    """The pattern as a regular expression; frame tokens are its only groups."""
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(name):
@@ -190,13 +207,13 @@ def _regex_text(name: str) -> str:
         pos = m.end()
         tag = (m.group(1) or "").lower()
         if m.group(1) is None or _FRAME_TAG.match(tag):
-            out.append(r"(-?\d+)")
+            out.append(f"(-?{digits}+)")
         elif tag in _UDIM_TAGS:
-            out.append(r"\d{4}")
+            out.append(digits + "{4}")
         elif tag in _NUMBER_TAGS:
-            out.append(r"\d+")
+            out.append(digits + "+")
         elif tag in ("uvtile", "tile"):
-            out.append(("_u" if tag == "tile" else "u") + r"\d+_v\d+")
+            out.append(("_u" if tag == "tile" else "u") + f"{digits}+_v{digits}+")
         else:
             out.append(r".+?")
     out.append(re.escape(name[pos:]))
@@ -218,10 +235,14 @@ def skeleton_of(name: str) -> str:
 
 
 def _has_tag(name: str, tags: set[str]) -> bool:
+    if "<" not in name:
+        return False
     return any(m.group(1) and m.group(1).lower() in tags for m in _TOKEN.finditer(name))
 
 
 def _has_frame_token(name: str) -> bool:
+    if "<" not in name and "#" not in name and "%" not in name:
+        return False
     for m in _TOKEN.finditer(name):
         tag = m.group(1)
         if tag is None or _FRAME_TAG.match(tag):

@@ -35,21 +35,37 @@ def test_patterns(pattern, yes, no):
 
 def test_frames_limit_frame_tokens_only():
     p = compile_name("t.<UDIM>.####.exr")
-    assert p is not None and p.frame_count == 1 and p.segments is not None
+    assert p is not None and p.frame_count == 1
     assert p.frames_of("t.1001.0003.exr") == (3,)
     assert p.match("t.1001.0003.exr", frozenset({3}))
     assert not p.match("t.1001.0004.exr", frozenset({3}))
 
 
-def test_backtracking_patterns_fall_back_to_the_regex():
+def test_digits_after_digits_backtrack():
     p = compile_name("a<u><v>.tif")
-    assert p is not None and p.segments is None
+    assert p is not None
     assert p.match("a12.tif", None) and not p.match("a1.tif", None)
     q = compile_name("f.<f>0.exr")  # digits after a frame token
-    assert q is not None and q.segments is None and q.frames_of("f.120.exr") == (12,)
+    assert q is not None and q.frames_of("f.120.exr") == (12,)
     udim = compile_name("s.<UDIM><f>.exr")
-    assert udim is not None and udim.segments is not None
+    assert udim is not None
     assert udim.frames_of("s.10010007.exr") == (7,) and udim.frames_of("s.101.exr") is None
+
+
+def test_names_that_differ_in_literal_text_share_one_shape():
+    """Thousands of textures compile one regular expression, not one each."""
+    a = compile_name("asset0001_color.<UDIM>.tif")
+    b = compile_name("asset0002_color.<UDIM>.tif")
+    c = compile_name("<UDIM>_asset0003.tif")
+    assert a is not None and b is not None and c is not None
+    assert a.shape is b.shape and c.shape.core is a.shape.core
+    assert a.match("asset0001_color.1001.tif", None)
+    assert not a.match("asset0002_color.1001.tif", None)
+    assert not a.match("asset0001_color.1001.tiff", None)
+    assert c.match("1002_asset0003.tif", None) and not c.match("1002_asset0004.tif", None)
+    short = compile_name("ab<f>ba")
+    assert short is not None and short.frames_of("aba") is None  # prefix and suffix overlap
+    assert short.frames_of("ab-7ba") == (-7,)
 
 
 def test_skeleton_is_the_lookup_key():
