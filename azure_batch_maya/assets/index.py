@@ -16,15 +16,35 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import operator
 import os
+import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 from azure_batch_maya.assets.tokens import NamePattern, skeleton_of
 
 log = logging.getLogger(__name__)
 _EMPTY: list[str] = []
-Hit = tuple[str, str, tuple[int, ...]]  # (folder, name, the frame numbers in the name)
+# A pattern as `find_patterns` matches it: prefix, its length, suffix, its length, the shape's
+# `fullmatch`, how many frame tokens, and the lists its hits and their frame numbers go to.
+_Candidate = tuple[
+    str, int, str, int, Callable[[str, int, int], "re.Match[str] | None"], int, list[int], list[int]
+]
+
+
+class PatternHits(NamedTuple):
+    """Where each of many patterns fits below a folder (`FolderIndex.find_patterns`).
+
+    Positions, not paths: a large resolve matches tens of thousands of files, and a tuple made
+    for each is time the walk itself does not spend.
+    """
+
+    names: list[str]  # every file below the folder...
+    folders: list[str]  # ...and the folder of each, folder by folder
+    files: dict[str, list[int]]  # per pattern (by its name): positions in `names`, in order
+    frames: dict[str, list[int]]  # per pattern: the frame numbers of those files
 
 
 class FolderIndex:
@@ -39,6 +59,7 @@ class FolderIndex:
         self._nonempty: dict[str, bool] = {}
         self._sorted_in: dict[str, tuple[list[str], frozenset[str]]] = {}
         self._folder_names: dict[str, frozenset[str]] = {}
+        self._flat: dict[str, tuple[list[str], list[str]]] = {}
         walked: list[str] = []
         for root in sorted({_norm(r) for r in roots}, key=len):
             if any(_is_under(root, w) for w in walked) or not os.path.isdir(root):
@@ -183,22 +204,32 @@ class FolderIndex:
 
     def find_patterns(
         self, patterns: Iterable[NamePattern], under: str, frames: frozenset[int] | None
-    ) -> dict[str, list[Hit]]:
+    ) -> PatternHits:
         """`find_pattern` for many patterns in one pass over the files below `under`.
 
         Each file is looked up by its lower-case start in a table of the patterns' prefixes (or
         by its skeleton) instead of each pattern scanning the names, so the cost follows the
-        files below `under`, not files times patterns. Hits are keyed by the pattern's name
-        and carry the frame numbers they hold.
+        files below `under`, not files times patterns.
         """
-        by_length: dict[int, dict[str, list[tuple[NamePattern, list[Hit]]]]] = {}
-        by_skeleton: dict[str, list[tuple[NamePattern, list[Hit]]]] = {}
-        anywhere: list[tuple[NamePattern, list[Hit]]] = []
-        out: dict[str, list[Hit]] = {}
+        by_length: dict[int, dict[str, list[_Candidate]]] = {}
+        by_skeleton: dict[str, list[_Candidate]] = {}
+        anywhere: list[_Candidate] = []
+        names, folders = self._files_below(under)
+        found = PatternHits(names, folders, {}, {})
         for pattern in patterns:
-            if pattern.written in out:
+            if pattern.written in found.files:
                 continue
-            entry = (pattern, out.setdefault(pattern.written, []))
+            shape = pattern.shape
+            entry = (
+                pattern.prefix,
+                len(pattern.prefix),
+                shape.suffix,
+                len(shape.suffix),
+                shape.core.fullmatch,
+                shape.frame_count,
+                found.files.setdefault(pattern.written, []),
+                found.frames.setdefault(pattern.written, []),
+            )
             if pattern.prefix:
                 key = pattern.prefix.lower()
                 by_length.setdefault(len(key), {}).setdefault(key, []).append(entry)
@@ -206,25 +237,35 @@ class FolderIndex:
                 by_skeleton.setdefault(pattern.skeleton, []).append(entry)
             else:
                 anywhere.append(entry)
-        lengths = list(by_length.items())
-        inside = under + os.sep
-        for d, names in itertools.islice(self._by_dir.items(), self._walked):
-            if d != under and not d.startswith(inside):
-                continue
-            for n in names:
-                if lengths:
-                    low = n.lower()
-                    for length, table in lengths:
-                        found = table.get(low[:length])
-                        if found is not None:
-                            _match_into(found, d, n, frames)
-                if by_skeleton:
-                    found = by_skeleton.get(skeleton_of(n))
-                    if found is not None:
-                        _match_into(found, d, n, frames)
-                if anywhere:
-                    _match_into(anywhere, d, n, frames)
-        return out
+        everything = range(len(names))
+        if by_length:
+            lower = list(map(str.lower, names))
+            for length, table in by_length.items():
+                candidates = list(map(table.get, map(operator.itemgetter(slice(length)), lower)))
+                _match_files(itertools.compress(everything, candidates), candidates, names, frames)
+        if by_skeleton:
+            candidates = list(map(by_skeleton.get, map(skeleton_of, names)))
+            _match_files(itertools.compress(everything, candidates), candidates, names, frames)
+        if anywhere:
+            _match_files(everything, [anywhere] * len(names), names, frames)
+        return found
+
+    def _files_below(self, under: str) -> tuple[list[str], list[str]]:
+        """The walked files below `under` as two lists: names, and the folder of each.
+
+        Flat lists let `find_patterns` look every name up with `map` (the loop in C).
+        """
+        known = self._flat.get(under)
+        if known is None:
+            inside = under + os.sep
+            names: list[str] = []
+            folders: list[str] = []
+            for d, listed in itertools.islice(self._by_dir.items(), self._walked):
+                if listed and (d == under or d.startswith(inside)):
+                    names += listed
+                    folders += itertools.repeat(d, len(listed))
+            known = self._flat[under] = (names, folders)
+        return known
 
     def _entries(self) -> Iterator[tuple[str, str]]:
         """Every indexed file as (folder, name); the walked roots only."""
@@ -264,33 +305,40 @@ class FolderIndex:
         return self._by_skeleton
 
 
-def _match_into(
-    candidates: list[tuple[NamePattern, list[Hit]]],
-    folder: str,
-    name: str,
+def _match_files(
+    found: Iterable[int],
+    candidates: Sequence[list[_Candidate] | None],
+    names: list[str],
     frames: frozenset[int] | None,
 ) -> None:
-    """Add `name` to the hits of each candidate pattern it fits (`NamePattern.match`, inlined:
-    this runs once per file and candidate)."""
-    for pattern, hits in candidates:
-        prefix = pattern.prefix
-        shape = pattern.shape
-        end = len(name) - len(shape.suffix)
-        if end < len(prefix) or not name.startswith(prefix) or not name.endswith(shape.suffix):
-            continue
-        m = shape.core.fullmatch(name, len(prefix), end)
-        if m is None:
-            continue
-        if shape.frame_count == 0:
-            hits.append((folder, name, ()))
-        elif shape.frame_count == 1:
-            number = int(m[1])
-            if frames is None or number in frames:
-                hits.append((folder, name, (number,)))
-        else:
-            numbers = tuple(map(int, m.groups()))
-            if frames is None or frames.issuperset(numbers):
-                hits.append((folder, name, numbers))
+    """Add each file `found` to the hits of the candidate patterns it fits.
+
+    `NamePattern.match`, inlined: this runs once per file and candidate, the innermost loop of
+    resolution.
+    """
+    for i in found:
+        name = names[i]
+        for prefix, start, suffix, suffix_length, fullmatch, count, hits, numbers in (
+            candidates[i] or ()
+        ):
+            end = len(name) - suffix_length
+            if end < start or not name.startswith(prefix) or not name.endswith(suffix):
+                continue
+            m = fullmatch(name, start, end)
+            if m is None:
+                continue
+            if count == 1:
+                number = int(m[1])
+                if frames is None or number in frames:
+                    hits.append(i)
+                    numbers.append(number)
+            elif count == 0:
+                hits.append(i)
+            else:
+                several = tuple(map(int, m.groups()))
+                if frames is None or frames.issuperset(several):
+                    hits.append(i)
+                    numbers += several
 
 
 def _fold(name: str) -> str:

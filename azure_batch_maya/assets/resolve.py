@@ -26,15 +26,17 @@ reference (a cache folder) resolves like a file and brings the files directly in
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from azure_batch_maya.assets.index import FolderIndex, Hit
+from azure_batch_maya.assets.index import FolderIndex
 from azure_batch_maya.assets.scenepath import ScenePath, parse_scene_path
 from azure_batch_maya.assets.tokens import (
     NamePattern,
@@ -152,12 +154,42 @@ def resolve_scene(
         frames=frames,
         env=dict(os.environ) if env is None else env,
     )
-    index = build_index(context)
-    top = _resolve_all(scene.references, context, index)
-    if read_scene is None:
-        return top
+    with _collector_paused():
+        index = build_index(context)
+        top = _resolve_all(scene.references, context, index)
+        if read_scene is None:
+            return top
+        return top + _resolve_nested(top, scene.scene, context, index, read_scene)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while resolving.
+
+    Resolution makes some hundred thousand small tuples and lists, none in a cycle; CPython
+    counts them as they are made and every few thousand walks all that survived again (a
+    third of the time of a large resolve). Collection resumes, as it was, at the end.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _resolve_nested(
+    top: tuple[Resolution, ...],
+    scene: str,
+    context: SearchContext,
+    index: FolderIndex,
+    read_scene: Callable[[str], SceneInfo],
+) -> tuple[Resolution, ...]:
+    """The files that referenced `.ma` scenes use, each scene read once, breadth first."""
     nested: list[Resolution] = []
-    seen = {os.path.abspath(scene.scene)}
+    seen = {os.path.abspath(scene)}
     queue: deque[tuple[Resolution, tuple[str, ...]]] = deque((res, ()) for res in top)
     while queue:
         res, chain = queue.popleft()
@@ -177,7 +209,7 @@ def resolve_scene(
             found = replace(found, via=via, message=note + found.message)
             nested.append(found)
             queue.append((found, via))
-    return top + tuple(nested)
+    return tuple(nested)
 
 
 def _resolve_all(
@@ -268,21 +300,32 @@ def _below(
     if not index.has_files_below(root):
         return pending
     patterns = [t.pattern for _i, _r, t in pending if t.pattern is not None]
-    by_pattern = index.find_patterns(patterns, root, context.frames) if patterns else {}
+    by_pattern = index.find_patterns(patterns, root, context.frames) if patterns else None
     still = []
     for item in pending:
         i, ref, target = item
-        if target.pattern is None:
-            hits: list[Hit] = [
-                (d, n, ()) for d, n in index.find_name(target.name, root) if n == target.name
-            ]
+        if by_pattern is None or target.pattern is None:
+            named = index.find_name(target.name, root)
+            hits = [(d, n) for d, n in named if n == target.name]
+            have = None
         else:
-            hits = by_pattern[target.name]
+            positions = by_pattern.files[target.name]
+            folders, names = by_pattern.folders, by_pattern.names
+            if positions and folders[positions[0]] == folders[positions[-1]]:
+                # one folder: a pattern's hits come folder by folder
+                found = sorted(map(names.__getitem__, positions))
+                have = set(by_pattern.frames[target.name])
+                results[i] = _found(
+                    ref, rule, folders[positions[0]], target, found, (), context.frames, have
+                )
+                continue
+            hits = [(folders[p], names[p]) for p in positions]
+            have = None
         if not hits:
             still.append(item)
             continue
-        best, names, have, ties = _best_of(hits, root, target)
-        results[i] = _found(ref, rule, best, target, names, ties, context.frames, have)
+        best, found, ties = _best_of(hits, root, target)
+        results[i] = _found(ref, rule, best, target, found, ties, context.frames, have)
     return still
 
 
@@ -394,27 +437,20 @@ def _native(anchor: str, folders: tuple[str, ...]) -> str:
 
 
 def _best_of(
-    hits: list[Hit], root: str, target: _Target
-) -> tuple[str, list[str], set[int], tuple[str, ...]]:
-    """The folder below `root` that best fits the written path's tail, its files, their frames,
-    and the ties. A folder's hits are consecutive (`find_patterns` goes folder by folder)."""
-    ties: tuple[str, ...] = ()
-    best = hits[0][0]
-    chosen = hits
-    if hits[-1][0] != best:
-        by_folder: dict[str, list[Hit]] = {}
-        for hit in hits:
-            by_folder.setdefault(hit[0], []).append(hit)
-        written = [p.lower() for p in target.path.folders]
-        scored = sorted(by_folder, key=lambda f: (-_tail_score(f, root, written), len(f), f))
-        best = scored[0]
-        top = _tail_score(best, root, written)
-        ties = tuple(
-            os.path.join(f, target.name) for f in scored[1:] if _tail_score(f, root, written) == top
-        )
-        chosen = by_folder[best]
-    have = {f for hit in chosen for f in hit[2]}
-    return best, sorted([hit[1] for hit in chosen]), have, ties
+    hits: list[tuple[str, str]], root: str, target: _Target
+) -> tuple[str, list[str], tuple[str, ...]]:
+    """The folder below `root` that best fits the written path's tail, its files, and ties."""
+    by_folder: dict[str, list[str]] = {}
+    for folder, name in hits:
+        by_folder.setdefault(folder, []).append(name)
+    written = [p.lower() for p in target.path.folders]
+    scored = sorted(by_folder, key=lambda f: (-_tail_score(f, root, written), len(f), f))
+    best = scored[0]
+    top = _tail_score(best, root, written)
+    ties = tuple(
+        os.path.join(f, target.name) for f in scored[1:] if _tail_score(f, root, written) == top
+    )
+    return best, sorted(by_folder[best]), ties
 
 
 def _tail_score(folder: str, root: str, written: list[str]) -> int:
