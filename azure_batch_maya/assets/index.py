@@ -2,10 +2,11 @@
 
 Resolving thousands of references by asking the file system for each would walk the same trees
 thousands of times. The index walks each root once with `os.scandir` and answers "which files
-are in this folder", "where are files of this name" and "which files fit this token pattern"
-from dictionaries and a sorted name list (a pattern is looked up by its literal start).
-Folders outside the roots (a path as written, the scene folder) are listed once on first use
-and kept.
+in this folder fit this name" (each folder's names sorted once, a pattern looked up by its
+literal start), "which files below this folder fit any of these patterns" (one pass over the
+files for all of them), "where are files of this name" and "which files fit this token pattern"
+from dictionaries and a sorted name list. Folders outside the roots (a path as written, the
+scene folder) are listed once on first use and kept.
 """
 
 # String paths, not pathlib: the walk and lookups handle tens of thousands of names.

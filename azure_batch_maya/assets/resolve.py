@@ -220,6 +220,8 @@ def _resolve_all(
     for key, ref in zip(keys, refs, strict=True):  # many nodes share one file: resolve it once
         distinct.setdefault(key, ref)
     found = _resolve_distinct(list(distinct.values()), context, index)
+    if len(found) == len(refs):
+        return tuple(found)
     done = dict(zip(distinct, found, strict=True))
     out = []
     for key, ref in zip(keys, refs, strict=True):

@@ -33,3 +33,67 @@ def test_lookups(tmp_path: Path):
     expected = [(str(tmp_path / "c"), "skin.1001.tif"), (str(tmp_path / "c"), "skin.1002.tif")]
     assert sorted(index.find_pattern(udim, str(tmp_path))) == expected
     assert sorted(index.find_pattern(anything, str(tmp_path))) == expected
+
+
+def test_many_patterns_in_one_pass_find_what_each_finds_alone(tmp_path: Path):
+    names = [
+        "a/skin.1001.tif",
+        "a/Skin.1002.tif",  # another case: found by the lower-case prefix, then not matched
+        "b/skin.1001.tif",
+        "b/skin.1001.tx",
+        "c/tree.0001.ass",
+        "c/tree.0002.ass",
+        "c/tree.-001.ass",
+        "d/1001_base.tif",
+        "d/1002_base.tif",
+        "d/x.red.tif",
+    ]
+    for rel in names:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    index = FolderIndex([str(tmp_path)])
+    written = [
+        "skin.<UDIM>.tif",
+        "Skin.<UDIM>.tif",
+        "tree.<f>.ass",
+        "tree.####.ass",
+        "<UDIM>_base.tif",
+        "x.<attr:c>.tif",
+        "<attr:c>.tif",
+        "none.<UDIM>.tif",
+    ]
+    patterns = [p for p in map(compile_name, written) if p is not None]
+    for frames in (None, frozenset({1, -1}), frozenset({2})):
+        found = index.find_patterns(patterns, str(tmp_path), frames)
+        for pattern in patterns:
+            alone = sorted(index.find_pattern(pattern, str(tmp_path), frames))
+            together = [(found.folders[i], found.names[i]) for i in found.files[pattern.written]]
+            assert sorted(together) == alone, pattern.written
+            if pattern.has_frames:
+                assert sorted(found.frames[pattern.written]) == sorted(
+                    f for _d, n in alone for f in pattern.frames_of(n) or ()
+                )
+    ones = index.find_patterns(patterns, str(tmp_path / "c"), frozenset({-1}))
+    assert [ones.names[i] for i in ones.files["tree.<f>.ass"]] == ["tree.-001.ass"]
+    assert ones.files["skin.<UDIM>.tif"] == []
+
+
+def test_lookup_in_one_folder_and_the_folder_names_below(tmp_path: Path):
+    for rel in ["t/skin.1002.tif", "t/skin.1001.tif", "t/skin.tx", "t/Wall.tif", "t/u/w.tif"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    index = FolderIndex([str(tmp_path)])
+    folder = str(tmp_path / "t")
+    udim = compile_name("skin.<UDIM>.tif")
+    token_first = compile_name("<attr:x>.tif")
+    assert index.lookup(folder, "skin.<UDIM>.tif", udim, None) == ["skin.1001.tif", "skin.1002.tif"]
+    assert index.lookup(folder, "x", token_first, None) == [
+        "Wall.tif",
+        "skin.1001.tif",
+        "skin.1002.tif",
+    ]
+    assert index.lookup(folder, "Wall.tif", None, None) == ["Wall.tif"]
+    assert index.lookup(folder, "wall.tif", None, None) == []  # exact, as the OS will open it
+    assert index.lookup(str(tmp_path / "nope"), "Wall.tif", None, None, walked=True) == []
+    assert index.folder_names_below(str(tmp_path)) == {"t", "u"}
+    assert index.folder_names_below(folder) == {"u"}

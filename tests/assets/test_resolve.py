@@ -288,3 +288,52 @@ def test_a_sequence_without_the_rendered_frames_says_so(project: Path):
     assert got["seq"].rule is None
     assert "has no file for the frames being rendered (20-30)" in msg
     assert f"the sequence at {project / 'cache'} holds other frames" in msg
+
+
+def test_resolving_together_or_one_by_one_gives_the_same(project: Path):
+    """The rules run over all references at once (one pass per tree); each outcome must be what
+    that reference alone gets."""
+    tmp = project.parent
+    touch(tmp / "lib" / "seq" / "tree.0002.ass")
+    touch(tmp / "lib" / "old" / "tree.0002.ass")
+    refs = [
+        ref("rel", "sourceimages/wall.tif"),
+        ref("moved", "C:/Projects/Shot 010/cache/tree.####.ass", "aiStandIn", "dso"),
+        ref("near", "C:/x/near.tif"),
+        ref("brick", "C:/Users/me/Desktop/brick.tif"),
+        ref("dup", "C:/z/dup.tif"),
+        ref("cwd", "E:/nowhere/cwdonly.tif"),
+        ref("metal", "Q:/share/a/metal/metal.tif"),
+        ref("udim", "D:\\t\\textures\\udim\\skin.1001.tif", uv_tiling=3),
+        ref("tiles", "C:/t/SKIN.<UDIM>.tif"),  # another case: only in the missing hint
+        ref("seq", "C:/x/seq/tree.0001.ass", "aiStandIn", "dso", frame_sequence=True),
+        ref("tie", "C:/x/tree.0001.ass", "aiStandIn", "dso", frame_sequence=True),
+        ref("lost", "C:/anything/lost.tif"),
+        ref("frames", "cache/tree.####.ass", "aiStandIn", "dso"),
+        ref("empty", ""),
+    ]
+    together = resolve(project, *refs)
+    for one in refs:
+        alone = resolve(project, one)[one.node]
+        assert together[one.node] == alone, one.node
+    rules = {n: r.rule for n, r in together.items()}
+    seq, tie = together["seq"], together["tie"]
+    assert seq.files == (str(tmp / "lib" / "seq" / "tree.0002.ass"),) and not seq.alternatives
+    assert tie.rule == "search_path" and tie.alternatives == (str(tmp / "lib/seq/tree.<f>.ass"),)
+    assert seq.missing_frames == (1, 3)
+    assert rules["udim"] == "project_reroot" and rules["tiles"] is None
+    assert together["moved"].missing_frames == ()
+
+
+def test_the_garbage_collector_is_left_as_it_was(project: Path):
+    import gc
+
+    assert gc.isenabled()
+    resolve(project, ref("a", "C:/x/near.tif"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        resolve(project, ref("a", "C:/x/near.tif"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
