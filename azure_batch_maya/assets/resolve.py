@@ -32,7 +32,7 @@ import gc
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -306,28 +306,26 @@ def _below(
     still = []
     for item in pending:
         i, ref, target = item
+        have: Iterable[int] | None = None
         if by_pattern is None or target.pattern is None:
-            named = index.find_name(target.name, root)
-            hits = [(d, n) for d, n in named if n == target.name]
-            have = None
+            hits = [(d, n) for d, n in index.find_name(target.name, root) if n == target.name]
         else:
             positions = by_pattern.files[target.name]
             folders, names = by_pattern.folders, by_pattern.names
             if positions and folders[positions[0]] == folders[positions[-1]]:
                 # one folder: a pattern's hits come folder by folder
                 found = sorted(map(names.__getitem__, positions))
-                have = set(by_pattern.frames[target.name])
+                have = by_pattern.frames[target.name]
                 results[i] = _found(
                     ref, rule, folders[positions[0]], target, found, (), context.frames, have
                 )
                 continue
             hits = [(folders[p], names[p]) for p in positions]
-            have = None
         if not hits:
             still.append(item)
             continue
         best, found, ties = _best_of(hits, root, target)
-        results[i] = _found(ref, rule, best, target, found, ties, context.frames, have)
+        results[i] = _found(ref, rule, best, target, found, ties, context.frames)
     return still
 
 
@@ -472,21 +470,20 @@ def _found(
     names: list[str],
     ties: tuple[str, ...],
     frames: frozenset[int] | None,
-    have: set[int] | None = None,
+    have: Iterable[int] | None = None,
 ) -> Resolution:
+    """The resolution found in `folder`; `have`, when known, holds the frame numbers of `names`."""
     missing: tuple[int, ...] = ()
-    if target.pattern is not None and target.pattern.has_frames and frames:
+    if frames and target.pattern is not None and target.pattern.has_frames:
         if have is None:
-            have = set()
-            for n in names:
-                have.update(target.pattern.frames_of(n) or ())
-        missing = tuple(sorted(frames - have))
+            have = [f for n in names for f in target.pattern.frames_of(n) or ()]
+        missing = tuple(sorted(frames.difference(have)))
     base = folder + os.sep
     return Resolution(
         ref,
         rule,
         base + target.name,
-        tuple([base + n for n in names]),
+        tuple(map(base.__add__, names)),
         alternatives=ties,
         missing_frames=missing,
     )
