@@ -35,21 +35,31 @@ def hosts_of(data: Path) -> list[int]:
     return found
 
 
+def gated(runs: Path, gate: Path, mark: str) -> str:
+    """A command that appends `mark` to `runs`, then waits (20 s at most) for `gate`."""
+    return py(
+        f"import pathlib, time; open(r'{runs}', 'a').write('{mark}');"
+        f" [time.sleep(0.05) for _ in range(400) if not pathlib.Path(r'{gate}').exists()]"
+    )
+
+
+def kill_the_host(data: Path, runs: Path) -> None:
+    """SIGKILL the one host running over `data` once its command has started."""
+    (host,) = wait_for(lambda: hosts_of(data))
+    wait_for(lambda: runs.exists())
+    os.kill(host, signal.SIGKILL)
+
+
 def test_a_killed_host_is_requeued_and_its_task_ends_once(tmp_path: Path):
     gate = tmp_path / "gate"
     runs = tmp_path / "runs"
-    command = py(
-        f"import pathlib, time; open(r'{runs}', 'a').write('x');"
-        f" [time.sleep(0.05) for _ in range(400) if not pathlib.Path(r'{gate}').exists()]"
-    )
+    command = gated(runs, gate, "x")
     with start_local_pool(tmp_path / "pool", slots=1) as pool:
         batch = client_for(pool)
         batch.create_pool(pool_options("p", nodes=1))
         batch.create_job(m.BatchJobCreateOptions(id="j", pool_info=m.BatchPoolInfo(pool_id="p")))
         batch.create_task("j", m.BatchTaskCreateOptions(id="t", command_line=command))
-        (host,) = wait_for(lambda: hosts_of(pool.data_dir))
-        wait_for(lambda: runs.exists())
-        os.kill(host, signal.SIGKILL)
+        kill_the_host(pool.data_dir, runs)
         wait_for(lambda: len(runs.read_text()) == 2)  # requeued: a new host runs it again
         gate.touch()
         wait_for(lambda: batch.get_task("j", "t").state == "completed")
@@ -58,3 +68,36 @@ def test_a_killed_host_is_requeued_and_its_task_ends_once(tmp_path: Path):
     assert [t.id for t in tasks] == ["t"]
     assert info is not None and info.result == "success"
     assert info.requeue_count == 1 and info.retry_count == 0
+
+
+def test_a_killed_job_preparation_host_runs_the_preparation_again_in_place(tmp_path: Path):
+    """A preparation's host gone without a result (its node "restarted") runs it again once,
+    as a start task's does; its task waits for it and runs once, neither retried nor requeued."""
+    gate = tmp_path / "gate"
+    runs = tmp_path / "runs"
+    prepare = gated(runs, gate, "p")
+    with start_local_pool(tmp_path / "pool", slots=1) as pool:
+        batch = client_for(pool)
+        batch.create_pool(pool_options("p", nodes=1))
+        batch.create_job(
+            m.BatchJobCreateOptions(
+                id="j",
+                pool_info=m.BatchPoolInfo(pool_id="p"),
+                job_preparation_task=m.BatchJobPreparationTask(command_line=prepare),
+            )
+        )
+        batch.create_task(
+            "j",
+            m.BatchTaskCreateOptions(id="t", command_line=py(f"open(r'{runs}', 'a').write('t')")),
+        )
+        kill_the_host(pool.data_dir, runs)
+        wait_for(lambda: runs.read_text() == "pp", timeout=15)  # a new host runs it again
+        gate.touch()
+        wait_for(lambda: batch.get_task("j", "t").state == "completed")
+        info = batch.get_task("j", "t").execution_info
+        (status,) = batch.list_job_preparation_and_release_task_status("j")
+    assert runs.read_text() == "ppt"
+    assert info is not None and info.result == "success"
+    assert (info.retry_count, info.requeue_count) == (0, 0)
+    prep = status.job_preparation_task_execution_info
+    assert prep is not None and (prep.result, prep.retry_count) == ("success", 0)
