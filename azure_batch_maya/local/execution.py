@@ -15,7 +15,7 @@ from typing import Any
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.containers import ContainerError
-from azure_batch_maya.local.entities import transition
+from azure_batch_maya.local.entities import set_state, transition
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, host_dir
 from azure_batch_maya.local.preparation import Preparations
@@ -261,7 +261,7 @@ class TaskRuns:
             node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
             node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
             if node["runningTasksCount"] == 0 and node["state"] == "running":
-                transition(node, ready_state(node), self.store.ticks())
+                set_state(node, ready_state(node), self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
         self.wake()
 
@@ -271,5 +271,5 @@ class TaskRuns:
             node["runningTasksCount"] += 1
             node["runningTaskSlotsCount"] += attempt.slots
             if node["state"] in USABLE:
-                transition(node, "running", self.store.ticks())
+                set_state(node, "running", self.store.ticks())
             self.store.put_node(attempt.pool_id, node)

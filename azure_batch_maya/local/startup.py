@@ -19,7 +19,7 @@ from typing import Any
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.containers import container_configuration, prepare_node
-from azure_batch_maya.local.entities import put_before, transition
+from azure_batch_maya.local.entities import put_before, set_state
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, start_host_dir
 from azure_batch_maya.local.runner import HostSpec, environment, node_variables, request_stop
@@ -165,7 +165,7 @@ class StartTasks(NodeSteps):
             and parse_iso(node["lastBootTime"]) == boot
             and node["state"] in ("starting", "waitingforstarttask")
         ):
-            transition(node, ready_state(node), self.store.ticks())
+            set_state(node, ready_state(node), self.store.ticks())
             self.store.put_node(pool_id, node)
 
     def _unusable(self, pool_id: str, node_id: str, boot: int, code: str, message: str) -> None:
@@ -178,7 +178,7 @@ class StartTasks(NodeSteps):
         error = {"code": code, "message": message, "errorDetails": []}
         put_before(node, "errors", [error], "isDedicated")
         node["errors"] = [error]
-        transition(node, "unusable", self.store.ticks())
+        set_state(node, "unusable", self.store.ticks())
         self.store.put_node(pool_id, node)
 
     def _record(self, pool_id: str, node_id: str, boot: int | None, run: StepRun) -> bool:
@@ -213,10 +213,10 @@ class StartTasks(NodeSteps):
         node["startTaskInfo"] = info
         wait = bool(node["startTask"].get("waitForSuccess", True))
         if wait and not done:
-            transition(node, "waitingforstarttask", ticks)
+            set_state(node, "waitingforstarttask", ticks)
         elif wait and failure is not None:
-            transition(node, "starttaskfailed", ticks)
+            set_state(node, "starttaskfailed", ticks)
         elif node["state"] in ("starting", "waitingforstarttask"):
-            transition(node, ready_state(node), ticks)
+            set_state(node, ready_state(node), ticks)
         self.store.put_node(pool_id, node)
         return True
