@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from azure.batch import models as m
+from azure.batch.models._models import BatchJobTerminateOptions as TerminateOptions
 from azure.core.exceptions import HttpResponseError
 
-from tests.local.conftest import pool_options, py, wait_for
+from tests.local.conftest import code_of, pool_options, py, wait_for
 
 
 def _job(batch, job_id, pool_id, **extra):
@@ -417,6 +418,31 @@ def test_reactivate_a_failed_task_and_add_a_deleted_id_again(batch, tmp_path):
     assert out.strip() == b"second"
     batch.begin_delete_job("again-job", polling_interval=0.1).result()
     batch.begin_delete_pool("again", polling_interval=0.1)
+
+
+def test_a_failed_task_of_an_ended_job_is_not_reactivated(batch):
+    """Batch reactivates only while the job is open: a job that completed (by itself, or
+    terminated) answers 409 JobCompleted and its task stays as it ended."""
+    batch.create_pool(pool_options("ended", nodes=1))
+    fail = py("import sys; sys.exit(3)")
+    for job_id in ("ended-job", "stopped-job"):
+        _job(batch, job_id, "ended")
+        batch.create_task(job_id, m.BatchTaskCreateOptions(id="f", command_line=fail))
+    batch.update_job("ended-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+    wait_for(lambda: batch.get_job("ended-job").state == "completed")
+    wait_for(lambda: batch.get_task("stopped-job", "f").state == "completed")
+    batch.begin_terminate_job(
+        "stopped-job", TerminateOptions(termination_reason="Cancelled"), polling_interval=0.1
+    ).result()
+    for job_id in ("ended-job", "stopped-job"):
+        with pytest.raises(HttpResponseError) as refused:
+            batch.reactivate_task(job_id, "f")
+        assert (refused.value.status_code, code_of(refused.value)) == (409, "JobCompleted")
+        task = batch.get_task(job_id, "f")
+        assert (task.state, task.execution_info.exit_code) == ("completed", 3)
+    batch.begin_delete_job("ended-job", polling_interval=0.1).result()
+    batch.begin_delete_job("stopped-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("ended", polling_interval=0.1)
 
 
 def test_a_task_folder_goes_after_its_retention_time(batch):
