@@ -312,6 +312,45 @@ def test_job_release_runs_where_preparation_ran_when_the_job_ends(batch, tmp_pat
     batch.begin_delete_pool("release", polling_interval=0.1)
 
 
+def test_preparation_and_release_record_exit_codes_and_keep_their_output_files(batch):
+    batch.create_pool(pool_options("steps", nodes=1))
+    _job(
+        batch,
+        "steps-job",
+        "steps",
+        job_preparation_task=m.BatchJobPreparationTask(command_line=py("print('prepared')")),
+        job_release_task=m.BatchJobReleaseTask(
+            command_line=py("import sys; print('no cache', file=sys.stderr); sys.exit(7)")
+        ),
+    )
+    batch.create_task("steps-job", m.BatchTaskCreateOptions(id="t", command_line=py("pass")))
+    batch.update_job("steps-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+    wait_for(lambda: batch.get_job("steps-job").state == "completed")
+    (status,) = batch.list_job_preparation_and_release_task_status("steps-job")
+    prep, release = (
+        status.job_preparation_task_execution_info,
+        status.job_release_task_execution_info,
+    )
+    assert (prep.state, prep.result, prep.exit_code, prep.retry_count) == (
+        "completed",
+        "success",
+        0,
+        0,
+    )
+    assert (release.state, release.result, release.exit_code) == ("completed", "failure", 7)
+    assert release.failure_info.code == "FailureExitCode"
+    assert release.start_time <= release.end_time
+
+    def read(name: str) -> bytes:
+        path = f"workitems/steps-job/job-1/{name}"
+        return b"".join(batch.download_node_file("steps", status.node_id, path)).strip()
+
+    assert read("jobpreparation/stdout.txt") == b"prepared"
+    assert read("jobrelease/stderr.txt") == b"no cache"
+    batch.begin_delete_job("steps-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("steps", polling_interval=0.1)
+
+
 def gated(marker):
     """A task command that runs until `marker` exists (so a test decides when it ends)."""
     return py(
