@@ -19,18 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya.local import failures
+from azure_batch_maya.local import failures, runner
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.containers import ContainerError, containerize
-from azure_batch_maya.local.runner import (
-    HostLost,
-    HostResult,
-    HostSpec,
-    failure_of,
-    host_spec,
-    run_step,
-    successful,
-)
+from azure_batch_maya.local.runner import HostResult, HostSpec
 from azure_batch_maya.local.store import Store
 from azure_batch_maya.local.transfer import TransferError, fetch_resource_files
 
@@ -86,7 +78,7 @@ def step_spec(
     working = task_dir / "wd"
     working.mkdir(parents=True, exist_ok=True)
     fetch_resource_files(step.get("resourceFiles") or [], working)
-    spec = host_spec(step, working, task_dir, env)
+    spec = runner.host_spec(step, working, task_dir, env)
     return containerize(spec, step.get("containerSettings"), pool, node_root, required=required)
 
 
@@ -117,10 +109,10 @@ class NodeSteps:
             failure: Doc | None = None
             result: HostResult | None = None
             try:
-                result = run_step(folder, step.spec)
+                result = runner.run_step(folder, step.spec)
             except (TransferError, ContainerError) as error:
                 failure = failures.failure_info(error.code, error.message)
-            except HostLost as lost:
+            except runner.HostLost as lost:
                 lost_hosts += 1
                 if lost_hosts > MAX_LOST_HOSTS:
                     raise
@@ -132,8 +124,8 @@ class NodeSteps:
             if result is not None and result.stopped:
                 shutil.rmtree(folder, True)  # stopped by an earlier server's shutdown
                 continue
-            if failure is None and result is not None and not successful(result):
-                failure = failure_of(result)
+            if failure is None and result is not None and not runner.successful(result):
+                failure = runner.failure_of(result)
             done = failure is None or (step.max_retries != -1 and retry >= step.max_retries)
             with self.lock:
                 if not step.record(StepRun(retry, result, failure, done=done)):

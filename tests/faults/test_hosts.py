@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from azure.batch import BatchClient
 from azure.batch import models as m
 
-from azure_batch_maya.local.process import start_local_pool
+from azure_batch_maya.local.process import LocalPoolProcess, start_local_pool
 from tests.local.conftest import client_for, pool_options, py, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds hosts through /proc")
@@ -50,15 +52,22 @@ def kill_the_host(data: Path, runs: Path) -> None:
     os.kill(host, signal.SIGKILL)
 
 
+def one_task(pool: LocalPoolProcess, command: str, **job: Any) -> BatchClient:
+    """Pool `p` of one node, job `j` (with `job`'s properties) and its task `t` running
+    `command`."""
+    batch = client_for(pool)
+    batch.create_pool(pool_options("p", nodes=1))
+    batch.create_job(m.BatchJobCreateOptions(id="j", pool_info=m.BatchPoolInfo(pool_id="p"), **job))
+    batch.create_task("j", m.BatchTaskCreateOptions(id="t", command_line=command))
+    return batch
+
+
 def test_a_killed_host_is_requeued_and_its_task_ends_once(tmp_path: Path):
     gate = tmp_path / "gate"
     runs = tmp_path / "runs"
     command = gated(runs, gate, "x")
     with start_local_pool(tmp_path / "pool", slots=1) as pool:
-        batch = client_for(pool)
-        batch.create_pool(pool_options("p", nodes=1))
-        batch.create_job(m.BatchJobCreateOptions(id="j", pool_info=m.BatchPoolInfo(pool_id="p")))
-        batch.create_task("j", m.BatchTaskCreateOptions(id="t", command_line=command))
+        batch = one_task(pool, command)
         kill_the_host(pool.data_dir, runs)
         wait_for(lambda: len(runs.read_text()) == 2)  # requeued: a new host runs it again
         gate.touch()
@@ -77,18 +86,10 @@ def test_a_killed_job_preparation_host_runs_the_preparation_again_in_place(tmp_p
     runs = tmp_path / "runs"
     prepare = gated(runs, gate, "p")
     with start_local_pool(tmp_path / "pool", slots=1) as pool:
-        batch = client_for(pool)
-        batch.create_pool(pool_options("p", nodes=1))
-        batch.create_job(
-            m.BatchJobCreateOptions(
-                id="j",
-                pool_info=m.BatchPoolInfo(pool_id="p"),
-                job_preparation_task=m.BatchJobPreparationTask(command_line=prepare),
-            )
-        )
-        batch.create_task(
-            "j",
-            m.BatchTaskCreateOptions(id="t", command_line=py(f"open(r'{runs}', 'a').write('t')")),
+        batch = one_task(
+            pool,
+            py(f"open(r'{runs}', 'a').write('t')"),
+            job_preparation_task=m.BatchJobPreparationTask(command_line=prepare),
         )
         kill_the_host(pool.data_dir, runs)
         wait_for(lambda: runs.read_text() == "pp", timeout=15)  # a new host runs it again
