@@ -9,6 +9,7 @@ task runs on every node that ran the preparation when the job ends. Both run thr
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,8 @@ from azure_batch_maya.local.layout import PREP_TASK_DIR, RELEASE_TASK_DIR, NodeL
 from azure_batch_maya.local.runner import Attempt, HostLost, HostSpec, batch_variables, environment
 from azure_batch_maya.local.steps import NodeSteps, Outcome, RetriedStep, StepRun, step_spec
 from azure_batch_maya.local.store import Store
+
+log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 
@@ -164,7 +167,11 @@ class Preparations(NodeSteps):
         )
         try:
             self.run(step)
-        except HostLost as error:
+        except Exception as error:  # recorded as ended, so it is not started again and again
+            if not isinstance(error, HostLost):
+                log.exception(
+                    "job release task on node %s failed in the local pool", prep["nodeId"]
+                )
             failure = failures.failure_info("JobReleaseTaskFailed", str(error))
             with self.lock:
                 self._record_release(job["id"], layout, attempt, StepRun(0, None, failure, True))
