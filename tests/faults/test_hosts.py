@@ -1,14 +1,16 @@
-"""A task host killed mid-task: the task is requeued, runs again, and ends once.
+"""A host killed mid-step: a task is requeued and ends once; a node's own step runs again.
 
-Fault: SIGKILL of the small process that runs one task's command for the local pool (as when
+Fault: SIGKILL of the small process that runs one step's command for the local pool (as when
 a node's agent dies). The server sees the host gone without a result and requeues the task
-(as Batch does for a node that restarts); it is not counted as a retry.
+(as Batch does for a node that restarts; not counted as a retry). A start task or job
+preparation runs again in place, `steps.MAX_LOST_HOSTS` times at most.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from azure.batch import BatchClient
 from azure.batch import models as m
 
 from azure_batch_maya.local.process import LocalPoolProcess, start_local_pool
+from azure_batch_maya.local.steps import MAX_LOST_HOSTS
 from tests.local.conftest import client_for, pool_options, py, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds hosts through /proc")
@@ -102,3 +105,30 @@ def test_a_killed_job_preparation_host_runs_the_preparation_again_in_place(tmp_p
     assert (info.retry_count, info.requeue_count) == (0, 0)
     prep = status.job_preparation_task_execution_info
     assert prep is not None and (prep.result, prep.retry_count) == ("success", 0)
+
+
+def ran(runs: Path, count: int) -> bool:
+    """True once `count` runs were marked in `runs`."""
+    return runs.exists() and len(runs.read_text()) == count
+
+
+def test_a_start_task_whose_hosts_keep_dying_fails_as_the_local_pools_fault(tmp_path: Path):
+    """A lost host runs the start task again, but only MAX_LOST_HOSTS times: then the node is
+    `starttaskfailed` with the local pool's own error, not retried for ever."""
+    gate = tmp_path / "gate"
+    runs = tmp_path / "runs"
+    with start_local_pool(tmp_path / "pool", slots=1) as pool:
+        batch = client_for(pool)
+        start = m.BatchStartTask(command_line=gated(runs, gate, "s"))
+        batch.create_pool(pool_options("p", nodes=1, start_task=start))
+        for count in range(1, MAX_LOST_HOSTS + 2):
+            wait_for(partial(ran, runs, count))
+            kill_the_host(pool.data_dir, runs)
+        node = wait_for(
+            lambda: (n := next(iter(batch.list_nodes("p")))).state == "starttaskfailed" and n
+        )
+        gate.touch()  # lets the killed hosts' commands end
+    info = node.start_task_info
+    assert info is not None and info.failure_info is not None
+    assert (info.result, info.failure_info.code) == ("failure", "LocalPoolError")
+    assert len(runs.read_text()) == MAX_LOST_HOSTS + 1
