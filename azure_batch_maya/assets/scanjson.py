@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from azure_batch_maya.assets.resolve import Resolution
-from azure_batch_maya.assets.validation import Finding
+from azure_batch_maya.render.validation import Finding
 from azure_batch_maya.scene.model import SceneInfo
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from azure_batch_maya.connection import Connection, load_settings, read_local_state, save_settings
+from azure_batch_maya.app.connect import Connection, load_settings, read_local_state, save_settings
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services.clients import (

@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from azure_batch_maya.assets.userdirs import data_dir
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.render.cost import PRICES_FILE, PriceError, load_prices
 from azure_batch_maya.render.settings import (
@@ -38,6 +37,7 @@ from azure_batch_maya.services.batch import (
 from azure_batch_maya.services.errors import SecretStoreError
 from azure_batch_maya.services.settings import save_registry_password
 from azure_batch_maya.settings.studio import PresetsError, StudioPresets
+from azure_batch_maya.system.userdirs import data_dir
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from azure_batch_maya.assets.hashcache import HashCache
-from azure_batch_maya.assets.userdirs import cache_dir
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.system.userdirs import cache_dir
 from azure_batch_maya.transfer import installers
 from azure_batch_maya.transfer.installers import AddReport, Installer, InstallerOS
 

@@ -10,21 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from azure_batch_maya import submission
-from azure_batch_maya.assets.userdirs import data_dir
-from azure_batch_maya.background import BackgroundDownload, start_background_download
-from azure_batch_maya.controllers.events import Event
-from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobhealth import PoolFacts, Verdict, facts_of_job, job_verdict
-from azure_batch_maya.jobnotice import (
+from azure_batch_maya.app import submit as submission
+from azure_batch_maya.app.jobs.background import BackgroundDownload, start_background_download
+from azure_batch_maya.app.jobs.health import PoolFacts, Verdict, facts_of_job, job_verdict
+from azure_batch_maya.app.jobs.notice import (
     Notice,
     notice_of,
     notifications_on,
     read_outcomes,
     set_notifications,
 )
-from azure_batch_maya.jobretry import Retried, retry_failed
-from azure_batch_maya.scoutstatus import (
+from azure_batch_maya.app.jobs.retry import Retried, retry_failed
+from azure_batch_maya.app.jobs.scouts import (
     Released,
     RestEstimate,
     ScoutState,
@@ -32,9 +29,12 @@ from azure_batch_maya.scoutstatus import (
     fetch_scout_state,
     release,
 )
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
+from azure_batch_maya.system.userdirs import data_dir
 from azure_batch_maya.transfer.download import DownloadReport
 
 JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo", "metadata"]

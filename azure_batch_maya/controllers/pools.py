@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from azure_batch_maya import autoscalestatus, poolstatus
+from azure_batch_maya.app.jobs.health import Problem
+from azure_batch_maya.app.pools import autoscale as autoscalestatus
+from azure_batch_maya.app.pools import status as poolstatus
+from azure_batch_maya.app.pools.check import CheckOptions, check_pool
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobhealth import Problem
-from azure_batch_maya.nodecheck import CheckOptions, check_pool
-from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan, formula
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import autoscale, pools

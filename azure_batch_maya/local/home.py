@@ -12,8 +12,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from azure_batch_maya.assets import userdirs
-from azure_batch_maya.assets.userdirs import HOME_ENV
+from azure_batch_maya.system import userdirs
+from azure_batch_maya.system.userdirs import HOME_ENV
 
 HOME_VARIABLE = HOME_ENV
 

@@ -20,8 +20,9 @@ from typing import Any
 from azure_batch_maya.local import failures, host
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.formats import UNLIMITED_DURATION, UNLIMITED_SECONDS, parse_duration
-from azure_batch_maya.local.host import ALREADY_RUNNING, new_group_flags, try_lock, unlock
+from azure_batch_maya.local.host import ALREADY_RUNNING
 from azure_batch_maya.local.layout import NodeLayout
+from azure_batch_maya.system.processes import new_group_flags, try_lock, unlock
 
 Doc = dict[str, Any]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
-from azure_batch_maya.assets.userdirs import cache_dir
+from azure_batch_maya.system.userdirs import cache_dir
 
 log = logging.getLogger(__name__)
 

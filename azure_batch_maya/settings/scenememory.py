@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.system.userdirs import data_dir
 
 log = logging.getLogger(__name__)
 

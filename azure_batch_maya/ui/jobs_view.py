@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from azure_batch_maya.app.jobs.retry import Retried
+from azure_batch_maya.app.jobs.scouts import Released
 from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
-from azure_batch_maya.jobretry import Retried
-from azure_batch_maya.scoutstatus import Released
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no

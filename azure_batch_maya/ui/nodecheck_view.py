@@ -6,7 +6,7 @@ check it ran on a worker thread comes back.
 
 from __future__ import annotations
 
-from azure_batch_maya.nodefindings import CheckReport
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.ui.icons import BAD, GOOD, dot
 from azure_batch_maya.ui.qt import QtGui, QtWidgets
 

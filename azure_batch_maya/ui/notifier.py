@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from azure_batch_maya.jobnotice import Notice
+from azure_batch_maya.app.jobs.notice import Notice
 from azure_batch_maya.ui.qt import QtWidgets
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
+from azure_batch_maya.app.pools.check import was_checked
 from azure_batch_maya.cli import main
-from azure_batch_maya.nodecheck import was_checked
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
 from tests.cli.localjobs import UBUNTU, VM_SIZE, local, run_json, wait_until
