@@ -1,33 +1,33 @@
 """Where the CLI and the panel connect: the local pool `local up` runs, or configured accounts.
 
 The local pool is the embedded default: the same clients and code path as Azure, another
-endpoint. The Azure settings file holds nothing secret (see `services.settings`); keys come
-from the OS keyring or environment variables, or there are none with Entra ID sign-in.
+endpoint. The accounts file (`settings/accounts.py`) holds nothing secret; keys come from the
+OS keyring or environment variables, or there are none with Entra ID sign-in. Every
+`Connection` is made by `connection_for`, whichever way the settings came.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from azure.batch import BatchClient
+from azure.core.credentials import TokenCredential
 from azure.storage.blob import BlobServiceClient
 
-from azure_batch_maya.local.home import LocalState, home_dir, read_state
+from azure_batch_maya.local.home import LocalState, read_state
 from azure_batch_maya.services.clients import create_batch_client, create_blob_service_client
 from azure_batch_maya.services.settings import (
     AuthMode,
     Secrets,
     ServiceSettings,
     get_secrets,
-    settings_from_dict,
-    settings_to_dict,
+    is_loopback,
 )
-
-SETTINGS_FILE = "settings.json"
+from azure_batch_maya.settings.accounts import AccountsFileError, load_accounts
+from azure_batch_maya.system.userdirs import home_dir
 
 
 class NotConnectedError(Exception):
@@ -60,12 +60,7 @@ def connect_local(*, start: bool = True, slots: int = 2) -> Connection:
     secrets = Secrets(
         batch_key=state.batch_key, storage_connection_string=state.storage_connection_string
     )
-    return Connection(
-        batch=create_batch_client(settings, secrets),
-        blobs=create_blob_service_client(settings, secrets),
-        where=f"the local pool at {state.batch_url}",
-        local=True,
-    )
+    return connection_for(settings, secrets)
 
 
 def read_local_state() -> LocalState | None:
@@ -96,43 +91,36 @@ def start_local_pool(slots: int) -> LocalState:
 
 
 def connect_configured(home: Path | None = None) -> Connection:
-    settings = load_settings(home)
+    try:
+        settings = load_accounts(home)
+    except AccountsFileError as exc:
+        raise NotConnectedError(str(exc)) from None
     if settings is None:
         raise NotConnectedError(
             "no Azure accounts are configured; set them on the panel's Config tab, or use "
             "--local to render on this machine's local pool"
         )
     secrets = get_secrets(settings) if settings.auth_mode is AuthMode.SHARED_KEY else None
+    return connection_for(settings, secrets)
+
+
+def connection_for(
+    settings: ServiceSettings, secrets: Secrets | None, *, credential: TokenCredential | None = None
+) -> Connection:
+    """The one way a `Connection` is made: both clients, and where they go in words.
+
+    `credential` is an Entra ID token credential to share between the two clients (one
+    sign-in, not one prompt each); without it each client makes its own from `settings`.
+    """
+    local = is_loopback(settings.batch_url)
+    if local:
+        where = f"the local pool at {settings.batch_url}"
+    else:
+        where = f"Batch account {settings.batch_account} ({settings.batch_url})"
     return Connection(
-        batch=create_batch_client(settings, secrets),
-        blobs=create_blob_service_client(settings, secrets),
-        where=f"Batch account {settings.batch_account} ({settings.batch_url})",
-        local=False,
+        batch=create_batch_client(settings, secrets, credential=credential),
+        blobs=create_blob_service_client(settings, secrets, credential=credential),
+        where=where,
+        local=local,
         entra=settings.auth_mode is AuthMode.ENTRA,
     )
-
-
-def load_settings(home: Path | None = None) -> ServiceSettings | None:
-    path = (home or home_dir()) / SETTINGS_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise NotConnectedError(f"cannot read the settings in {path}: {exc}") from None
-    try:
-        return settings_from_dict(data)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise NotConnectedError(
-            f"the settings in {path} are malformed ({exc}); set the accounts again on the "
-            "panel's Config tab, or delete the file"
-        ) from None
-
-
-def save_settings(settings: ServiceSettings, home: Path | None = None) -> Path:
-    path = (home or home_dir()) / SETTINGS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps(settings_to_dict(settings), indent=1), encoding="utf-8")
-    part.replace(path)
-    return path

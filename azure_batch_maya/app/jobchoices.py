@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 
-from azure_batch_maya.controllers.env import EnvSettings
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES, AutoscaleError, plan_for
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.scouts import ScoutPlan
 from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.settings.enforcement import limit_problems, spot_split, studio_env
+from azure_batch_maya.settings.env import EnvSettings
 from azure_batch_maya.settings.studio import StudioPresets
 
 

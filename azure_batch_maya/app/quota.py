@@ -200,12 +200,13 @@ def held_slots(pools: Mapping[str, tuple[int, int]]) -> dict[str, int]:
 
 def check_quotas(conn: Connection, settings: SubmitSettings) -> list[Finding]:
     """The check for where `conn` goes: the local pool's slots, or the account's quotas."""
-    from azure_batch_maya.app.connect import load_settings, read_local_state
+    from azure_batch_maya.app.connect import read_local_state
+    from azure_batch_maya.settings.accounts import load_accounts
 
     if conn.local:
         state = read_local_state()
         return check_local(settings, conn, state.slots if state is not None else None)
-    service = load_settings()
+    service = load_accounts()
     return check_azure(settings, service) if service is not None else []
 
 

@@ -126,7 +126,7 @@ class JobOutcome:
     failed: tuple[FailedTask, ...]
     # Set when the job cannot go on: its preparation failed on every node it reached.
     stuck: tuple[PreparationFailure, ...] = ()
-    # Why it cannot go on (pool resize errors, dead nodes, failed preparations): see jobhealth.
+    # Why it cannot go on (pool resize errors, dead nodes, failed preparations): app.jobs.health.
     problems: tuple[Problem, ...] = ()
     # The nodes behind a StartTaskFailed problem, with what their start task wrote to stderr.
     start_task_failures: tuple[StartTaskFailure, ...] = ()
@@ -251,7 +251,7 @@ def with_install_route(
     It applies to a pool made for this job from a marketplace image (the Env tab's "install at
     node start") rendering with Maya: on Azure always (no installers: `check_route` refuses);
     on the local pool only when installers were added (its nodes are this machine, which may
-    have its own mayapy). The start task's URLs last as `installstart.default_lifetime` says:
+    have its own mayapy). The start task's URLs last as `app.pools.install.default_lifetime` says:
     a pool adds nodes long after this job. A start task or interpreter already chosen stays.
     """
     from azure_batch_maya.app.pools.install import default_lifetime, install_start_task
@@ -410,7 +410,7 @@ def wait_for_job(
 ) -> JobOutcome:
     """Follow a job by its task counts (one request a poll, whatever the number of tasks).
 
-    While tasks wait and none runs, it asks `jobhealth` why: each new problem goes to
+    While tasks wait and none runs, it asks `app.jobs.health` why: each new problem goes to
     `on_problem` once, and a definitive one (a steady pool with resize errors and no nodes,
     dead nodes, a preparation failed everywhere) ends the wait: Batch would keep the tasks
     waiting for a node that never comes.

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import FileDigest
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.assets.scenepath import parse_scene_path
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.scene.project import WORKSPACE_FILE
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 _MIN, _MAX = 3, 63
 

@@ -1,6 +1,6 @@
 """`azure-batch-maya pools check POOL`: can the pool's nodes render? (registered by cli/pools.py)
 
-Kept apart from the other `pools` actions: it runs a job of its own (`nodecheck.py`) and shows
+Kept apart from the other `pools` actions: it runs a job of its own (`app/pools/check.py`) and shows
 each node's findings with what to do.
 """
 
@@ -88,9 +88,9 @@ def run_pool_check(args: argparse.Namespace) -> int:
         check_pool,
     )
     from azure_batch_maya.app.pools.findings import CheckReport
-    from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.settings.env import load_env
 
-    saved = EnvController().load()
+    saved = load_env().settings
     try:
         environment = {**saved.licences.environment(), **dict(saved.environment)}
     except ValueError as exc:  # a licence server the Env tab cannot read

@@ -22,11 +22,11 @@ STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 if TYPE_CHECKING:
     from azure_batch_maya.app.jobchoices import JobChoices
     from azure_batch_maya.app.jobs.health import Problem
-    from azure_batch_maya.controllers.env import EnvSettings
     from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
+    from azure_batch_maya.settings.env import EnvSettings
     from azure_batch_maya.settings.studio import StudioPresets
 
 
@@ -226,29 +226,30 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     from dataclasses import replace
 
     from azure_batch_maya.app.jobchoices import JobChoices, build_settings, check_limits
-    from azure_batch_maya.controllers.env import EnvController
     from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
-    from azure_batch_maya.settings.enforcement import refuse_locked
+    from azure_batch_maya.settings.enforcement import refuse_locked, studio_env
+    from azure_batch_maya.settings.env import load_env
     from azure_batch_maya.settings.studio import PresetsError, load_studio
 
     try:
         studio = load_studio()
     except PresetsError as exc:
         raise CliError(str(exc)) from None
-    env = EnvController(studio=studio)
-    env.load()
-    if env.problem:
-        raise CliError(env.problem)
-    if env.studio_problem:
-        raise CliError(env.studio_problem)
+    saved = load_env()
+    if saved.problem:
+        raise CliError(saved.problem)
+    try:
+        effective = studio_env(saved.settings, studio, saved.chosen)
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
     flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
     try:
         given = replace(
-            _env_with_flags(args, env.settings),
+            _env_with_flags(args, effective),
             **{name: value for name, value in flags.items() if value is not None},
         )
-        refuse_locked(studio, env.settings, given)
+        refuse_locked(studio, effective, given)
         _check_autoscale_flags(args)
         choices = JobChoices(
             frames=args.frames,
@@ -263,7 +264,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
             pool=PoolChoice.parse(args.pool),
             node_os=args.node_os,
             job_id=args.job_id,
-            spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            spot_chosen=args.spot is not None or "spot_nodes" in saved.chosen,
             autoscale_max=args.autoscale or 0,
             idle_minutes=DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
             autoscale_interval_minutes=args.autoscale_interval,

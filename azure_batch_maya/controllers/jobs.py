@@ -49,7 +49,7 @@ class JobRow:
     counts: TaskCounts | None  # None when the service would not say (e.g. being deleted)
     created: datetime | None
     pool: str  # the pool's id, or "auto-pool"
-    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
+    verdict: Verdict | None = None  # why it waits, or how it ended (see app.jobs.health)
     outcome: Notice | None = None  # what its background downloader last said
 
     @property
@@ -204,14 +204,14 @@ class JobsController:
     def release(self, job_id: str) -> Released:
         """Render the Rest: the artist's go for a scouted job (`jobs release`). Slow.
 
-        `scoutstatus.ReleaseError` when the job has no scouts or one failed.
+        `app.jobs.scouts.ReleaseError` when the job has no scouts or one failed.
         """
         return release(self.session.require_connection(), job_id)
 
     def retry(self, job_id: str) -> Retried:
         """Run the job's failed tasks again on the same inputs (`jobs retry`). Slow.
 
-        `jobretry.NothingToRetry` when none failed.
+        `app.jobs.retry.NothingToRetry` when none failed.
         """
         return retry_failed(self.session.require_connection(), job_id)
 

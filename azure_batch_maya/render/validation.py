@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Literal
 
 from azure_batch_maya.assets import outside
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameBoundError, FrameSpec, check_bounds
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.assets.workspace import file_rules, rule_folder
 from azure_batch_maya.render.renderers import RENDERERS, supported_text
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 Level = Literal["error", "warning", "notice"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "notice")

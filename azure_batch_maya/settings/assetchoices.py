@@ -1,4 +1,4 @@
-"""The user's asset choices for one scene, saved so they come back when the scene does.
+"""The user's asset choices (`assets/choices.py`) saved per scene, to come back with it.
 
 Search paths, files and folders added by hand, files deselected, and the asset project's name
 are made once per scene, often after some hunting; losing them on the next open is the kind of
@@ -12,22 +12,14 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
+from azure_batch_maya.assets.choices import AssetChoices
+from azure_batch_maya.system import atomic
 from azure_batch_maya.system.userdirs import data_dir
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AssetChoices:
-    """What the user decided for a scene; paths are local and absolute."""
-
-    search_paths: tuple[str, ...] = ()
-    added: tuple[str, ...] = ()  # files or folders (a folder adds every file below it)
-    deselected: tuple[str, ...] = ()  # files or folders not to send
-    project_name: str | None = None
 
 
 def choices_file(scene: str, env: Mapping[str, str] | None = None) -> Path:
@@ -57,9 +49,5 @@ def load_choices(scene: str, env: Mapping[str, str] | None = None) -> AssetChoic
 
 def save_choices(scene: str, choices: AssetChoices, env: Mapping[str, str] | None = None) -> Path:
     path = choices_file(scene, env)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"scene": str(Path(scene).absolute()), **asdict(choices)}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic.write_json(path, data, indent=1)

@@ -18,7 +18,7 @@ from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
 STATE_COLUMN, PROBLEM_COLUMN = 1, 5
-GO_CODE = "WaitingForRelease"  # jobhealth's problem for scouts awaiting Render the Rest
+GO_CODE = "WaitingForRelease"  # app.jobs.health's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
 

@@ -1,6 +1,6 @@
 """The Check Nodes result: a row per node, red where it cannot render, each failure's remedy.
 
-The same findings `pools check` prints (`nodecheck.py`); the Pools tab opens this when the
+The same findings `pools check` prints (`app/pools/check.py`); the Pools tab opens this when the
 check it ran on a worker thread comes back.
 """
 

@@ -1,6 +1,6 @@
 """End-of-job messages in the OS's notification area, through Qt's QSystemTrayIcon.
 
-The panel's way of telling the artist a job it followed ended (see `jobnotice`); inside Maya
+The panel's way of telling the artist a job it followed ended (see `app.jobs.notice`); inside Maya
 the dock adds an in-view message beside it (`hooks`).
 """
 

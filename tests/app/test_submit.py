@@ -17,6 +17,7 @@ from azure_batch_maya.app.submit import (
     submit,
     wait_for_job,
 )
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import HashCache
 from azure_batch_maya.assets.project import AssetProject, build_project
 from azure_batch_maya.assets.resolve import resolve_scene
@@ -26,7 +27,6 @@ from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.batch import CustomImage
 from azure_batch_maya.services.sas import MAX_USER_DELEGATION, SasLifetimeError
-from azure_batch_maya.settings.assetchoices import AssetChoices
 from tests.services.blobs import key_client
 
 

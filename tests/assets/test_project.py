@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import HashCache, sha256_of
 from azure_batch_maya.assets.project import (
     build_project,
@@ -13,7 +14,6 @@ from azure_batch_maya.assets.project import (
 )
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.scene.model import FileRef, SceneInfo
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 
 @pytest.mark.parametrize(

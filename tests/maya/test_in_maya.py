@@ -107,13 +107,13 @@ def test_the_live_reader_agrees_with_the_offline_reader(live: SceneInfo, saved_s
 def test_a_job_is_exported_from_the_live_scene(live: SceneInfo, tmp_path: Path):
     import json
 
+    from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.assets.hashcache import HashCache
     from azure_batch_maya.assets.project import build_project
     from azure_batch_maya.assets.resolve import resolve_scene
     from azure_batch_maya.render.job import JobInputs, build_job, export_job
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.render.shipping import shipped_files
-    from azure_batch_maya.settings.assetchoices import AssetChoices
 
     resolutions = resolve_scene(live, read_scene=lambda path: read_ma(path))
     assert all(r.found for r in resolutions), [r.message for r in resolutions if not r.found]

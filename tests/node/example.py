@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import FileDigest
 from azure_batch_maya.assets.project import AssetProject, build_project, node_layout
 from azure_batch_maya.assets.resolve import resolve_scene
@@ -22,7 +23,6 @@ from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import ship_to, shipped_files
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

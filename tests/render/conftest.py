@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import HashCache
 from azure_batch_maya.assets.project import AssetProject, build_project
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.scene.model import FileRef, SceneInfo
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 WIN = "C:/Users/Zoë/Shot 010"
 HOSTILE = "wall $HOME;rm 'x' & 100% été"  # legal in a Windows file name

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import parse_frames
 from azure_batch_maya.assets.resolve import Resolution, resolve_scene
 from azure_batch_maya.render.validation import has_errors, validate
@@ -16,7 +17,6 @@ from azure_batch_maya.scene.model import (
     RenderLayer,
     SceneInfo,
 )
-from azure_batch_maya.settings.assetchoices import AssetChoices
 
 GOOD = SceneInfo(
     scene="/nowhere/s.ma",

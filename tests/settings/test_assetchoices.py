@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.settings.assetchoices import (
-    AssetChoices,
     choices_file,
     load_choices,
     save_choices,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.local.home import home_dir as local_home_dir
+from azure_batch_maya.local.home import state_path
 from azure_batch_maya.system import userdirs
 from azure_batch_maya.system.userdirs import cache_dir, data_dir, home_dir
 
@@ -52,4 +52,4 @@ def test_each_platform_uses_its_own_folders(monkeypatch, tmp_path, platform, hom
 
 def test_the_local_pool_lives_in_the_home_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path))
-    assert local_home_dir() == home_dir() == tmp_path
+    assert state_path(home_dir()).parent == tmp_path

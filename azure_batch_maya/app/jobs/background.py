@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import azure_batch_maya
-from azure_batch_maya.local.home import HOME_VARIABLE, home_dir
 from azure_batch_maya.system.processes import detached_flags
+from azure_batch_maya.system.userdirs import HOME_ENV, home_dir
 from azure_batch_maya.transfer.joblock import AlreadyRunning, JobLock
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def start_background_download(
     command = download_command(job_id, folder, local=local, interval=interval)
     env = child_environment()
     if home is not None:  # the child takes its lock (and finds the local pool) there too
-        env[HOME_VARIABLE] = str(home)
+        env[HOME_ENV] = str(home)
     process = start_detached(command, log_path, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.app.jobs.health import Verdict
+from azure_batch_maya.system import atomic
 from azure_batch_maya.system.userdirs import data_dir, home_dir
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,7 @@ def notifications_on(folder: Path | None = None) -> bool:
 
 def set_notifications(on: bool, folder: Path | None = None) -> Path:
     path = (folder or data_dir()) / PREFERENCES_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps({"notify": on}), encoding="utf-8")
-    part.replace(path)
-    return path
+    return atomic.write_json(path, {"notify": on})
 
 
 # The background downloader's record -------------------------------------------------------------
@@ -123,11 +120,7 @@ def outcome_path(job_id: str, home: Path | None = None) -> Path:
 def record_outcome(notice: Notice, home: Path | None = None) -> Path:
     """Keep the notice where the Jobs tab reads it (written whole, never half)."""
     path = outcome_path(notice.job_id, home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps(notice.to_json()), encoding="utf-8")
-    part.replace(path)
-    return path
+    return atomic.write_json(path, notice.to_json())
 
 
 def read_outcomes(home: Path | None = None) -> dict[str, Notice]:

@@ -46,7 +46,7 @@ class JobRow:
     created: datetime | None
     pool_id: str
     counts: TaskCounts
-    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
+    verdict: Verdict | None = None  # why it waits, or how it ended (see app.jobs.health)
 
     @property
     def over(self) -> bool:

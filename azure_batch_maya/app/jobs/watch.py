@@ -60,7 +60,7 @@ def watch_job(
     """Download the job's images and logs into `folder` as they appear.
 
     `finished` (by default: the job is over, or stuck in a way only a person can change, see
-    `jobhealth`) is asked before each pass. Raises the last error after `max_failures`
+    `app.jobs.health`) is asked before each pass. Raises the last error after `max_failures`
     transient failures in a row.
     """
     last: list[Verdict] = []

@@ -4,7 +4,7 @@ A short job on the pool runs `node/check_node.py` once per node (each task takes
 node's slots, so two never share one) and reads what it printed from the task's stdout;
 nodes whose start task failed or that are unusable cannot run it, so their own state and the
 end of their start task's stderr are reported instead. The job is deleted afterwards, whatever
-happened. `nodefindings` judges each node's report: the CLI's table and the Pools tab's dialog
+happened. `app.pools.findings` judges each node's report: the CLI's table and the Pools tab's dialog
 show the same findings.
 """
 
@@ -30,7 +30,6 @@ from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.app.jobs.health import START_TASK_STDERR
 from azure_batch_maya.app.jobs.status import node_os_of
 from azure_batch_maya.app.pools.findings import CheckReport, Finding, NodeCheck, findings_of
-from azure_batch_maya.local.home import home_dir
 from azure_batch_maya.node.fetch_inputs import blob_url
 from azure_batch_maya.render.job import NODE_ENVIRONMENT
 from azure_batch_maya.render.pathmap import NodeOS
@@ -40,6 +39,8 @@ from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
 from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.userdirs import home_dir
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
 
 log = logging.getLogger(__name__)
@@ -171,10 +172,7 @@ def was_checked(pool_id: str, home: Path | None = None) -> bool:
 def mark_checked(pool_id: str, home: Path | None = None) -> None:
     path = (home or home_dir()) / CHECKED_FILE
     pools_seen = sorted(_checked(home) | {pool_id})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(json.dumps({"pools": pools_seen}), encoding="utf-8")
-    part.replace(path)
+    atomic.write_json(path, {"pools": pools_seen})
 
 
 def check_notice(pool_id: str, *, local: bool = False) -> str:

@@ -63,7 +63,7 @@ class PoolRow:
     dedicated: tuple[int, int]  # current, target
     spot: tuple[int, int]
     idle: IdleNodes
-    # Resize errors and nodes that will not run tasks, as jobhealth names them.
+    # Resize errors and nodes that will not run tasks, as app.jobs.health names them.
     problems: tuple[Problem, ...] = ()
     unusable_nodes: int = 0  # start task failed or unusable
     autoscale: AutoscaleState = AUTOSCALE_OFF

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from azure_batch_maya.app.scan import scan_json
 from azure_batch_maya.assets.resolve import resolve_scene
-from azure_batch_maya.assets.scanjson import scan_json
 from azure_batch_maya.render.validation import validate
 from azure_batch_maya.scene.model import FileRef, SceneInfo
 
