@@ -1,6 +1,6 @@
-"""Options shared by `scan`, `validate` and `assets`: project, search paths, frames.
+"""Options shared by `scan`, `validate`, `assets` and `submit`: project, search paths, frames.
 
-`load_checked` reads the scene, resolves its files and validates it, the one sequence all three
+`load_checked` reads the scene, resolves its files and validates it, the one sequence all four
 commands run; the imports happen inside it so `--help` stays fast.
 """
 

@@ -1,6 +1,7 @@
-"""`azure-batch-maya pools list|resize|delete|check`: see what runs, stop paying for idle nodes.
+"""`azure-batch-maya pools list|resize|autoscale|delete|check`: see what runs, stop paying for
+idle nodes.
 
-`check` (can the nodes render?) lives in `cli/poolcheck.py`.
+`autoscale` lives in `cli/poolautoscale.py`, `check` (can the nodes render?) in `cli/poolcheck.py`.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id, count
-from azure_batch_maya.cli.jobs import (
+from azure_batch_maya.cli.connecting import (
     POLL_SECONDS,
-    WAIT_TIMEOUT,
-    columns,
-    confirm,
-    print_json,
+    delete_after_asking,
+    deleted_line,
+    finished,
     with_connection,
 )
+from azure_batch_maya.cli.output import columns, print_json, print_result
 from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
@@ -119,9 +119,6 @@ def run_resize(args: argparse.Namespace) -> int:
     from azure_batch_maya.app.pools.status import get_pool_row
     from azure_batch_maya.services.pools import begin_resize_pool
 
-    if args.dedicated < 0 or args.spot < 0:
-        raise CliError("node counts cannot be negative")
-
     def resize(conn: Connection) -> tuple[bool, PoolRow]:
         operation = begin_resize_pool(
             conn.batch,
@@ -130,14 +127,11 @@ def run_resize(args: argparse.Namespace) -> int:
             spot_nodes=args.spot,
             polling_interval=POLL_SECONDS,
         )
-        finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
-        return finished, get_pool_row(conn, args.pool)
+        return finished(operation, args), get_pool_row(conn, args.pool)
 
-    finished, row = with_connection(args, resize)
+    done, row = with_connection(args, resize)
     if args.json:
-        data = row.to_json()
-        data["finished"] = finished
-        print_json(data)
+        print_json({**row.to_json(), "finished": done})
         return 0
     now = f"{row.dedicated[0]} dedicated and {row.spot[0]} Spot nodes"
     if row.allocation_state == "steady":
@@ -153,23 +147,17 @@ def run_resize(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.pools import begin_delete_pool
 
-    confirm(
-        f"Delete pool {args.pool}? Tasks running on it stop.",
-        yes=args.yes,
+    done = delete_after_asking(
+        args,
         what=f"pool {args.pool}",
+        question=f"Delete pool {args.pool}? Tasks running on it stop.",
+        delete=lambda conn: finished(
+            begin_delete_pool(conn.batch, args.pool, polling_interval=POLL_SECONDS), args
+        ),
     )
-
-    def delete(conn: Connection) -> bool:
-        operation = begin_delete_pool(conn.batch, args.pool, polling_interval=POLL_SECONDS)
-        return bool(args.no_wait or operation.wait(WAIT_TIMEOUT))
-
-    finished = with_connection(args, delete)
-    if args.json:
-        print_json({"pool_id": args.pool, "deleted": finished})
-    elif finished:
-        sys.stdout.write(f"Deleted pool {args.pool}.\n")
-    else:
-        sys.stdout.write(f"Deleting pool {args.pool}; the service is still at it.\n")
+    print_result(
+        args.json, {"pool_id": args.pool, "deleted": done}, deleted_line(f"pool {args.pool}", done)
+    )
     return 0
 
 
