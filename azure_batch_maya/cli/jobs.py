@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
         parents=[common],
         help="run a job's failed tasks again, on the inputs it was submitted with",
     )
-    retry.add_argument("job", help="the job id")
+    retry.add_argument("job", type=batch_id, help="the job id")
     retry.set_defaults(handler=run_retry)
     cancel = actions.add_parser(
         "cancel", parents=[common, waiting], help="stop a job (its files and frames stay)"
