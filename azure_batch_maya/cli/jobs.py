@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 from azure_batch_maya.cli.arguments import batch_id
 from azure_batch_maya.cli.connecting import (
     POLL_SECONDS,
+    asking_options,
+    connection_options,
     delete_after_asking,
     deleted_line,
     finished,
+    waiting_options,
     with_connection,
 )
 from azure_batch_maya.cli.output import columns, print_json, print_result
@@ -38,11 +41,7 @@ def register(sub: Any) -> None:
         "and progress, failed tasks, node-hours used; cancel or delete them.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--local", action="store_true", help="use the local pool on this machine")
-    common.add_argument("--json", action="store_true", help="print one JSON object")
-    waiting = argparse.ArgumentParser(add_help=False)
-    waiting.add_argument("--no-wait", action="store_true", help="return once the service accepts")
+    common, waiting, asking = connection_options(), waiting_options(), asking_options()
 
     listing = actions.add_parser("list", parents=[common], help="every job with its progress")
     listing.set_defaults(handler=run_list)
@@ -71,10 +70,11 @@ def register(sub: Any) -> None:
     cancel.add_argument("job", type=batch_id, help="the job id")
     cancel.set_defaults(handler=run_cancel)
     delete = actions.add_parser(
-        "delete", parents=[common, waiting], help="delete a job, its tasks and its auto-pool"
+        "delete",
+        parents=[common, waiting, asking],
+        help="delete a job, its tasks and its auto-pool",
     )
     delete.add_argument("job", type=batch_id, help="the job id")
-    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
 
 

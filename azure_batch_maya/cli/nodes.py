@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.connecting import delete_after_asking, with_connection
+from azure_batch_maya.cli.connecting import (
+    asking_options,
+    connection_options,
+    delete_after_asking,
+    with_connection,
+)
 from azure_batch_maya.cli.output import (
     Messages,
     columns,
@@ -38,9 +43,7 @@ def register(sub: Any) -> None:
     groups = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     installers = groups.add_parser("installers", help="add, list or remove installers")
     actions = installers.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--local", action="store_true", help="use the local pool's storage")
-    common.add_argument("--json", action="store_true", help="print one JSON object")
+    common = connection_options("use the local pool's storage")
 
     add = actions.add_parser("add", parents=[common], help="upload installers (once each)")
     add.add_argument("files", nargs="+", metavar="FILE", help="installer files")
@@ -59,9 +62,10 @@ def register(sub: Any) -> None:
     add.set_defaults(handler=run_add)
     listing = actions.add_parser("list", parents=[common], help="the stored installers")
     listing.set_defaults(handler=run_list)
-    remove = actions.add_parser("remove", parents=[common], help="remove an installer")
+    remove = actions.add_parser(
+        "remove", parents=[common, asking_options()], help="remove an installer"
+    )
     remove.add_argument("name", type=_name, help="the installer's name (its file name)")
-    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     remove.set_defaults(handler=run_remove)
 
 
