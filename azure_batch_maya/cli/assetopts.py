@@ -14,7 +14,6 @@ from azure_batch_maya.cli import CliError
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.choices import AssetChoices
-    from azure_batch_maya.assets.frames import FrameSpec
     from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
     from azure_batch_maya.render.validation import Finding
@@ -47,7 +46,6 @@ def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) 
 @dataclass(frozen=True)
 class Checked:
     scene: SceneInfo
-    frames: FrameSpec | None
     choices: AssetChoices
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
@@ -82,7 +80,7 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
         scene, search_paths=search, frames=rendered, read_scene=_read_referenced
     )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
-    return Checked(scene, frames, merged, resolutions, findings)
+    return Checked(scene, merged, resolutions, findings)
 
 
 def hashed_project(
