@@ -16,10 +16,10 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.output import Messages
+from azure_batch_maya.cli.output import Messages, print_result
 
 if TYPE_CHECKING:
     from azure_batch_maya.app.connect import Connection
@@ -151,8 +151,32 @@ def delete_after_asking(
     return with_connection(args, delete, errors=errors)
 
 
-def deleted_line(what: str, done: bool, after: str = "") -> str:
-    """'Deleted pool p1.' or, while the service works on it, 'Deleting pool p1; …'."""
-    if done:
-        return f"Deleted {what}{after}."
-    return f"Deleting {what}; the service is still at it."
+class BeginDelete(Protocol):
+    """`services.jobs.begin_delete_job`, `services.pools.begin_delete_pool`."""
+
+    def __call__(self, client: Any, entity_id: str, /, *, polling_interval: int) -> Operation: ...
+
+
+def run_batch_delete(
+    args: argparse.Namespace,
+    *,
+    kind: str,
+    entity_id: str,
+    begin: BeginDelete,
+    question: str,
+    after: str = "",
+) -> int:
+    """Delete a job or a pool after asking, wait for it unless `--no-wait`, say how it went:
+    `{"<kind>_id", "deleted"}` with `--json`."""
+    what = f"{kind} {entity_id}"
+    done = delete_after_asking(
+        args,
+        what=what,
+        question=question,
+        delete=lambda conn: finished(
+            begin(conn.batch, entity_id, polling_interval=POLL_SECONDS), args
+        ),
+    )
+    text = f"Deleted {what}{after}." if done else f"Deleting {what}; the service is still at it."
+    print_result(args.json, {f"{kind}_id": entity_id, "deleted": done}, text)
+    return 0

@@ -13,9 +13,8 @@ from azure_batch_maya.cli.connecting import (
     POLL_SECONDS,
     asking_options,
     connection_options,
-    delete_after_asking,
-    deleted_line,
     finished,
+    run_batch_delete,
     waiting_options,
     with_connection,
 )
@@ -257,17 +256,14 @@ def run_cancel(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.jobs import begin_delete_job
 
-    done = delete_after_asking(
+    return run_batch_delete(
         args,
-        what=f"job {args.job}",
+        kind="job",
+        entity_id=args.job,
+        begin=begin_delete_job,
         question=f"Delete job {args.job}, its tasks and their files on the nodes?",
-        delete=lambda conn: finished(
-            begin_delete_job(conn.batch, args.job, polling_interval=POLL_SECONDS), args
-        ),
+        after="; downloaded frames and storage are untouched",
     )
-    text = deleted_line(f"job {args.job}", done, "; downloaded frames and storage are untouched")
-    print_result(args.json, {"job_id": args.job, "deleted": done}, text)
-    return 0
 
 
 def _progress(row: JobRow) -> str:

@@ -15,13 +15,12 @@ from azure_batch_maya.cli.connecting import (
     POLL_SECONDS,
     asking_options,
     connection_options,
-    delete_after_asking,
-    deleted_line,
     finished,
+    run_batch_delete,
     waiting_options,
     with_connection,
 )
-from azure_batch_maya.cli.output import columns, print_json, print_result
+from azure_batch_maya.cli.output import columns, print_json
 from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
@@ -145,18 +144,13 @@ def run_resize(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.pools import begin_delete_pool
 
-    done = delete_after_asking(
+    return run_batch_delete(
         args,
-        what=f"pool {args.pool}",
+        kind="pool",
+        entity_id=args.pool,
+        begin=begin_delete_pool,
         question=f"Delete pool {args.pool}? Tasks running on it stop.",
-        delete=lambda conn: finished(
-            begin_delete_pool(conn.batch, args.pool, polling_interval=POLL_SECONDS), args
-        ),
     )
-    print_result(
-        args.json, {"pool_id": args.pool, "deleted": done}, deleted_line(f"pool {args.pool}", done)
-    )
-    return 0
 
 
 def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | None:
