@@ -32,10 +32,11 @@ POLL_SECONDS = 2
 LOCAL_SLOTS = 2  # a local pool started for `submit` or `ui` (`local up --slots N` for more)
 
 Errors = tuple[type[Exception], ...]
-Parent = argparse.ArgumentParser
 
 
-def connection_options(local_help: str = "use the local pool on this machine") -> Parent:
+def connection_options(
+    local_help: str = "use the local pool on this machine",
+) -> argparse.ArgumentParser:
     """`--local` and `--json`: the parent parser of every action that connects."""
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--local", action="store_true", help=local_help)
@@ -43,14 +44,14 @@ def connection_options(local_help: str = "use the local pool on this machine") -
     return options
 
 
-def waiting_options() -> Parent:
+def waiting_options() -> argparse.ArgumentParser:
     """`--no-wait`, for actions that start a long Batch operation (see `finished`)."""
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--no-wait", action="store_true", help="return once the service accepts")
     return options
 
 
-def asking_options() -> Parent:
+def asking_options() -> argparse.ArgumentParser:
     """`--yes`, for the deletes that ask first (see `confirm`)."""
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--yes", action="store_true", help="do not ask for confirmation")
