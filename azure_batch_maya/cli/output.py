@@ -14,8 +14,19 @@ from typing import Any
 
 
 def print_json(data: Any, *, ascii_only: bool = True) -> None:
-    """The command's one JSON object. Scene paths keep their letters (`ascii_only=False`)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=ascii_only) + "\n")
+    """The command's one JSON object. Scene paths keep their letters (`ascii_only=False`).
+
+    JSON is UTF-8 whatever the console's code page: a Windows pipe defaults to cp1252, which
+    cannot encode a Japanese folder name, so the letters go to the byte stream as UTF-8.
+    """
+    text = json.dumps(data, ensure_ascii=ascii_only) + "\n"
+    buffer = None if ascii_only else getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # ASCII, or a text-only stream (a test's capture, Maya's Script Editor)
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def print_result(as_json: bool, data: Mapping[str, Any], text: str) -> None:
