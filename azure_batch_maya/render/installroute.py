@@ -29,7 +29,6 @@ SCRIPT_NAMES: dict[NodeOS, str] = {"linux": "install_linux.sh", "windows": "inst
 NODE_SCRIPT = {"linux": "azbm_install.sh", "windows": "azbm_install.ps1"}
 INSTALLERS_DIR = "installers"
 INSTALL_DIR = "azbm-install"  # below AZ_BATCH_NODE_SHARED_DIR: unpacked archives, markers
-INSTALL_LOG = "startup/wd/install.log"  # the node file API's path of the script's log
 SHARED_VAR = "AZ_BATCH_NODE_SHARED_DIR"
 # What a task runs as mayapy on a pool of this route (a node variable and a path below it).
 MAYAPY_WRAPPER: dict[NodeOS, NodeVar] = {

@@ -63,7 +63,6 @@ from azure_batch_maya.render.tasks import (
     safe_id,
 )
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
     ContainerImage,
     CustomImage,
@@ -155,14 +154,6 @@ class RenderJob:
     @property
     def plan_text(self) -> str:
         return json.dumps(self.plan, indent=1, ensure_ascii=True) + "\n"
-
-
-def extra_inputs(scene: SceneInfo) -> tuple[str, ...]:
-    """Local files the node needs besides the asset project's: the scene and workspace.mel."""
-    files = [scene.scene]
-    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
-        files.append(str(Path(scene.project_root) / WORKSPACE_FILE))
-    return tuple(files)
 
 
 def default_job_id(scene: SceneInfo, now: datetime, suffix: str = "") -> str:

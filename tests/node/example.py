@@ -18,7 +18,7 @@ from azure_batch_maya.assets.hashcache import FileDigest
 from azure_batch_maya.assets.project import AssetProject, build_project, node_layout
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.node.plan import ASSETS_DIR, PLAN_FILE
-from azure_batch_maya.render.job import JobInputs, RenderJob, build_job, extra_inputs
+from azure_batch_maya.render.job import JobInputs, RenderJob, build_job
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import ship_to, shipped_files
 from azure_batch_maya.scene.ma_reader import read_ma
@@ -71,7 +71,7 @@ def build_node(node: Path, ex: Example, job: RenderJob) -> Path:
     """Lay out a node's job preparation folder; returns the shipped folder (`<prep>/azbm`)."""
     prep = node / "jobpreparation" / "wd"
     assets = prep / ASSETS_DIR
-    locals_ = [f.local for f in ex.project.files] + list(extra_inputs(ex.scene))
+    locals_ = [f.local for f in ex.project.files]  # the scene and workspace.mel among them
     for local in locals_:
         target = assets / node_layout(local)
         target.parent.mkdir(parents=True, exist_ok=True)
