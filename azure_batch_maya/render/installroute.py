@@ -2,7 +2,7 @@
 
 `start_task_for_installers` is pure: it takes the installers (from `transfer.installers`), the
 URL of the install script and a URL per installer (SAS URLs into the store, made by
-`installscripts.publish_install_files`), and returns the service layer's `StartTaskSpec`.
+`app/pools/install.py`), and returns the service layer's `StartTaskSpec`.
 The pool builder puts it on the pool; tasks then start Maya through `MAYAPY_WRAPPER`, which the
 script writes below the node's shared folder whatever the installers were. On Azure it also
 links it from `/usr/local/bin/mayapy` (so tasks that start `mayapy` by name find it, if the

@@ -157,7 +157,7 @@ class RenderJob:
 
 
 def default_job_id(scene: SceneInfo, now: datetime, suffix: str = "") -> str:
-    """Scene, time and (from `submission.submit`) a random suffix: unique without the user's
+    """Scene, time and (from `app/submit.py`) a random suffix: unique without the user's
     help, even for two submissions of one scene in the same second."""
     tail = f"-{suffix}" if suffix else ""
     return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}{tail}")
