@@ -25,7 +25,6 @@ from azure_batch_maya.services.settings import Secrets, ServiceSettings, SignInM
 
 log = logging.getLogger(__name__)
 
-BATCH_SCOPE = "https://batch.core.windows.net//.default"
 TOKEN_CACHE_NAME = "azure-batch-maya"
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]
