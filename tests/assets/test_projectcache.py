@@ -122,6 +122,16 @@ def test_a_file_touched_between_two_builds_is_hashed_again(setup: Setup) -> None
     assert CountingHashCache.calls == 10  # every file asked again; the hash cache read one
 
 
+def test_a_touch_alone_rebuilds_to_the_same_project(setup: Setup) -> None:
+    first = setup.cache.project(setup.scene, setup.resolutions, setup.choices)
+    notes = setup.root / "extra" / "notes.txt"
+    st = notes.stat()
+    os.utime(notes, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # `touch`: same bytes
+    again = setup.cache.project(setup.scene, setup.resolutions, setup.choices)
+    assert again is not first and again == first  # built again, to the same project
+    assert setup.cache.builds == 2
+
+
 def test_files_appearing_or_going_in_an_added_folder_rebuild(setup: Setup) -> None:
     assert "extra/deep/new.txt" not in build(setup)
     (setup.root / "extra" / "deep" / "new.txt").write_bytes(b"new")
