@@ -259,7 +259,8 @@ class SubmitController:
         f = self.fields
         if f.pool_mode == "auto" or not f.pool_id.strip() or self.base.stand_in:
             return ()
-        from azure_batch_maya.app.pools.check import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
+        from azure_batch_maya.settings.preferences import was_checked
 
         pool_id = f.pool_id.strip()
         return () if was_checked(pool_id) else (Finding("notice", "pool", check_notice(pool_id)),)
