@@ -86,20 +86,17 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
 def hashed_project(
     scene: SceneInfo, resolutions: tuple[Resolution, ...], choices: AssetChoices
 ) -> AssetProject:
-    """The asset project with every file hashed (the hash cache kept); a file that is not a
-    regular file, or vanished since the scan, is a one-line error."""
-    from azure_batch_maya.assets.hashcache import HashCache, NotAFileError
-    from azure_batch_maya.assets.project import build_project
+    """The asset project with every file hashed (`assets/projectcache.py`, as the panel); a
+    file that is not a regular file, or vanished since the scan, is a one-line error."""
+    from azure_batch_maya.assets.hashcache import NotAFileError
+    from azure_batch_maya.assets.projectcache import cached_project
 
-    cache = HashCache.load()
     try:
-        return build_project(scene, resolutions, choices, cache.digest)
+        return cached_project(scene, resolutions, choices)
     except NotAFileError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
-    finally:
-        cache.save()
 
 
 def _read_referenced(path: str) -> SceneInfo:

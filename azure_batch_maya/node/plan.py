@@ -1,8 +1,8 @@
 """The render plan: one JSON file per job that every task of the job reads on its node.
 
-The job builder writes it (`render.job.plan_json`); the command line of a task names only the
-plan and the task id, so no path or mapping ever has to survive a shell. Node-side paths in it
-start with `nodemap.ROOT_TOKEN`.
+The job builder writes it (`render.job.build_job`'s `RenderJob.plan_text`); the command line
+of a task names only the plan and the task id, so no path or mapping ever has to survive a
+shell. Node-side paths in it start with `nodemap.ROOT_TOKEN`.
 """
 
 from __future__ import annotations

@@ -63,7 +63,6 @@ from azure_batch_maya.render.tasks import (
     safe_id,
 )
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
     ContainerImage,
     CustomImage,
@@ -157,16 +156,8 @@ class RenderJob:
         return json.dumps(self.plan, indent=1, ensure_ascii=True) + "\n"
 
 
-def extra_inputs(scene: SceneInfo) -> tuple[str, ...]:
-    """Local files the node needs besides the asset project's: the scene and workspace.mel."""
-    files = [scene.scene]
-    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
-        files.append(str(Path(scene.project_root) / WORKSPACE_FILE))
-    return tuple(files)
-
-
 def default_job_id(scene: SceneInfo, now: datetime, suffix: str = "") -> str:
-    """Scene, time and (from `submission.submit`) a random suffix: unique without the user's
+    """Scene, time and (from `app/submit.py`) a random suffix: unique without the user's
     help, even for two submissions of one scene in the same second."""
     tail = f"-{suffix}" if suffix else ""
     return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}{tail}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import azure_batch_maya
-from azure_batch_maya.node.plan import SHIP_DIR
 
 _PACKAGE = Path(azure_batch_maya.__file__).resolve().parent
 # The modules below import only each other and the standard library (tests check this by
@@ -52,13 +51,3 @@ def shipped_files() -> tuple[tuple[str, Path], ...]:
     files = [("__main__.py", _PACKAGE / "node" / "__main__.py")]
     files += [(f"azure_batch_maya/{m}", _PACKAGE / m) for m in _MODULES]
     return tuple(files)
-
-
-def ship_to(folder: Path) -> Path:
-    """Copy the shipped files below `folder/azbm` (tests, `--export`); returns that folder."""
-    target = folder / SHIP_DIR
-    for rel, local in shipped_files():
-        dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(local.read_bytes())
-    return target

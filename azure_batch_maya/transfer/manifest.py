@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -76,11 +75,6 @@ def manifest_for(
         key=lambda e: e.node_path,
     )
     return Manifest(submission, project.name, created, tuple(entries))
-
-
-def unique_blobs(entries: Iterable[ManifestEntry]) -> dict[str, int]:
-    """blob name → size, each content once however many paths share it."""
-    return {e.blob_name: e.size for e in entries}
 
 
 def to_json(manifest: Manifest) -> str:

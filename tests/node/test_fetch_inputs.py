@@ -23,7 +23,7 @@ from azure_batch_maya.node.fetch_inputs import (
     read_manifest,
     target_path,
 )
-from azure_batch_maya.render.shipping import ship_to
+from tests.node.example import ship_to
 
 FILES = {
     "C/Projects/shot 010/sourceimages/wall été.tif": b"wall" * 1000,

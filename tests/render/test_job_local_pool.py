@@ -18,7 +18,7 @@ from azure.batch import models as m
 from azure.storage.blob import BlobServiceClient, generate_container_sas
 
 from azure_batch_maya.assets.project import node_layout
-from azure_batch_maya.render.job import JobInputs, build_job, extra_inputs, to_batch_models
+from azure_batch_maya.render.job import JobInputs, build_job, to_batch_models
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from tests.local.conftest import client_for, wait_for
@@ -54,7 +54,7 @@ def test_the_example_renders_five_stand_in_frames_on_the_local_pool(local_pool, 
 
     ex = example()
     entries = []
-    for local in [f.local for f in ex.project.files] + list(extra_inputs(ex.scene)):
+    for local in [f.local for f in ex.project.files]:  # the scene and workspace.mel too
         data = Path(local).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         blob = f"sha256/{digest}"

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from azure_batch_maya.render.shipping import ship_to, shipped_files
+from azure_batch_maya.render.shipping import shipped_files
+from tests.node.example import ship_to
 
 
 def test_every_shipped_module_imports_with_no_site_packages(tmp_path: Path):
