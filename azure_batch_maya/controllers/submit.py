@@ -4,7 +4,7 @@ time limit, the validation list, the estimate, Submit.
 Frames, step and output prefix start from the scene's render settings and can be changed for
 this job only: the scene file is never edited. The Env tab's choices (image, VM size, nodes,
 licences, variables) come from the `EnvController`, with the studio file's rules in; the job
-is built by `settings.jobchoices.build_settings`, as `submit` builds it. The tab's choices are
+is built by `app.jobchoices.build_settings`, as `submit` builds it. The tab's choices are
 kept per scene (`settings.scenememory`) when a job is sent.
 """
 
