@@ -31,6 +31,7 @@ from azure_batch_maya.jobhealth import START_TASK_STDERR
 from azure_batch_maya.jobstatus import node_os_of
 from azure_batch_maya.local.home import home_dir
 from azure_batch_maya.node.fetch_inputs import blob_url
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.nodefindings import CheckReport, Finding, NodeCheck, findings_of
 from azure_batch_maya.render.job import NODE_ENVIRONMENT
 from azure_batch_maya.render.pathmap import NodeOS
@@ -40,7 +41,7 @@ from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
 from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER
 
 log = logging.getLogger(__name__)
 
