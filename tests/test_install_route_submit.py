@@ -112,7 +112,7 @@ def test_a_broken_installer_stops_submit_wait_naming_the_node_and_its_stderr(
     try:
         code, said = submit(capsys, tmp_path)
     finally:  # this module's Azurite: the next test must not install it
-        assert main(["nodes", "installers", "remove", files[1].name, "--local"]) == 0
+        assert main(["nodes", "installers", "remove", files[1].name, "--local", "--yes"]) == 0
     assert code == 3, said  # stuck: only a person can fix the installer
     node = re.search(r"The start task failed on node (\S+) of pool (\S+) \(exit code 1\)", said)
     assert node is not None, said

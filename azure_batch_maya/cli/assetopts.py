@@ -1,6 +1,6 @@
-"""Options shared by `scan`, `validate` and `assets`: project, search paths, frames.
+"""Options shared by `scan`, `validate`, `assets` and `submit`: project, search paths, frames.
 
-`load_checked` reads the scene, resolves its files and validates it, the one sequence all three
+`load_checked` reads the scene, resolves its files and validates it, the one sequence all four
 commands run; the imports happen inside it so `--help` stays fast.
 """
 
@@ -14,7 +14,6 @@ from azure_batch_maya.cli import CliError
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.choices import AssetChoices
-    from azure_batch_maya.assets.frames import FrameSpec
     from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
     from azure_batch_maya.render.validation import Finding
@@ -47,7 +46,6 @@ def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) 
 @dataclass(frozen=True)
 class Checked:
     scene: SceneInfo
-    frames: FrameSpec | None
     choices: AssetChoices
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
@@ -82,7 +80,7 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
         scene, search_paths=search, frames=rendered, read_scene=_read_referenced
     )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
-    return Checked(scene, frames, merged, resolutions, findings)
+    return Checked(scene, merged, resolutions, findings)
 
 
 def hashed_project(

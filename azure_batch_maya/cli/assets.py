@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from azure_batch_maya.cli.assetopts import (
     hashed_project,
     load_checked,
 )
+from azure_batch_maya.cli.output import print_json
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.project import AssetProject
@@ -107,8 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 for r in explicit_remaps(project, pathmap)
             ],
         }  # fmt: skip
-        sys.stdout.write(json.dumps(data, ensure_ascii=False))
-        sys.stdout.write("\n")
+        print_json(data, ascii_only=False)
         return 0
     out = [f"Asset project: {project.name}   ({len(project.files)} files, "
            f"{_size(project.total_size)})"]  # fmt: skip

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+from azure_batch_maya.cli.output import print_json
 
 
 def register(sub: Any) -> None:
@@ -29,8 +29,7 @@ def run(args: argparse.Namespace) -> int:
     checked = load_checked(args)
     data = scan_json(checked.scene, checked.resolutions, checked.findings)
     if args.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False))
-        sys.stdout.write("\n")
+        print_json(data, ascii_only=False)
     else:
         sys.stdout.write(summary(data) + format_findings(checked.findings))
     return 0

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.arguments import batch_id, count, folder_to_fill, hours
+from azure_batch_maya.cli.arguments import (
+    batch_id,
+    count,
+    folder_to_fill,
+    hours,
+    interval_minutes,
+)
 from azure_batch_maya.cli.assetopts import (
     add_asset_options,
     format_findings,
     hashed_project,
     load_checked,
 )
+from azure_batch_maya.cli.connecting import connection_if_any, one_line_errors, with_connection
+from azure_batch_maya.cli.output import Messages, megabytes, print_json, upload_progress
 
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
 if TYPE_CHECKING:
+    from azure_batch_maya.app.connect import Connection
     from azure_batch_maya.app.jobchoices import JobChoices
     from azure_batch_maya.app.jobs.health import Problem
     from azure_batch_maya.render.scouts import ScoutPlan
@@ -100,7 +108,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--autoscale-interval",
-        type=float,
+        type=interval_minutes,
         metavar="MINUTES",
         help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
     )
@@ -189,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     _check_plan(scene, settings)
     if args.export:
         if not args.local:  # the ceiling holds for an export too (cached prices, quietly)
-            _check_price(scene, settings, studio, args.over_ceiling, _Reporter(quiet=True))
+            _check_price(scene, settings, studio, args.over_ceiling, Messages(quiet=True))
         project = hashed_project(checked.scene, checked.resolutions, checked.choices)
         return _export(scene, project, settings, Path(args.export))
     _check_quotas(args, settings)
@@ -200,19 +208,14 @@ def run(args: argparse.Namespace) -> int:
 def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
     """The new pool's cores against the account's quotas (the local pool's slots), before any
     upload: over them is an error naming both numbers; unreadable quotas, a notice."""
-    from azure_batch_maya.app.connect import NotConnectedError, connect, read_local_state
     from azure_batch_maya.app.quota import check_quotas
     from azure_batch_maya.render.validation import has_errors
-    from azure_batch_maya.services.errors import ServiceError
 
-    if args.local and read_local_state() is None:
-        return  # not up yet: it starts empty, so every slot is free
-    try:
-        findings = check_quotas(connect(local=args.local, start=False), settings)
-    except NotConnectedError:
-        return  # connecting again to submit says what to set up
-    except ServiceError as exc:
-        raise CliError(str(exc)) from None
+    conn = connection_if_any(args)
+    if conn is None:  # a local pool not up yet starts empty; no accounts: submitting says so
+        return
+    with one_line_errors():
+        findings = check_quotas(conn, settings)
     if has_errors(findings):
         sys.stderr.write(format_findings(findings))
         raise CliError("the job does not fit (listed above); nothing was uploaded", exit_code=1)
@@ -285,7 +288,7 @@ def _check_price(
     settings: SubmitSettings,
     studio: StudioPresets,
     over_ceiling: bool,
-    say: _Reporter,
+    say: Messages,
     *,
     where: str | None = None,
 ) -> None:
@@ -327,13 +330,10 @@ def _check_price(
 
 
 def _check_autoscale_flags(args: argparse.Namespace) -> None:
-    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`, in range."""
-    if args.autoscale is None:
-        if args.idle_minutes is not None or args.autoscale_interval is not None:
-            raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
-        return
-    if args.autoscale_interval is not None and not 0 < args.autoscale_interval <= 7 * 24 * 60:
-        raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
+    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`."""
+    given = args.idle_minutes is not None or args.autoscale_interval is not None
+    if args.autoscale is None and given:
+        raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
 
 
 def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
@@ -454,14 +454,12 @@ def _submit(
     settings: SubmitSettings,
     studio: StudioPresets,
 ) -> int:
-    from azure_batch_maya.app.connect import NotConnectedError, connect
     from azure_batch_maya.app.submit import download_outputs, submit, wait_for_job
     from azure_batch_maya.render.job import JobBuildError
     from azure_batch_maya.render.settings import SettingsError
-    from azure_batch_maya.services.errors import ServiceError
     from azure_batch_maya.services.sas import SasLifetimeError
 
-    say = _Reporter(quiet=args.json)
+    say = _JobMessages(quiet=args.json)
     pool_id = settings.pool.pool_id
     if pool_id and not settings.stand_in:
         from azure_batch_maya.app.pools.check import check_notice
@@ -469,17 +467,18 @@ def _submit(
 
         if not was_checked(pool_id):
             say(check_notice(pool_id, local=args.local))
-    try:
-        conn = connect(local=args.local)
+    bar = upload_progress(quiet=args.json)
+
+    def send(conn: Connection) -> tuple[dict[str, Any], int]:
         say(f"Connected to {conn.where}.")
         if not conn.local:
             _check_price(scene, settings, studio, args.over_ceiling, say, where=conn.where)
-        submitted = submit(conn, scene, project, settings, progress=say.bytes, on_note=say)
-        say.done_bytes()
+        submitted = submit(conn, scene, project, settings, progress=bar, on_note=say)
+        bar.finish()
         up = submitted.upload
         say(
-            f"Uploaded {up.uploaded_files} files ({_mb(up.uploaded_bytes)}); "
-            f"{up.skipped_files} already in storage ({_mb(up.skipped_bytes)})."
+            f"Uploaded {up.uploaded_files} files ({megabytes(up.uploaded_bytes)}); "
+            f"{up.skipped_files} already in storage ({megabytes(up.skipped_bytes)})."
         )
         say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
         _say_scouts(say, submitted.job.render_tasks, settings, submitted.job_id)
@@ -537,14 +536,19 @@ def _submit(
                 result["downloaded"] = len(report.downloaded)
                 result["download_dir"] = str(folder.resolve())
                 say(f"Downloaded {len(report.downloaded)} files to {folder.resolve()}.")
-    except (NotConnectedError, ServiceError, JobBuildError, SasLifetimeError, SettingsError) as exc:
-        raise CliError(str(exc)) from None
+        return result, code
+
+    errors = (JobBuildError, SasLifetimeError, SettingsError)
+    try:
+        result, code = with_connection(args, send, errors=errors, starts_work=True)
+    finally:
+        bar.finish()
     if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
+        print_json(result)
     return code
 
 
-def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: str) -> None:
+def _say_scouts(say: Messages, planned: Any, settings: SubmitSettings, job_id: str) -> None:
     from azure_batch_maya.render.tasks import frame_label
 
     scouts = [t for t in planned if t.scout]
@@ -559,26 +563,8 @@ def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: 
     say(f"Scout frames {frames} render first; {then}.")
 
 
-class _Reporter:
-    """Progress for people, on stderr, so stdout keeps exactly one JSON object with --json."""
-
-    def __init__(self, *, quiet: bool) -> None:
-        self.quiet = quiet
-        self._last = ""
-
-    def __call__(self, line: str) -> None:
-        if not self.quiet:
-            sys.stderr.write(line + "\n")
-
-    def bytes(self, done: int, total: int) -> None:
-        line = f"Uploading {_mb(done)} of {_mb(total)}"
-        if not self.quiet and line != self._last:
-            self._last = line
-            sys.stderr.write("\r" + line)
-
-    def done_bytes(self) -> None:
-        if self._last and not self.quiet:
-            sys.stderr.write("\n")
+class _JobMessages(Messages):
+    """How the job goes, said as it goes (on stderr; nothing with --json)."""
 
     def problem(self, problem: Problem) -> None:
         """Why the job waits, said once; a definitive problem is said when the wait ends."""
@@ -590,7 +576,3 @@ class _Reporter:
             f"Job: {counts.completed}/{counts.total} done, {counts.running} running, "
             f"{counts.failed} failed"
         )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"

@@ -3,7 +3,7 @@
 The install script goes into the installers container by content hash (so a pool's start task
 always names the script it was made with), then SAS URLs for it and each installer make the
 start task (`render.installroute.start_task_for_installers`). Submit (CLI and Submit tab,
-through `submission.with_install_route`) calls `install_start_task` for a pool it makes on
+through `app.submit.with_install_route`) calls `install_start_task` for a pool it makes on
 this route.
 """
 
