@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("settings",),  # the user's settings and state, the studio's presets
     ("local",),  # the local pool (its own process; started by app and cli)
     ("render",),  # jobs built by pure functions: renderers, tasks, path mapping, cost
-    ("transfer", "node"),  # content-addressed upload / what runs on a render node
+    ("transfer",),  # content-addressed upload and safe download
+    ("node",),  # what runs on a render node; its plan and manifest formats, which both sides use
     ("assets",),  # tokens, folders, resolution, the asset project
     ("scene",),  # SceneInfo and its readers
     ("services", "images"),  # thin layer over the Azure SDKs / frames to thumbnails
@@ -150,12 +151,12 @@ def test_every_import_goes_down_the_layers() -> None:
 def test_the_check_catches_an_import_up_and_one_sideways() -> None:
     bad = [
         Import("render/job.py", 3, "azure_batch_maya.app.submit"),
-        Import("transfer/upload.py", 4, "azure_batch_maya.node.plan"),
+        Import("services/storage.py", 4, "azure_batch_maya.images.decode"),
         Import("scene/model.py", 5, "azure_batch_maya.newthing.x"),
     ]
     assert layer_breaks(bad) == [
         "render/job.py:3: imports azure_batch_maya.app.submit (a layer above)",
-        "transfer/upload.py:4: imports azure_batch_maya.node.plan (a sibling)",
+        "services/storage.py:4: imports azure_batch_maya.images.decode (a sibling)",
         "scene/model.py:5: package 'newthing' is in no layer",
     ]
 

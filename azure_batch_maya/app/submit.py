@@ -29,6 +29,7 @@ from azure_batch_maya.app.jobs.health import (
 )
 from azure_batch_maya.assets.project import AssetProject
 from azure_batch_maya.node.fetch_inputs import blob_url
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.render.cost import CostEstimate, PriceTable, estimate_job, load_prices
 from azure_batch_maya.render.installroute import MAYAPY_WRAPPER, InstallRouteError
 from azure_batch_maya.render.job import (
@@ -59,7 +60,7 @@ from azure_batch_maya.transfer.installers import (
     InstallerError,
     list_installers,
 )
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name, to_json
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER
 from azure_batch_maya.transfer.upload import UploadReport, put_text, upload_project
 
 log = logging.getLogger(__name__)
@@ -316,7 +317,7 @@ def _needed_blobs(
               for f in project.files}  # fmt: skip
     for rel, local in shipped_files():
         needed[code[rel]] = _Needed(code[rel], local.stat().st_size, local)
-    manifest_text = to_json(upload.manifest)
+    manifest_text = upload.manifest.to_json()
     for name, text in ((upload.manifest.blob_name, manifest_text), (plan_blob, plan_text)):
         needed[name] = _Needed(name, len(text.encode("utf-8")), text=text)
     return list(needed.values())

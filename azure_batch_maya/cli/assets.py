@@ -130,10 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_mapping(project: AssetProject, node_os: NodeOS, root: str, folder: Path) -> None:
     """The mapping files, and on stderr what to do with them (stdout may be JSON)."""
-    from azure_batch_maya.render.nodemapping import node_mapping
+    from azure_batch_maya.render.farmmapping import farm_mapping
 
     on_node = f"{root}/mapping"
-    mapping = node_mapping(project, node_os, root, on_node)
+    mapping = farm_mapping(project, node_os, root, on_node)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in mapping.files.items():
         (folder / name).write_text(text, encoding="utf-8")

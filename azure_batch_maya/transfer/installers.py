@@ -25,9 +25,9 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.services import storage
 from azure_batch_maya.services.errors import ServiceError, service_call
-from azure_batch_maya.transfer.manifest import blob_name
 
 log = logging.getLogger(__name__)
 

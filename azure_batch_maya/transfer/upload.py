@@ -18,16 +18,10 @@ from stat import S_ISREG
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetFile, AssetProject
+from azure_batch_maya.node.manifest import BLOB_PREFIX, Manifest, blob_name
 from azure_batch_maya.services import storage
 from azure_batch_maya.services.errors import IntegrityError
-from azure_batch_maya.transfer.manifest import (
-    BLOB_PREFIX,
-    STORE_CONTAINER,
-    Manifest,
-    blob_name,
-    manifest_for,
-    to_json,
-)
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER, manifest_for
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +71,7 @@ def upload_project(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
     )
     _check_unchanged_while_sending(client, container, missing, before)
-    put_text(client, container, manifest.blob_name, to_json(manifest), cancel)
+    put_text(client, container, manifest.blob_name, manifest.to_json(), cancel)
     return UploadReport(
         manifest=manifest,
         container=container,

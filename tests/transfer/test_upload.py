@@ -12,8 +12,8 @@ from azure.storage.blob import BlobServiceClient
 from azure_batch_maya.assets.hashcache import sha256_of
 from azure_batch_maya.assets.project import AssetFile, AssetProject
 from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
+from azure_batch_maya.node.manifest import MANIFEST_PREFIX, Manifest
 from azure_batch_maya.services.errors import ConnectionFailedError, TransferCancelledError
-from azure_batch_maya.transfer.manifest import MANIFEST_PREFIX, from_json
 from azure_batch_maya.transfer.upload import upload_project
 
 
@@ -86,13 +86,13 @@ def test_a_submitted_job_keeps_reading_what_it_was_given(client, container, tmp_
     first = upload_project(client, project, "job-1", container=container)
     (tmp_path / "tex" / "wood.png").write_bytes(b"new wood")
     upload_project(client, rehash(project), "job-2", container=container)
-    manifest = from_json(
+    manifest = Manifest.from_json(
         read_blob(client, container, manifest_name(client, container, "job-1")).decode()
     )
     assert manifest == first.manifest
     (entry,) = manifest.entries
     assert read_blob(client, container, entry.blob_name) == b"old wood"
-    newer = from_json(
+    newer = Manifest.from_json(
         read_blob(client, container, manifest_name(client, container, "job-2")).decode()
     )
     assert read_blob(client, container, newer.entries[0].blob_name) == b"new wood"
@@ -160,7 +160,7 @@ def test_upload_interrupted_by_storage_going_away_resumes_without_resending(tmp_
         report = upload_project(client, project, "job-1", container="store")
         assert report.uploaded_files == 30 - done_before
         assert report.skipped_files == done_before
-        manifest = from_json(
+        manifest = Manifest.from_json(
             read_blob(client, "store", manifest_name(client, "store", "job-1")).decode()
         )
         for entry in manifest.entries:

@@ -31,6 +31,7 @@ from azure_batch_maya.app.jobs.health import START_TASK_STDERR
 from azure_batch_maya.app.jobs.status import node_os_of
 from azure_batch_maya.app.pools.findings import CheckReport, Finding, NodeCheck, findings_of
 from azure_batch_maya.node.fetch_inputs import blob_url
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.render.job import NODE_ENVIRONMENT
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.renderers import renderer_for
@@ -40,7 +41,7 @@ from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
 from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.settings.preferences import mark_checked
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,12 @@
+"""dirmap MEL and Python for a farm of the user's own: every string survives as a literal."""
+
 from __future__ import annotations
 
 import ast
 
 import pytest
 
-from azure_batch_maya.render.dirmap import dirmap_mel, mel_string, python_string
+from azure_batch_maya.render.dirmapscripts import dirmap_mel, mel_string, python_string
 from azure_batch_maya.render.pathmap import DirMapping, NodePathMap
 
 from .test_pathmap import parse_mel

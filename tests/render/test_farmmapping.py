@@ -1,20 +1,19 @@
+"""`assets --write-mapping`: the files for another farm agree with each other."""
+
 from __future__ import annotations
 
 import json
 
-from azure_batch_maya.render.nodemapping import (
-    ARNOLD_FILE,
-    PYTHON_FILE,
-    REDSHIFT_FILE,
-    node_mapping,
-)
+from azure_batch_maya.render.arnoldmap import FILE_NAME as ARNOLD_FILE
+from azure_batch_maya.render.farmmapping import PYTHON_FILE, farm_mapping
+from azure_batch_maya.render.redshiftmap import FILE_NAME as REDSHIFT_FILE
 
 from .conftest import LOCAL_NAME
 from .test_pathmap import parse_python
 
 
 def test_one_bundle_agrees_with_itself(windows_project):
-    m = node_mapping(windows_project.project, "windows", "D:/azbm/assets", "D:\\azbm\\job")
+    m = farm_mapping(windows_project.project, "windows", "D:/azbm/assets", "D:\\azbm\\job")
     assert m.env == {
         "ARNOLD_PATHMAP": f"D:/azbm/job/{ARNOLD_FILE}",
         "REDSHIFT_PATHOVERRIDE_FILE": f"D:/azbm/job/{REDSHIFT_FILE}",

@@ -1,9 +1,10 @@
-"""The script a node runs around opening the scene: dirmap, workspace, then explicit remaps.
+"""The dirmap scripts a farm's node runs around opening the scene: dirmap, workspace, remaps.
 
-`dirmap` has to be on before the scene opens, because references resolve at open (a
-`-preRender` script is too late for them); attribute remaps can only happen after. So there are
-two steps, `before_open` and `after_open`, generated both as Python (for our mayapy render
-script) and as MEL (for `mayabatch -command` or `Render -preRender`).
+For a farm of the user's own (`farmmapping`, `assets --write-mapping`); our own nodes apply the
+plan's mapping in `node/maya_session.py`. `dirmap` has to be on before the scene opens, because
+references resolve at open (a `-preRender` script is too late for them); attribute remaps can
+only happen after. So there are two steps, `before_open` and `after_open`, generated both as
+Python (for mayapy) and as MEL (for `mayabatch -command` or `Render -preRender`).
 
 Every string is written as an escaped literal: Python literals are pure ASCII (`ascii()`), so any
 character survives whatever encoding the node reads the file in; MEL literals escape `\\`, `"`
