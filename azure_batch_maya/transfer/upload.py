@@ -19,13 +19,15 @@ from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetFile, AssetProject
 from azure_batch_maya.services import storage
-from azure_batch_maya.services.errors import IntegrityError
+from azure_batch_maya.services.errors import IntegrityError, NotFoundError
 from azure_batch_maya.transfer.manifest import (
     BLOB_PREFIX,
+    MANIFEST_PREFIX,
     STORE_CONTAINER,
     Manifest,
     blob_name,
     manifest_for,
+    text_blob_name,
     to_json,
 )
 
@@ -59,8 +61,7 @@ def upload_project(
     `progress(done_bytes, total_bytes)` is called from worker threads: a UI hands it to its own.
     """
     manifest = manifest_for(project, submission)
-    storage.ensure_container(client, container)
-    present = {b.name: b.size for b in storage.list_blobs(client, container, prefix=BLOB_PREFIX)}
+    present = _stored_sizes(client, container)
     sources: dict[str, AssetFile] = {}
     for f in project.files:
         sources.setdefault(blob_name(f.sha256), f)
@@ -77,7 +78,8 @@ def upload_project(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
     )
     _check_unchanged_while_sending(client, container, missing, before)
-    put_text(client, container, manifest.blob_name, to_json(manifest), cancel)
+    text = to_json(manifest)
+    put_text(client, container, text_blob_name(MANIFEST_PREFIX, submission, text), text, cancel)
     return UploadReport(
         manifest=manifest,
         container=container,
@@ -86,6 +88,17 @@ def upload_project(
         skipped_files=len(skipped),
         skipped_bytes=sum(f.size for f in skipped.values()),
     )
+
+
+def _stored_sizes(client: BlobServiceClient, container: str) -> dict[str, int]:
+    """What the store holds (blob name → size); an absent store is created, empty."""
+    try:
+        return storage.list_blob_sizes(client, container, prefix=BLOB_PREFIX)
+    except NotFoundError as missing:
+        if missing.code != "ContainerNotFound":
+            raise
+    storage.ensure_container(client, container)
+    return {}
 
 
 def _unchanged_since_scan(file: AssetFile) -> tuple[int, int]:

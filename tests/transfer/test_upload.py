@@ -71,6 +71,23 @@ def test_second_upload_sends_nothing_and_shared_contents_go_once(client, contain
     assert (second.skipped_files, second.skipped_bytes) == (2, 3000)
 
 
+def test_a_store_that_does_not_exist_yet_is_created(client, tmp_path):
+    project = make_project(tmp_path, {"a.png": b"first"})
+    report = upload_project(client, project, "job-1", container="store-created-by-upload")
+    assert (report.uploaded_files, report.skipped_files) == (1, 0)
+    assert client.get_container_client("store-created-by-upload").exists()
+
+
+def test_a_stored_blob_of_the_wrong_size_is_sent_again(client, container, tmp_path):
+    project = make_project(tmp_path, {"a.png": b"the whole texture"})
+    (entry,) = project.files
+    name = f"sha256/{entry.sha256}"
+    client.get_blob_client(container, name).upload_blob(b"the whole")  # a damaged copy
+    report = upload_project(client, project, "job-1", container=container)
+    assert (report.uploaded_files, report.skipped_files) == (1, 0)
+    assert read_blob(client, container, name) == b"the whole texture"
+
+
 def test_touching_a_file_sends_nothing_changing_it_sends_it(client, container, tmp_path):
     project = make_project(tmp_path, {"a.png": b"one", "b.png": b"two"})
     upload_project(client, project, "job-1", container=container)
