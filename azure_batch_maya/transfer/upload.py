@@ -70,9 +70,11 @@ def upload_project(
     log.info("upload %s: %d to send, %d already stored", submission, len(missing), len(skipped))
 
     before = {name: _unchanged_since_scan(f) for name, f in missing.items()}
+    # largest first: a big file started last would leave the other workers idle at the end
+    largest_first = sorted(missing.items(), key=lambda item: -item[1].size)
     items = [
         storage.UploadItem(Path(f.local), name, metadata={"sha256": f.sha256})
-        for name, f in missing.items()
+        for name, f in largest_first
     ]
     storage.upload_files(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
