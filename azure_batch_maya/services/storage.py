@@ -1,15 +1,16 @@
 """Blob storage as the product uses it: containers, listings and file transfers.
 
 Listings ask for metadata with the list itself (one request per 5,000 blobs), never a HEAD per
-file; `list_blob_sizes` reads only names and sizes, for the upload's "what is there already". Transfers report progress and stop on a cancel event between chunks; a download goes to
-`name.part` and is renamed only once its size (and MD5, when stored) check out. SAS URLs for
-tasks are in `sas`.
+file; `list_blob_sizes` reads only names and sizes, what an upload compares. Transfers report
+progress and stop on a cancel event between chunks; a download goes to `name.part` and is
+renamed only once its size (and MD5, when stored) check out. SAS URLs for tasks are in `sas`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.core.pipeline import PipelineResponse
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 LIST_PAGE_SIZE = 5000
 PART_SUFFIX = ".part"
 _HASH_BLOCK = 4 * 1024 * 1024
+WHOLE_READ_SIZE = 4 * 1024 * 1024
+"""Files up to this size are read once, into memory, for their MD5 and their upload alike."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in total) after each chunk."""
@@ -188,28 +191,32 @@ def upload_file(
     A cancelled upload commits nothing: the blob keeps its previous content (or stays absent).
     """
     _raise_if_cancelled(cancel, f"upload of {path.name}")
-    size = path.stat().st_size
-    digest = md5 if md5 is not None else file_md5(path)
-
-    def hook(current: int, total: int | None) -> None:
-        _raise_if_cancelled(cancel, f"upload of {path.name}")
-        if progress is not None:
-            progress(current, total or size)
-
     blob = client.get_blob_client(container, blob_name)
-    with (
-        _storage(client, f"uploading {path.name} to {container}/{blob_name}"),
-        path.open("rb") as f,
-    ):
-        blob.upload_blob(
-            f,
-            length=size,
-            overwrite=overwrite,
-            metadata=dict(metadata or {}),
-            content_settings=ContentSettings(content_md5=bytearray(digest)),
-            max_concurrency=max_concurrency,
-            progress_hook=hook,
-        )
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        source: IO[bytes] | bytes = f
+        if md5 is None and size <= WHOLE_READ_SIZE:
+            source = f.read()  # one read: the MD5 stored is that of the very bytes sent
+            size = len(source)
+            digest = hashlib.md5(source, usedforsecurity=False).digest()
+        else:
+            digest = md5 if md5 is not None else file_md5(path)
+
+        def hook(current: int, total: int | None) -> None:
+            _raise_if_cancelled(cancel, f"upload of {path.name}")
+            if progress is not None:
+                progress(current, total or size)
+
+        with _storage(client, f"uploading {path.name} to {container}/{blob_name}"):
+            blob.upload_blob(
+                source,
+                length=size,
+                overwrite=overwrite,
+                metadata=dict(metadata or {}),
+                content_settings=ContentSettings(content_md5=bytearray(digest)),
+                max_concurrency=max_concurrency,
+                progress_hook=hook,
+            )
     log.debug("uploaded %s (%d bytes) to %s/%s", path, size, container, blob_name)
     return BlobInfo(name=blob_name, size=size, md5=digest, metadata=dict(metadata or {}))
 

@@ -189,6 +189,23 @@ def test_upload_and_download_report_progress_and_keep_md5(client, container, tmp
     assert not (tmp_path / "home" / "wall.tif.part").exists()
 
 
+@pytest.mark.parametrize("whole_read", [0, storage.WHOLE_READ_SIZE], ids=["streamed", "read"])
+def test_a_file_streamed_or_read_whole_keeps_its_md5(
+    client, container, tmp_path, monkeypatch, whole_read
+):
+    monkeypatch.setattr(storage, "WHOLE_READ_SIZE", whole_read)
+    source = write_file(tmp_path / "map.tx", 3 * CHUNK + 7)
+    seen: list[int] = []
+    info = upload_file(client, container, source, "map.tx", progress=lambda d, _t: seen.append(d))
+    assert info.md5 == hashlib.md5(source.read_bytes()).digest()
+    assert seen[-1] == info.size == 3 * CHUNK + 7
+    [listed] = list(list_blobs(client, container))
+    assert listed.md5 == info.md5
+    assert client.get_blob_client(container, "map.tx").download_blob().readall() == (
+        source.read_bytes()
+    )
+
+
 def test_a_cancelled_upload_leaves_no_blob(client, container, tmp_path):
     source = write_file(tmp_path / "big.abc", 6 * CHUNK)
     cancel = threading.Event()
