@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
 
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.userdirs import cache_dir
+
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "hashes.json"
@@ -47,8 +50,9 @@ class HashCache:
         self.hashed = 0  # files actually read this session; the rest came from the cache
 
     @classmethod
-    def load(cls, folder: Path) -> HashCache:
-        path = folder / CACHE_FILE
+    def load(cls, folder: Path | None = None) -> HashCache:
+        """The cache in `folder`, by default the user's cache folder (`system/userdirs`)."""
+        path = (folder or cache_dir()) / CACHE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != _VERSION or not isinstance(data.get("entries"), dict):
@@ -82,10 +86,7 @@ class HashCache:
         """Write the cache if anything changed, atomically (temporary file, then replace)."""
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": _VERSION, "entries": self._entries}), "utf-8")
-        tmp.replace(self.path)
+        atomic.write_json(self.path, {"version": _VERSION, "entries": self._entries})
         self._dirty = False
 
 

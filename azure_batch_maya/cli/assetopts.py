@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from azure_batch_maya.assets.frames import FrameSpec
     from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
-    from azure_batch_maya.assets.validation import Finding
+    from azure_batch_maya.render.validation import Finding
     from azure_batch_maya.scene.model import SceneInfo
 
 
@@ -55,12 +55,13 @@ class Checked:
 
 def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     """Read, resolve, validate. With `saved`, the scene's saved choices add their search paths."""
-    from azure_batch_maya.assets.choices import AssetChoices, load_choices
+    from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.assets.frames import FrameSpecError, from_range, parse_frames
     from azure_batch_maya.assets.resolve import resolve_scene
-    from azure_batch_maya.assets.validation import validate
+    from azure_batch_maya.render.validation import validate
     from azure_batch_maya.scene.errors import SceneError
     from azure_batch_maya.scene.ma_reader import read_ma
+    from azure_batch_maya.settings.assetchoices import load_choices
 
     try:
         scene = read_ma(args.scene, project=args.project)
@@ -91,9 +92,8 @@ def hashed_project(
     regular file, or vanished since the scan, is a one-line error."""
     from azure_batch_maya.assets.hashcache import HashCache, NotAFileError
     from azure_batch_maya.assets.project import build_project
-    from azure_batch_maya.assets.userdirs import cache_dir
 
-    cache = HashCache.load(cache_dir())
+    cache = HashCache.load()
     try:
         return build_project(scene, resolutions, choices, cache.digest)
     except NotAFileError as exc:

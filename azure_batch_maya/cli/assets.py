@@ -70,8 +70,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.choices import AssetChoices, save_choices
+    from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.render.pathmap import DEFAULT_NODE_ROOTS, build_pathmap, explicit_remaps
+    from azure_batch_maya.settings.assetchoices import save_choices
 
     checked = load_checked(args, saved=True)
     base = checked.choices

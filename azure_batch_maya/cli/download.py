@@ -13,7 +13,7 @@ from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id, folder_to_fill, seconds
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.app.connect import Connection
     from azure_batch_maya.transfer.download import DownloadReport
 
 DEFAULT_INTERVAL = 15.0
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.to)
     if args.background:
         return _background(args, folder)
-    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.app.connect import NotConnectedError, connect
     from azure_batch_maya.services.errors import ServiceError
 
     try:
@@ -82,10 +82,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
     """What the finished job delivered that storage no longer has (nothing while it runs)."""
-    from azure_batch_maya.jobstatus import OVER_STATES, state_name
+    from azure_batch_maya.app.jobs.status import OVER_STATES, state_name
+    from azure_batch_maya.app.submit import missing_outputs
     from azure_batch_maya.services import jobs, tasks
     from azure_batch_maya.services.errors import NotFoundError
-    from azure_batch_maya.submission import missing_outputs
 
     try:
         counts = tasks.get_task_counts(conn.batch, job_id)
@@ -100,9 +100,9 @@ def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
 
 def check_known(conn: Connection, job_id: str) -> None:
     """A typo in the job id is an error, not 0 files; a deleted job's stored frames are fine."""
+    from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
     from azure_batch_maya.services import jobs, storage
     from azure_batch_maya.services.errors import NotFoundError
-    from azure_batch_maya.submission import OUTPUTS_CONTAINER
 
     try:
         jobs.get_job(conn.batch, job_id, select=["id"])
@@ -121,7 +121,7 @@ def check_known(conn: Connection, job_id: str) -> None:
 
 
 def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.submission import download_outputs
+    from azure_batch_maya.app.submit import download_outputs
 
     check_known(conn, args.job)
     report = download_outputs(conn, args.job, folder)
@@ -130,9 +130,9 @@ def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str,
 
 
 def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.background import TAKE_PATIENCE, AlreadyRunning, download_lock
-    from azure_batch_maya.jobdownload import watch_job
-    from azure_batch_maya.jobnotice import notice_of, record_outcome, tell
+    from azure_batch_maya.app.jobs.background import TAKE_PATIENCE, AlreadyRunning, download_lock
+    from azure_batch_maya.app.jobs.notice import notice_of, record_outcome, tell
+    from azure_batch_maya.app.jobs.watch import watch_job
     from azure_batch_maya.services.errors import ServiceError
 
     check_known(conn, args.job)
@@ -179,12 +179,12 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
 
 
 def _background(args: argparse.Namespace, folder: Path) -> int:
-    from azure_batch_maya.background import (
+    from azure_batch_maya.app.connect import NotConnectedError, connect
+    from azure_batch_maya.app.jobs.background import (
         AlreadyRunning,
         BackgroundStartError,
         start_background_download,
     )
-    from azure_batch_maya.connection import NotConnectedError, connect
     from azure_batch_maya.services.errors import ServiceError
 
     try:  # here, where a person sees it, rather than in the log of a process that quits

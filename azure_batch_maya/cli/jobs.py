@@ -13,12 +13,12 @@ from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.jobretry import Retried
-    from azure_batch_maya.jobstatus import JobRow, JobUsage
-    from azure_batch_maya.scoutstatus import RestEstimate, ScoutState
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.jobs.retry import Retried
+    from azure_batch_maya.app.jobs.scouts import RestEstimate, ScoutState
+    from azure_batch_maya.app.jobs.status import JobRow, JobUsage
+    from azure_batch_maya.app.submit import FailedTask
     from azure_batch_maya.services.tasks import PreparationFailure
-    from azure_batch_maya.submission import FailedTask
 
     Failures = tuple[tuple[FailedTask, ...], tuple[PreparationFailure, ...]]
 
@@ -78,7 +78,7 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import list_job_rows
+    from azure_batch_maya.app.jobs.status import list_job_rows
 
     rows = with_connection(args, list_job_rows)
     if args.json:
@@ -96,9 +96,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import get_job_row, job_usage
+    from azure_batch_maya.app.jobs.status import get_job_row, job_usage
+    from azure_batch_maya.app.submit import failed_tasks
     from azure_batch_maya.services.tasks import preparation_failures
-    from azure_batch_maya.submission import failed_tasks
 
     def gather(conn: Connection) -> tuple[JobRow, Failures, JobUsage | None, Scouts]:
         row = get_job_row(conn, args.job)
@@ -167,7 +167,7 @@ Scouts = tuple["ScoutState | None", "RestEstimate | None"]
 
 def _scouts(conn: Connection, job_id: str) -> Scouts:
     """The job's scouts and, once one rendered, the measured estimate of the rest."""
-    from azure_batch_maya.scoutstatus import estimate_rest, fetch_scout_state
+    from azure_batch_maya.app.jobs.scouts import estimate_rest, fetch_scout_state
 
     state = fetch_scout_state(conn, job_id)
     if state is None:
@@ -189,7 +189,7 @@ def _scout_line(state: ScoutState) -> str:
 
 
 def run_release(args: argparse.Namespace) -> int:
-    from azure_batch_maya.scoutstatus import Released, ReleaseError, release
+    from azure_batch_maya.app.jobs.scouts import Released, ReleaseError, release
 
     def go(conn: Connection) -> Released:
         try:
@@ -216,7 +216,7 @@ def run_release(args: argparse.Namespace) -> int:
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+    from azure_batch_maya.app.jobs.retry import NothingToRetry, retry_failed
 
     def retry(conn: Connection) -> Retried:
         try:
@@ -242,7 +242,7 @@ def run_retry(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import get_job_row
+    from azure_batch_maya.app.jobs.status import get_job_row
     from azure_batch_maya.services.errors import ConflictError
     from azure_batch_maya.services.jobs import begin_terminate_job
 
@@ -312,7 +312,7 @@ def confirm(question: str, *, yes: bool, what: str) -> None:
 
 def with_connection(args: argparse.Namespace, action: Callable[[Connection], T]) -> T:
     """Connect and run `action(conn)`, turning our errors into one line for the person."""
-    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.app.connect import NotConnectedError, connect
     from azure_batch_maya.services.errors import ServiceError
 
     try:

@@ -67,8 +67,8 @@ def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import home_dir
-    from azure_batch_maya.local.host import try_lock
+    from azure_batch_maya.system.processes import try_lock
+    from azure_batch_maya.system.userdirs import home_dir
 
     if args.slots < 1:
         raise CliError("--slots must be at least 1")
@@ -97,10 +97,9 @@ def _up(args: argparse.Namespace, home: Path) -> int:
         SERVER_MODULE,
         LocalPoolError,
         health,
-        runs,
         start_local_pool,
-        stop_pid,
     )
+    from azure_batch_maya.system.processes import runs, stop_pid
 
     state = read_state(home)
     if state is not None:
@@ -158,8 +157,9 @@ def _note(line: str) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import home_dir, read_state
+    from azure_batch_maya.local.home import read_state
     from azure_batch_maya.local.process import health
+    from azure_batch_maya.system.userdirs import home_dir
 
     state = read_state(home_dir())
     alive = health(state) if state is not None else None
@@ -189,8 +189,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import clear_state, home_dir, read_state
-    from azure_batch_maya.local.process import AZURITE_MARKER, SERVER_MODULE, runs, stop_pid
+    from azure_batch_maya.local.home import clear_state, read_state
+    from azure_batch_maya.local.process import AZURITE_MARKER, SERVER_MODULE
+    from azure_batch_maya.system.processes import runs, stop_pid
+    from azure_batch_maya.system.userdirs import home_dir
 
     home = home_dir()
     state = read_state(home)

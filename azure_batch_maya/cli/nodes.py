@@ -15,7 +15,7 @@ from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.jobs import columns, print_json, with_connection
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.app.connect import Connection
     from azure_batch_maya.transfer.installers import AddReport, Installer
 
 
@@ -58,14 +58,13 @@ def register(sub: Any) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.hashcache import HashCache
-    from azure_batch_maya.assets.userdirs import cache_dir
     from azure_batch_maya.transfer.installers import InstallerError, add_installers
 
     files = [Path(f) for f in args.files]
     for file in files:  # before connecting: a typo is found at once
         if not file.is_file():
             raise CliError(f"{file}: no such file" + (" (a folder)" if file.is_dir() else ""))
-    cache = HashCache.load(cache_dir())
+    cache = HashCache.load()
     bar = ProgressBar(quiet=args.json)
 
     def add(conn: Connection) -> AddReport:

@@ -16,8 +16,8 @@ from azure_batch_maya.cli.arguments import batch_id, count
 from azure_batch_maya.cli.jobs import print_json, with_connection
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.poolstatus import PoolRow
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.pools.status import PoolRow
 
 
 def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
@@ -49,8 +49,8 @@ def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
 def run_autoscale(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from azure_batch_maya.autoscalestatus import autoscale_json, autoscale_line, plan_of
-    from azure_batch_maya.poolstatus import get_pool_row
+    from azure_batch_maya.app.pools.autoscale import autoscale_json, autoscale_line, plan_of
+    from azure_batch_maya.app.pools.status import get_pool_row
     from azure_batch_maya.render.autoscale import (
         DEFAULT_IDLE_MINUTES,
         EVALUATION_INTERVAL,

@@ -1,6 +1,6 @@
 """`azure-batch-maya pools check POOL`: can the pool's nodes render? (registered by cli/pools.py)
 
-Kept apart from the other `pools` actions: it runs a job of its own (`nodecheck.py`) and shows
+Kept apart from the other `pools` actions: it runs a job of its own (`app/pools/check.py`) and shows
 each node's findings with what to do.
 """
 
@@ -16,7 +16,7 @@ from azure_batch_maya.cli.arguments import batch_id, count
 from azure_batch_maya.cli.jobs import columns, print_json, with_connection
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.app.connect import Connection
 
 
 RED, GREEN, RESET = "\033[31m", "\033[32m", "\033[0m"
@@ -81,16 +81,16 @@ def gigabytes(text: str) -> float:
 def run_pool_check(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from azure_batch_maya.controllers.env import EnvController
-    from azure_batch_maya.nodecheck import (
+    from azure_batch_maya.app.pools.check import (
         DEFAULT_MIN_FREE_GB,
         CheckOptions,
         NodeCheckError,
         check_pool,
     )
-    from azure_batch_maya.nodefindings import CheckReport
+    from azure_batch_maya.app.pools.findings import CheckReport
+    from azure_batch_maya.settings.env import load_env
 
-    saved = EnvController().load()
+    saved = load_env().settings
     try:
         environment = {**saved.licences.environment(), **dict(saved.environment)}
     except ValueError as exc:  # a licence server the Env tab cannot read

@@ -22,8 +22,8 @@ from azure_batch_maya.cli.jobs import (
 from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.poolstatus import PoolRow
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.pools.status import PoolRow
     from azure_batch_maya.render.cost import PriceTable
 
 
@@ -66,8 +66,8 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from azure_batch_maya.autoscalestatus import autoscale_line
-    from azure_batch_maya.poolstatus import list_pool_rows
+    from azure_batch_maya.app.pools.autoscale import autoscale_line
+    from azure_batch_maya.app.pools.status import list_pool_rows
     from azure_batch_maya.render.cost import PriceError, load_prices
 
     def gather(conn: Connection) -> tuple[list[PoolRow], bool]:
@@ -116,7 +116,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_resize(args: argparse.Namespace) -> int:
-    from azure_batch_maya.poolstatus import get_pool_row
+    from azure_batch_maya.app.pools.status import get_pool_row
     from azure_batch_maya.services.pools import begin_resize_pool
 
     if args.dedicated < 0 or args.spot < 0:
@@ -174,7 +174,7 @@ def run_delete(args: argparse.Namespace) -> int:
 
 
 def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | None:
-    from azure_batch_maya.poolstatus import idle_cost_per_hour
+    from azure_batch_maya.app.pools.status import idle_cost_per_hour
 
     if local:
         return 0.0
@@ -182,8 +182,8 @@ def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | N
 
 
 def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
-    from azure_batch_maya.autoscalestatus import idle_note
-    from azure_batch_maya.poolstatus import idle_cost_per_hour
+    from azure_batch_maya.app.pools.autoscale import idle_note
+    from azure_batch_maya.app.pools.status import idle_cost_per_hour
 
     note = idle_note(row.autoscale, row.idle.total)
     if note is not None:

@@ -20,13 +20,13 @@ from azure_batch_maya.cli.assetopts import (
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
 if TYPE_CHECKING:
-    from azure_batch_maya.controllers.env import EnvSettings
-    from azure_batch_maya.jobhealth import Problem
+    from azure_batch_maya.app.jobchoices import JobChoices
+    from azure_batch_maya.app.jobs.health import Problem
     from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
-    from azure_batch_maya.settings.jobchoices import JobChoices
+    from azure_batch_maya.settings.env import EnvSettings
     from azure_batch_maya.settings.studio import StudioPresets
 
 
@@ -177,8 +177,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.validation import has_errors
-    from azure_batch_maya.settings.jobchoices import scene_for_job
+    from azure_batch_maya.app.jobchoices import scene_for_job
+    from azure_batch_maya.render.validation import has_errors
 
     checked = load_checked(args, saved=True)
     if has_errors(checked.findings):
@@ -200,9 +200,9 @@ def run(args: argparse.Namespace) -> int:
 def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
     """The new pool's cores against the account's quotas (the local pool's slots), before any
     upload: over them is an error naming both numbers; unreadable quotas, a notice."""
-    from azure_batch_maya.assets.validation import has_errors
-    from azure_batch_maya.connection import NotConnectedError, connect, read_local_state
-    from azure_batch_maya.quotacheck import check_quotas
+    from azure_batch_maya.app.connect import NotConnectedError, connect, read_local_state
+    from azure_batch_maya.app.quota import check_quotas
+    from azure_batch_maya.render.validation import has_errors
     from azure_batch_maya.services.errors import ServiceError
 
     if args.local and read_local_state() is None:
@@ -225,30 +225,31 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     rules in (a flag against a locked value is refused), then these flags."""
     from dataclasses import replace
 
-    from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.app.jobchoices import JobChoices, build_settings, check_limits
     from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
-    from azure_batch_maya.settings.enforcement import refuse_locked
-    from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, check_limits
+    from azure_batch_maya.settings.enforcement import refuse_locked, studio_env
+    from azure_batch_maya.settings.env import load_env
     from azure_batch_maya.settings.studio import PresetsError, load_studio
 
     try:
         studio = load_studio()
     except PresetsError as exc:
         raise CliError(str(exc)) from None
-    env = EnvController(studio=studio)
-    env.load()
-    if env.problem:
-        raise CliError(env.problem)
-    if env.studio_problem:
-        raise CliError(env.studio_problem)
+    saved = load_env()
+    if saved.problem:
+        raise CliError(saved.problem)
+    try:
+        effective = studio_env(saved.settings, studio, saved.chosen)
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
     flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
     try:
         given = replace(
-            _env_with_flags(args, env.settings),
+            _env_with_flags(args, effective),
             **{name: value for name, value in flags.items() if value is not None},
         )
-        refuse_locked(studio, env.settings, given)
+        refuse_locked(studio, effective, given)
         _check_autoscale_flags(args)
         choices = JobChoices(
             frames=args.frames,
@@ -263,7 +264,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
             pool=PoolChoice.parse(args.pool),
             node_os=args.node_os,
             job_id=args.job_id,
-            spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            spot_chosen=args.spot is not None or "spot_nodes" in saved.chosen,
             autoscale_max=args.autoscale or 0,
             idle_minutes=DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
             autoscale_interval_minutes=args.autoscale_interval,
@@ -290,9 +291,9 @@ def _check_price(
 ) -> None:
     """Say the job's price on Azure (prices fetched first if the cached ones are old and we
     are connected `where`); refuse a job over the studio's ceiling with both numbers (exit 1)."""
+    from azure_batch_maya.app.submit import estimate
     from azure_batch_maya.render.cost import PriceError
     from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
-    from azure_batch_maya.submission import estimate
 
     if where is not None:
         problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
@@ -453,17 +454,18 @@ def _submit(
     settings: SubmitSettings,
     studio: StudioPresets,
 ) -> int:
-    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.app.connect import NotConnectedError, connect
+    from azure_batch_maya.app.submit import download_outputs, submit, wait_for_job
     from azure_batch_maya.render.job import JobBuildError
     from azure_batch_maya.render.settings import SettingsError
     from azure_batch_maya.services.errors import ServiceError
     from azure_batch_maya.services.sas import SasLifetimeError
-    from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
     say = _Reporter(quiet=args.json)
     pool_id = settings.pool.pool_id
     if pool_id and not settings.stand_in:
-        from azure_batch_maya.nodecheck import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
+        from azure_batch_maya.settings.preferences import was_checked
 
         if not was_checked(pool_id):
             say(check_notice(pool_id, local=args.local))

@@ -85,7 +85,7 @@ def _read_scene(args: argparse.Namespace) -> Any:
 def _start_local_pool() -> None:
     """`local up` unless the local pool runs already (before the window shows: it takes a
     few seconds, once)."""
-    from azure_batch_maya.connection import NotConnectedError, read_local_state, start_local_pool
+    from azure_batch_maya.app.connect import NotConnectedError, read_local_state, start_local_pool
 
     if read_local_state() is None:
         sys.stderr.write("Starting the local pool…\n")

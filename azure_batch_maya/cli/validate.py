@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.render.validation import has_errors
 
     checked = load_checked(args, saved=True)
     if args.json:

@@ -13,17 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from azure_batch_maya.assets.choices import AssetChoices, load_choices, save_choices
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameSpecError, from_range
 from azure_batch_maya.assets.hashcache import HashCache
 from azure_batch_maya.assets.project import AssetProject, build_project, default_project_name
 from azure_batch_maya.assets.resolve import MAYA_RESOURCES, Resolution, resolve_scene
-from azure_batch_maya.assets.userdirs import cache_dir
-from azure_batch_maya.assets.validation import Finding, validate
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.render.validation import Finding, validate
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.storage import Progress
+from azure_batch_maya.settings.assetchoices import load_choices, save_choices
 from azure_batch_maya.transfer.upload import UploadReport, upload_project
 
 RULE_TEXT = {
@@ -133,7 +133,7 @@ class AssetsController:
         """The files to send with their hashes (from the hash cache where unchanged). Slow."""
         if self.result is None:
             raise RuntimeError("scan the scene first")
-        cache = HashCache.load(cache_dir())
+        cache = HashCache.load()
         try:
             return build_project(
                 self.result.scene, self.result.resolutions, self.choices, cache.digest

@@ -10,21 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from azure_batch_maya import submission
-from azure_batch_maya.assets.userdirs import data_dir
-from azure_batch_maya.background import BackgroundDownload, start_background_download
-from azure_batch_maya.controllers.events import Event
-from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobhealth import PoolFacts, Verdict, facts_of_job, job_verdict
-from azure_batch_maya.jobnotice import (
+from azure_batch_maya.app import submit as submission
+from azure_batch_maya.app.jobs.background import BackgroundDownload, start_background_download
+from azure_batch_maya.app.jobs.health import PoolFacts, Verdict, facts_of_job, job_verdict
+from azure_batch_maya.app.jobs.notice import (
     Notice,
     notice_of,
-    notifications_on,
     read_outcomes,
-    set_notifications,
 )
-from azure_batch_maya.jobretry import Retried, retry_failed
-from azure_batch_maya.scoutstatus import (
+from azure_batch_maya.app.jobs.retry import Retried, retry_failed
+from azure_batch_maya.app.jobs.scouts import (
     Released,
     RestEstimate,
     ScoutState,
@@ -32,9 +27,13 @@ from azure_batch_maya.scoutstatus import (
     fetch_scout_state,
     release,
 )
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
+from azure_batch_maya.settings.preferences import notifications_on, set_notifications
+from azure_batch_maya.system.userdirs import data_dir
 from azure_batch_maya.transfer.download import DownloadReport
 
 JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo", "metadata"]
@@ -49,7 +48,7 @@ class JobRow:
     counts: TaskCounts | None  # None when the service would not say (e.g. being deleted)
     created: datetime | None
     pool: str  # the pool's id, or "auto-pool"
-    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
+    verdict: Verdict | None = None  # why it waits, or how it ended (see app.jobs.health)
     outcome: Notice | None = None  # what its background downloader last said
 
     @property
@@ -204,14 +203,14 @@ class JobsController:
     def release(self, job_id: str) -> Released:
         """Render the Rest: the artist's go for a scouted job (`jobs release`). Slow.
 
-        `scoutstatus.ReleaseError` when the job has no scouts or one failed.
+        `app.jobs.scouts.ReleaseError` when the job has no scouts or one failed.
         """
         return release(self.session.require_connection(), job_id)
 
     def retry(self, job_id: str) -> Retried:
         """Run the job's failed tasks again on the same inputs (`jobs retry`). Slow.
 
-        `jobretry.NothingToRetry` when none failed.
+        `app.jobs.retry.NothingToRetry` when none failed.
         """
         return retry_failed(self.session.require_connection(), job_id)
 

@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya import submission
+from azure_batch_maya.app import submit as submission
+from azure_batch_maya.app.jobchoices import JobChoices, build_settings, scene_for_job
+from azure_batch_maya.app.quota import check_quotas
 from azure_batch_maya.assets.frames import FrameSpec, FrameSpecError, parse_frames
-from azure_batch_maya.assets.validation import Finding, has_errors, validate
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.quotacheck import check_quotas
 from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
 from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
@@ -36,12 +36,12 @@ from azure_batch_maya.render.settings import (
     SettingsError,
     SubmitSettings,
 )
+from azure_batch_maya.render.validation import Finding, has_errors, validate
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.storage import Progress
 from azure_batch_maya.settings import scenememory
 from azure_batch_maya.settings.enforcement import limit_problems
-from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, scene_for_job
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,8 @@ class SubmitController:
         f = self.fields
         if f.pool_mode == "auto" or not f.pool_id.strip() or self.base.stand_in:
             return ()
-        from azure_batch_maya.nodecheck import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
+        from azure_batch_maya.settings.preferences import was_checked
 
         pool_id = f.pool_id.strip()
         return () if was_checked(pool_id) else (Finding("notice", "pool", check_notice(pool_id)),)

@@ -17,10 +17,10 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from azure_batch_maya.assets.userdirs import data_dir
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.tasks import RenderTask
+from azure_batch_maya.system.userdirs import data_dir
 
 PRICES_FILE = "prices.json"
 log = logging.getLogger(__name__)

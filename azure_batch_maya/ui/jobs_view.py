@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from azure_batch_maya.app.jobs.retry import Retried
+from azure_batch_maya.app.jobs.scouts import Released
 from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
-from azure_batch_maya.jobretry import Retried
-from azure_batch_maya.scoutstatus import Released
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
@@ -18,7 +18,7 @@ from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
 STATE_COLUMN, PROBLEM_COLUMN = 1, 5
-GO_CODE = "WaitingForRelease"  # jobhealth's problem for scouts awaiting Render the Rest
+GO_CODE = "WaitingForRelease"  # app.jobs.health's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
 

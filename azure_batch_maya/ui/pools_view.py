@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
-from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, level_icon, set_status

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from azure_batch_maya.app.submit import Submitted
 from azure_batch_maya.controllers.submit import POOL_MODE_LABELS, SubmitController
 from azure_batch_maya.render.cost import CostEstimate, PriceTable
 from azure_batch_maya.render.scouts import MAX_SCOUTS
 from azure_batch_maya.render.settings import POOL_MODES
-from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
 from azure_batch_maya.ui.qt import QtCore, QtWidgets, with_flag

@@ -218,8 +218,8 @@ def test_a_studio_file_that_is_a_pipe(
 def test_a_corrupt_env_file_is_reported_not_ignored(
     place: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from azure_batch_maya.assets.userdirs import data_dir
-    from azure_batch_maya.controllers.env import ENV_FILE
+    from azure_batch_maya.settings.env import ENV_FILE
+    from azure_batch_maya.system.userdirs import data_dir
 
     env_file = data_dir() / ENV_FILE
     env_file.parent.mkdir(parents=True, exist_ok=True)

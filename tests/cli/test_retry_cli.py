@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection
+from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection
 from azure_batch_maya.services import jobs, storage
 from azure_batch_maya.services.batch import JobSpec, OutputFileSpec, PoolSpec, TaskSpec
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.services.tasks import get_task_counts
-from azure_batch_maya.submission import OUTPUTS_CONTAINER
 from tests.cli.localjobs import (
     UBUNTU,
     VM_SIZE,
@@ -148,7 +148,7 @@ def test_while_the_job_is_active_its_failed_task_is_reactivated_in_place(
 
 
 def test_a_job_whose_storage_links_expired_is_not_re_run(local_home):
-    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+    from azure_batch_maya.app.jobs.retry import NothingToRetry, retry_failed
     from tests.cli.localjobs import failing_job
 
     conn = local()

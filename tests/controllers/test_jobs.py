@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from azure_batch_maya.background import AlreadyRunning
+from azure_batch_maya.app.jobs.background import AlreadyRunning
+from azure_batch_maya.app.submit import wait_for_job
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.jobs import JobRow, JobsController
@@ -18,7 +19,6 @@ from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
 from azure_batch_maya.services.tasks import TaskCounts
-from azure_batch_maya.submission import wait_for_job
 from tests.controllers.test_pools import UBUNTU
 from tests.services.specs import unique, wait_for
 

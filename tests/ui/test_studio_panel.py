@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.submit import wait_for_job
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.tasks import plan_tasks
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.settings.studio import STUDIO_ENV
-from azure_batch_maya.submission import wait_for_job
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore
 

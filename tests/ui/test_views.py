@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection
 from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.services.batch import ContainerImage
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
