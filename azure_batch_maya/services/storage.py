@@ -165,7 +165,7 @@ def _sizes_from_listings(replies: Sequence[PipelineResponse[Any, Any]]) -> dict[
             if not isinstance(tree, ET.Element):
                 tree = ET.fromstring(reply.http_response.body())
             for blob in tree.iter("Blob"):
-                size = blob.findtext("Properties/Content-Length", "-1")
+                size = blob.findtext("Properties/Content-Length", "")  # none: full listing
                 sizes[blob.findtext("Name", "")] = int(size)
         except (ET.ParseError, ValueError):
             return {}
