@@ -20,6 +20,7 @@ from azure.batch import models
 from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.batch import metadata_dict
+from azure_batch_maya.services.errors import ConflictError
 from azure_batch_maya.services.rerun import RETRY_OF, rerun_in_new_job
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 FAILED = "executionInfo/result eq 'failure'"
 MAX_ID = 64  # Batch's limit on job ids
 MIN_LINK_LIFE = timedelta(minutes=30)  # what a re-run needs left on its storage links
+# Batch's answers to reactivating a task of a job that has ended or is ending.
+JOB_ENDED_CODES = frozenset({"JobCompleted", "JobNotActive", "JobBeingTerminated"})
 
 
 class NothingToRetry(Exception):
@@ -109,9 +112,16 @@ def retry_failed(conn: Connection, job_id: str, *, now: datetime | None = None) 
             "those frames again (`submit --frames`)"
         )
     if state == "active":
-        for task_id in ids:
-            tasks.reactivate_task(conn.batch, newest, task_id)
-        return Retried(job_id, ids, newest if newest != job_id else None)
+        try:
+            for task_id in ids:
+                tasks.reactivate_task(conn.batch, newest, task_id)
+            return Retried(job_id, ids, newest if newest != job_id else None)
+        except ConflictError as exc:
+            # The job ended between reading it and the first reactivation (its last task
+            # finished): Batch refuses reactivation now, so the follow-up job runs them.
+            if task_id != ids[0] or exc.code not in JOB_ENDED_CODES:
+                raise
+            log.info("job %s ended before its tasks were reactivated (%s)", newest, exc.code)
     new_id = f"{job_id}-r{len(chain) + 1}"
     if len(new_id) > MAX_ID:
         raise NothingToRetry(
