@@ -330,7 +330,7 @@ def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
     storage that crashed (Azurite saves its index every few seconds) may have lost blobs it
     had accepted. A content-addressed blob sent again is the same content.
     """
-    present = {b.name: b.size for b in storage.list_blobs(client, STORE_CONTAINER)}
+    present = storage.list_blob_sizes(client, STORE_CONTAINER)
     missing = [n for n in needed if present.get(n.name) != n.size]
     if not missing:
         return 0

@@ -199,7 +199,7 @@ def add_installers(
     if twice:
         raise InstallerError(f"{', '.join(twice)}: given twice; add each file once")
     storage.ensure_container(client, container)
-    present = {b.name: b.size for b in storage.list_blobs(client, container, prefix="sha256/")}
+    present = storage.list_blob_sizes(client, container, prefix="sha256/")
     items: dict[str, storage.UploadItem] = {}
     for path, installer in new:
         if present.get(installer.blob_name) != installer.size:
