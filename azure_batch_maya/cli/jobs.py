@@ -89,7 +89,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON")]
     table += [
-        (r.id, r.status, _progress(r), _created(r), r.pool_id or "-", _reason(r)) for r in rows
+        (r.id, r.status, r.progress_text, _created(r), r.pool_id or "-", _reason(r)) for r in rows
     ]
     sys.stdout.write(columns(table))
     return 0
@@ -125,7 +125,7 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = [
-        f"Job {row.id}: {row.status}, {_progress(row)}",
+        f"Job {row.id}: {row.status}, {row.progress_text}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
     if scouts is not None:
@@ -264,9 +264,11 @@ def run_cancel(args: argparse.Namespace) -> int:
             {"job_id": args.job, "state": row.state, "finished": finished, "cancelled": cancelled}
         )
     elif not cancelled:
-        sys.stdout.write(f"Job {args.job} had already ended ({_progress(row)}); nothing to do.\n")
+        sys.stdout.write(
+            f"Job {args.job} had already ended ({row.progress_text}); nothing to do.\n"
+        )
     elif row.state == "completed":
-        sys.stdout.write(f"Cancelled job {args.job} ({_progress(row)}); its files stay.\n")
+        sys.stdout.write(f"Cancelled job {args.job} ({row.progress_text}); its files stay.\n")
     else:
         sys.stdout.write(f"Job {args.job} is {row.state}; check again with `jobs show`.\n")
     return 0
@@ -319,16 +321,6 @@ def with_connection(args: argparse.Namespace, action: Callable[[Connection], T])
         return action(connect(local=args.local, start=False))
     except (NotConnectedError, ServiceError) as exc:
         raise CliError(str(exc)) from None
-
-
-def _progress(row: JobRow) -> str:
-    c = row.counts
-    text = f"{c.completed}/{c.total} done"
-    if c.running:
-        text += f", {c.running} running"
-    if c.failed:
-        text += f", {c.failed} failed"
-    return text
 
 
 def _reason(row: JobRow) -> str:
