@@ -339,9 +339,12 @@ class SubmitController:
             return str(exc)
 
     def apply_prices(self, table: PriceTable | str) -> None:
+        """The table `read_prices` read (on a worker): for the estimate, and the Env tab's
+        list of VM sizes, so the file is read once for both."""
         self.prices_pending = False
         if isinstance(table, PriceTable):
             self.price_table = table
+        self.env.apply_prices(table)
         self._inputs_changed()
 
     def _estimate(self) -> CostEstimate | str:
