@@ -242,7 +242,8 @@ class JobsController:
         return self.output_root / job_id
 
     def thumbnails(self, job_id: str) -> list[Path]:
-        """The downloaded frames of a job, in name order (the first few dozen)."""
+        """The downloaded frames of a job, in name order (the first few dozen). Walks a folder:
+        a worker's job."""
         images = self.output_folder(job_id) / "images"
         if not images.is_dir():
             return []

@@ -37,6 +37,7 @@ class JobsView(ListTab[JobLine]):
         )
         self.controller = controller
         self.download_task: Task[DownloadReport] | None = None
+        self._frames_of: str | None = None  # the job whose frames the strip shows
         self.details = QtWidgets.QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setMinimumHeight(60)
@@ -134,6 +135,7 @@ class JobsView(ListTab[JobLine]):
     def listed(self, rows: tuple[JobLine, ...]) -> None:
         self.controller.apply(rows)
         self._fetch_details()
+        self._list_frames()  # a background download may have brought more
         stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
         if stuck:  # in view without scrolling to the Problem column
             set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
@@ -251,7 +253,8 @@ class JobsView(ListTab[JobLine]):
         if self.download_task is not None and self.download_task.running:
             self.download_button.setEnabled(False)
         self._show_details(c.details)
-        self._show_thumbnails()
+        if c.selected != self._frames_of:
+            self._list_frames()
 
     def _style(self, line: JobLine, item: QtWidgets.QTreeWidgetItem) -> None:
         """Red where a job is stuck or its downloader failed; the progress bar in its cell."""
@@ -306,9 +309,21 @@ class JobsView(ListTab[JobLine]):
         self.release_button.setVisible(bool(text))
         self.release_button.setEnabled(details is not None and details.can_release)
 
-    def _show_thumbnails(self) -> None:
+    def _list_frames(self) -> None:
+        """The chosen job's downloaded frames, listed on a worker (it walks a folder)."""
         job_id = self.controller.selected
-        self.thumbnails.show_frames(self.controller.thumbnails(job_id) if job_id else ())
+        self._frames_of = job_id
+        if job_id is None:
+            self.thumbnails.show_frames(())
+            return
+        self.workers.start(
+            lambda _report: tuple(self.controller.thumbnails(job_id)),
+            on_done=lambda frames: self._frames_listed(job_id, frames),
+        )
+
+    def _frames_listed(self, job_id: str, frames: tuple[Path, ...]) -> None:
+        if job_id == self.controller.selected:
+            self.thumbnails.show_frames(frames)
 
     def _fetch_details(self) -> None:
         """The chosen job's failed tasks (again after each refresh: they change as it runs)."""
@@ -342,7 +357,7 @@ class JobsView(ListTab[JobLine]):
             GOOD,
         )
         self.thumbnails.forget()
-        self._show_thumbnails()
+        self._list_frames()
 
     def _download_failed(self, exc: Exception) -> None:
         self.download_task = None
