@@ -16,7 +16,7 @@ from azure_batch_maya.ui.thumbstrip import ThumbnailStrip
 from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
-STATE_COLUMN, PROBLEM_COLUMN = 1, 5
+STATE_COLUMN, POOL_COLUMN, PROBLEM_COLUMN = 1, 4, 5
 GO_CODE = "WaitingForRelease"  # app.jobs.health's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
@@ -32,7 +32,7 @@ class JobsView(ListTab[JobLine]):
             workers,
             row_type=JobLine,
             columns=COLUMNS,
-            widths=(220, 70, 150, 100, 80),
+            widths=(190, 70, 130, 95, 150),
             interval_ms=REFRESH_MS,
         )
         self.controller = controller
@@ -138,7 +138,7 @@ class JobsView(ListTab[JobLine]):
         self._list_frames()  # a background download may have brought more
         stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
         if stuck:  # in view without scrolling to the Problem column
-            set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
+            self.say("\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
 
     def picked(self) -> None:
         line = self.selected_row()
@@ -259,6 +259,7 @@ class JobsView(ListTab[JobLine]):
     def _style(self, line: JobLine, item: QtWidgets.QTreeWidgetItem) -> None:
         """Red where a job is stuck or its downloader failed; the progress bar in its cell."""
         item.setToolTip(2, line.progress_text)
+        item.setToolTip(POOL_COLUMN, line.pool_id or "Batch makes the job's auto-pool first")
         if line.stuck:
             item.setForeground(STATE_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
         if line.note:

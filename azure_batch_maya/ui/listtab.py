@@ -39,6 +39,7 @@ class ListTab(QtWidgets.QWidget, Generic[R]):
         self.confirm: Callable[[str], bool] = self._ask  # swappable so tests can answer it
         self._row_type = row_type
         self._busy = False
+        self._said: str | None = None  # what the listing put on the status line (`say`)
 
         self.table = QtWidgets.QTreeWidget()
         self.table.setHeaderLabels(list(columns))
@@ -91,11 +92,20 @@ class ListTab(QtWidgets.QWidget, Generic[R]):
 
     def _fetched(self, rows: tuple[R, ...]) -> None:
         self._busy = False
+        if self._said is not None and self.status.text() == self._said:
+            set_status(self.status, "")  # said of an older listing: this one says its own
+        self._said = None
         self.listed(rows)
 
     def _fetch_failed(self, exc: Exception) -> None:
         self._busy = False
-        set_status(self.status, f"Cannot list {self.noun}: {exc}", BAD)
+        self.say(f"Cannot list {self.noun}: {exc}", BAD)
+
+    def say(self, text: str, colour: str = MUTED) -> None:
+        """A status line about the list itself (empty, cannot be listed, a row stuck): unlike
+        what an action said, it goes by itself once a later listing has nothing to say."""
+        set_status(self.status, text, colour)
+        self._said = text
 
     # The table ------------------------------------------------------------------------------------
 

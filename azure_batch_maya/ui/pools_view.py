@@ -8,7 +8,7 @@ from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
 from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
-from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, level_icon, set_status
+from azure_batch_maya.ui.icons import BAD, GOOD, WARN, level_icon, set_status
 from azure_batch_maya.ui.listtab import ListTab
 from azure_batch_maya.ui.nodecheck_view import NodeCheckDialog
 from azure_batch_maya.ui.qt import QtGui, QtWidgets
@@ -224,16 +224,16 @@ class PoolsView(ListTab[PoolRow]):
                 item.setToolTip(ERRORS_COLUMN, row.error_text)
         if not self.controller.rows:
             text = "No pools." if self.controller.session.connection else "Not connected."
-            set_status(self.status, text, MUTED)
+            self.say(text)
         lines = [f"{r.id}: {r.autoscale}" for r in self.controller.rows if r.autoscale]
         self.autoscale_lines.setText("\n".join(lines))
         self.autoscale_lines.setVisible(bool(lines))
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
-            set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
+            self.say("; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
         broken = [r for r in self.controller.rows if r.problems]
         if broken:  # what stops pools matters more than what idles
-            set_status(self.status, "\n".join(r.error_text for r in broken), BAD)
+            self.say("\n".join(r.error_text for r in broken), BAD)
         self._selection_changed()
 
     def _selection_changed(self) -> None:
