@@ -464,7 +464,8 @@ def _submit(
     say = _Reporter(quiet=args.json)
     pool_id = settings.pool.pool_id
     if pool_id and not settings.stand_in:
-        from azure_batch_maya.app.pools.check import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
+        from azure_batch_maya.settings.preferences import was_checked
 
         if not was_checked(pool_id):
             say(check_notice(pool_id, local=args.local))

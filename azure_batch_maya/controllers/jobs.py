@@ -15,9 +15,7 @@ from azure_batch_maya.app.jobs.health import Verdict
 from azure_batch_maya.app.jobs.notice import (
     Notice,
     notice_of,
-    notifications_on,
     read_outcomes,
-    set_notifications,
 )
 from azure_batch_maya.app.jobs.retry import Retried, retry_failed
 from azure_batch_maya.app.jobs.scouts import (
@@ -33,6 +31,7 @@ from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
+from azure_batch_maya.settings.preferences import notifications_on, set_notifications
 from azure_batch_maya.system.userdirs import data_dir
 from azure_batch_maya.transfer.download import DownloadReport
 

@@ -328,7 +328,7 @@ class SubmitController:
     @staticmethod
     def read_disk(request: tuple[ScanResult, AssetChoices]) -> DiskFacts:
         """The checks that read the disk, and the pools checked from here. Slow: a worker's."""
-        from azure_batch_maya.app.pools.check import checked_pools
+        from azure_batch_maya.settings.preferences import checked_pools
 
         result, choices = request
         checks = check_disk(result.scene, result.resolutions, choices=choices)

@@ -11,15 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from azure_batch_maya.system import atomic, userdirs
-from azure_batch_maya.system.userdirs import HOME_ENV
-
-HOME_VARIABLE = HOME_ENV
-
-
-def home_dir() -> Path:
-    """`$AZURE_BATCH_MAYA_HOME`, else the platform's per-user folder for this machine."""
-    return userdirs.home_dir()
+from azure_batch_maya.system import atomic
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,14 @@ from azure_batch_maya.app.jobs.notice import (
     APP_NAME,
     Notice,
     notice_of,
-    notifications_on,
     outcome_path,
     read_outcomes,
     record_outcome,
-    set_notifications,
     tell,
 )
 from azure_batch_maya.cli import main
 from azure_batch_maya.services.tasks import TaskCounts
+from azure_batch_maya.settings.preferences import notifications_on, set_notifications
 from tests.cli.localjobs import failing_job, local, wait_for_job
 
 STUCK = Problem("AccountCoreQuotaReached", "azbm-1", "over quota", "request more cores", True)

@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from azure_batch_maya.app.pools.check import was_checked
 from azure_batch_maya.cli import main
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
+from azure_batch_maya.settings.preferences import was_checked
 from tests.cli.localjobs import UBUNTU, VM_SIZE, local, run_json, wait_until
 from tests.cli.test_hostile_args import check, place, run
 from tests.node.installer import maya_archive

@@ -12,18 +12,18 @@ from typing import Any, cast
 import pytest
 
 from azure_batch_maya.app.connect import Connection
-from azure_batch_maya.app.pools import check
 from azure_batch_maya.assets import outside
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.render import validation
 from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.settings import preferences
 from tests.controllers.test_submit import make
 
 READERS = [
     (outside, "is_regular_file"),
     (outside, "link_target"),
     (validation, "file_rules"),
-    (check, "_checked"),
+    (preferences, "_checked"),
 ]
 
 
@@ -78,7 +78,7 @@ def test_the_checks_wait_for_the_disk_facts_read_on_a_worker(
         submit.findings(), submit.estimate(), submit.blocked_reason()
     assert readers == [] and submit.disk_request() is None
 
-    check.mark_checked("render-pool")  # as `pools check` does, elsewhere
+    preferences.mark_checked("render-pool")  # as `pools check` does, elsewhere
     readers.clear()
     submit.pool_checked()  # the Pools tab's check ended: the checked pools are read again
     assert submit.blocked_reason() == "Checking the scene's files…"

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.app.jobs.health import Verdict
+from azure_batch_maya.settings.preferences import notifications_on
 from azure_batch_maya.system import atomic
-from azure_batch_maya.system.userdirs import data_dir, home_dir
+from azure_batch_maya.system.userdirs import home_dir
 
 log = logging.getLogger(__name__)
 
-PREFERENCES_FILE = "notifications.json"
 OUTCOMES_FOLDER = "downloads"  # beside the background downloads' locks and logs
 APP_NAME = "Azure Batch for Maya"
 
@@ -88,26 +88,6 @@ def notice_of(
         str(folder) if folder is not None else "",
         stamp,
     )
-
-
-# The setting ------------------------------------------------------------------------------------
-
-
-def notifications_on(folder: Path | None = None) -> bool:
-    """Whether to notify (on unless the user turned it off)."""
-    path = (folder or data_dir()) / PREFERENCES_FILE
-    try:
-        return bool(json.loads(path.read_text("utf-8")).get("notify", True))
-    except FileNotFoundError:
-        return True
-    except (OSError, ValueError, AttributeError) as exc:
-        log.warning("notification setting %s unreadable (%s); notifying", path, exc)
-        return True
-
-
-def set_notifications(on: bool, folder: Path | None = None) -> Path:
-    path = (folder or data_dir()) / PREFERENCES_FILE
-    return atomic.write_json(path, {"notify": on})
 
 
 # The background downloader's record -------------------------------------------------------------

@@ -39,8 +39,7 @@ from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import JobSpec, ResourceFileSpec, TaskSpec
 from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
-from azure_batch_maya.system import atomic
-from azure_batch_maya.system.userdirs import home_dir
+from azure_batch_maya.settings.preferences import mark_checked
 from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,6 @@ STDERR_TAIL = 1500
 READY_STATES = {"idle", "running"}
 BROKEN_STATES = {"starttaskfailed", "unusable", "unknown"}
 GONE_STATES = {"leavingpool", "preempted", "deallocated", "deallocating"}
-CHECKED_FILE = "checked_pools.json"
 # Variables that name licence servers (port@host, host:port, licset://host:port) the renderers'
 # clients read; each one set in the job's variables is checked for an answer.
 LICENCE_VARIABLES = (
@@ -164,22 +162,6 @@ def check_pool(
     return CheckReport(pool_id, job_id, tuple(results + checked))
 
 
-def was_checked(pool_id: str, home: Path | None = None) -> bool:
-    """Whether `pools check` ever ran on this pool from this machine (submit offers it if not)."""
-    return pool_id in _checked(home)
-
-
-def checked_pools(home: Path | None = None) -> frozenset[str]:
-    """Every pool `pools check` ran on from this machine (reads a file: the Submit tab's worker)."""
-    return frozenset(_checked(home))
-
-
-def mark_checked(pool_id: str, home: Path | None = None) -> None:
-    path = (home or home_dir()) / CHECKED_FILE
-    pools_seen = sorted(_checked(home) | {pool_id})
-    atomic.write_json(path, {"pools": pools_seen})
-
-
 def check_notice(pool_id: str, *, local: bool = False) -> str:
     """What submit says about a pool whose nodes were never checked."""
     flag = " --local" if local else ""
@@ -188,15 +170,6 @@ def check_notice(pool_id: str, *, local: bool = False) -> str:
         f"{pool_id}{flag}` (or Check Nodes on the Pools tab) shows whether its nodes have Maya, "
         "the renderer's plug-in and the licence servers before frames fail."
     )
-
-
-def _checked(home: Path | None) -> set[str]:
-    path = (home or home_dir()) / CHECKED_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(p) for p in data.get("pools", [])}
-    except (OSError, ValueError, AttributeError):
-        return set()
 
 
 # The check script needs Python 3.7+ (Rocky 8's python3 is 3.6; mayapy of Maya 2022+ is 3.7+).
