@@ -89,7 +89,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON")]
     table += [
-        (r.id, r.status, _progress(r), _created(r), r.pool_id or "-", _reason(r)) for r in rows
+        (r.id, r.status, r.progress_text, _created(r), r.pool_id or "-", _reason(r)) for r in rows
     ]
     sys.stdout.write(columns(table))
     return 0
@@ -125,7 +125,7 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = [
-        f"Job {row.id}: {row.status}, {_progress(row)}",
+        f"Job {row.id}: {row.status}, {row.progress_text}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
     if scouts is not None:
@@ -243,9 +243,9 @@ def run_cancel(args: argparse.Namespace) -> int:
 
     done, cancelled, row = with_connection(args, cancel)
     if not cancelled:
-        text = f"Job {args.job} had already ended ({_progress(row)}); nothing to do."
+        text = f"Job {args.job} had already ended ({row.progress_text}); nothing to do."
     elif row.state == "completed":
-        text = f"Cancelled job {args.job} ({_progress(row)}); its files stay."
+        text = f"Cancelled job {args.job} ({row.progress_text}); its files stay."
     else:
         text = f"Job {args.job} is {row.state}; check again with `jobs show`."
     data = {"job_id": args.job, "state": row.state, "finished": done, "cancelled": cancelled}
@@ -264,16 +264,6 @@ def run_delete(args: argparse.Namespace) -> int:
         question=f"Delete job {args.job}, its tasks and their files on the nodes?",
         after="; downloaded frames and storage are untouched",
     )
-
-
-def _progress(row: JobRow) -> str:
-    c = row.counts
-    text = f"{c.completed}/{c.total} done"
-    if c.running:
-        text += f", {c.running} running"
-    if c.failed:
-        text += f", {c.failed} failed"
-    return text
 
 
 def _reason(row: JobRow) -> str:

@@ -2,20 +2,18 @@
 
 The choices themselves, their checks and their file are `settings/env.py`; this holds the
 tab's state: the studio file's rules applied, the keyring for a registry password, the list
-of VM sizes to search.
+of VM sizes to search (from the price table the panel reads on a worker: never read here).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.controllers.events import Event
-from azure_batch_maya.render.cost import PRICES_FILE, PriceError, load_prices
+from azure_batch_maya.render.cost import PriceTable
 from azure_batch_maya.render.settings import LicenceServers, SettingsError
 from azure_batch_maya.services.errors import SecretStoreError
 from azure_batch_maya.services.settings import save_registry_password
@@ -80,6 +78,9 @@ class EnvController:
         self.settings = self._effective()
         self.changed: Event[EnvSettings] = Event()
         self.problem: str | None = None  # why the saved file could not be used, if it could not
+        # The price table's VM sizes: none until `apply_prices` hands over a table read on a
+        # worker (the panel's start, and each refresh of prices), so a redraw reads no file.
+        self.sizes: tuple[str, ...] = ()
 
     def load(self) -> EnvSettings:
         saved = load_env(self.folder)
@@ -131,10 +132,16 @@ class EnvController:
 
     def vm_sizes(self) -> list[str]:
         """VM sizes the price table knows (the list to search); the current one first if not."""
-        sizes = _priced_sizes()
-        known = {s.lower() for s in sizes}
+        known = {s.lower() for s in self.sizes}
         current = self.settings.vm_size
-        return sizes if current.lower() in known else [current, *sizes]
+        return list(self.sizes) if current.lower() in known else [current, *self.sizes]
+
+    def apply_prices(self, table: PriceTable | str) -> None:
+        """A price table read on a worker (or why there is none): its sizes become the list."""
+        sizes = table.sizes if isinstance(table, PriceTable) else ()
+        if sizes and sizes != self.sizes:
+            self.sizes = sizes
+            self.changed.emit(self.settings)
 
     @staticmethod
     def licences_for(renderer: str) -> tuple[str, ...]:
@@ -152,18 +159,3 @@ class EnvController:
 
     def _save(self) -> None:
         save_env(self.saved, self.chosen, self.folder)
-
-
-def _priced_sizes() -> list[str]:
-    """The VM sizes of the price table in use, spelt as the table spells them."""
-    try:
-        table = load_prices()
-    except PriceError:
-        return []
-    path = Path(table.source)
-    if path.is_file():
-        data = json.loads(path.read_text("utf-8"))
-    else:
-        shipped = resources.files("azure_batch_maya") / "data" / PRICES_FILE
-        data = json.loads(shipped.read_text("utf-8"))
-    return sorted(data.get("prices", {}), key=str.lower)

@@ -55,6 +55,32 @@ class Finding:
         return {"level": self.level, "code": self.code, "message": self.message}
 
 
+@dataclass(frozen=True)
+class DiskChecks:
+    """The findings that look at this machine's disk (the choices' paths, each file's kind and
+    links, the output folder `workspace.mel` names): found once on a worker, then reused while
+    the frames and settings change, so a panel's redraw reads no file."""
+
+    choices: tuple[Finding, ...] = ()
+    placement: tuple[Finding, ...] = ()
+    output: tuple[Finding, ...] = ()
+
+
+def check_disk(
+    scene: SceneInfo,
+    resolutions: Sequence[Resolution],
+    *,
+    choices: AssetChoices | None = None,
+    output_dir: str | None = None,
+) -> DiskChecks:
+    """The checks of `validate` that read the disk. Slow on a big scene: a worker's job."""
+    return DiskChecks(
+        tuple(_choices(choices)),
+        tuple(_placement(scene, resolutions, choices)),
+        tuple(_output(scene, resolutions, output_dir)),
+    )
+
+
 def validate(
     scene: SceneInfo,
     resolutions: Sequence[Resolution],
@@ -64,18 +90,22 @@ def validate(
     renderers: Iterable[str] = SUPPORTED_RENDERERS,
     node_plugins: Iterable[str] = NODE_PLUGINS,
     choices: AssetChoices | None = None,
+    disk: DiskChecks | None = None,
 ) -> tuple[Finding, ...]:
     """All findings, errors first, then warnings, then notices (each in check order).
 
     `output_dir` defaults to the project's images folder (its `workspace.mel` rule, read
     here); `frames` to the scene's range;
-    `choices` adds checks of the user's search paths and added files.
+    `choices` adds checks of the user's search paths and added files. `disk`: the checks
+    that read the disk, made already by `check_disk` for these choices (else made now).
     """
+    if disk is None:
+        disk = check_disk(scene, resolutions, choices=choices, output_dir=output_dir)
     findings = [
-        *_choices(choices),
+        *disk.choices,
         *_assets(resolutions),
-        *_placement(scene, resolutions, choices),
-        *_output(scene, resolutions, output_dir),
+        *disk.placement,
+        *disk.output,
         *_render_settings(scene, frames, frozenset(renderers)),
         *_plugins(scene, frozenset(node_plugins)),
     ]

@@ -41,6 +41,11 @@ def was_checked(pool_id: str, home: Path | None = None) -> bool:
     return pool_id in _checked(home)
 
 
+def checked_pools(home: Path | None = None) -> frozenset[str]:
+    """Every pool `pools check` ran on from this machine (the Submit tab reads it on a worker)."""
+    return frozenset(_checked(home))
+
+
 def mark_checked(pool_id: str, home: Path | None = None) -> None:
     pools_seen = sorted(_checked(home) | {pool_id})
     atomic.write_json((home or home_dir()) / CHECKED_FILE, {"pools": pools_seen})

@@ -15,6 +15,7 @@ from azure_batch_maya.app.jobs.status import (
     task_runs,
 )
 from azure_batch_maya.render.cost import node_hours
+from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import TaskCounts
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
@@ -99,16 +100,23 @@ def test_task_runs_split_dedicated_and_spot_by_node_and_skip_tasks_that_never_ra
 class _CountingBatch:
     """Just enough of a BatchClient to count what `list_job_rows` asks for."""
 
-    def __init__(self, job_ids: list[str]) -> None:
+    def __init__(self, job_ids: list[str], *, completed: tuple[str, ...] = ()) -> None:
         self.job_ids = job_ids
+        self.completed = completed
+        self.gone: set[str] = set()  # deleted after the listing, before their count
         self.calls: list[str] = []
 
     def list_jobs(self, **_options: object) -> list[models.BatchJob]:
         self.calls.append("list_jobs")
-        return [models.BatchJob({"id": i, "state": "active"}) for i in self.job_ids]
+        return [
+            models.BatchJob({"id": i, "state": "completed" if i in self.completed else "active"})
+            for i in self.job_ids
+        ]
 
     def get_job_task_counts(self, job_id: str) -> models.BatchTaskCountsResult:
         self.calls.append(f"counts {job_id}")
+        if job_id in self.gone:
+            raise NotFoundError("JobNotFound", f"job {job_id} not found")
         counts = {"active": 900, "running": 90, "completed": 10, "succeeded": 9, "failed": 1}
         return models.BatchTaskCountsResult({"taskCounts": counts, "taskSlotCounts": counts})
 
@@ -125,3 +133,17 @@ def test_progress_of_every_job_costs_one_request_each_whatever_its_number_of_tas
     assert sorted(batch.calls) == ["counts a", "counts b", "counts c", "list_jobs"]
     assert {r.id for r in rows} == {"a", "b", "c"}
     assert all(r.counts.total == 1000 and r.counts.failed == 1 for r in rows)
+
+
+def test_a_completed_jobs_counts_are_asked_once_across_listings_and_a_vanished_job_is_left_out():
+    batch = _CountingBatch(["a", "done"], completed=("done",))
+    conn = Connection(batch=batch, blobs=None, where="test", local=True)  # type: ignore[arg-type]
+    final: dict[str, TaskCounts] = {}
+    list_job_rows(conn, final_counts=final)
+    assert set(final) == {"done"}  # its counts never change again
+    batch.calls.clear()
+    rows = list_job_rows(conn, final_counts=final)
+    assert sorted(batch.calls) == ["counts a", "list_jobs"]
+    assert {r.id for r in rows} == {"a", "done"} and rows[0].counts.total == 1000
+    batch.gone.add("a")
+    assert [r.id for r in list_job_rows(conn, final_counts=final)] == ["done"]

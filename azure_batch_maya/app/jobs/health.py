@@ -494,6 +494,15 @@ def fetch_job_facts(
     return facts_of_job(conn, job, counts, pools_seen=pools_seen)
 
 
+def job_pool_id(job: models.BatchJob) -> str:
+    """The pool a job runs on: its own, or the auto-pool made for it (once made)."""
+    if job.execution_info is not None and job.execution_info.pool_id:
+        return job.execution_info.pool_id
+    if job.pool_info is not None and job.pool_info.pool_id:
+        return job.pool_info.pool_id
+    return ""
+
+
 def facts_of_job(
     conn: Connection,
     job: models.BatchJob,
@@ -506,11 +515,7 @@ def facts_of_job(
     `pools_seen` lets a listing of many jobs ask for each pool once.
     """
     job_id = job.id or ""
-    pool_id = ""
-    if job.execution_info is not None and job.execution_info.pool_id:
-        pool_id = job.execution_info.pool_id
-    elif job.pool_info is not None and job.pool_info.pool_id:
-        pool_id = job.pool_info.pool_id
+    pool_id = job_pool_id(job)
     facts = JobFacts(job_id, _name(job.state), counts, pool_id)
     if facts.over or counts.running or not counts.active:
         return facts

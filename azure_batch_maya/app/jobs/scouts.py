@@ -217,7 +217,8 @@ def fetch_scout_state(conn: Connection, job_id: str) -> ScoutState | None:
 
 def estimate_rest(conn: Connection, state: ScoutState) -> RestEstimate | None:
     """The rest at the measured pace on the job's pool; None until a scout has succeeded."""
-    from azure_batch_maya.app.jobs.status import _pool_if_any, job_pool_id, pool_shape
+    from azure_batch_maya.app.jobs.health import job_pool_id
+    from azure_batch_maya.app.jobs.status import _pool_if_any, pool_shape
 
     per_frame = state.minutes_per_frame
     if per_frame is None:

@@ -7,7 +7,7 @@ the tasks' own start and end times, so they count rendering, not nodes left idle
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +16,13 @@ from typing import Any
 from azure.batch import models
 
 from azure_batch_maya.app.connect import Connection
-from azure_batch_maya.app.jobs.health import PoolFacts, Verdict, facts_of_job, job_verdict
+from azure_batch_maya.app.jobs.health import (
+    PoolFacts,
+    Verdict,
+    facts_of_job,
+    job_pool_id,
+    job_verdict,
+)
 from azure_batch_maya.render.cost import (
     CostEstimate,
     NodeHours,
@@ -54,11 +60,31 @@ class JobRow:
         return self.state in OVER_STATES or (self.counts.done and self.counts.total > 0)
 
     @property
+    def stuck(self) -> bool:
+        """Nothing will run without someone: the verdict names what stops it."""
+        return self.verdict is not None and self.verdict.status == "stuck"
+
+    @property
     def status(self) -> str:
         """The state people need: "stuck" when nothing will run without them, else the job's."""
-        if self.verdict is not None and self.verdict.status == "stuck":
-            return "stuck"
-        return self.state
+        return "stuck" if self.stuck else self.state
+
+    @property
+    def progress(self) -> int:
+        """Percent of tasks finished (0 with no tasks yet)."""
+        c = self.counts
+        return round(100 * c.completed / c.total) if c.total else 0
+
+    @property
+    def progress_text(self) -> str:
+        """ "3/10 done, 2 running, 1 failed": `jobs list`'s Progress column and the tab's bar."""
+        c = self.counts
+        text = f"{c.completed}/{c.total} done"
+        if c.running:
+            text += f", {c.running} running"
+        if c.failed:
+            text += f", {c.failed} failed"
+        return text
 
     def to_json(self) -> dict[str, Any]:
         c = self.counts
@@ -114,37 +140,57 @@ def state_name(state: object) -> str:
     return str(getattr(state, "value", state) or "unknown")
 
 
-def job_pool_id(job: models.BatchJob) -> str:
-    """The pool a job runs on: its own, or the auto-pool made for it (once made)."""
-    if job.execution_info is not None and job.execution_info.pool_id:
-        return job.execution_info.pool_id
-    if job.pool_info is not None and job.pool_info.pool_id:
-        return job.pool_info.pool_id
-    return ""
-
-
 def job_row(job: models.BatchJob, counts: TaskCounts, verdict: Verdict | None = None) -> JobRow:
     return JobRow(
         job.id or "", state_name(job.state), job.creation_time, job_pool_id(job), counts, verdict
     )
 
 
-def list_job_rows(conn: Connection) -> list[JobRow]:
+def list_job_rows(
+    conn: Connection, *, final_counts: MutableMapping[str, TaskCounts] | None = None
+) -> list[JobRow]:
     """Every job, newest first, each with its progress (one task-count call per job).
 
     The task counts are asked for a few jobs at a time: an account with hundreds of jobs
     would otherwise wait on hundreds of round trips in a row. Jobs whose tasks wait with none
-    running also get a verdict (their pool is asked once, however many jobs share it).
+    running also get a verdict (their pool is asked once, however many jobs share it). A job
+    deleted between the listing and its count is left out: it is gone. `final_counts` keeps
+    completed jobs' counts, which never change, for a caller that lists again and again (the
+    Jobs tab): they are asked once.
     """
     listed = jobs.list_jobs(conn.batch, select=JOB_FIELDS)
+    known = final_counts if final_counts is not None else {}
+
+    def count(job: models.BatchJob) -> TaskCounts | None:
+        job_id = job.id or ""
+        if job_id in known:
+            return known[job_id]
+        try:
+            counts = tasks.get_task_counts(conn.batch, job_id)
+        except NotFoundError:
+            return None
+        if state_name(job.state) == "completed":
+            known[job_id] = counts
+        return counts
+
     with ThreadPoolExecutor(max_workers=COUNT_WORKERS, thread_name_prefix="taskcounts") as pool:
-        counts = list(pool.map(lambda j: tasks.get_task_counts(conn.batch, j.id or ""), listed))
+        counted = list(pool.map(count, listed))
     seen: dict[str, PoolFacts | None] = {}
     rows = [
-        job_row(job, c, job_verdict(facts_of_job(conn, job, c, pools_seen=seen)))
-        for job, c in zip(listed, counts, strict=True)
+        job_row(job, c, _verdict(conn, job, c, seen))
+        for job, c in zip(listed, counted, strict=True)
+        if c is not None
     ]
     return sorted(rows, key=lambda r: (r.created is not None, r.created), reverse=True)
+
+
+def _verdict(
+    conn: Connection, job: models.BatchJob, counts: TaskCounts, seen: dict[str, PoolFacts | None]
+) -> Verdict | None:
+    try:
+        return job_verdict(facts_of_job(conn, job, counts, pools_seen=seen))
+    except NotFoundError:  # deleted meanwhile: the next listing leaves it out
+        return None
 
 
 def get_job_row(conn: Connection, job_id: str) -> JobRow:
