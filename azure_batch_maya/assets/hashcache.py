@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -26,6 +27,15 @@ log = logging.getLogger(__name__)
 CACHE_FILE = "hashes.json"
 _VERSION = 1
 _CHUNK = 1 << 20
+# A file changed this recently may change again within the same mtime tick (2 s on FAT, one
+# clock tick elsewhere) and keep its size: its (size, mtime) cannot vouch for its content yet,
+# so its hash is used but not remembered (git's "racily clean" rule).
+SETTLE_NS = 3_000_000_000
+
+
+def settled(mtime_ns: int, now_ns: int | None = None) -> bool:
+    """Whether a path last changed long enough ago for its (size, mtime) to stand for it."""
+    return (time.time_ns() if now_ns is None else now_ns) - mtime_ns >= SETTLE_NS
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,11 @@ class HashCache:
             return FileDigest(st.st_size, str(entry[2]))
         sha = sha256_of(Path(key))
         self.hashed += 1
-        self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
-        self._dirty = True
+        if settled(st.st_mtime_ns):
+            self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
+            self._dirty = True
+        elif self._entries.pop(key, None) is not None:
+            self._dirty = True
         return FileDigest(st.st_size, sha)
 
     def save(self) -> None:

@@ -6,7 +6,8 @@ state (kind, size, mtime in ns) of every path the build looked at, each taken be
 read. It is reused only for equal inputs (scene, resolutions, choices) while every one of those
 paths is unchanged, so a file saved since is never sent with its old hash: a changed file, a
 file added to or removed from an added folder, a scene or `workspace.mel` that appeared or
-went all rebuild (through the hash cache, which rehashes only what changed).
+went all rebuild (through the hash cache, which rehashes only what changed). A build that
+read a path changed in the last seconds is not kept at all (`hashcache.settled`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from azure_batch_maya.assets.choices import AssetChoices
-from azure_batch_maya.assets.hashcache import HashCache
+from azure_batch_maya.assets.hashcache import HashCache, settled
 from azure_batch_maya.assets.project import AssetProject, build_project
 from azure_batch_maya.assets.resolve import Resolution
 from azure_batch_maya.scene.model import SceneInfo
@@ -87,7 +88,8 @@ class ProjectCache:
             finally:
                 cache.save()
             self.builds += 1
-            self._last = _Built(scene, resolutions, choices, project, tuple(seen.items()))
+            if all(state is None or settled(state[2]) for state in seen.values()):
+                self._last = _Built(scene, resolutions, choices, project, tuple(seen.items()))
             return project
 
 

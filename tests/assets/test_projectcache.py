@@ -16,6 +16,7 @@ from azure_batch_maya.assets.hashcache import FileDigest, HashCache
 from azure_batch_maya.assets.projectcache import ProjectCache, path_state
 from azure_batch_maya.assets.resolve import Resolution, resolve_scene
 from azure_batch_maya.scene.model import FileRef, SceneInfo
+from tests.fixtures.settle import settle
 
 
 class CountingHashCache(HashCache):
@@ -66,6 +67,7 @@ def setup(tmp_path: Path) -> Setup:
         (root / rel).write_bytes(data)
     (root / "scenes").mkdir()
     (root / "scenes" / "s.ma").write_bytes(b"//Maya ASCII")
+    settle(root)
     refs = (
         FileRef("f0", "file", "ftn", "sourceimages/a.tif"),
         FileRef("f1", "file", "ftn", "sourceimages/b.tif"),
@@ -180,3 +182,11 @@ def test_path_state_tells_kind_size_and_absence(tmp_path: Path) -> None:
     assert state is not None and state[1] == 3
     assert path_state(str(tmp_path)) != state
     assert path_state(str(tmp_path / "none")) is None
+
+
+def test_a_build_that_read_a_file_changed_seconds_ago_is_not_kept(setup: Setup) -> None:
+    texture = setup.root / "sourceimages" / "a.tif"
+    texture.write_bytes(b"AAAA")  # just saved: a same-size save may follow in the same tick
+    first = setup.cache.project(setup.scene, setup.resolutions, setup.choices)
+    assert setup.cache.project(setup.scene, setup.resolutions, setup.choices) is not first
+    assert setup.cache.builds == 2

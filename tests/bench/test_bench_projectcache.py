@@ -22,6 +22,7 @@ from azure_batch_maya.assets.project import build_project
 from azure_batch_maya.assets.projectcache import ProjectCache
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.scene.model import FileRef, SceneInfo
+from tests.fixtures.settle import settle
 
 TEXTURES, ADDED, HISTORY = 5_000, 5_000, 50_000
 T = TypeVar("T")
@@ -51,6 +52,7 @@ def test_bench_the_project_is_not_rebuilt_between_upload_and_submit(tmp_path: Pa
         extra.write_bytes(b"e%d" % i)
     (root / "scenes").mkdir()
     (root / "scenes" / "s.ma").write_bytes(b"//Maya ASCII")
+    settle(root)
     scene = SceneInfo(
         scene=str(root / "scenes" / "s.ma"), project_root=str(root), references=tuple(refs)
     )

@@ -31,6 +31,7 @@ from azure_batch_maya.services.clients import ClientOptions, create_blob_service
 from azure_batch_maya.services.settings import Secrets, ServiceSettings
 from azure_batch_maya.transfer.upload import DEFAULT_WORKERS, upload_project
 from tests.faults.proxy import Fault, FaultProxy
+from tests.fixtures.settle import settle
 
 T = TypeVar("T")
 RTT = 0.030
@@ -49,6 +50,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(os.urandom(size))
         paths.append(path)
+    settle(root)
     return paths
 
 

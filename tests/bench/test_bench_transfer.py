@@ -24,6 +24,7 @@ from azure_batch_maya.services.clients import ClientOptions, create_blob_service
 from azure_batch_maya.services.settings import Secrets, ServiceSettings
 from azure_batch_maya.transfer.download import download_container
 from azure_batch_maya.transfer.upload import DEFAULT_WORKERS, upload_project
+from tests.fixtures.settle import settle
 
 T = TypeVar("T")
 FILES = 2000
@@ -40,6 +41,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(os.urandom(SIZE))
         paths.append(path)
+    settle(root)  # a studio's textures, not ones saved a second ago (the hash cache trusts those)
     return paths
 
 

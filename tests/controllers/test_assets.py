@@ -12,6 +12,7 @@ import pytest
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services.errors import TransferCancelledError
+from tests.fixtures.settle import settle
 
 
 def scanned(session: Session) -> AssetsController:
@@ -69,7 +70,8 @@ def test_the_project_name_defaults_to_the_maya_project_and_can_be_changed(home, 
     assert assets.build_project().name == "shot-010-final"
 
 
-def test_upload_then_submit_builds_the_project_once_until_a_file_changes(home, scene):
+def test_upload_then_submit_builds_the_project_once_until_a_file_changes(home, scene, example):
+    settle(example)
     assets = scanned(Session(scene))
     first = assets.build_project()  # the Assets tab's Upload
     assert assets.build_project() is first  # the Submit tab's Submit, nothing changed
