@@ -168,7 +168,7 @@ def _collector_paused() -> Iterator[None]:
 
     Resolution makes some hundred thousand small tuples and lists, none in a cycle; CPython
     counts them as they are made and every few thousand walks all that survived again (a
-    third of the time of a large resolve). Collection resumes, as it was, at the end.
+    quarter of the time of a large resolve). Collection resumes, as it was, at the end.
     """
     if not gc.isenabled():
         yield
