@@ -1,15 +1,19 @@
 """The offline reader: a `SceneInfo` from a Maya ASCII (.ma) file, without Maya.
 
 Big scenes are mostly numeric data in mesh nodes. The reader finds the top-level
-`createNode` / `select` statements with `str.find` and tokenizes only the blocks that can hold
-what it needs (node types in the file-attribute table, cameras, layers, render globals, and
-any block with a string attribute), so a 200 MB scene costs little more than reading it.
+`createNode` / `select` statements and the `"string` setAttrs by `find`ing a byte numbers never
+hold (see ma_source), tokenizes whole only the blocks it uses (node types in the file-attribute
+table, cameras, layers, render globals), and of any other block only the string setAttrs that
+may name a file (a warning) and the addAttrs before them. So a 200 MB scene costs little more
+than reading it, and a mesh's vertex and face data is never tokenized.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from azure_batch_maya.scene import melflags
@@ -20,7 +24,7 @@ from azure_batch_maya.scene.file_attributes import (
     SHARED_NODE_TYPES,
     file_attribute,
 )
-from azure_batch_maya.scene.ma_source import Decoder, MaSource, detect_codeset
+from azure_batch_maya.scene.ma_source import Decoder, MaSource, Positions, detect_codeset
 from azure_batch_maya.scene.mel import Statement, statements
 from azure_batch_maya.scene.model import (
     Camera,
@@ -32,8 +36,11 @@ from azure_batch_maya.scene.model import (
 )
 from azure_batch_maya.scene.project import find_project_root
 
-# Maya writes top-level statements at column 0; one search for these keeps big files fast.
-_BLOCK_START = r"\n(?:createNode|select)[ \t]"
+# Maya writes top-level statements at column 0. Each search finds a character numbers never
+# hold (`N`, `l`, `g`), so the bulk of a big scene is leapt over (see ma_source).
+_CREATE_NODE = ("\ncreateNode ", "\ncreateNode\t")
+_SELECT = ("\nselect ", "\nselect\t")
+_STRING = ('"string',)  # `-type "string"`: the setAttr of a string attribute
 # A connection from a legacy layer's `.msg` to its Render Setup layer, flags anywhere.
 _LEGACY_LINK = r"\n(connectAttr[ \t][^;\n]*\.(?:lrl|legacyRenderLayer)\b[^;\n]*)"
 _TRUE = {"yes", "on", "true", "1"}
@@ -46,6 +53,8 @@ _TRACKED_TYPES = frozenset(FILE_ATTRIBUTES) | {
     "aiAOVDriver",
 }
 _UNTRACKED_STRING_TYPES = frozenset({"reference", "script", "renderSetup", "simpleSelector"})
+# Nodes of untracked types that `_scene_info` still reads whole, by name.
+_READ_BY_NAME = frozenset({"vraySettings"})
 _GLOBALS = {
     "ren": "currentRenderer",
     "fs": "startFrame",
@@ -134,11 +143,12 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    starts = source.positions(_BLOCK_START)
+    starts = sorted(source.find_all(_CREATE_NODE, "N") + source.find_all(_SELECT, "l"))
+    strings = Positions(source.find_all(_STRING, "g"))
     ends = [*starts[1:], source.size]
     _read_header(source.region(0, starts[0] if starts else source.size), scan)
     for index, start in enumerate(starts):
-        _read_block(source, start, ends[index], scan)
+        _read_block(source, start, ends[index], scan, strings)
     if scan.decode.failed:
         scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
     if b"// End of " not in data[-4096:]:
@@ -158,7 +168,7 @@ def _check_header(data: bytes, scene: str) -> None:
             f"{scene} is a Maya binary scene; headless scanning needs Maya ASCII (.ma). "
             "Save it as .ma, or scan it from inside Maya with the plug-in."
         )
-    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"//Maya ASCII"):
+    if not data[:64].lstrip(b"\xef\xbb\xbf").startswith(b"//Maya ASCII"):
         raise SceneError(f"{scene} is not a Maya ASCII scene (no '//Maya ASCII' first line)")
     if b"\x00" in data[:65536]:
         raise SceneError(f"{scene} holds binary data; it is not a readable Maya ASCII scene")
@@ -208,39 +218,95 @@ def _read_requires(parsed: melflags.Parsed, scan: _Scan) -> None:
         scan.plugins.append(PluginRequirement(name, version, tuple(node_types)))
 
 
-def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
+def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Positions) -> None:
     head_text = source.region(start, min(end, start + 4096))
     words = head_text.split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
     untracked = created and words[1][:1] != "-" and words[1] not in _TRACKED_TYPES
-    if untracked and not source.contains('"string', start, end):
+    has_string = strings.any_in(start, end)
+    if untracked and not has_string:
         return  # the bulk of a big scene: meshes, transforms, curves
-    head = next(statements(head_text), None)
+    if created and words[1] in _TRACKED_TYPES:  # read whole: tokenize it once, head included
+        rest = statements(source.region(start, end))
+        head = next(rest, None)
+        texts: list[Iterable[Statement]] = [chain([head] if head else [], rest)]
+    else:
+        head = next(statements(head_text), None)
+        texts = []
     if head is None:
         return
     node = _block_node(head, scan)
     if node is None:
         return
     tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
-    if not tracked and not created and not source.contains('"string', start, end):
+    if not tracked and not created and not has_string:
         return
+    if not texts:
+        whole = tracked or node.name in _READ_BY_NAME
+        texts = [statements(t) for t in _block_texts(source, start, end, node, strings, whole)]
     custom: set[str] = set()
-    for stmt in statements(source.region(start, end)):
-        if stmt.unterminated_string:
-            scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
+    for stmts in texts:
+        if not _read_statements(stmts, node, scan, custom, at_end=end == source.size):
             break
-        if stmt.command == "setAttr":
-            _read_set_attr(stmt, node, scan, custom)
-        elif stmt.command == "addAttr":
-            added = scan.flags(stmt, melflags.ADD_ATTR)
-            custom.update(added.values("shortName") + added.values("longName"))
-        if not stmt.complete and end == source.size:
-            scan.warn("the scene ends inside a statement; the file may be truncated")
     sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
     for attr, path in node.files:
         scan.references.append(FileRef(node.name, node.node_type, attr, path, sequence, tiling))
     if tracked or node.attrs:
         scan.nodes.append(node)
+
+
+def _block_texts(
+    source: MaSource, start: int, end: int, node: _Node, strings: Positions, whole: bool
+) -> list[str]:
+    """What of a block to tokenize. All of it for a node the reader uses. Of any other node,
+    only what can make a warning: a string setAttr whose value may be a file name, the addAttrs
+    before it (custom attributes do not warn), and a string that never ends; so a mesh's vertex
+    and face data, and the `"map1"` strings beside it, are never tokenized."""
+    if whole:
+        return [source.region(start, end)]
+    if node.node_type in _UNTRACKED_STRING_TYPES:  # never warns about its strings
+        spans: list[tuple[int, int]] = []
+        resume = start
+    else:
+        split = source.statement_spans(start, end, until=strings.last_before(end))
+        if split is None:
+            return [source.region(start, end)]
+        spans, resume = split
+    texts = [
+        source.region(begin, stop)
+        for begin, stop in spans
+        if _may_name_a_file(source, begin, stop, strings)
+        or source.starts_with("addAttr", begin, stop)
+    ]
+    if resume < end and (
+        end == source.size  # a cut file: say where it ends
+        or not source.strings_end(resume, end)  # say which string never ends
+        or _may_name_a_file(source, resume, end, strings)  # a statement without its `;`
+    ):
+        texts.append(source.region(resume, end))
+    return texts
+
+
+def _may_name_a_file(source: MaSource, start: int, end: int, strings: Positions) -> bool:
+    return strings.any_in(start, end) and source.holds_dot_after_first_string(start, end)
+
+
+def _read_statements(
+    stmts: Iterable[Statement], node: _Node, scan: _Scan, custom: set[str], *, at_end: bool
+) -> bool:
+    """Read a node's setAttr and addAttr statements; False when a string never ends."""
+    for stmt in stmts:
+        if stmt.unterminated_string:
+            scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
+            return False
+        if stmt.command == "setAttr":
+            _read_set_attr(stmt, node, scan, custom)
+        elif stmt.command == "addAttr":
+            added = scan.flags(stmt, melflags.ADD_ATTR)
+            custom.update(added.values("shortName") + added.values("longName"))
+        if not stmt.complete and at_end:
+            scan.warn("the scene ends inside a statement; the file may be truncated")
+    return True
 
 
 def _block_node(head: Statement, scan: _Scan) -> _Node | None:

@@ -3,19 +3,32 @@
 Scenes declare their encoding in a `//Codeset:` header line (932, 949, 1252, UTF-8 all occur).
 Where the codec allows it, the file is searched as bytes and only the regions the reader
 tokenizes are decoded, so a 200 MB scene is never turned into a 200 MB string.
+
+A big scene is mostly numbers (mesh vertices, faces, curves), and a regular expression walks
+those bytes one at a time. So the searches here `find` one byte that numbers never hold (the
+`N` of `createNode`, the `"` of a string): that is `memchr`, which leaps over the numbers, and
+each hit is checked in Python. Where that byte turns out to be common (a scene of many small
+text nodes), the search hands over to the regular expression.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
+import functools
 import re
 from collections.abc import Iterator
+from typing import AnyStr
 
 _CODESETS = {"65001": "utf-8", "utf8": "utf-8", "utf-8": "utf-8"}
 # Codecs in which the bytes of `"` and `\` never occur inside a multi-byte character, so the
 # file can be scanned as latin-1 and only the strings we keep decoded properly.
 _ASCII_SAFE = {"utf-8", "cp1252", "latin-1", "iso8859-1", "ascii", "cp949", "euc_kr", "cp1251"}
 _HEADER_CODESET = re.compile(r"^//Codeset:\s*(\S+)", re.MULTILINE)
+# A hit of the searched byte costs about as much as a regular expression walking this many
+# bytes; once hits are denser than that, the regular expression is the faster search.
+_BYTES_PER_HIT = 512
+_HITS_BEFORE_CHECK = 4096
 
 
 class Decoder:
@@ -37,6 +50,22 @@ class Decoder:
             return raw.decode(self.codec, errors="replace")
 
 
+class Positions:
+    """Sorted positions in the file, asked "is there one in [start, end)?"."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+
+    def any_in(self, start: int, end: int) -> bool:
+        index = bisect.bisect_left(self.positions, start)
+        return index < len(self.positions) and self.positions[index] < end
+
+    def last_before(self, end: int) -> int:
+        """The last position before `end` (-1: none)."""
+        index = bisect.bisect_left(self.positions, end)
+        return self.positions[index - 1] if index else -1
+
+
 class MaSource:
     """The file's content: scanned as bytes where the codec allows (no 200 MB decode), and
     decoded only in the regions the reader tokenizes."""
@@ -51,16 +80,61 @@ class MaSource:
             return self.data[start:end].decode("latin-1")
         return self.text[start:end]
 
-    def contains(self, needle: str, start: int, end: int) -> bool:
+    def find_all(self, needles: tuple[str, ...], key: str) -> list[int]:
+        """Where any of `needles` starts, in order; each holds the character `key`, which
+        numbers never contain, at the same place."""
+        fallback = "|".join(re.escape(n) for n in needles)
         if self.data is not None:
-            return self.data.find(needle.encode("latin-1"), start, end) != -1
-        return self.text.find(needle, start, end) != -1
+            encoded = tuple(n.encode("latin-1") for n in needles)
+            return _find_all(
+                self.data, encoded, key.encode("latin-1"), re.compile(fallback.encode("latin-1"))
+            )
+        return _find_all(self.text, needles, key, re.compile(fallback))
 
-    def positions(self, pattern: str) -> list[int]:
-        """Where a regular expression matches, in order (one pass over the whole file)."""
+    def statement_spans(
+        self, start: int, end: int, until: int
+    ) -> tuple[list[tuple[int, int]], int] | None:
+        """The statements of [start, end) as (start, end) spans, each ending after its `;`, up
+        to the one holding position `until`; and where the next statement begins. Strings are
+        skipped by their quotes, so a `;` in one is not an end.
+
+        None when the split is not certain (a `/` outside strings may start a comment, a string
+        never ends, a file scanned as text): the caller tokenizes the block instead."""
+        if self.data is None:
+            return None
+        return _statement_spans(self.data, start, end, until)
+
+    def strings_end(self, start: int, end: int) -> bool:
+        """Whether every string in [start, end) ends, and no `/` (a comment?) is outside them."""
+        if self.data is None:
+            return False
+        find = self.data.find
+        pos = start
+        while (quote := find(b'"', pos, end)) != -1:
+            if find(b"/", pos, quote) != -1:
+                return False
+            pos = _closing_quote(self.data, quote, end) + 1
+            if pos == 0:
+                return False
+        return find(b"/", pos, end) == -1
+
+    def holds_dot_after_first_string(self, start: int, end: int) -> bool:
+        """Whether [start, end) has a `.` outside its first string: a setAttr whose only dots
+        are in its attribute name holds no file name."""
+        if self.data is None:
+            return True
+        find = self.data.find
+        first = find(b'"', start, end)
+        if first == -1:
+            return find(b".", start, end) != -1
+        close = _closing_quote(self.data, first, end)
+        return find(b".", start, first) != -1 or close == -1 or find(b".", close + 1, end) != -1
+
+    def starts_with(self, word: str, start: int, end: int) -> bool:
+        """Whether the first word in [start, end), after any white space, starts with `word`."""
         if self.data is not None:
-            return [m.start() for m in re.compile(pattern.encode("latin-1")).finditer(self.data)]
-        return [m.start() for m in re.compile(pattern).finditer(self.text)]
+            return _word_bytes(word).match(self.data, start, end) is not None
+        return _word_text(word).match(self.text, start, end) is not None
 
     def matches(self, pattern: str, start: int = 0) -> Iterator[tuple[int, tuple[str, ...]]]:
         """(position, groups) of each match; the groups are latin-1 or decoded text."""
@@ -71,6 +145,81 @@ class MaSource:
         else:
             for text_match in re.compile(pattern).finditer(self.text, start):
                 yield text_match.start(), text_match.groups()
+
+
+@functools.cache
+def _word_bytes(word: str) -> re.Pattern[bytes]:
+    return re.compile(rb"[ \t\r\n\f\v]*" + re.escape(word.encode("latin-1")))
+
+
+@functools.cache
+def _word_text(word: str) -> re.Pattern[str]:
+    return re.compile(r"[ \t\r\n\f\v]*" + re.escape(word))
+
+
+def _find_all(
+    data: AnyStr, needles: tuple[AnyStr, ...], key: AnyStr, fallback: re.Pattern[AnyStr]
+) -> list[int]:
+    offset = needles[0].index(key)
+    find, startswith = data.find, data.startswith
+    found: list[int] = []
+    misses = 0
+    hit = find(key, offset)
+    while hit != -1:
+        at = hit - offset
+        if startswith(needles, at):
+            found.append(at)
+        else:
+            misses += 1
+            if misses > _HITS_BEFORE_CHECK and misses * _BYTES_PER_HIT > hit:
+                found.extend(m.start() for m in fallback.finditer(data, at + 1))
+                return found
+        hit = find(key, hit + 1)
+    return found
+
+
+def _statement_spans(
+    data: bytes, start: int, end: int, until: int
+) -> tuple[list[tuple[int, int]], int] | None:
+    find = data.find
+    spans: list[tuple[int, int]] = []
+    begin = pos = start
+    semi = find(b";", pos, end)
+    quote = find(b'"', pos, end)
+    while begin <= until:
+        if semi == -1:  # the last statement has no end: the caller looks at it as the rest
+            return spans, begin
+        if quote != -1 and quote < semi:
+            if find(b"/", pos, quote) != -1:
+                return None  # a comment may hide this quote
+            close = _closing_quote(data, quote, end)
+            if close == -1:
+                return None  # a string that never ends
+            pos = close + 1
+            quote = find(b'"', pos, end)
+            if semi < pos:
+                semi = find(b";", pos, end)
+            continue
+        if find(b"/", pos, semi) != -1:
+            return None  # a comment may hide this `;`
+        spans.append((begin, semi + 1))
+        begin = pos = semi + 1
+        semi = find(b";", pos, end)
+    return spans, begin
+
+
+def _closing_quote(data: bytes, opening: int, end: int) -> int:
+    """Where the string opened at `opening` ends (-1: never); a quote after an odd run of
+    backslashes is escaped."""
+    close = data.find(b'"', opening + 1, end)
+    while close != -1 and data[close - 1] == 0x5C:  # a backslash: count the run
+        run = 1
+        while data[close - 1 - run] == 0x5C:
+            run += 1
+        if run % 2 == 0:
+            break
+        close = data.find(b'"', close + 1, end)
+    return close
 
 
 def detect_codeset(data: bytes) -> tuple[str | None, str]:

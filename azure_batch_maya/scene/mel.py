@@ -12,16 +12,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# White space before a token is part of its match (half the matches of a separate one); the
+# token is optional so that white space before a comment or the end is one match, not a retry
+# at each of its characters.
 _TOKEN = re.compile(
     r"""
-      [ \t\r\n\f\v]+
-    | //[^\n]*
+    [ \t\r\n\f\v]*
+    (?:
+      //[^\n]*
     | /\*.*?(?:\*/|\Z)
     | "(?P<string>[^"\\]*(?:\\.[^"\\]*)*)"
     | "(?P<open>[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
     | (?P<punct>[;(){}])
     | (?P<bulk>[^\s";(){}]+(?:[ \t\r\n]+[^\s";(){}]+){15,})
     | (?P<word>[^\s";(){}]+)
+    )?
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -69,42 +74,38 @@ def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[St
     stmt_start = start
     concat = False
     for match in _TOKEN.finditer(text, start, end):
-        kind = match.lastgroup
-        if kind is None:  # whitespace or comment
-            continue
-        if kind == "punct":
-            punct = match.group("punct")
-            if punct == ";":
-                if tokens:
-                    yield Statement(tuple(tokens), stmt_start)
-                tokens = []
-                stmt_start = match.end()
-            continue
-        if kind == "open":
-            tokens.append(Token(unescape(match.group("open")), quoted=True))
-            yield Statement(tuple(tokens), stmt_start, complete=False, unterminated_string=True)
-            return
-        if kind == "bulk":  # numeric array data: one token, never split into words
-            tokens.append(BULK)
-            concat = False
-            continue
+        kind = match.lastgroup  # most common first: words, then strings
         if kind == "word":
             word = match.group("word")
             if word == "+" and tokens and tokens[-1].quoted:
                 concat = True
                 continue
             if not tokens:
-                stmt_start = match.start()
+                stmt_start = match.start("word")
             tokens.append(Token(word, quoted=False))
             concat = False
-            continue
-        value = unescape(match.group("string"))
-        if concat and tokens and tokens[-1].quoted:
-            tokens[-1] = Token(tokens[-1].text + value, quoted=True)
-        else:
-            if not tokens:
-                stmt_start = match.start()
-            tokens.append(Token(value, quoted=True))
-        concat = False
+        elif kind == "string":
+            value = unescape(match.group("string"))
+            if concat and tokens and tokens[-1].quoted:
+                tokens[-1] = Token(tokens[-1].text + value, quoted=True)
+            else:
+                if not tokens:
+                    stmt_start = match.start("string") - 1
+                tokens.append(Token(value, quoted=True))
+            concat = False
+        elif kind == "punct":
+            if match.group("punct") == ";":
+                if tokens:
+                    yield Statement(tuple(tokens), stmt_start)
+                tokens = []
+                stmt_start = match.end()
+        elif kind == "bulk":  # numeric array data: one token, never split into words
+            tokens.append(BULK)
+            concat = False
+        elif kind == "open":
+            tokens.append(Token(unescape(match.group("open")), quoted=True))
+            yield Statement(tuple(tokens), stmt_start, complete=False, unterminated_string=True)
+            return
+        # else white space before a comment, or at the end
     if tokens:
         yield Statement(tuple(tokens), stmt_start, complete=False)
