@@ -55,6 +55,7 @@ _TRACKED_TYPES = frozenset(FILE_ATTRIBUTES) | {
 _UNTRACKED_STRING_TYPES = frozenset({"reference", "script", "renderSetup", "simpleSelector"})
 # Nodes of untracked types that `_scene_info` still reads whole, by name.
 _READ_BY_NAME = frozenset({"vraySettings"})
+_NAMED = _READ_BY_NAME | frozenset(SHARED_NODE_TYPES)
 _GLOBALS = {
     "ren": "currentRenderer",
     "fs": "startFrame",
@@ -219,52 +220,71 @@ def _read_requires(parsed: melflags.Parsed, scan: _Scan) -> None:
 
 
 def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Positions) -> None:
-    head_text = source.region(start, min(end, start + 4096))
-    words = head_text.split(None, 2)
+    words = source.region(start, min(end, start + 256)).split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
-    untracked = created and words[1][:1] != "-" and words[1] not in _TRACKED_TYPES
-    has_string = strings.any_in(start, end)
-    if untracked and not has_string:
-        return  # the bulk of a big scene: meshes, transforms, curves
-    if created and words[1] in _TRACKED_TYPES:  # read whole: tokenize it once, head included
+    node_type = words[1] if created and words[1][:1] != "-" else None  # None: read the head
+    if node_type in _TRACKED_TYPES:  # read whole: tokenize it once, head included
         rest = statements(source.region(start, end))
         head = next(rest, None)
-        texts: list[Iterable[Statement]] = [chain([head] if head else [], rest)]
-    else:
-        head = next(statements(head_text), None)
-        texts = []
-    if head is None:
+        if head is not None:
+            _read_node(head, [chain([head], rest)], scan, end == source.size)
         return
-    node = _block_node(head, scan)
-    if node is None:
+    has_string = strings.any_in(start, end)
+    if node_type is not None and not has_string:
+        return  # the bulk of a big scene: meshes, transforms, curves
+    head_text = source.region(start, source.first_statement_end(start, min(end, start + 4096)))
+    if node_type is not None and not any(n in head_text[: head_text.find(";")] for n in _NAMED):
+        # A node the reader does not use: only what can make a warning is tokenized.
+        texts = _untracked_texts(source, start, end, node_type, strings)
+        head = next(statements(head_text), None) if texts else None
+        if head is not None:
+            _read_node(head, [statements(t) for t in texts], scan, end == source.size)
+        return
+    head = next(statements(head_text), None)
+    node = _block_node(head, scan) if head is not None else None
+    if head is None or node is None:
         return
     tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
     if not tracked and not created and not has_string:
         return
-    if not texts:
-        whole = tracked or node.name in _READ_BY_NAME
-        texts = [statements(t) for t in _block_texts(source, start, end, node, strings, whole)]
+    if tracked or node.name in _READ_BY_NAME:
+        texts = [source.region(start, end)]
+    else:
+        texts = _untracked_texts(source, start, end, node.node_type, strings)
+    _read_node(head, [statements(t) for t in texts], scan, end == source.size, node)
+
+
+def _read_node(
+    head: Statement,
+    texts: list[Iterable[Statement]],
+    scan: _Scan,
+    at_end: bool,
+    node: _Node | None = None,
+) -> None:
+    """Read a node's statements (from `texts`), then keep its files and settings."""
+    node = node or _block_node(head, scan)
+    if node is None:
+        return
     custom: set[str] = set()
     for stmts in texts:
-        if not _read_statements(stmts, node, scan, custom, at_end=end == source.size):
+        if not _read_statements(stmts, node, scan, custom, at_end=at_end):
             break
     sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
     for attr, path in node.files:
         scan.references.append(FileRef(node.name, node.node_type, attr, path, sequence, tiling))
+    tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
     if tracked or node.attrs:
         scan.nodes.append(node)
 
 
-def _block_texts(
-    source: MaSource, start: int, end: int, node: _Node, strings: Positions, whole: bool
+def _untracked_texts(
+    source: MaSource, start: int, end: int, node_type: str, strings: Positions
 ) -> list[str]:
-    """What of a block to tokenize. All of it for a node the reader uses. Of any other node,
-    only what can make a warning: a string setAttr whose value may be a file name, the addAttrs
-    before it (custom attributes do not warn), and a string that never ends; so a mesh's vertex
-    and face data, and the `"map1"` strings beside it, are never tokenized."""
-    if whole:
-        return [source.region(start, end)]
-    if node.node_type in _UNTRACKED_STRING_TYPES:  # never warns about its strings
+    """What to tokenize of a node the reader does not use: only what can make a warning, that
+    is a string setAttr whose value may be a file name, the addAttrs before it (custom
+    attributes do not warn), and a string that never ends; so a mesh's vertex and face data,
+    and the `"map1"` strings beside it, are never tokenized."""
+    if node_type in _UNTRACKED_STRING_TYPES:  # never warns about its strings
         spans: list[tuple[int, int]] = []
         resume = start
     else:

@@ -118,6 +118,11 @@ class MaSource:
                 return False
         return find(b"/", pos, end) == -1
 
+    def first_statement_end(self, start: int, end: int) -> int:
+        """Where the first statement of [start, end) ends (after its `;`), or `end`."""
+        split = self.statement_spans(start, end, until=start)
+        return split[0][0][1] if split is not None and split[0] else end
+
     def holds_dot_after_first_string(self, start: int, end: int) -> bool:
         """Whether [start, end) has a `.` outside its first string: a setAttr whose only dots
         are in its attribute name holds no file name."""

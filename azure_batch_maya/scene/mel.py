@@ -12,20 +12,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# White space before a token is part of its match (half the matches of a separate one); the
-# token is optional so that white space before a comment or the end is one match, not a retry
-# at each of its characters.
+# One match a token, white space before it included; `findall` gives the groups of every
+# match at once (string, open string, punctuation, word, more words), so Python looks at tuples,
+# not match objects. The token is optional so that white space before a comment or the end is
+# one match, not a retry at each of its characters. A word followed by fifteen more is a run of
+# array data (`more`): one token, never split.
 _TOKEN = re.compile(
     r"""
     [ \t\r\n\f\v]*
     (?:
       //[^\n]*
     | /\*.*?(?:\*/|\Z)
-    | "(?P<string>[^"\\]*(?:\\.[^"\\]*)*)"
-    | "(?P<open>[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
-    | (?P<punct>[;(){}])
-    | (?P<bulk>[^\s";(){}]+(?:[ \t\r\n]+[^\s";(){}]+){15,})
-    | (?P<word>[^\s";(){}]+)
+    | ("[^"\\]*(?:\\.[^"\\]*)*)"
+    | ("[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
+    | ([;(){}])
+    | ([^\s";(){}]+)((?:[ \t\r\n]+[^\s";(){}]+){15,})?
     )?
     """,
     re.VERBOSE | re.DOTALL,
@@ -46,7 +47,6 @@ class Token:
 @dataclass(frozen=True)
 class Statement:
     tokens: tuple[Token, ...]
-    start: int
     complete: bool = True
     unterminated_string: bool = False
 
@@ -69,43 +69,34 @@ def unescape(raw: str) -> str:
 
 def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[Statement]:
     """Yield the statements of `text[start:end]` without copying the region."""
-    end = len(text) if end is None else end
     tokens: list[Token] = []
-    stmt_start = start
     concat = False
-    for match in _TOKEN.finditer(text, start, end):
-        kind = match.lastgroup  # most common first: words, then strings
-        if kind == "word":
-            word = match.group("word")
-            if word == "+" and tokens and tokens[-1].quoted:
+    matches = _TOKEN.findall(text, start, len(text) if end is None else end)
+    for string, open_string, punct, word, more in matches:
+        if word:
+            if more:  # numeric array data: one token
+                tokens.append(BULK)
+            elif word == "+" and tokens and tokens[-1].quoted:
                 concat = True
                 continue
-            if not tokens:
-                stmt_start = match.start("word")
-            tokens.append(Token(word, quoted=False))
+            else:
+                tokens.append(Token(word, quoted=False))
             concat = False
-        elif kind == "string":
-            value = unescape(match.group("string"))
+        elif string:
+            value = unescape(string[1:])
             if concat and tokens and tokens[-1].quoted:
                 tokens[-1] = Token(tokens[-1].text + value, quoted=True)
             else:
-                if not tokens:
-                    stmt_start = match.start("string") - 1
                 tokens.append(Token(value, quoted=True))
             concat = False
-        elif kind == "punct":
-            if match.group("punct") == ";":
-                if tokens:
-                    yield Statement(tuple(tokens), stmt_start)
-                tokens = []
-                stmt_start = match.end()
-        elif kind == "bulk":  # numeric array data: one token, never split into words
-            tokens.append(BULK)
-            concat = False
-        elif kind == "open":
-            tokens.append(Token(unescape(match.group("open")), quoted=True))
-            yield Statement(tuple(tokens), stmt_start, complete=False, unterminated_string=True)
+        elif punct == ";":
+            if tokens:
+                yield Statement(tuple(tokens))
+            tokens = []
+        elif open_string:
+            tokens.append(Token(unescape(open_string[1:]), quoted=True))
+            yield Statement(tuple(tokens), complete=False, unterminated_string=True)
             return
-        # else white space before a comment, or at the end
+        # else white space before a comment or the end, a comment, or `(){}`
     if tokens:
-        yield Statement(tuple(tokens), stmt_start, complete=False)
+        yield Statement(tuple(tokens), complete=False)
