@@ -69,9 +69,9 @@ _SDK_NOISE = ("azure.batch._utils.model_base", "azure.batch._serialization")
 def main(argv: Sequence[str] | None = None) -> int:
     for name in _SDK_NOISE:
         logging.getLogger(name).setLevel(logging.ERROR)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = words[0] if words and words[0] in COMMANDS else None
     try:
-        words = sys.argv[1:] if argv is None else list(argv)
-        command = words[0] if words and words[0] in COMMANDS else None
         args = build_parser(command).parse_args(words)
     except SystemExit as exc:  # a refused argument (one line already printed), --help, --version
         return exc.code if isinstance(exc.code, int) else 2

@@ -11,6 +11,7 @@ than reading it, and a mesh's vertex and face data is never tokenized.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -220,7 +221,8 @@ def _read_requires(parsed: melflags.Parsed, scan: _Scan) -> None:
 
 
 def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Positions) -> None:
-    words = source.region(start, min(end, start + 256)).split(None, 2)
+    opening = source.region(start, min(end, start + 256))
+    words = opening.split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
     node_type = words[1] if created and words[1][:1] != "-" else None  # None: read the head
     if node_type in _TRACKED_TYPES:  # read whole: tokenize it once, head included
@@ -232,15 +234,16 @@ def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Po
     has_string = strings.any_in(start, end)
     if node_type is not None and not has_string:
         return  # the bulk of a big scene: meshes, transforms, curves
-    head_text = source.region(start, source.first_statement_end(start, min(end, start + 4096)))
-    if node_type is not None and not any(n in head_text[: head_text.find(";")] for n in _NAMED):
+    semicolon = opening.find(";")
+    if node_type is not None and semicolon != -1 and not _names_read(opening[:semicolon]):
         # A node the reader does not use: only what can make a warning is tokenized.
         texts = _untracked_texts(source, start, end, node_type, strings)
-        head = next(statements(head_text), None) if texts else None
-        if head is not None:
-            _read_node(head, [statements(t) for t in texts], scan, end == source.size)
+        if texts:
+            head = next(statements(_head_text(source, start, end)), None)
+            if head is not None:
+                _read_node(head, [statements(t) for t in texts], scan, end == source.size)
         return
-    head = next(statements(head_text), None)
+    head = next(statements(_head_text(source, start, end)), None)
     node = _block_node(head, scan) if head is not None else None
     if head is None or node is None:
         return
@@ -252,6 +255,15 @@ def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Po
     else:
         texts = _untracked_texts(source, start, end, node.node_type, strings)
     _read_node(head, [statements(t) for t in texts], scan, end == source.size, node)
+
+
+def _names_read(head: str) -> bool:
+    """Whether a createNode statement may name a node `_scene_info` reads by name."""
+    return any(name in head for name in _NAMED)
+
+
+def _head_text(source: MaSource, start: int, end: int) -> str:
+    return source.region(start, source.first_statement_end(start, min(end, start + 4096)))
 
 
 def _read_node(
@@ -292,11 +304,14 @@ def _untracked_texts(
         if split is None:
             return [source.region(start, end)]
         spans, resume = split
+    chosen = {bisect_right(spans, (at, end + 1)) - 1 for at in strings.between(start, resume)}
+    if spans and source.holds("addAttr", start, resume):
+        chosen.update(i for i, (b, e) in enumerate(spans) if source.starts_with("addAttr", b, e))
     texts = [
-        source.region(begin, stop)
-        for begin, stop in spans
-        if _may_name_a_file(source, begin, stop, strings)
-        or source.starts_with("addAttr", begin, stop)
+        source.region(*spans[i])
+        for i in sorted(chosen)
+        if source.starts_with("addAttr", *spans[i])
+        or source.holds_dot_after_first_string(*spans[i])
     ]
     if resume < end and (
         end == source.size  # a cut file: say where it ends

@@ -60,6 +60,11 @@ class Positions:
         index = bisect.bisect_left(self.positions, start)
         return index < len(self.positions) and self.positions[index] < end
 
+    def between(self, start: int, end: int) -> list[int]:
+        """The positions in [start, end)."""
+        positions = self.positions
+        return positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]
+
     def last_before(self, end: int) -> int:
         """The last position before `end` (-1: none)."""
         index = bisect.bisect_left(self.positions, end)
@@ -135,6 +140,12 @@ class MaSource:
         close = _closing_quote(self.data, first, end)
         return find(b".", start, first) != -1 or close == -1 or find(b".", close + 1, end) != -1
 
+    def holds(self, text: str, start: int, end: int) -> bool:
+        """Whether `text` occurs in [start, end)."""
+        if self.data is not None:
+            return self.data.find(text.encode("latin-1"), start, end) != -1
+        return self.text.find(text, start, end) != -1
+
     def starts_with(self, word: str, start: int, end: int) -> bool:
         """Whether the first word in [start, end), after any white space, starts with `word`."""
         if self.data is not None:
@@ -183,9 +194,34 @@ def _find_all(
     return found
 
 
+# One short statement: text without quotes, `;` or `/`, strings between, up to its `;`.
+_SHORT_STATEMENT = re.compile(rb'[^";/]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^";/]*)*;', re.DOTALL)
+_SHORT = 4096
+
+
 def _statement_spans(
     data: bytes, start: int, end: int, until: int
 ) -> tuple[list[tuple[int, int]], int] | None:
+    spans: list[tuple[int, int]] = []
+    begin = start
+    match = _SHORT_STATEMENT.match
+    while begin <= until:  # the short statements before a mesh's data, one match each
+        found = match(data, begin, min(end, begin + _SHORT))
+        if found is None:  # a long statement, a `/`, a string that never ends: walk it
+            walked = _walk_statements(data, begin, end, until)
+            if walked is None:
+                return None
+            spans += walked[0]
+            return spans, walked[1]
+        spans.append((begin, found.end()))
+        begin = found.end()
+    return spans, begin
+
+
+def _walk_statements(
+    data: bytes, start: int, end: int, until: int
+) -> tuple[list[tuple[int, int]], int] | None:
+    """`_statement_spans` by `find`ing quotes and `;` (memchr), for statements of any length."""
     find = data.find
     spans: list[tuple[int, int]] = []
     begin = pos = start

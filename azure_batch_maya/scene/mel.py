@@ -67,10 +67,19 @@ def unescape(raw: str) -> str:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), raw)
 
 
+# Short tokens met often (commands, flags, attribute names, small values) are made once: a
+# Token is immutable, and making one costs more than finding it. Keyed by the matched text (a
+# string with its opening quote, so it never meets a word); bounded in count and length.
+_KNOWN: dict[str, Token] = {}
+_KNOWN_MAX = 4096
+_KNOWN_LENGTH = 64
+
+
 def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[Statement]:
     """Yield the statements of `text[start:end]` without copying the region."""
     tokens: list[Token] = []
     concat = False
+    known = _KNOWN
     matches = _TOKEN.findall(text, start, len(text) if end is None else end)
     for string, open_string, punct, word, more in matches:
         if word:
@@ -80,14 +89,23 @@ def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[St
                 concat = True
                 continue
             else:
-                tokens.append(Token(word, quoted=False))
+                token = known.get(word)
+                if token is None:
+                    token = Token(word, False)
+                    if len(known) < _KNOWN_MAX and len(word) <= _KNOWN_LENGTH:
+                        known[word] = token
+                tokens.append(token)
             concat = False
         elif string:
-            value = unescape(string[1:])
             if concat and tokens and tokens[-1].quoted:
-                tokens[-1] = Token(tokens[-1].text + value, quoted=True)
+                tokens[-1] = Token(tokens[-1].text + unescape(string[1:]), True)
             else:
-                tokens.append(Token(value, quoted=True))
+                token = known.get(string)
+                if token is None:
+                    token = Token(unescape(string[1:]), True)
+                    if len(known) < _KNOWN_MAX and len(string) <= _KNOWN_LENGTH:
+                        known[string] = token
+                tokens.append(token)
             concat = False
         elif punct == ";":
             if tokens:
