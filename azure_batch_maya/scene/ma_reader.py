@@ -145,8 +145,11 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    starts = sorted(source.find_all(_CREATE_NODE, "N") + source.find_all(_SELECT, "l"))
-    strings = Positions(source.find_all(_STRING, "g"))
+    created, selected, string_set = source.find_each(
+        [(_CREATE_NODE, "N"), (_SELECT, "l"), (_STRING, "g")]
+    )
+    starts = sorted(created + selected)
+    strings = Positions(string_set)
     ends = [*starts[1:], source.size]
     _read_header(source.region(0, starts[0] if starts else source.size), scan)
     for index, start in enumerate(starts):

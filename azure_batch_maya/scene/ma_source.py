@@ -17,7 +17,7 @@ import bisect
 import codecs
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import AnyStr
 
 _CODESETS = {"65001": "utf-8", "utf8": "utf-8", "utf-8": "utf-8"}
@@ -29,6 +29,8 @@ _HEADER_CODESET = re.compile(r"^//Codeset:\s*(\S+)", re.MULTILINE)
 # bytes; once hits are denser than that, the regular expression is the faster search.
 _BYTES_PER_HIT = 512
 _HITS_BEFORE_CHECK = 4096
+# Searched a chunk at a time, so that each search after the first reads the processor's cache.
+_CHUNK = 256 * 1024
 
 
 class Decoder:
@@ -88,13 +90,14 @@ class MaSource:
     def find_all(self, needles: tuple[str, ...], key: str) -> list[int]:
         """Where any of `needles` starts, in order; each holds the character `key`, which
         numbers never contain, at the same place."""
-        fallback = "|".join(re.escape(n) for n in needles)
+        return self.find_each([(needles, key)])[0]
+
+    def find_each(self, searches: list[tuple[tuple[str, ...], str]]) -> list[list[int]]:
+        """`find_all` of several searches in one pass over the file: each chunk of it is
+        searched for every key while it is in the processor's cache."""
         if self.data is not None:
-            encoded = tuple(n.encode("latin-1") for n in needles)
-            return _find_all(
-                self.data, encoded, key.encode("latin-1"), re.compile(fallback.encode("latin-1"))
-            )
-        return _find_all(self.text, needles, key, re.compile(fallback))
+            return _find_each(self.data, [_search(n, k, _latin1) for n, k in searches])
+        return _find_each(self.text, [_search(n, k, str) for n, k in searches])
 
     def statement_spans(
         self, start: int, end: int, until: int
@@ -173,24 +176,41 @@ def _word_text(word: str) -> re.Pattern[str]:
     return re.compile(r"[ \t\r\n\f\v]*" + re.escape(word))
 
 
-def _find_all(
-    data: AnyStr, needles: tuple[AnyStr, ...], key: AnyStr, fallback: re.Pattern[AnyStr]
-) -> list[int]:
-    offset = needles[0].index(key)
-    find, startswith = data.find, data.startswith
-    found: list[int] = []
-    misses = 0
-    hit = find(key, offset)
-    while hit != -1:
-        at = hit - offset
-        if startswith(needles, at):
-            found.append(at)
-        else:
-            misses += 1
-            if misses > _HITS_BEFORE_CHECK and misses * _BYTES_PER_HIT > hit:
-                found.extend(m.start() for m in fallback.finditer(data, at + 1))
-                return found
-        hit = find(key, hit + 1)
+def _latin1(text: str) -> bytes:
+    return text.encode("latin-1")
+
+
+def _search(
+    needles: tuple[str, ...], key: str, encode: Callable[[str], AnyStr]
+) -> tuple[tuple[AnyStr, ...], AnyStr, int, re.Pattern[AnyStr]]:
+    fallback = encode("|".join(re.escape(n) for n in needles))
+    return tuple(map(encode, needles)), encode(key), needles[0].index(key), re.compile(fallback)
+
+
+def _find_each(
+    data: AnyStr, searches: list[tuple[tuple[AnyStr, ...], AnyStr, int, re.Pattern[AnyStr]]]
+) -> list[list[int]]:
+    find, startswith, size = data.find, data.startswith, len(data)
+    found: list[list[int]] = [[] for _ in searches]
+    misses = [0] * len(searches)
+    done = [False] * len(searches)
+    for low in range(0, size, _CHUNK):
+        high = min(size, low + _CHUNK)
+        for index, (needles, key, offset, fallback) in enumerate(searches):
+            if done[index]:
+                continue
+            hit = find(key, low, high)
+            while hit != -1:
+                at = hit - offset
+                if at >= 0 and startswith(needles, at):
+                    found[index].append(at)
+                else:
+                    misses[index] += 1
+                    if misses[index] > _HITS_BEFORE_CHECK and misses[index] * _BYTES_PER_HIT > hit:
+                        found[index].extend(m.start() for m in fallback.finditer(data, at + 1))
+                        done[index] = True
+                        break
+                hit = find(key, hit + 1, high)
     return found
 
 

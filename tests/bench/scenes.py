@@ -35,10 +35,10 @@ def write_scene(path: Path, megabytes: int, *, seed: int = 1) -> int:
         while written < target:
             index += 1
             verts = _wrapped(f"{rng.uniform(-10, 10):.6f}" for _ in range(3 * 2000))
+            ids = [str(i) for i in rng.choices(range(2000), k=8000)]
             faces = "\n\t\t".join(
-                f"f 4 {' '.join(str(rng.randrange(4000)) for _ in range(4))}\n"
-                f"\t\tmu 0 4 {' '.join(str(rng.randrange(2000)) for _ in range(4))}"
-                for _ in range(1000)
+                f"f 4 {' '.join(ids[i : i + 4])}\n\t\tmu 0 4 {' '.join(ids[i + 4 : i + 8])}"
+                for i in range(0, 8000, 8)
             )
             uid = f"{rng.getrandbits(32):08X}-{rng.getrandbits(16):04X}-0000-0000-{index:012X}"
             block = (

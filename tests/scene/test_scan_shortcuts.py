@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.scene import mel
+from azure_batch_maya.scene import ma_source, mel
 from azure_batch_maya.scene.ma_reader import parse_ma, read_ma
 from azure_batch_maya.scene.ma_source import MaSource
 from azure_batch_maya.scene.mel import statements
@@ -35,15 +35,24 @@ def mesh(name: str, *, after_data: str = "", before_data: str = "") -> str:
     )
 
 
+@pytest.mark.parametrize("chunk", [5, 4096, 256 * 1024])
 @pytest.mark.parametrize("spacing", [1, 7, 600])
-def test_find_all_matches_a_regular_expression_however_common_the_key(spacing: int) -> None:
-    # `spacing` 1 makes the searched byte (N) so common that the search hands over to a regex.
+def test_find_each_matches_a_regular_expression_however_common_the_key(
+    spacing: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `spacing` 1 makes the searched byte (N) so common that the search hands over to a regex;
+    # a small `chunk` puts needles across the pieces the file is searched in.
+    monkeypatch.setattr(ma_source, "_CHUNK", chunk)
     noise = ("xN" * spacing + "\n") * 3000
-    text = (noise + "\ncreateNode a;\ncreateNode\tb;\ncreateNodes c;\nNcreateNode d;") * 3
-    source = MaSource(("//Maya ASCII\n" + text).encode(), "utf-8")
-    expected = [m.start() for m in re.finditer(r"\ncreateNode[ \t]", "//Maya ASCII\n" + text)]
-    assert source.find_all(("\ncreateNode ", "\ncreateNode\t"), "N") == expected
-    assert len(expected) == 6
+    text = "//Maya ASCII\n" + (noise + '\ncreateNode a;\nselect\tb;\ncreateNodes "c;' * 3)
+    source = MaSource(text.encode(), "utf-8")
+    created, selected, strings = source.find_each(
+        [(("\ncreateNode ", "\ncreateNode\t"), "N"), (("\nselect ",), "l"), (('"c',), "c")]
+    )
+    assert created == [m.start() for m in re.finditer(r"\ncreateNode[ \t]", text)]
+    assert selected == []
+    assert strings == [m.start() for m in re.finditer('"c', text)]
+    assert (len(created), len(strings)) == (3, 3)
 
 
 def test_statement_spans_skip_semicolons_in_strings_and_escaped_quotes() -> None:
