@@ -106,25 +106,17 @@ class MaSource:
         to the one holding position `until`; and where the next statement begins. Strings are
         skipped by their quotes, so a `;` in one is not an end.
 
-        None when the split is not certain (a `/` outside strings may start a comment, a string
-        never ends, a file scanned as text): the caller tokenizes the block instead."""
-        if self.data is None:
-            return None
-        return _statement_spans(self.data, start, end, until)
+        None when the split is not certain (a `/` outside strings may start a comment, or a
+        string never ends): the caller tokenizes the block instead."""
+        if self.data is not None:
+            return _statement_spans(self.data, start, end, until, _BYTE_MARKS, _SHORT_BYTES)
+        return _statement_spans(self.text, start, end, until, _TEXT_MARKS, _SHORT_TEXT)
 
     def strings_end(self, start: int, end: int) -> bool:
         """Whether every string in [start, end) ends, and no `/` (a comment?) is outside them."""
-        if self.data is None:
-            return False
-        find = self.data.find
-        pos = start
-        while (quote := find(b'"', pos, end)) != -1:
-            if find(b"/", pos, quote) != -1:
-                return False
-            pos = _closing_quote(self.data, quote, end) + 1
-            if pos == 0:
-                return False
-        return find(b"/", pos, end) == -1
+        if self.data is not None:
+            return _strings_end(self.data, start, end, _BYTE_MARKS)
+        return _strings_end(self.text, start, end, _TEXT_MARKS)
 
     def first_statement_end(self, start: int, end: int) -> int:
         """Where the first statement of [start, end) ends (after its `;`), or `end`."""
@@ -134,14 +126,9 @@ class MaSource:
     def holds_dot_after_first_string(self, start: int, end: int) -> bool:
         """Whether [start, end) has a `.` outside its first string: a setAttr whose only dots
         are in its attribute name holds no file name."""
-        if self.data is None:
-            return True
-        find = self.data.find
-        first = find(b'"', start, end)
-        if first == -1:
-            return find(b".", start, end) != -1
-        close = _closing_quote(self.data, first, end)
-        return find(b".", start, first) != -1 or close == -1 or find(b".", close + 1, end) != -1
+        if self.data is not None:
+            return _dot_after_first_string(self.data, start, end, _BYTE_MARKS)
+        return _dot_after_first_string(self.text, start, end, _TEXT_MARKS)
 
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether `text` occurs in [start, end)."""
@@ -214,21 +201,31 @@ def _find_each(
     return found
 
 
+# The characters the quick statement split looks for: quote, `;`, `/`, backslash, `.`.
+_BYTE_MARKS = (b'"', b";", b"/", b"\\", b".")
+_TEXT_MARKS = ('"', ";", "/", "\\", ".")
 # One short statement: text without quotes, `;` or `/`, strings between, up to its `;`.
-_SHORT_STATEMENT = re.compile(rb'[^";/]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^";/]*)*;', re.DOTALL)
-_SHORT = 4096
+_SHORT = r'[^";/]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^";/]*)*;'
+_SHORT_BYTES = re.compile(_SHORT.encode(), re.DOTALL)
+_SHORT_TEXT = re.compile(_SHORT, re.DOTALL)
+_SHORT_LENGTH = 4096
 
 
 def _statement_spans(
-    data: bytes, start: int, end: int, until: int
+    data: AnyStr,
+    start: int,
+    end: int,
+    until: int,
+    marks: tuple[AnyStr, AnyStr, AnyStr, AnyStr, AnyStr],
+    short: re.Pattern[AnyStr],
 ) -> tuple[list[tuple[int, int]], int] | None:
     spans: list[tuple[int, int]] = []
     begin = start
-    match = _SHORT_STATEMENT.match
+    match = short.match
     while begin <= until:  # the short statements before a mesh's data, one match each
-        found = match(data, begin, min(end, begin + _SHORT))
+        found = match(data, begin, min(end, begin + _SHORT_LENGTH))
         if found is None:  # a long statement, a `/`, a string that never ends: walk it
-            walked = _walk_statements(data, begin, end, until)
+            walked = _walk_statements(data, begin, end, until, marks)
             if walked is None:
                 return None
             spans += walked[0]
@@ -239,47 +236,80 @@ def _statement_spans(
 
 
 def _walk_statements(
-    data: bytes, start: int, end: int, until: int
+    data: AnyStr,
+    start: int,
+    end: int,
+    until: int,
+    marks: tuple[AnyStr, AnyStr, AnyStr, AnyStr, AnyStr],
 ) -> tuple[list[tuple[int, int]], int] | None:
     """`_statement_spans` by `find`ing quotes and `;` (memchr), for statements of any length."""
+    quote_mark, semicolon, slash = marks[0], marks[1], marks[2]
     find = data.find
     spans: list[tuple[int, int]] = []
     begin = pos = start
-    semi = find(b";", pos, end)
-    quote = find(b'"', pos, end)
+    semi = find(semicolon, pos, end)
+    quote = find(quote_mark, pos, end)
     while begin <= until:
         if semi == -1:  # the last statement has no end: the caller looks at it as the rest
             return spans, begin
         if quote != -1 and quote < semi:
-            if find(b"/", pos, quote) != -1:
+            if find(slash, pos, quote) != -1:
                 return None  # a comment may hide this quote
-            close = _closing_quote(data, quote, end)
+            close = _closing_quote(data, quote, end, marks)
             if close == -1:
                 return None  # a string that never ends
             pos = close + 1
-            quote = find(b'"', pos, end)
+            quote = find(quote_mark, pos, end)
             if semi < pos:
-                semi = find(b";", pos, end)
+                semi = find(semicolon, pos, end)
             continue
-        if find(b"/", pos, semi) != -1:
+        if find(slash, pos, semi) != -1:
             return None  # a comment may hide this `;`
         spans.append((begin, semi + 1))
         begin = pos = semi + 1
-        semi = find(b";", pos, end)
+        semi = find(semicolon, pos, end)
     return spans, begin
 
 
-def _closing_quote(data: bytes, opening: int, end: int) -> int:
+def _strings_end(
+    data: AnyStr, start: int, end: int, marks: tuple[AnyStr, AnyStr, AnyStr, AnyStr, AnyStr]
+) -> bool:
+    find, quote_mark, slash = data.find, marks[0], marks[2]
+    pos = start
+    while (quote := find(quote_mark, pos, end)) != -1:
+        if find(slash, pos, quote) != -1:
+            return False
+        pos = _closing_quote(data, quote, end, marks) + 1
+        if pos == 0:
+            return False
+    return find(slash, pos, end) == -1
+
+
+def _dot_after_first_string(
+    data: AnyStr, start: int, end: int, marks: tuple[AnyStr, AnyStr, AnyStr, AnyStr, AnyStr]
+) -> bool:
+    find, dot = data.find, marks[4]
+    first = find(marks[0], start, end)
+    if first == -1:
+        return find(dot, start, end) != -1
+    close = _closing_quote(data, first, end, marks)
+    return find(dot, start, first) != -1 or close == -1 or find(dot, close + 1, end) != -1
+
+
+def _closing_quote(
+    data: AnyStr, opening: int, end: int, marks: tuple[AnyStr, AnyStr, AnyStr, AnyStr, AnyStr]
+) -> int:
     """Where the string opened at `opening` ends (-1: never); a quote after an odd run of
     backslashes is escaped."""
-    close = data.find(b'"', opening + 1, end)
-    while close != -1 and data[close - 1] == 0x5C:  # a backslash: count the run
+    quote, backslash = marks[0], marks[3]
+    close = data.find(quote, opening + 1, end)
+    while close != -1 and data[close - 1 : close] == backslash:  # count the run
         run = 1
-        while data[close - 1 - run] == 0x5C:
+        while data[close - 1 - run : close - run] == backslash:
             run += 1
         if run % 2 == 0:
             break
-        close = data.find(b'"', close + 1, end)
+        close = data.find(quote, close + 1, end)
     return close
 
 
