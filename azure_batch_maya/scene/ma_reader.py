@@ -266,6 +266,7 @@ def _names_read(head: str) -> bool:
 
 
 def _head_text(source: MaSource, start: int, end: int) -> str:
+    """The block's first statement (`createNode …;`), so only it is tokenized for the node."""
     return source.region(start, source.first_statement_end(start, min(end, start + 4096)))
 
 
@@ -326,6 +327,7 @@ def _untracked_texts(
 
 
 def _may_name_a_file(source: MaSource, start: int, end: int, strings: Positions) -> bool:
+    """A string setAttr with a `.` past its attribute name: its value may be a file name."""
     return strings.any_in(start, end) and source.holds_dot_after_first_string(start, end)
 
 

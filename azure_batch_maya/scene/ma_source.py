@@ -6,9 +6,11 @@ tokenizes are decoded, so a 200 MB scene is never turned into a 200 MB string.
 
 A big scene is mostly numbers (mesh vertices, faces, curves), and a regular expression walks
 those bytes one at a time. So the searches here `find` one byte that numbers never hold (the
-`N` of `createNode`, the `"` of a string): that is `memchr`, which leaps over the numbers, and
+`N` of `createNode`, the `g` of `"string`): that is `memchr`, which leaps over the numbers, and
 each hit is checked in Python. Where that byte turns out to be common (a scene of many small
-text nodes), the search hands over to the regular expression.
+text nodes), the search hands over to the regular expression. Statements of a node are split
+at their `;` the same way, skipping strings by their quotes, so a node's vertex data is never
+tokenized just to find where its statements end.
 """
 
 from __future__ import annotations
