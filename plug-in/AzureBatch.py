@@ -113,7 +113,7 @@ def _scene_changed(*_args: Any) -> None:
 
 def scan_scene() -> None:
     """Print what the open scene needs to render to the Script Editor."""
-    from azure_batch_maya.cli.scan import summary
+    from azure_batch_maya.app.scan import summary
     from azure_batch_maya.scene.live_reader import read_live
 
     sys.stdout.write(summary(read_live().to_json()))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection, connect
+from azure_batch_maya.app.pools.check import CheckOptions, check_pool
+from azure_batch_maya.app.pools.install import install_start_task
 from azure_batch_maya.assets.hashcache import sha256_of
-from azure_batch_maya.connection import Connection, connect
-from azure_batch_maya.installstart import install_start_task
-from azure_batch_maya.nodecheck import CheckOptions, check_pool
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec, StartTaskSpec
 from azure_batch_maya.transfer.installers import add_installers

@@ -22,15 +22,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection
+from azure_batch_maya.app.submit import with_install_route
 from azure_batch_maya.assets.hashcache import sha256_of
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection
 from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
 from azure_batch_maya.local.process import LocalPoolProcess
 from azure_batch_maya.render.installroute import MAYAPY_WRAPPER
 from azure_batch_maya.render.job import RouteError, check_route
 from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
-from azure_batch_maya.submission import with_install_route
 from azure_batch_maya.transfer.installers import LIST_BLOB, add_installers
 from tests.fixtures.user_home import copy_examples, point_home_at_local_pool
 from tests.node.installer import broken_installer, maya_archive
@@ -112,7 +112,7 @@ def test_a_broken_installer_stops_submit_wait_naming_the_node_and_its_stderr(
     try:
         code, said = submit(capsys, tmp_path)
     finally:  # this module's Azurite: the next test must not install it
-        assert main(["nodes", "installers", "remove", files[1].name, "--local"]) == 0
+        assert main(["nodes", "installers", "remove", files[1].name, "--local", "--yes"]) == 0
     assert code == 3, said  # stuck: only a person can fix the installer
     node = re.search(r"The start task failed on node (\S+) of pool (\S+) \(exit code 1\)", said)
     assert node is not None, said

@@ -14,15 +14,28 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
+
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.userdirs import cache_dir
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "hashes.json"
 _VERSION = 1
 _CHUNK = 1 << 20
+# A file changed this recently may change again within the same mtime tick (2 s on FAT, one
+# clock tick elsewhere) and keep its size: its (size, mtime) cannot vouch for its content yet,
+# so its hash is used but not remembered (git's "racily clean" rule).
+SETTLE_NS = 3_000_000_000
+
+
+def settled(mtime_ns: int, now_ns: int | None = None) -> bool:
+    """Whether a path last changed long enough ago for its (size, mtime) to stand for it."""
+    return (time.time_ns() if now_ns is None else now_ns) - mtime_ns >= SETTLE_NS
 
 
 @dataclass(frozen=True)
@@ -47,8 +60,9 @@ class HashCache:
         self.hashed = 0  # files actually read this session; the rest came from the cache
 
     @classmethod
-    def load(cls, folder: Path) -> HashCache:
-        path = folder / CACHE_FILE
+    def load(cls, folder: Path | None = None) -> HashCache:
+        """The cache in `folder`, by default the user's cache folder (`system/userdirs`)."""
+        path = (folder or cache_dir()) / CACHE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") != _VERSION or not isinstance(data.get("entries"), dict):
@@ -74,18 +88,18 @@ class HashCache:
             return FileDigest(st.st_size, str(entry[2]))
         sha = sha256_of(Path(key))
         self.hashed += 1
-        self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
-        self._dirty = True
+        if settled(st.st_mtime_ns):
+            self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
+            self._dirty = True
+        elif self._entries.pop(key, None) is not None:
+            self._dirty = True
         return FileDigest(st.st_size, sha)
 
     def save(self) -> None:
         """Write the cache if anything changed, atomically (temporary file, then replace)."""
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": _VERSION, "entries": self._entries}), "utf-8")
-        tmp.replace(self.path)
+        atomic.write_json(self.path, {"version": _VERSION, "entries": self._entries})
         self._dirty = False
 
 

@@ -92,25 +92,38 @@ def build_project(
     resolutions: Iterable[Resolution],
     choices: AssetChoices,
     digest: Callable[[str], FileDigest],
+    *,
+    watch: Callable[[str], None] | None = None,
 ) -> AssetProject:
-    """Collect, deselect and hash; `digest` is the hash cache's (the only file reads here)."""
+    """Collect, deselect and hash; `digest` is the hash cache's (the only file reads here).
+
+    `watch`, when given, hears every path this build looks at (the scene, `workspace.mel`,
+    each added path, each folder before it is listed, each file before it is hashed), so a
+    cache of the result (`assets/projectcache.py`) knows what to check for changes.
+    """
+    look = watch or _ignore
     resolutions = tuple(resolutions)
     wanted: dict[str, bool] = {}
+    look(scene.scene)
     if Path(scene.scene).is_file():
         wanted[os.path.abspath(scene.scene)] = False  # noqa: PTH100
-    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
-        wanted[str(Path(scene.project_root).absolute() / WORKSPACE_FILE)] = False
+    if scene.project_root:
+        workspace = str(Path(scene.project_root).absolute() / WORKSPACE_FILE)
+        look(workspace)
+        if Path(workspace).is_file():
+            wanted[workspace] = False
     for res in resolutions:
         if res.needs_upload:
             for f in res.files:
                 wanted.setdefault(os.path.abspath(f), False)  # noqa: PTH100
-    for f in _expand_added(choices.added):
+    for f in _expand_added(choices.added, look):
         wanted.setdefault(f, True)
     dropped = tuple(os.path.abspath(p) for p in choices.deselected)  # noqa: PTH100
     files = []
     for local in sorted(wanted):
         if any(_is_under(local, d) for d in dropped):
             continue
+        look(local)
         d = digest(local)
         files.append(AssetFile(local, node_layout(local), d.size, d.sha256, wanted[local]))
     return AssetProject(
@@ -124,12 +137,19 @@ def build_project(
     )
 
 
-def _expand_added(paths: Iterable[str]) -> list[str]:
+def _ignore(_path: str) -> None:
+    return None
+
+
+def _expand_added(paths: Iterable[str], look: Callable[[str], None]) -> list[str]:
     out: list[str] = []
     for p in paths:
         p = os.path.abspath(p)  # noqa: PTH100
+        look(p)
         if Path(p).is_dir():
-            for folder, _dirs, names in os.walk(p):
+            for folder, dirs, names in os.walk(p):
+                for d in dirs:  # heard before os.walk lists it (top-down: after this yield)
+                    look(os.path.join(folder, d))  # noqa: PTH118
                 out += [os.path.join(folder, n) for n in names]  # noqa: PTH118
         elif Path(p).is_file():
             out.append(p)

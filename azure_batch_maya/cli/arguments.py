@@ -29,28 +29,45 @@ def batch_id(text: str) -> str:
     return text
 
 
-def hours(text: str) -> float:
-    """A time limit in hours: a finite number above 0, at most Batch's 180 days."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
-    if not math.isfinite(value) or not 0 < value <= MAX_HOURS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} hours: give a number above 0 and at most {MAX_HOURS} (180 days)"
+def finite_number(
+    unit: str,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    limit: str = "",
+) -> Callable[[str], float]:
+    """A type for argparse: a finite number of `unit`, above `above` (or at least `at_least`)
+    and at most `at_most`; `limit` says in words what the upper bound is."""
+    low = f"above {above:g}" if above is not None else f"of {at_least:g} or more"
+    high = f" and at most {at_most:g}" if at_most is not None else ""
+    words = f"give a number {low}{high}" + (f" ({limit})" if limit else "")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
+        fits = (
+            math.isfinite(value)
+            and (above is None or value > above)
+            and (at_least is None or value >= at_least)
+            and (at_most is None or value <= at_most)
         )
-    return value
+        if not fits:
+            raise argparse.ArgumentTypeError(f"{text!r} {unit}: {words}")
+        return value
+
+    return parse
 
 
-def seconds(text: str) -> float:
-    """An interval in seconds: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0 or value > 86_400:
-        raise argparse.ArgumentTypeError(f"{text!r} seconds: give a number above 0, up to a day")
-    return value
+hours = finite_number("hours", above=0, at_most=MAX_HOURS, limit="180 days")  # time limits
+seconds = finite_number("seconds", above=0, at_most=86_400, limit="a day")  # between passes
+# between autoscale evaluations: the local pool also takes less than Azure's 5 minutes
+interval_minutes = finite_number(
+    "minutes", above=0, at_most=7 * 24 * 60, limit="Azure takes 5 to 10080"
+)
+gigabytes = finite_number("GB", at_least=0)  # free disk a node needs
 
 
 def count(low: int, high: int = MAX_COUNT) -> Callable[[str], int]:

@@ -1,6 +1,6 @@
-"""Options shared by `scan`, `validate` and `assets`: project, search paths, frames.
+"""Options shared by `scan`, `validate`, `assets` and `submit`: project, search paths, frames.
 
-`load_checked` reads the scene, resolves its files and validates it, the one sequence all three
+`load_checked` reads the scene, resolves its files and validates it, the one sequence all four
 commands run; the imports happen inside it so `--help` stays fast.
 """
 
@@ -14,10 +14,9 @@ from azure_batch_maya.cli import CliError
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.choices import AssetChoices
-    from azure_batch_maya.assets.frames import FrameSpec
     from azure_batch_maya.assets.project import AssetProject
     from azure_batch_maya.assets.resolve import Resolution
-    from azure_batch_maya.assets.validation import Finding
+    from azure_batch_maya.render.validation import Finding
     from azure_batch_maya.scene.model import SceneInfo
 
 
@@ -47,7 +46,6 @@ def add_asset_options(parser: argparse.ArgumentParser, *, project: bool = True) 
 @dataclass(frozen=True)
 class Checked:
     scene: SceneInfo
-    frames: FrameSpec | None
     choices: AssetChoices
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
@@ -55,12 +53,13 @@ class Checked:
 
 def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
     """Read, resolve, validate. With `saved`, the scene's saved choices add their search paths."""
-    from azure_batch_maya.assets.choices import AssetChoices, load_choices
+    from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.assets.frames import FrameSpecError, from_range, parse_frames
     from azure_batch_maya.assets.resolve import resolve_scene
-    from azure_batch_maya.assets.validation import validate
+    from azure_batch_maya.render.validation import validate
     from azure_batch_maya.scene.errors import SceneError
     from azure_batch_maya.scene.ma_reader import read_ma
+    from azure_batch_maya.settings.assetchoices import load_choices
 
     try:
         scene = read_ma(args.scene, project=args.project)
@@ -81,27 +80,23 @@ def load_checked(args: argparse.Namespace, *, saved: bool = False) -> Checked:
         scene, search_paths=search, frames=rendered, read_scene=_read_referenced
     )
     findings = validate(scene, resolutions, frames=frames, choices=merged)
-    return Checked(scene, frames, merged, resolutions, findings)
+    return Checked(scene, merged, resolutions, findings)
 
 
 def hashed_project(
     scene: SceneInfo, resolutions: tuple[Resolution, ...], choices: AssetChoices
 ) -> AssetProject:
-    """The asset project with every file hashed (the hash cache kept); a file that is not a
-    regular file, or vanished since the scan, is a one-line error."""
-    from azure_batch_maya.assets.hashcache import HashCache, NotAFileError
-    from azure_batch_maya.assets.project import build_project
-    from azure_batch_maya.assets.userdirs import cache_dir
+    """The asset project with every file hashed (`assets/projectcache.py`, as the panel); a
+    file that is not a regular file, or vanished since the scan, is a one-line error."""
+    from azure_batch_maya.assets.hashcache import NotAFileError
+    from azure_batch_maya.assets.projectcache import cached_project
 
-    cache = HashCache.load(cache_dir())
     try:
-        return build_project(scene, resolutions, choices, cache.digest)
+        return cached_project(scene, resolutions, choices)
     except NotAFileError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
-    finally:
-        cache.save()
 
 
 def _read_referenced(path: str) -> SceneInfo:

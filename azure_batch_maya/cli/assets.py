@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from azure_batch_maya.cli.assetopts import (
     hashed_project,
     load_checked,
 )
+from azure_batch_maya.cli.output import print_json
 
 if TYPE_CHECKING:
     from azure_batch_maya.assets.project import AssetProject
@@ -70,8 +70,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.choices import AssetChoices, save_choices
+    from azure_batch_maya.assets.choices import AssetChoices
     from azure_batch_maya.render.pathmap import DEFAULT_NODE_ROOTS, build_pathmap, explicit_remaps
+    from azure_batch_maya.settings.assetchoices import save_choices
 
     checked = load_checked(args, saved=True)
     base = checked.choices
@@ -106,8 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 for r in explicit_remaps(project, pathmap)
             ],
         }  # fmt: skip
-        sys.stdout.write(json.dumps(data, ensure_ascii=False))
-        sys.stdout.write("\n")
+        print_json(data, ascii_only=False)
         return 0
     out = [f"Asset project: {project.name}   ({len(project.files)} files, "
            f"{_size(project.total_size)})"]  # fmt: skip
@@ -130,10 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_mapping(project: AssetProject, node_os: NodeOS, root: str, folder: Path) -> None:
     """The mapping files, and on stderr what to do with them (stdout may be JSON)."""
-    from azure_batch_maya.render.nodemapping import node_mapping
+    from azure_batch_maya.render.farmmapping import farm_mapping
 
     on_node = f"{root}/mapping"
-    mapping = node_mapping(project, node_os, root, on_node)
+    mapping = farm_mapping(project, node_os, root, on_node)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in mapping.files.items():
         (folder / name).write_text(text, encoding="utf-8")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id, folder_to_fill, seconds
+from azure_batch_maya.cli.connecting import with_connection
+from azure_batch_maya.cli.output import Messages, print_json, print_result
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.app.connect import Connection
     from azure_batch_maya.transfer.download import DownloadReport
 
 DEFAULT_INTERVAL = 15.0
@@ -50,31 +50,26 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.interval <= 0:
-        raise CliError("--interval must be above 0 seconds")
     folder = Path(args.to)
     if args.background:
         return _background(args, folder)
-    from azure_batch_maya.connection import NotConnectedError, connect
-    from azure_batch_maya.services.errors import ServiceError
+    say = Messages(quiet=args.json)
 
-    try:
-        conn = connect(local=args.local, start=False)
-        result = _watch(args, conn, folder) if args.watch else _once(args, conn, folder)
-        missing = _lost(conn, args.job)
-    except (NotConnectedError, ServiceError) as exc:
-        raise CliError(str(exc)) from None
+    def fetch(conn: Connection) -> tuple[dict[str, Any], tuple[str, ...]]:
+        fetched = _watch if args.watch else _once
+        return fetched(args, conn, folder, say), _lost(conn, args.job)
+
+    result, missing = with_connection(args, fetch)
     result["missing"] = list(missing)
     if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
+        print_json(result)
     if missing:
         shown = ", ".join(name.removeprefix(f"{args.job}/") for name in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        _say(
-            args,
+        say(
             f"{len(missing)} files that job {args.job}'s tasks delivered are missing from "
             f"storage (lost after they were stored): {shown}{more}. Render those frames again "
-            "(submit them with --frames).",
+            "(submit them with --frames)."
         )
         return 1
     return STUCK_EXIT if result.get("stuck") else 0
@@ -82,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
     """What the finished job delivered that storage no longer has (nothing while it runs)."""
-    from azure_batch_maya.jobstatus import OVER_STATES, state_name
+    from azure_batch_maya.app.jobs.status import OVER_STATES, state_name
+    from azure_batch_maya.app.submit import missing_outputs
     from azure_batch_maya.services import jobs, tasks
     from azure_batch_maya.services.errors import NotFoundError
-    from azure_batch_maya.submission import missing_outputs
 
     try:
         counts = tasks.get_task_counts(conn.batch, job_id)
@@ -100,9 +95,9 @@ def _lost(conn: Connection, job_id: str) -> tuple[str, ...]:
 
 def check_known(conn: Connection, job_id: str) -> None:
     """A typo in the job id is an error, not 0 files; a deleted job's stored frames are fine."""
+    from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
     from azure_batch_maya.services import jobs, storage
     from azure_batch_maya.services.errors import NotFoundError
-    from azure_batch_maya.submission import OUTPUTS_CONTAINER
 
     try:
         jobs.get_job(conn.batch, job_id, select=["id"])
@@ -120,19 +115,23 @@ def check_known(conn: Connection, job_id: str) -> None:
         )
 
 
-def _once(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.submission import download_outputs
+def _once(
+    args: argparse.Namespace, conn: Connection, folder: Path, say: Messages
+) -> dict[str, Any]:
+    from azure_batch_maya.app.submit import download_outputs
 
     check_known(conn, args.job)
     report = download_outputs(conn, args.job, folder)
-    _say(args, _report_line(report, folder))
+    say(_report_line(report, folder))
     return _result(args.job, folder, len(report.downloaded), report.skipped, report.refused)
 
 
-def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str, Any]:
-    from azure_batch_maya.background import TAKE_PATIENCE, AlreadyRunning, download_lock
-    from azure_batch_maya.jobdownload import watch_job
-    from azure_batch_maya.jobnotice import notice_of, record_outcome, tell
+def _watch(
+    args: argparse.Namespace, conn: Connection, folder: Path, say: Messages
+) -> dict[str, Any]:
+    from azure_batch_maya.app.jobs.background import TAKE_PATIENCE, AlreadyRunning, download_lock
+    from azure_batch_maya.app.jobs.notice import notice_of, record_outcome, tell
+    from azure_batch_maya.app.jobs.watch import watch_job
     from azure_batch_maya.services.errors import ServiceError
 
     check_known(conn, args.job)
@@ -144,14 +143,14 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
         skipped = report.skipped
         refused.extend(n for n in report.refused if n not in refused)
         if report.downloaded:
-            _say(args, _report_line(report, folder))
+            say(_report_line(report, folder))
 
     def on_retry(error: ServiceError) -> None:
-        _say(args, f"{datetime.now():%H:%M:%S} {error}; trying again in {args.interval:g} s")
+        say(f"{datetime.now():%H:%M:%S} {error}; trying again in {args.interval:g} s")
 
     try:
         with download_lock(args.job, patience=TAKE_PATIENCE):
-            _say(args, f"Watching job {args.job}; downloading into {folder.resolve()}.")
+            say(f"Watching job {args.job}; downloading into {folder.resolve()}.")
             watched = watch_job(
                 conn, args.job, folder, interval=args.interval, on_pass=on_pass, on_retry=on_retry
             )
@@ -162,11 +161,11 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
     verdict = watched.verdict
     if watched.stuck and verdict is not None:
         for problem in verdict.problems:
-            _say(args, f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
-        _say(args, f"Job {args.job} cannot start; {count} files downloaded to {folder.resolve()}.")
+            say(f"Stuck: {problem.text}\n  What to do: {problem.remedy}")
+        say(f"Job {args.job} cannot start; {count} files downloaded to {folder.resolve()}.")
         result["stuck"] = True
     else:
-        _say(args, f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
+        say(f"Job {args.job} is over; {count} files downloaded to {folder.resolve()}.")
     if verdict is not None:
         result["status"] = verdict.status
         result["problems"] = [p.to_json() for p in verdict.problems]
@@ -179,18 +178,14 @@ def _watch(args: argparse.Namespace, conn: Connection, folder: Path) -> dict[str
 
 
 def _background(args: argparse.Namespace, folder: Path) -> int:
-    from azure_batch_maya.background import (
+    from azure_batch_maya.app.jobs.background import (
         AlreadyRunning,
         BackgroundStartError,
         start_background_download,
     )
-    from azure_batch_maya.connection import NotConnectedError, connect
-    from azure_batch_maya.services.errors import ServiceError
 
-    try:  # here, where a person sees it, rather than in the log of a process that quits
-        check_known(connect(local=args.local, start=False), args.job)
-    except (NotConnectedError, ServiceError) as exc:
-        raise CliError(str(exc)) from None
+    # here, where a person sees it, rather than in the log of a process that quits
+    with_connection(args, lambda conn: check_known(conn, args.job))
     interval = args.interval if args.interval != DEFAULT_INTERVAL else None
     try:
         started = start_background_download(args.job, folder, local=args.local, interval=interval)
@@ -198,19 +193,17 @@ def _background(args: argparse.Namespace, folder: Path) -> int:
         raise CliError(f"{exc}; not starting another", exit_code=1) from None
     except BackgroundStartError as exc:
         raise CliError(str(exc)) from None
-    if args.json:
-        result = {
-            "job_id": args.job,
-            "pid": started.pid,
-            "log": str(started.log_path),
-            "download_dir": str(folder.resolve()),
-        }
-        sys.stdout.write(json.dumps(result) + "\n")
-    else:
-        sys.stdout.write(
-            f"Downloading job {args.job} into {folder.resolve()} in the background "
-            f"(pid {started.pid}).\nLog: {started.log_path}\n"
-        )
+    data = {
+        "job_id": args.job,
+        "pid": started.pid,
+        "log": str(started.log_path),
+        "download_dir": str(folder.resolve()),
+    }
+    text = (
+        f"Downloading job {args.job} into {folder.resolve()} in the background "
+        f"(pid {started.pid}).\nLog: {started.log_path}"
+    )
+    print_result(args.json, data, text)
     return 0
 
 
@@ -235,10 +228,3 @@ def _report_line(report: DownloadReport, folder: Path) -> str:
     if report.refused:
         line += f" Refused {len(report.refused)} with unsafe names: {', '.join(report.refused)}."
     return line
-
-
-def _say(args: argparse.Namespace, line: str) -> None:
-    """People's messages on stderr, so stdout keeps exactly one JSON object with --json."""
-    if not args.json:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()

@@ -1,31 +1,34 @@
-"""`azure-batch-maya jobs list|show|retry|cancel|delete`: follow, re-run and tidy up jobs."""
+"""`azure-batch-maya jobs list|show|release|retry|cancel|delete`: follow, go on with, re-run and
+tidy up jobs."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
 from datetime import timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id
+from azure_batch_maya.cli.connecting import (
+    POLL_SECONDS,
+    asking_options,
+    connection_options,
+    finished,
+    run_batch_delete,
+    waiting_options,
+    with_connection,
+)
+from azure_batch_maya.cli.output import columns, print_json, print_result
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.jobretry import Retried
-    from azure_batch_maya.jobstatus import JobRow, JobUsage
-    from azure_batch_maya.scoutstatus import RestEstimate, ScoutState
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.jobs.scouts import RestEstimate, ScoutState
+    from azure_batch_maya.app.jobs.status import JobRow, JobUsage
+    from azure_batch_maya.app.submit import FailedTask
     from azure_batch_maya.services.tasks import PreparationFailure
-    from azure_batch_maya.submission import FailedTask
 
     Failures = tuple[tuple[FailedTask, ...], tuple[PreparationFailure, ...]]
 
-T = TypeVar("T")
-
-WAIT_TIMEOUT = 120.0
-POLL_SECONDS = 2
 CANCEL_REASON = "Cancelled with azure-batch-maya"
 
 
@@ -37,11 +40,7 @@ def register(sub: Any) -> None:
         "and progress, failed tasks, node-hours used; cancel or delete them.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--local", action="store_true", help="use the local pool on this machine")
-    common.add_argument("--json", action="store_true", help="print one JSON object")
-    waiting = argparse.ArgumentParser(add_help=False)
-    waiting.add_argument("--no-wait", action="store_true", help="return once the service accepts")
+    common, waiting, asking = connection_options(), waiting_options(), asking_options()
 
     listing = actions.add_parser("list", parents=[common], help="every job with its progress")
     listing.set_defaults(handler=run_list)
@@ -62,7 +61,7 @@ def register(sub: Any) -> None:
         parents=[common],
         help="run a job's failed tasks again, on the inputs it was submitted with",
     )
-    retry.add_argument("job", help="the job id")
+    retry.add_argument("job", type=batch_id, help="the job id")
     retry.set_defaults(handler=run_retry)
     cancel = actions.add_parser(
         "cancel", parents=[common, waiting], help="stop a job (its files and frames stay)"
@@ -70,15 +69,16 @@ def register(sub: Any) -> None:
     cancel.add_argument("job", type=batch_id, help="the job id")
     cancel.set_defaults(handler=run_cancel)
     delete = actions.add_parser(
-        "delete", parents=[common, waiting], help="delete a job, its tasks and its auto-pool"
+        "delete",
+        parents=[common, waiting, asking],
+        help="delete a job, its tasks and its auto-pool",
     )
     delete.add_argument("job", type=batch_id, help="the job id")
-    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import list_job_rows
+    from azure_batch_maya.app.jobs.status import list_job_rows
 
     rows = with_connection(args, list_job_rows)
     if args.json:
@@ -89,16 +89,16 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     table = [("JOB", "STATE", "PROGRESS", "CREATED", "POOL", "REASON")]
     table += [
-        (r.id, r.status, _progress(r), _created(r), r.pool_id or "-", _reason(r)) for r in rows
+        (r.id, r.status, r.progress_text, _created(r), r.pool_id or "-", _reason(r)) for r in rows
     ]
     sys.stdout.write(columns(table))
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import get_job_row, job_usage
+    from azure_batch_maya.app.jobs.status import get_job_row, job_usage
+    from azure_batch_maya.app.submit import failed_tasks
     from azure_batch_maya.services.tasks import preparation_failures
-    from azure_batch_maya.submission import failed_tasks
 
     def gather(conn: Connection) -> tuple[JobRow, Failures, JobUsage | None, Scouts]:
         row = get_job_row(conn, args.job)
@@ -125,7 +125,7 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = [
-        f"Job {row.id}: {row.status}, {_progress(row)}",
+        f"Job {row.id}: {row.status}, {row.progress_text}",
         f"  created {_created(row)} on pool {row.pool_id or '(not yet made)'}",
     ]
     if scouts is not None:
@@ -167,7 +167,7 @@ Scouts = tuple["ScoutState | None", "RestEstimate | None"]
 
 def _scouts(conn: Connection, job_id: str) -> Scouts:
     """The job's scouts and, once one rendered, the measured estimate of the rest."""
-    from azure_batch_maya.scoutstatus import estimate_rest, fetch_scout_state
+    from azure_batch_maya.app.jobs.scouts import estimate_rest, fetch_scout_state
 
     state = fetch_scout_state(conn, job_id)
     if state is None:
@@ -189,60 +189,44 @@ def _scout_line(state: ScoutState) -> str:
 
 
 def run_release(args: argparse.Namespace) -> int:
-    from azure_batch_maya.scoutstatus import Released, ReleaseError, release
+    from azure_batch_maya.app.jobs.scouts import ReleaseError, release
 
-    def go(conn: Connection) -> Released:
-        try:
-            return release(conn, args.job)
-        except ReleaseError as exc:
-            raise CliError(str(exc), exit_code=1) from None
-
-    done = with_connection(args, go)
-    if args.json:
-        print_json(
-            {"job_id": args.job, "already": done.already, "scouts_pending": done.scouts_pending}
-        )
-        return 0
+    done = with_connection(args, lambda conn: release(conn, args.job), refusals=(ReleaseError,))
     if done.already:
-        sys.stdout.write(f"Job {args.job}: the rest was already released.\n")
+        text = f"Job {args.job}: the rest was already released."
     elif done.scouts_pending:
-        sys.stdout.write(
+        text = (
             f"Released job {args.job}: the rest starts once its {done.scouts_pending} scout "
-            "frames still rendering succeed.\n"
+            "frames still rendering succeed."
         )
     else:
-        sys.stdout.write(f"Released job {args.job}: the rest of its frames render now.\n")
+        text = f"Released job {args.job}: the rest of its frames render now."
+    data = {"job_id": args.job, "already": done.already, "scouts_pending": done.scouts_pending}
+    print_result(args.json, data, text)
     return 0
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+    from azure_batch_maya.app.jobs.retry import NothingToRetry, retry_failed
 
-    def retry(conn: Connection) -> Retried:
-        try:
-            return retry_failed(conn, args.job)
-        except NothingToRetry as exc:
-            raise CliError(str(exc), exit_code=1) from None
-
-    done = with_connection(args, retry)
-    if args.json:
-        print_json(
-            {"job_id": args.job, "tasks": list(done.task_ids), "running_in": done.running_in}
-        )
-        return 0
+    done = with_connection(
+        args, lambda conn: retry_failed(conn, args.job), refusals=(NothingToRetry,)
+    )
     count = len(done.task_ids)
     where = f"as job {done.follow_up}" if done.follow_up else "in the job"
-    sys.stdout.write(
+    text = (
         f"Re-running {count} failed task{'s' if count != 1 else ''} of job {args.job} {where}, "
         f"on the inputs it was submitted with: {', '.join(done.task_ids)}.\n"
         f"Their images arrive with the job's others: `azure-batch-maya download {args.job} "
-        "--to DIR --watch`.\n"
+        "--to DIR --watch`."
     )
+    data = {"job_id": args.job, "tasks": list(done.task_ids), "running_in": done.running_in}
+    print_result(args.json, data, text)
     return 0
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    from azure_batch_maya.jobstatus import get_job_row
+    from azure_batch_maya.app.jobs.status import get_job_row
     from azure_batch_maya.services.errors import ConflictError
     from azure_batch_maya.services.jobs import begin_terminate_job
 
@@ -255,80 +239,31 @@ def run_cancel(args: argparse.Namespace) -> int:
             if exc.code != "JobCompleted":
                 raise
             return True, False, get_job_row(conn, args.job)
-        finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
-        return finished, True, get_job_row(conn, args.job)
+        return finished(operation, args), True, get_job_row(conn, args.job)
 
-    finished, cancelled, row = with_connection(args, cancel)
-    if args.json:
-        print_json(
-            {"job_id": args.job, "state": row.state, "finished": finished, "cancelled": cancelled}
-        )
-    elif not cancelled:
-        sys.stdout.write(f"Job {args.job} had already ended ({_progress(row)}); nothing to do.\n")
+    done, cancelled, row = with_connection(args, cancel)
+    if not cancelled:
+        text = f"Job {args.job} had already ended ({row.progress_text}); nothing to do."
     elif row.state == "completed":
-        sys.stdout.write(f"Cancelled job {args.job} ({_progress(row)}); its files stay.\n")
+        text = f"Cancelled job {args.job} ({row.progress_text}); its files stay."
     else:
-        sys.stdout.write(f"Job {args.job} is {row.state}; check again with `jobs show`.\n")
+        text = f"Job {args.job} is {row.state}; check again with `jobs show`."
+    data = {"job_id": args.job, "state": row.state, "finished": done, "cancelled": cancelled}
+    print_result(args.json, data, text)
     return 0
 
 
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.jobs import begin_delete_job
 
-    confirm(
-        f"Delete job {args.job}, its tasks and their files on the nodes?",
-        yes=args.yes,
-        what=f"job {args.job}",
+    return run_batch_delete(
+        args,
+        kind="job",
+        entity_id=args.job,
+        begin=begin_delete_job,
+        question=f"Delete job {args.job}, its tasks and their files on the nodes?",
+        after="; downloaded frames and storage are untouched",
     )
-
-    def delete(conn: Connection) -> bool:
-        operation = begin_delete_job(conn.batch, args.job, polling_interval=POLL_SECONDS)
-        return bool(args.no_wait or operation.wait(WAIT_TIMEOUT))
-
-    finished = with_connection(args, delete)
-    if args.json:
-        print_json({"job_id": args.job, "deleted": finished})
-    elif finished:
-        sys.stdout.write(f"Deleted job {args.job}; downloaded frames and storage are untouched.\n")
-    else:
-        sys.stdout.write(f"Deleting job {args.job}; the service is still at it.\n")
-    return 0
-
-
-def confirm(question: str, *, yes: bool, what: str) -> None:
-    """Ask on the terminal unless `yes`; without a terminal, refuse rather than guess."""
-    if yes:
-        return
-    if not (sys.stdin is not None and sys.stdin.isatty()):
-        raise CliError(
-            f"not deleting {what} without confirmation: no terminal to ask on; add --yes"
-        )
-    sys.stderr.write(f"{question} [y/N] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
-    if answer not in ("y", "yes"):
-        raise CliError(f"{what} not deleted", exit_code=1)
-
-
-def with_connection(args: argparse.Namespace, action: Callable[[Connection], T]) -> T:
-    """Connect and run `action(conn)`, turning our errors into one line for the person."""
-    from azure_batch_maya.connection import NotConnectedError, connect
-    from azure_batch_maya.services.errors import ServiceError
-
-    try:
-        return action(connect(local=args.local, start=False))
-    except (NotConnectedError, ServiceError) as exc:
-        raise CliError(str(exc)) from None
-
-
-def _progress(row: JobRow) -> str:
-    c = row.counts
-    text = f"{c.completed}/{c.total} done"
-    if c.running:
-        text += f", {c.running} running"
-    if c.failed:
-        text += f", {c.failed} failed"
-    return text
 
 
 def _reason(row: JobRow) -> str:
@@ -340,15 +275,3 @@ def _created(row: JobRow) -> str:
     if row.created is None:
         return "-"
     return row.created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def columns(rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n"
-        for r in rows
-    )
-
-
-def print_json(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data) + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -12,6 +11,7 @@ from typing import Any
 
 from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import count
+from azure_batch_maya.cli.output import Messages, print_json
 
 
 def register(sub: Any) -> None:
@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
 
 def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(connection) + "\n")
+        print_json(connection)
         return
     sys.stdout.write(
         f"{header}\n"
@@ -67,11 +67,9 @@ def _print(connection: dict[str, str], as_json: bool, header: str, where: str) -
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import home_dir
-    from azure_batch_maya.local.host import try_lock
+    from azure_batch_maya.system.processes import try_lock
+    from azure_batch_maya.system.userdirs import home_dir
 
-    if args.slots < 1:
-        raise CliError("--slots must be at least 1")
     home = home_dir()
     home.mkdir(parents=True, exist_ok=True)
     # One `up` at a time (the panel and a terminal may both start it); the second finds it up.
@@ -97,10 +95,9 @@ def _up(args: argparse.Namespace, home: Path) -> int:
         SERVER_MODULE,
         LocalPoolError,
         health,
-        runs,
         start_local_pool,
-        stop_pid,
     )
+    from azure_batch_maya.system.processes import runs, stop_pid
 
     state = read_state(home)
     if state is not None:
@@ -116,7 +113,8 @@ def _up(args: argparse.Namespace, home: Path) -> int:
         if alive.server:
             # Its Azurite died: stop the server too (its tasks are requeued at the next start)
             # so both come back together on their ports.
-            _note("Azurite had stopped; restarting the local pool and Azurite.")
+            say = Messages(quiet=False)  # on stderr, also with --json (stdout keeps the object)
+            say("Azurite had stopped; restarting the local pool and Azurite.")
             stop_pid(state.server_pid, 20.0, None)
         elif runs(state.server_pid, SERVER_MODULE):
             stop_pid(state.server_pid, 20.0, None)  # alive but not answering: hung
@@ -152,14 +150,10 @@ def _up(args: argparse.Namespace, home: Path) -> int:
     return 0
 
 
-def _note(line: str) -> None:
-    """A remark for people on stderr (stdout keeps exactly one JSON object with --json)."""
-    sys.stderr.write(line + "\n")
-
-
 def run_status(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import home_dir, read_state
+    from azure_batch_maya.local.home import read_state
     from azure_batch_maya.local.process import health
+    from azure_batch_maya.system.userdirs import home_dir
 
     state = read_state(home_dir())
     alive = health(state) if state is not None else None
@@ -169,7 +163,7 @@ def run_status(args: argparse.Namespace) -> int:
         body: dict[str, Any] = {"up": up}
         if state is not None and up:
             body.update(state.connection())
-        sys.stdout.write(json.dumps(body) + "\n")
+        print_json(body)
     elif state is not None and up:
         sys.stdout.write(
             f"The local pool is up at {state.batch_url} (account {state.batch_account},"
@@ -189,8 +183,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    from azure_batch_maya.local.home import clear_state, home_dir, read_state
-    from azure_batch_maya.local.process import AZURITE_MARKER, SERVER_MODULE, runs, stop_pid
+    from azure_batch_maya.local.home import clear_state, read_state
+    from azure_batch_maya.local.process import AZURITE_MARKER, SERVER_MODULE
+    from azure_batch_maya.system.processes import runs, stop_pid
+    from azure_batch_maya.system.userdirs import home_dir
 
     home = home_dir()
     state = read_state(home)

@@ -12,10 +12,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.jobs import columns, print_json, with_connection
+from azure_batch_maya.cli.connecting import (
+    asking_options,
+    connection_options,
+    delete_after_asking,
+    with_connection,
+)
+from azure_batch_maya.cli.output import (
+    Messages,
+    columns,
+    megabytes,
+    print_json,
+    print_result,
+    upload_progress,
+)
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
+    from azure_batch_maya.app.connect import Connection
     from azure_batch_maya.transfer.installers import AddReport, Installer
 
 
@@ -30,9 +43,7 @@ def register(sub: Any) -> None:
     groups = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     installers = groups.add_parser("installers", help="add, list or remove installers")
     actions = installers.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--local", action="store_true", help="use the local pool's storage")
-    common.add_argument("--json", action="store_true", help="print one JSON object")
+    common = connection_options("use the local pool's storage")
 
     add = actions.add_parser("add", parents=[common], help="upload installers (once each)")
     add.add_argument("files", nargs="+", metavar="FILE", help="installer files")
@@ -51,26 +62,28 @@ def register(sub: Any) -> None:
     add.set_defaults(handler=run_add)
     listing = actions.add_parser("list", parents=[common], help="the stored installers")
     listing.set_defaults(handler=run_list)
-    remove = actions.add_parser("remove", parents=[common], help="remove an installer")
+    remove = actions.add_parser(
+        "remove", parents=[common, asking_options()], help="remove an installer"
+    )
     remove.add_argument("name", type=_name, help="the installer's name (its file name)")
     remove.set_defaults(handler=run_remove)
 
 
 def run_add(args: argparse.Namespace) -> int:
     from azure_batch_maya.assets.hashcache import HashCache
-    from azure_batch_maya.assets.userdirs import cache_dir
     from azure_batch_maya.transfer.installers import InstallerError, add_installers
 
     files = [Path(f) for f in args.files]
     for file in files:  # before connecting: a typo is found at once
         if not file.is_file():
             raise CliError(f"{file}: no such file" + (" (a folder)" if file.is_dir() else ""))
-    cache = HashCache.load(cache_dir())
-    bar = ProgressBar(quiet=args.json)
+    cache = HashCache.load()
+    bar = upload_progress(quiet=args.json)
 
     def add(conn: Connection) -> AddReport:
-        if not args.json:
-            sys.stderr.write(f"Hashing {len(files)} file(s), then uploading what is not stored…\n")
+        Messages(quiet=args.json)(
+            f"Hashing {len(files)} file(s), then uploading what is not stored…"
+        )
         return add_installers(
             conn.blobs,
             files,
@@ -81,9 +94,7 @@ def run_add(args: argparse.Namespace) -> int:
         )
 
     try:
-        report = with_connection(args, add)
-    except InstallerError as exc:
-        raise CliError(str(exc)) from None
+        report = with_connection(args, add, errors=(InstallerError,))
     finally:
         bar.finish()
         cache.save()
@@ -97,7 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
         )
         return 0
     added = {f.name for f in files}
-    sent = f"sent {report.uploaded_files} file(s), {_mb(report.uploaded_bytes)}"
+    sent = f"sent {report.uploaded_files} file(s), {megabytes(report.uploaded_bytes)}"
     sys.stdout.write(f"Added {', '.join(sorted(added))} ({sent}).\n")
     _table([i for i in report.installers])
     return 0
@@ -106,10 +117,9 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from azure_batch_maya.transfer.installers import InstallerError, list_installers
 
-    try:
-        installers = with_connection(args, lambda conn: list_installers(conn.blobs))
-    except InstallerError as exc:
-        raise CliError(str(exc)) from None
+    installers = with_connection(
+        args, lambda conn: list_installers(conn.blobs), errors=(InstallerError,)
+    )
     if args.json:
         print_json({"installers": [i.to_json() for i in installers]})
         return 0
@@ -125,16 +135,19 @@ def run_list(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     from azure_batch_maya.transfer.installers import InstallerError, remove_installer
 
-    try:
-        gone = with_connection(args, lambda conn: remove_installer(conn.blobs, args.name))
-    except InstallerError as exc:
-        raise CliError(str(exc)) from None
-    if args.json:
-        print_json({"removed": gone.to_json()})
-    else:
-        sys.stdout.write(
-            f"Removed {gone.name}. Pools made with it keep installing it until remade.\n"
-        )
+    gone = delete_after_asking(
+        args,
+        what=f"installer {args.name}",
+        question=f"Remove installer {args.name}? Nodes that join a pool made with it will "
+        "fail their start task.",
+        delete=lambda conn: remove_installer(conn.blobs, args.name),
+        errors=(InstallerError,),
+    )
+    text = (
+        f"Removed {gone.name}. Nodes already in pools made with it keep it; nodes that join "
+        "those pools fail their start task until the pool is made again."
+    )
+    print_result(args.json, {"removed": gone.to_json()}, text)
     return 0
 
 
@@ -144,38 +157,10 @@ def _name(text: str) -> str:
     return text
 
 
-class ProgressBar:
-    """A one-line bar on stderr (stdout keeps exactly one JSON object with --json)."""
-
-    WIDTH = 30
-
-    def __init__(self, *, quiet: bool) -> None:
-        self.quiet = quiet
-        self._last = ""
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.quiet:
-            return
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {_mb(done)} of {_mb(total)}"
-        if line != self._last:
-            self._last = line
-            sys.stderr.write("\r" + line)
-            sys.stderr.flush()
-
-    def finish(self) -> None:
-        if self._last and not self.quiet:
-            sys.stderr.write("\n")
-
-
 def _table(installers: list[Installer]) -> None:
     rows = [("#", "NAME", "OS", "KIND", "SIZE", "SHA-256", "SWITCHES")]
     rows += [
-        (str(n), i.name, i.os, i.kind, _mb(i.size), i.sha256[:12], i.args or "-")
+        (str(n), i.name, i.os, i.kind, megabytes(i.size), i.sha256[:12], i.args or "-")
         for n, i in enumerate(installers, start=1)
     ]
     sys.stdout.write(columns(rows))
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"

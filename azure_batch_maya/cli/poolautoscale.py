@@ -8,16 +8,16 @@ takes it to 0 when the work is done. Without either, it shows the pool's autosca
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.arguments import batch_id, count
-from azure_batch_maya.cli.jobs import print_json, with_connection
+from azure_batch_maya.cli.arguments import batch_id, count, interval_minutes
+from azure_batch_maya.cli.connecting import with_connection
+from azure_batch_maya.cli.output import print_result
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.poolstatus import PoolRow
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.pools.status import PoolRow
 
 
 def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
@@ -41,7 +41,10 @@ def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
         "--spot-share", type=float, metavar="S", help="share of Spot nodes, 0 to 1 (0)"
     )
     parser.add_argument(
-        "--interval", type=float, metavar="MINUTES", help="minutes between evaluations (5)"
+        "--interval",
+        type=interval_minutes,
+        metavar="MINUTES",
+        help="minutes between evaluations (5)",
     )
     parser.set_defaults(handler=run_autoscale)
 
@@ -49,8 +52,8 @@ def register_autoscale(actions: Any, common: argparse.ArgumentParser) -> None:
 def run_autoscale(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from azure_batch_maya.autoscalestatus import autoscale_json, autoscale_line, plan_of
-    from azure_batch_maya.poolstatus import get_pool_row
+    from azure_batch_maya.app.pools.autoscale import autoscale_json, autoscale_line, plan_of
+    from azure_batch_maya.app.pools.status import get_pool_row
     from azure_batch_maya.render.autoscale import (
         DEFAULT_IDLE_MINUTES,
         EVALUATION_INTERVAL,
@@ -63,8 +66,6 @@ def run_autoscale(args: argparse.Namespace) -> int:
     tuning = (args.idle_minutes, args.spot_share, args.interval)
     if args.max is None and any(value is not None for value in tuning):
         raise CliError("--idle-minutes, --spot-share and --interval go with --max N")
-    if args.interval is not None and not 0 < args.interval <= 7 * 24 * 60:
-        raise CliError("--interval: use more than 0 minutes (Azure takes 5 to 10080)")
 
     if args.max is not None:
         try:  # refuse what cannot work before asking the service anything
@@ -99,21 +100,20 @@ def run_autoscale(args: argparse.Namespace) -> int:
         return before, get_pool_row(conn, args.pool)
 
     before, row = with_connection(args, act)
-    if args.json:
-        print_json({"pool_id": args.pool, "autoscale": autoscale_json(row.autoscale)})
-        return 0
     nodes = f"{row.dedicated[0]} dedicated and {row.spot[0]} Spot nodes"
     if args.off:
         was = "Autoscale is now off" if before.autoscale.enabled else "Autoscale was already off"
-        sys.stdout.write(
+        text = (
             f"{was} for pool {args.pool}; it keeps its {nodes}. Resize it to 0 when no job "
-            f"needs them: `azure-batch-maya pools resize {args.pool} --dedicated 0 --spot 0`\n"
+            f"needs them: `azure-batch-maya pools resize {args.pool} --dedicated 0 --spot 0`"
         )
     elif row.autoscale.enabled:
-        sys.stdout.write(f"Pool {args.pool} ({nodes}): {autoscale_line(row.autoscale)}\n")
+        text = f"Pool {args.pool} ({nodes}): {autoscale_line(row.autoscale)}"
     else:
-        sys.stdout.write(
+        text = (
             f"Pool {args.pool} ({nodes}) has no autoscale; turn it on with "
-            f"`azure-batch-maya pools autoscale {args.pool} --max N`\n"
+            f"`azure-batch-maya pools autoscale {args.pool} --max N`"
         )
+    data = {"pool_id": args.pool, "autoscale": autoscale_json(row.autoscale)}
+    print_result(args.json, data, text)
     return 0

@@ -1,23 +1,19 @@
 """`azure-batch-maya pools check POOL`: can the pool's nodes render? (registered by cli/pools.py)
 
-Kept apart from the other `pools` actions: it runs a job of its own (`nodecheck.py`) and shows
+Kept apart from the other `pools` actions: it runs a job of its own (`app/pools/check.py`) and shows
 each node's findings with what to do.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.arguments import batch_id, count
-from azure_batch_maya.cli.jobs import columns, print_json, with_connection
-
-if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-
+from azure_batch_maya.cli.arguments import batch_id, count, gigabytes
+from azure_batch_maya.cli.connecting import with_connection
+from azure_batch_maya.cli.output import ProgressLine, columns, print_json
 
 RED, GREEN, RESET = "\033[31m", "\033[32m", "\033[0m"
 
@@ -67,30 +63,18 @@ def register_pool_check(actions: Any, common: argparse.ArgumentParser) -> None:
     check.set_defaults(handler=run_pool_check)
 
 
-def gigabytes(text: str) -> float:
-    """Free disk in GB: a finite number, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of GB") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} GB: give a number of 0 or more")
-    return value
-
-
 def run_pool_check(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from azure_batch_maya.controllers.env import EnvController
-    from azure_batch_maya.nodecheck import (
+    from azure_batch_maya.app.pools.check import (
         DEFAULT_MIN_FREE_GB,
         CheckOptions,
         NodeCheckError,
         check_pool,
     )
-    from azure_batch_maya.nodefindings import CheckReport
+    from azure_batch_maya.settings.env import load_env
 
-    saved = EnvController().load()
+    saved = load_env().settings
     try:
         environment = {**saved.licences.environment(), **dict(saved.environment)}
     except ValueError as exc:  # a licence server the Env tab cannot read
@@ -108,21 +92,18 @@ def run_pool_check(args: argparse.Namespace) -> int:
         timeout=timedelta(minutes=args.timeout),
     )
 
-    def progress(done: int, total: int) -> None:
-        if not args.json:
-            sys.stderr.write(f"\rChecking nodes of {args.pool}: {done} of {total} done")
-            sys.stderr.flush()
-
-    def check(conn: Connection) -> CheckReport:
-        return check_pool(conn, args.pool, options, on_progress=progress)
-
+    progress = ProgressLine(
+        lambda done, total: f"Checking nodes of {args.pool}: {done} of {total} done",
+        quiet=args.json,
+    )
     try:
-        report = with_connection(args, check)
-    except (NodeCheckError, ValueError) as exc:
-        raise CliError(str(exc)) from None
+        report = with_connection(
+            args,
+            lambda conn: check_pool(conn, args.pool, options, on_progress=progress),
+            errors=(NodeCheckError, ValueError),
+        )
     finally:
-        if not args.json:
-            sys.stderr.write("\n")
+        progress.finish()
     if args.json:
         print_json(report.to_json())
         return 0 if report.ok else 1

@@ -1,6 +1,7 @@
-"""`azure-batch-maya pools list|resize|delete|check`: see what runs, stop paying for idle nodes.
+"""`azure-batch-maya pools list|resize|autoscale|delete|check`: see what runs, stop paying for
+idle nodes.
 
-`check` (can the nodes render?) lives in `cli/poolcheck.py`.
+`autoscale` lives in `cli/poolautoscale.py`, `check` (can the nodes render?) in `cli/poolcheck.py`.
 """
 
 from __future__ import annotations
@@ -9,21 +10,22 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id, count
-from azure_batch_maya.cli.jobs import (
+from azure_batch_maya.cli.connecting import (
     POLL_SECONDS,
-    WAIT_TIMEOUT,
-    columns,
-    confirm,
-    print_json,
+    asking_options,
+    connection_options,
+    finished,
+    run_batch_delete,
+    waiting_options,
     with_connection,
 )
+from azure_batch_maya.cli.output import columns, print_json
 from azure_batch_maya.cli.poolautoscale import register_autoscale
 
 if TYPE_CHECKING:
-    from azure_batch_maya.connection import Connection
-    from azure_batch_maya.poolstatus import PoolRow
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.pools.status import PoolRow
     from azure_batch_maya.render.cost import PriceTable
 
 
@@ -36,11 +38,7 @@ def register(sub: Any) -> None:
         "between jobs) or delete them.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--local", action="store_true", help="use the local pool on this machine")
-    common.add_argument("--json", action="store_true", help="print one JSON object")
-    waiting = argparse.ArgumentParser(add_help=False)
-    waiting.add_argument("--no-wait", action="store_true", help="return once the service accepts")
+    common, waiting, asking = connection_options(), waiting_options(), asking_options()
 
     listing = actions.add_parser("list", parents=[common], help="every pool and its nodes")
     listing.set_defaults(handler=run_list)
@@ -56,9 +54,8 @@ def register(sub: Any) -> None:
     )
     resize.set_defaults(handler=run_resize)
     register_autoscale(actions, common)
-    delete = actions.add_parser("delete", parents=[common, waiting], help="delete a pool")
+    delete = actions.add_parser("delete", parents=[common, waiting, asking], help="delete a pool")
     delete.add_argument("pool", type=batch_id, help="the pool id")
-    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(handler=run_delete)
     from azure_batch_maya.cli.poolcheck import register_pool_check
 
@@ -66,8 +63,8 @@ def register(sub: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from azure_batch_maya.autoscalestatus import autoscale_line
-    from azure_batch_maya.poolstatus import list_pool_rows
+    from azure_batch_maya.app.pools.autoscale import autoscale_line
+    from azure_batch_maya.app.pools.status import list_pool_rows
     from azure_batch_maya.render.cost import PriceError, load_prices
 
     def gather(conn: Connection) -> tuple[list[PoolRow], bool]:
@@ -116,11 +113,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_resize(args: argparse.Namespace) -> int:
-    from azure_batch_maya.poolstatus import get_pool_row
+    from azure_batch_maya.app.pools.status import get_pool_row
     from azure_batch_maya.services.pools import begin_resize_pool
-
-    if args.dedicated < 0 or args.spot < 0:
-        raise CliError("node counts cannot be negative")
 
     def resize(conn: Connection) -> tuple[bool, PoolRow]:
         operation = begin_resize_pool(
@@ -130,14 +124,11 @@ def run_resize(args: argparse.Namespace) -> int:
             spot_nodes=args.spot,
             polling_interval=POLL_SECONDS,
         )
-        finished = args.no_wait or operation.wait(WAIT_TIMEOUT)
-        return finished, get_pool_row(conn, args.pool)
+        return finished(operation, args), get_pool_row(conn, args.pool)
 
-    finished, row = with_connection(args, resize)
+    done, row = with_connection(args, resize)
     if args.json:
-        data = row.to_json()
-        data["finished"] = finished
-        print_json(data)
+        print_json({**row.to_json(), "finished": done})
         return 0
     now = f"{row.dedicated[0]} dedicated and {row.spot[0]} Spot nodes"
     if row.allocation_state == "steady":
@@ -153,28 +144,17 @@ def run_resize(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from azure_batch_maya.services.pools import begin_delete_pool
 
-    confirm(
-        f"Delete pool {args.pool}? Tasks running on it stop.",
-        yes=args.yes,
-        what=f"pool {args.pool}",
+    return run_batch_delete(
+        args,
+        kind="pool",
+        entity_id=args.pool,
+        begin=begin_delete_pool,
+        question=f"Delete pool {args.pool}? Tasks running on it stop.",
     )
-
-    def delete(conn: Connection) -> bool:
-        operation = begin_delete_pool(conn.batch, args.pool, polling_interval=POLL_SECONDS)
-        return bool(args.no_wait or operation.wait(WAIT_TIMEOUT))
-
-    finished = with_connection(args, delete)
-    if args.json:
-        print_json({"pool_id": args.pool, "deleted": finished})
-    elif finished:
-        sys.stdout.write(f"Deleted pool {args.pool}.\n")
-    else:
-        sys.stdout.write(f"Deleting pool {args.pool}; the service is still at it.\n")
-    return 0
 
 
 def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | None:
-    from azure_batch_maya.poolstatus import idle_cost_per_hour
+    from azure_batch_maya.app.pools.status import idle_cost_per_hour
 
     if local:
         return 0.0
@@ -182,8 +162,8 @@ def _idle_cost(row: PoolRow, table: PriceTable | None, local: bool) -> float | N
 
 
 def _idle_warning(row: PoolRow, table: PriceTable | None, local: bool) -> str:
-    from azure_batch_maya.autoscalestatus import idle_note
-    from azure_batch_maya.poolstatus import idle_cost_per_hour
+    from azure_batch_maya.app.pools.autoscale import idle_note
+    from azure_batch_maya.app.pools.status import idle_cost_per_hour
 
     note = idle_note(row.autoscale, row.idle.total)
     if note is not None:

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure_batch_maya.cli import CliError
-from azure_batch_maya.cli.arguments import batch_id, count, folder_to_fill, hours
+from azure_batch_maya.cli.arguments import (
+    batch_id,
+    count,
+    folder_to_fill,
+    hours,
+    interval_minutes,
+)
 from azure_batch_maya.cli.assetopts import (
     add_asset_options,
     format_findings,
     hashed_project,
     load_checked,
 )
+from azure_batch_maya.cli.connecting import connection_if_any, one_line_errors, with_connection
+from azure_batch_maya.cli.output import Messages, megabytes, print_json, upload_progress
 
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
 if TYPE_CHECKING:
-    from azure_batch_maya.controllers.env import EnvSettings
-    from azure_batch_maya.jobhealth import Problem
+    from azure_batch_maya.app.connect import Connection
+    from azure_batch_maya.app.jobchoices import JobChoices
+    from azure_batch_maya.app.jobs.health import Problem
     from azure_batch_maya.render.scouts import ScoutPlan
     from azure_batch_maya.render.settings import SubmitSettings
     from azure_batch_maya.scene.model import SceneInfo
     from azure_batch_maya.services.tasks import TaskCounts
-    from azure_batch_maya.settings.jobchoices import JobChoices
+    from azure_batch_maya.settings.env import EnvSettings
     from azure_batch_maya.settings.studio import StudioPresets
 
 
@@ -100,7 +108,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--autoscale-interval",
-        type=float,
+        type=interval_minutes,
         metavar="MINUTES",
         help="with --autoscale: minutes between evaluations (default 5, Azure's shortest)",
     )
@@ -177,8 +185,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.validation import has_errors
-    from azure_batch_maya.settings.jobchoices import scene_for_job
+    from azure_batch_maya.app.jobchoices import scene_for_job
+    from azure_batch_maya.render.validation import has_errors
 
     checked = load_checked(args, saved=True)
     if has_errors(checked.findings):
@@ -189,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     _check_plan(scene, settings)
     if args.export:
         if not args.local:  # the ceiling holds for an export too (cached prices, quietly)
-            _check_price(scene, settings, studio, args.over_ceiling, _Reporter(quiet=True))
+            _check_price(scene, settings, studio, args.over_ceiling, Messages(quiet=True))
         project = hashed_project(checked.scene, checked.resolutions, checked.choices)
         return _export(scene, project, settings, Path(args.export))
     _check_quotas(args, settings)
@@ -200,19 +208,14 @@ def run(args: argparse.Namespace) -> int:
 def _check_quotas(args: argparse.Namespace, settings: SubmitSettings) -> None:
     """The new pool's cores against the account's quotas (the local pool's slots), before any
     upload: over them is an error naming both numbers; unreadable quotas, a notice."""
-    from azure_batch_maya.assets.validation import has_errors
-    from azure_batch_maya.connection import NotConnectedError, connect, read_local_state
-    from azure_batch_maya.quotacheck import check_quotas
-    from azure_batch_maya.services.errors import ServiceError
+    from azure_batch_maya.app.quota import check_quotas
+    from azure_batch_maya.render.validation import has_errors
 
-    if args.local and read_local_state() is None:
-        return  # not up yet: it starts empty, so every slot is free
-    try:
-        findings = check_quotas(connect(local=args.local, start=False), settings)
-    except NotConnectedError:
-        return  # connecting again to submit says what to set up
-    except ServiceError as exc:
-        raise CliError(str(exc)) from None
+    conn = connection_if_any(args)
+    if conn is None:  # a local pool not up yet starts empty; no accounts: submitting says so
+        return
+    with one_line_errors():
+        findings = check_quotas(conn, settings)
     if has_errors(findings):
         sys.stderr.write(format_findings(findings))
         raise CliError("the job does not fit (listed above); nothing was uploaded", exit_code=1)
@@ -225,30 +228,31 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
     rules in (a flag against a locked value is refused), then these flags."""
     from dataclasses import replace
 
-    from azure_batch_maya.controllers.env import EnvController
+    from azure_batch_maya.app.jobchoices import JobChoices, build_settings, check_limits
     from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
     from azure_batch_maya.render.settings import PoolChoice, SettingsError, SubmitSettings
-    from azure_batch_maya.settings.enforcement import refuse_locked
-    from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, check_limits
+    from azure_batch_maya.settings.enforcement import refuse_locked, studio_env
+    from azure_batch_maya.settings.env import load_env
     from azure_batch_maya.settings.studio import PresetsError, load_studio
 
     try:
         studio = load_studio()
     except PresetsError as exc:
         raise CliError(str(exc)) from None
-    env = EnvController(studio=studio)
-    env.load()
-    if env.problem:
-        raise CliError(env.problem)
-    if env.studio_problem:
-        raise CliError(env.studio_problem)
+    saved = load_env()
+    if saved.problem:
+        raise CliError(saved.problem)
+    try:
+        effective = studio_env(saved.settings, studio, saved.chosen)
+    except PresetsError as exc:
+        raise CliError(str(exc)) from None
     flags = {"vm_size": args.vm_size, "dedicated_nodes": args.nodes, "spot_nodes": args.spot}
     try:
         given = replace(
-            _env_with_flags(args, env.settings),
+            _env_with_flags(args, effective),
             **{name: value for name, value in flags.items() if value is not None},
         )
-        refuse_locked(studio, env.settings, given)
+        refuse_locked(studio, effective, given)
         _check_autoscale_flags(args)
         choices = JobChoices(
             frames=args.frames,
@@ -263,7 +267,7 @@ def _settings(args: argparse.Namespace) -> tuple[SubmitSettings, JobChoices, Stu
             pool=PoolChoice.parse(args.pool),
             node_os=args.node_os,
             job_id=args.job_id,
-            spot_chosen=args.spot is not None or "spot_nodes" in env.chosen,
+            spot_chosen=args.spot is not None or "spot_nodes" in saved.chosen,
             autoscale_max=args.autoscale or 0,
             idle_minutes=DEFAULT_IDLE_MINUTES if args.idle_minutes is None else args.idle_minutes,
             autoscale_interval_minutes=args.autoscale_interval,
@@ -284,15 +288,15 @@ def _check_price(
     settings: SubmitSettings,
     studio: StudioPresets,
     over_ceiling: bool,
-    say: _Reporter,
+    say: Messages,
     *,
     where: str | None = None,
 ) -> None:
     """Say the job's price on Azure (prices fetched first if the cached ones are old and we
     are connected `where`); refuse a job over the studio's ceiling with both numbers (exit 1)."""
+    from azure_batch_maya.app.submit import estimate
     from azure_batch_maya.render.cost import PriceError
     from azure_batch_maya.render.prices import DEFAULT_REGION, refresh_if_stale, region_of
-    from azure_batch_maya.submission import estimate
 
     if where is not None:
         problem = refresh_if_stale([settings.vm_size], region_of(where) or DEFAULT_REGION)
@@ -326,13 +330,10 @@ def _check_price(
 
 
 def _check_autoscale_flags(args: argparse.Namespace) -> None:
-    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`, in range."""
-    if args.autoscale is None:
-        if args.idle_minutes is not None or args.autoscale_interval is not None:
-            raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
-        return
-    if args.autoscale_interval is not None and not 0 < args.autoscale_interval <= 7 * 24 * 60:
-        raise CliError("--autoscale-interval: use more than 0 minutes (Azure takes 5 to 10080)")
+    """`--idle-minutes` and `--autoscale-interval` only with `--autoscale MAX`."""
+    given = args.idle_minutes is not None or args.autoscale_interval is not None
+    if args.autoscale is None and given:
+        raise CliError("--idle-minutes and --autoscale-interval go with --autoscale MAX")
 
 
 def _env_with_flags(args: argparse.Namespace, env: EnvSettings) -> EnvSettings:
@@ -453,31 +454,31 @@ def _submit(
     settings: SubmitSettings,
     studio: StudioPresets,
 ) -> int:
-    from azure_batch_maya.connection import NotConnectedError, connect
+    from azure_batch_maya.app.submit import download_outputs, submit, wait_for_job
     from azure_batch_maya.render.job import JobBuildError
     from azure_batch_maya.render.settings import SettingsError
-    from azure_batch_maya.services.errors import ServiceError
     from azure_batch_maya.services.sas import SasLifetimeError
-    from azure_batch_maya.submission import download_outputs, submit, wait_for_job
 
-    say = _Reporter(quiet=args.json)
+    say = _JobMessages(quiet=args.json)
     pool_id = settings.pool.pool_id
     if pool_id and not settings.stand_in:
-        from azure_batch_maya.nodecheck import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
+        from azure_batch_maya.settings.preferences import was_checked
 
         if not was_checked(pool_id):
             say(check_notice(pool_id, local=args.local))
-    try:
-        conn = connect(local=args.local)
+    bar = upload_progress(quiet=args.json)
+
+    def send(conn: Connection) -> tuple[dict[str, Any], int]:
         say(f"Connected to {conn.where}.")
         if not conn.local:
             _check_price(scene, settings, studio, args.over_ceiling, say, where=conn.where)
-        submitted = submit(conn, scene, project, settings, progress=say.bytes, on_note=say)
-        say.done_bytes()
+        submitted = submit(conn, scene, project, settings, progress=bar, on_note=say)
+        bar.finish()
         up = submitted.upload
         say(
-            f"Uploaded {up.uploaded_files} files ({_mb(up.uploaded_bytes)}); "
-            f"{up.skipped_files} already in storage ({_mb(up.skipped_bytes)})."
+            f"Uploaded {up.uploaded_files} files ({megabytes(up.uploaded_bytes)}); "
+            f"{up.skipped_files} already in storage ({megabytes(up.skipped_bytes)})."
         )
         say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
         _say_scouts(say, submitted.job.render_tasks, settings, submitted.job_id)
@@ -535,14 +536,19 @@ def _submit(
                 result["downloaded"] = len(report.downloaded)
                 result["download_dir"] = str(folder.resolve())
                 say(f"Downloaded {len(report.downloaded)} files to {folder.resolve()}.")
-    except (NotConnectedError, ServiceError, JobBuildError, SasLifetimeError, SettingsError) as exc:
-        raise CliError(str(exc)) from None
+        return result, code
+
+    errors = (JobBuildError, SasLifetimeError, SettingsError)
+    try:
+        result, code = with_connection(args, send, errors=errors, starts_work=True)
+    finally:
+        bar.finish()
     if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
+        print_json(result)
     return code
 
 
-def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: str) -> None:
+def _say_scouts(say: Messages, planned: Any, settings: SubmitSettings, job_id: str) -> None:
     from azure_batch_maya.render.tasks import frame_label
 
     scouts = [t for t in planned if t.scout]
@@ -557,26 +563,8 @@ def _say_scouts(say: _Reporter, planned: Any, settings: SubmitSettings, job_id: 
     say(f"Scout frames {frames} render first; {then}.")
 
 
-class _Reporter:
-    """Progress for people, on stderr, so stdout keeps exactly one JSON object with --json."""
-
-    def __init__(self, *, quiet: bool) -> None:
-        self.quiet = quiet
-        self._last = ""
-
-    def __call__(self, line: str) -> None:
-        if not self.quiet:
-            sys.stderr.write(line + "\n")
-
-    def bytes(self, done: int, total: int) -> None:
-        line = f"Uploading {_mb(done)} of {_mb(total)}"
-        if not self.quiet and line != self._last:
-            self._last = line
-            sys.stderr.write("\r" + line)
-
-    def done_bytes(self) -> None:
-        if self._last and not self.quiet:
-            sys.stderr.write("\n")
+class _JobMessages(Messages):
+    """How the job goes, said as it goes (on stderr; nothing with --json)."""
 
     def problem(self, problem: Problem) -> None:
         """Why the job waits, said once; a definitive problem is said when the wait ends."""
@@ -588,7 +576,3 @@ class _Reporter:
             f"Job: {counts.completed}/{counts.total} done, {counts.running} running, "
             f"{counts.failed} failed"
         )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"

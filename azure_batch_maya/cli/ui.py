@@ -14,6 +14,8 @@ from typing import Any
 
 from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import existing_folder, folder_to_fill
+from azure_batch_maya.cli.connecting import start_local_pool_if_down
+from azure_batch_maya.cli.output import Messages
 
 SETTLE_MS = 8000  # how long screenshots wait for the tabs' lists to fill
 
@@ -57,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     base = SubmitSettings(stand_in=True, node_python=sys.executable) if args.stand_in else None
     panel = Panel(make_controllers(scene, base=base))
     if args.local:
-        if not args.screenshots:
-            _start_local_pool()
+        if not args.screenshots:  # the window starts work: the `--local` rule of connecting.py
+            start_local_pool_if_down(Messages(quiet=False))
         _connect_local(panel)
     else:
         panel.authenticate_if_configured()
@@ -80,19 +82,6 @@ def _read_scene(args: argparse.Namespace) -> Any:
         return read_ma(args.scene, project=args.project)
     except SceneError as exc:
         raise CliError(str(exc)) from None
-
-
-def _start_local_pool() -> None:
-    """`local up` unless the local pool runs already (before the window shows: it takes a
-    few seconds, once)."""
-    from azure_batch_maya.connection import NotConnectedError, read_local_state, start_local_pool
-
-    if read_local_state() is None:
-        sys.stderr.write("Starting the local pool…\n")
-        try:
-            start_local_pool(slots=2)
-        except NotConnectedError as exc:
-            raise CliError(str(exc)) from None
 
 
 def _connect_local(panel: Any) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from azure_batch_maya.cli.assetopts import add_asset_options, format_findings, load_checked
+from azure_batch_maya.cli.output import print_json
 
 
 def register(sub: Any) -> None:
@@ -24,12 +24,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure_batch_maya.assets.validation import has_errors
+    from azure_batch_maya.render.validation import has_errors
 
     checked = load_checked(args, saved=True)
     if args.json:
-        sys.stdout.write(json.dumps([f.to_json() for f in checked.findings], ensure_ascii=False))
-        sys.stdout.write("\n")
+        print_json([f.to_json() for f in checked.findings], ascii_only=False)
     else:
         sys.stdout.write(format_findings(checked.findings))
         levels = [f.level for f in checked.findings]

@@ -2,7 +2,7 @@
 
 Scanning (walking folders) and building the project (hashing files) are slow and return values
 the view hands back with `apply_scan`; the choices a person makes (search paths, added and
-deselected files, the project's name) are saved per scene through `assets.choices`.
+deselected files, the project's name) are saved per scene through `settings/assetchoices.py`.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from azure_batch_maya.assets.choices import AssetChoices, load_choices, save_choices
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameSpecError, from_range
-from azure_batch_maya.assets.hashcache import HashCache
-from azure_batch_maya.assets.project import AssetProject, build_project, default_project_name
+from azure_batch_maya.assets.project import AssetProject, default_project_name
+from azure_batch_maya.assets.projectcache import cached_project
 from azure_batch_maya.assets.resolve import MAYA_RESOURCES, Resolution, resolve_scene
-from azure_batch_maya.assets.userdirs import cache_dir
-from azure_batch_maya.assets.validation import Finding, validate
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.render.validation import Finding, validate
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.storage import Progress
+from azure_batch_maya.settings.assetchoices import load_choices, save_choices
 from azure_batch_maya.transfer.upload import UploadReport, upload_project
 
 RULE_TEXT = {
@@ -130,16 +130,11 @@ class AssetsController:
         return ScanResult(scene, resolutions, findings, choices.search_paths)
 
     def build_project(self) -> AssetProject:
-        """The files to send with their hashes (from the hash cache where unchanged). Slow."""
+        """The files to send with their hashes. Slow the first time; Upload then Submit with
+        nothing changed builds once (`assets/projectcache.py`)."""
         if self.result is None:
             raise RuntimeError("scan the scene first")
-        cache = HashCache.load(cache_dir())
-        try:
-            return build_project(
-                self.result.scene, self.result.resolutions, self.choices, cache.digest
-            )
-        finally:
-            cache.save()
+        return cached_project(self.result.scene, self.result.resolutions, self.choices)
 
     def upload(
         self,

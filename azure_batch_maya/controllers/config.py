@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from azure_batch_maya.connection import Connection, load_settings, read_local_state, save_settings
+from azure_batch_maya.app.connect import Connection, connection_for, read_local_state
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services.clients import (
@@ -35,6 +35,7 @@ from azure_batch_maya.services.settings import (
     settings_from_connection_string,
 )
 from azure_batch_maya.services.storage import check_storage_account
+from azure_batch_maya.settings.accounts import load_accounts, save_accounts
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class ConfigController:
 
     def load(self) -> bool:
         """The saved settings, without their keys (`read_keys` brings those); False: none."""
-        settings = load_settings(self.home)
+        settings = load_accounts(self.home)
         if settings is None:
             return False
         self.fields = ConfigFields(
@@ -105,7 +106,7 @@ class ConfigController:
 
         Slow: a keyring may have to be unlocked first, so run it on a worker.
         """
-        settings = load_settings(self.home)
+        settings = load_accounts(self.home)
         if settings is None or settings.auth_mode is not AuthMode.SHARED_KEY:
             return Secrets()
         try:
@@ -209,16 +210,8 @@ class ConfigController:
         except ServiceError as exc:
             return AuthResult(None, f"Storage account {settings.storage_account}: {exc.message}")
         if save:
-            save_settings(settings, self.home)
-        local = is_loopback(settings.batch_url)
-        where = f"Batch account {settings.batch_account} ({settings.batch_url})"
-        connection = Connection(
-            batch=create_batch_client(settings, secrets, credential=token),
-            blobs=create_blob_service_client(settings, secrets, credential=token),
-            where=f"the local pool at {settings.batch_url}" if local else where,
-            local=local,
-            entra=settings.auth_mode is AuthMode.ENTRA,
-        )
+            save_accounts(settings, self.home)
+        connection = connection_for(settings, secrets, credential=token)
         if not save:
             return AuthResult(connection, "Authenticated for this session (nothing saved)")
         if secrets is None:

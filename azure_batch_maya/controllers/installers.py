@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from azure_batch_maya.assets.hashcache import HashCache
-from azure_batch_maya.assets.userdirs import cache_dir
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.transfer import installers
@@ -40,7 +39,7 @@ class InstallersController:
     ) -> AddReport:
         """Hash (cached) and upload what storage lacks, then list them. Slow."""
         blobs = self.session.require_connection().blobs
-        cache = HashCache.load(cache_dir())
+        cache = HashCache.load()
         try:
             return installers.add_installers(
                 blobs,

@@ -6,25 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
 from pathlib import Path
 
-from azure_batch_maya import submission
-from azure_batch_maya.assets.userdirs import data_dir
-from azure_batch_maya.background import BackgroundDownload, start_background_download
-from azure_batch_maya.controllers.events import Event
-from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobhealth import PoolFacts, Verdict, facts_of_job, job_verdict
-from azure_batch_maya.jobnotice import (
+from azure_batch_maya.app import submit as submission
+from azure_batch_maya.app.jobs.background import BackgroundDownload, start_background_download
+from azure_batch_maya.app.jobs.health import Verdict
+from azure_batch_maya.app.jobs.notice import (
     Notice,
     notice_of,
-    notifications_on,
     read_outcomes,
-    set_notifications,
 )
-from azure_batch_maya.jobretry import Retried, retry_failed
-from azure_batch_maya.scoutstatus import (
+from azure_batch_maya.app.jobs.retry import Retried, retry_failed
+from azure_batch_maya.app.jobs.scouts import (
     Released,
     RestEstimate,
     ScoutState,
@@ -32,34 +26,29 @@ from azure_batch_maya.scoutstatus import (
     fetch_scout_state,
     release,
 )
+from azure_batch_maya.app.jobs.status import JobRow, get_job_row, list_job_rows
+from azure_batch_maya.controllers.events import Event
+from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services import jobs, tasks
-from azure_batch_maya.services.errors import NotFoundError
 from azure_batch_maya.services.tasks import PreparationFailure, TaskCounts
+from azure_batch_maya.settings.preferences import notifications_on, set_notifications
+from azure_batch_maya.system.userdirs import data_dir
 from azure_batch_maya.transfer.download import DownloadReport
 
-JOB_FIELDS = ["id", "state", "creationTime", "poolInfo", "executionInfo", "metadata"]
 THUMBNAIL_SUFFIXES = (".exr", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MAX_THUMBNAILS = 48
 
 
 @dataclass(frozen=True)
-class JobRow:
-    id: str
-    state: str
-    counts: TaskCounts | None  # None when the service would not say (e.g. being deleted)
-    created: datetime | None
-    pool: str  # the pool's id, or "auto-pool"
-    verdict: Verdict | None = None  # why it waits, or how it ended (see jobhealth)
-    outcome: Notice | None = None  # what its background downloader last said
+class JobLine(JobRow):
+    """A line of the tab: the row `jobs list` prints, and what the job's background downloader
+    last said (the tab's own addition)."""
 
-    @property
-    def stuck(self) -> bool:
-        return self.verdict is not None and self.verdict.status == "stuck"
+    outcome: Notice | None = None
 
-    @property
-    def status(self) -> str:
-        """ "stuck" when nothing runs and something named stops it, else the job's state."""
-        return "stuck" if self.stuck else self.state
+    @classmethod
+    def of(cls, row: JobRow, outcome: Notice | None = None) -> JobLine:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(row)}, outcome=outcome)
 
     @property
     def note(self) -> str:
@@ -71,21 +60,6 @@ class JobRow:
     @property
     def note_is_bad(self) -> bool:
         return self.stuck or (self.outcome is not None and self.outcome.bad)
-
-    @property
-    def progress(self) -> int:
-        """Percent of tasks finished (0 with no tasks yet)."""
-        if self.counts is None or self.counts.total == 0:
-            return 0
-        return round(100 * self.counts.completed / self.counts.total)
-
-    @property
-    def progress_text(self) -> str:
-        c = self.counts
-        if c is None:
-            return self.state
-        failed = f", {c.failed} failed" if c.failed else ""
-        return f"{c.completed}/{c.total} done, {c.running} running{failed}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +103,7 @@ class JobsController:
     def __init__(self, session: Session, *, output_root: Path | None = None) -> None:
         self.session = session
         self.output_root = output_root or data_dir() / "downloads"
-        self.rows: tuple[JobRow, ...] = ()
+        self.rows: tuple[JobLine, ...] = ()
         self.selected: str | None = None
         self.details: JobDetails | None = None
         self.changed: Event[JobsController] = Event()
@@ -142,44 +116,11 @@ class JobsController:
 
     # Slow steps (worker thread) ---------------------------------------------------------------
 
-    def list_jobs(self) -> tuple[JobRow, ...]:
-        """Every job, newest first, with its task counts (one call a job)."""
-        connection = self.session.require_connection()
+    def list_jobs(self) -> tuple[JobLine, ...]:
+        """Every job, newest first, as `jobs list` lists it (`app.jobs.status`)."""
+        rows = list_job_rows(self.session.require_connection(), final_counts=self._final)
         outcomes = read_outcomes()
-        seen: dict[str, PoolFacts | None] = {}
-        rows = []
-        for job in jobs.list_jobs(connection.batch, select=JOB_FIELDS):
-            job_id = job.id or ""
-            state = str(getattr(job.state, "value", job.state or ""))
-            counts: TaskCounts | None = self._final.get(job_id)
-            if counts is None:
-                try:
-                    counts = tasks.get_task_counts(connection.batch, job_id)
-                except NotFoundError:
-                    counts = None
-                if counts is not None and state == "completed":
-                    self._final[job_id] = counts
-            verdict = None
-            if counts is not None:
-                try:
-                    facts = facts_of_job(connection, job, counts, pools_seen=seen)
-                    verdict = job_verdict(facts)
-                except NotFoundError:  # deleted meanwhile
-                    verdict = None
-            info = job.pool_info
-            pool = (info.pool_id if info else None) or "auto-pool"
-            rows.append(
-                JobRow(
-                    job_id,
-                    state,
-                    counts,
-                    job.creation_time,
-                    pool,
-                    verdict,
-                    outcomes.get(job_id),
-                )
-            )
-        return tuple(sorted(rows, key=_newest_first))
+        return tuple(JobLine.of(row, outcomes.get(row.id)) for row in rows)
 
     def get_details(self, job_id: str) -> JobDetails:
         """The job's failed tasks and failed preparations, with the end of their stderr."""
@@ -190,13 +131,7 @@ class JobsController:
             job_id,
             submission.failed_tasks(connection, job_id),
             tasks.preparation_failures(connection.batch, job_id),
-            job_verdict(
-                facts_of_job(
-                    connection,
-                    jobs.get_job(connection.batch, job_id),
-                    tasks.get_task_counts(connection.batch, job_id),
-                )
-            ),
+            get_job_row(connection, job_id).verdict,
             scouts,
             rest,
         )
@@ -204,14 +139,14 @@ class JobsController:
     def release(self, job_id: str) -> Released:
         """Render the Rest: the artist's go for a scouted job (`jobs release`). Slow.
 
-        `scoutstatus.ReleaseError` when the job has no scouts or one failed.
+        `app.jobs.scouts.ReleaseError` when the job has no scouts or one failed.
         """
         return release(self.session.require_connection(), job_id)
 
     def retry(self, job_id: str) -> Retried:
         """Run the job's failed tasks again on the same inputs (`jobs retry`). Slow.
 
-        `jobretry.NothingToRetry` when none failed.
+        `app.jobs.retry.NothingToRetry` when none failed.
         """
         return retry_failed(self.session.require_connection(), job_id)
 
@@ -254,7 +189,7 @@ class JobsController:
 
     # Main thread ------------------------------------------------------------------------------
 
-    def apply(self, rows: tuple[JobRow, ...]) -> None:
+    def apply(self, rows: tuple[JobLine, ...]) -> None:
         for row in rows:
             self._follow(row)
         self.rows = rows
@@ -284,7 +219,7 @@ class JobsController:
         """Tell the artist when this job ends, even if no listing saw it going (just submitted)."""
         self._followed.add(job_id)
 
-    def _follow(self, row: JobRow) -> None:
+    def _follow(self, row: JobLine) -> None:
         """A job seen going and now ended (or stuck for good) is news: `ended` says it once."""
         verdict = row.verdict
         if verdict is None:
@@ -306,7 +241,8 @@ class JobsController:
         return self.output_root / job_id
 
     def thumbnails(self, job_id: str) -> list[Path]:
-        """The downloaded frames of a job, in name order (the first few dozen)."""
+        """The downloaded frames of a job, in name order (the first few dozen). Walks a folder:
+        a worker's job."""
         images = self.output_folder(job_id) / "images"
         if not images.is_dir():
             return []
@@ -314,7 +250,3 @@ class JobsController:
             p for p in images.rglob("*") if p.suffix.lower() in THUMBNAIL_SUFFIXES and p.is_file()
         )
         return found[:MAX_THUMBNAILS]
-
-
-def _newest_first(row: JobRow) -> float:
-    return -row.created.timestamp() if row.created else 0.0

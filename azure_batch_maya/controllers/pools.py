@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from azure_batch_maya import autoscalestatus, poolstatus
+from azure_batch_maya.app.jobs.health import Problem
+from azure_batch_maya.app.pools import autoscale as autoscalestatus
+from azure_batch_maya.app.pools import status as poolstatus
+from azure_batch_maya.app.pools.check import CheckOptions, check_pool
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobhealth import Problem
-from azure_batch_maya.nodecheck import CheckOptions, check_pool
-from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import EVALUATION_INTERVAL, AutoscalePlan, formula
 from azure_batch_maya.render.cost import PriceError, PriceTable, load_prices
 from azure_batch_maya.services import autoscale, pools
@@ -29,9 +30,9 @@ class PoolRow:
     idle_nodes: int
     idle_cost_per_hour: float | None  # None: not priced (or the local pool)
     currency: str = ""
-    problems: tuple[Problem, ...] = ()  # resize errors, dead nodes (see jobhealth)
+    problems: tuple[Problem, ...] = ()  # resize errors, dead nodes (see app.jobs.health)
     trouble: str = ""  # the Errors column: codes and how many nodes are unusable
-    autoscale: str = ""  # autoscalestatus.autoscale_line: on, last run, targets or error
+    autoscale: str = ""  # app.pools.autoscale.autoscale_line: on, last run, targets or error
     autoscale_failed: bool = False
     autoscale_plan: AutoscalePlan | None = None  # our formula's settings, when it runs ours
     empties_itself: str = ""  # idle nodes of a pool that goes to 0 by itself: no alarm
@@ -123,9 +124,9 @@ class PoolsController:
         )
 
     def _check_options(self) -> CheckOptions:
-        from azure_batch_maya.controllers.env import EnvController
+        from azure_batch_maya.settings.env import load_env
 
-        saved = EnvController().load()
+        saved = load_env().settings
         scene = self.session.scene
         renderers = (scene.renderer,) if scene is not None and scene.renderer else ()
         return CheckOptions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from azure_batch_maya.connection import Connection
+from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.scene.model import SceneInfo
 

@@ -4,8 +4,12 @@ time limit, the validation list, the estimate, Submit.
 Frames, step and output prefix start from the scene's render settings and can be changed for
 this job only: the scene file is never edited. The Env tab's choices (image, VM size, nodes,
 licences, variables) come from the `EnvController`, with the studio file's rules in; the job
-is built by `settings.jobchoices.build_settings`, as `submit` builds it. The tab's choices are
+is built by `app.jobchoices.build_settings`, as `submit` builds it. The tab's choices are
 kept per scene (`settings.scenememory`) when a job is sent.
+
+The checks and the estimate are worked out again only when an input changes, and never read a
+file on the interface's thread: what they need from the disk (`DiskFacts`) and the price
+table are read on a worker and handed over (`read_disk`/`apply_disk`, `apply_prices`).
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya import submission
+from azure_batch_maya.app import submit as submission
+from azure_batch_maya.app.jobchoices import JobChoices, build_settings, scene_for_job
+from azure_batch_maya.app.quota import check_quotas
+from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.frames import FrameSpec, FrameSpecError, parse_frames
-from azure_batch_maya.assets.validation import Finding, has_errors, validate
-from azure_batch_maya.controllers.assets import AssetsController
+from azure_batch_maya.controllers.assets import AssetsController, ScanResult
 from azure_batch_maya.controllers.env import EnvController
 from azure_batch_maya.controllers.events import Event
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.quotacheck import check_quotas
 from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import DEFAULT_IDLE_MINUTES
 from azure_batch_maya.render.cost import CostEstimate, PriceError, PriceTable, load_prices
@@ -36,12 +41,18 @@ from azure_batch_maya.render.settings import (
     SettingsError,
     SubmitSettings,
 )
+from azure_batch_maya.render.validation import (
+    DiskChecks,
+    Finding,
+    check_disk,
+    has_errors,
+    validate,
+)
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.storage import Progress
 from azure_batch_maya.settings import scenememory
 from azure_batch_maya.settings.enforcement import limit_problems
-from azure_batch_maya.settings.jobchoices import JobChoices, build_settings, scene_for_job
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +90,17 @@ class SubmitFields:
 
 # Not kept per scene: a job id is one job's, going over the ceiling is asked each time.
 NOT_REMEMBERED = frozenset({"job_id", "over_ceiling"})
+CHECKING_FILES = "Checking the scene's files…"
+
+
+@dataclass(frozen=True)
+class DiskFacts:
+    """What the checks read from the disk, for one scan and one set of asset choices."""
+
+    result: ScanResult
+    choices: AssetChoices
+    checks: DiskChecks
+    checked_pools: frozenset[str]  # pools whose nodes were checked from here (`pools check`)
 
 
 class SubmitController:
@@ -106,7 +128,13 @@ class SubmitController:
         # again after `refresh_prices` fetched Azure's),
         # saying so meanwhile (`prices_pending`); without a panel it is read when first needed.
         self.price_table: PriceTable | None = None
+        self.price_problem: str | None = None  # why the table read on a worker could not be
         self.prices_pending = False
+        # What the checks need from the disk: read when first needed, or, once a view with
+        # workers sets `disk_on_worker`, on its worker (`disk_request`, `read_disk`).
+        self.disk_on_worker = False
+        self._disk: DiskFacts | None = None
+        self._disk_asked: tuple[ScanResult, AssetChoices] | None = None
         session.scene_changed.connect(lambda _scene: self.reset_from_scene())
         session.connection_changed.connect(lambda _c: self._inputs_changed())
         assets.changed.connect(lambda _assets: self._inputs_changed())
@@ -146,6 +174,8 @@ class SubmitController:
 
     def pool_checked(self) -> None:
         """A pool's nodes were checked (Pools tab): its "run the node check" notice may go."""
+        self._disk = None  # the file of checked pools changed: read it again
+        self._disk_asked = None
         self._inputs_changed()
 
     def set_layer(self, name: str, render: bool) -> None:
@@ -239,6 +269,7 @@ class SubmitController:
         result = self.assets.result
         if result is None:
             return ()
+        disk = self._disk_now()
         problems: list[Finding] = []
         try:
             frames: FrameSpec | None = self.frame_spec()
@@ -250,19 +281,69 @@ class SubmitController:
         except SettingsError as exc:
             frames = None
             problems.append(Finding("error", "settings", str(exc)))
+        checks = disk.checks if disk is not None else DiskChecks()  # until the worker says
         choices = self.assets.choices
-        found = validate(result.scene, result.resolutions, frames=frames, choices=choices)
-        return (*problems, *found, *self._pool_check_notice())
+        found = validate(
+            result.scene, result.resolutions, frames=frames, choices=choices, disk=checks
+        )
+        return (*problems, *found, *self._pool_check_notice(disk))
 
-    def _pool_check_notice(self) -> tuple[Finding, ...]:
+    def _pool_check_notice(self, disk: DiskFacts | None) -> tuple[Finding, ...]:
         """Offer the node check before the first job on a pool never checked from here."""
         f = self.fields
-        if f.pool_mode == "auto" or not f.pool_id.strip() or self.base.stand_in:
+        if f.pool_mode == "auto" or not f.pool_id.strip() or self.base.stand_in or disk is None:
             return ()
-        from azure_batch_maya.nodecheck import check_notice, was_checked
+        from azure_batch_maya.app.pools.check import check_notice
 
         pool_id = f.pool_id.strip()
-        return () if was_checked(pool_id) else (Finding("notice", "pool", check_notice(pool_id)),)
+        if pool_id in disk.checked_pools:
+            return ()
+        return (Finding("notice", "pool", check_notice(pool_id)),)
+
+    # What the checks read from the disk -------------------------------------------------------
+
+    def _disk_now(self) -> DiskFacts | None:
+        """The disk facts for the current scan and choices; None while a worker reads them."""
+        result, choices = self.assets.result, self.assets.choices
+        facts = self._disk
+        if facts is not None and facts.result is result and facts.choices == choices:
+            return facts
+        if result is None or self.disk_on_worker:
+            return None
+        self._disk = self.read_disk((result, choices))  # no panel: read now
+        return self._disk
+
+    def disk_request(self) -> tuple[ScanResult, AssetChoices] | None:
+        """What to hand `read_disk` on a worker when the disk facts are out of date and no
+        worker was asked for these yet; None when nothing is to be read. Main thread."""
+        result, choices = self.assets.result, self.assets.choices
+        if result is None or not self.disk_on_worker or self._disk_now() is not None:
+            return None
+        asked = self._disk_asked
+        if asked is not None and asked[0] is result and asked[1] == choices:
+            return None
+        self._disk_asked = (result, choices)
+        return result, choices
+
+    @staticmethod
+    def read_disk(request: tuple[ScanResult, AssetChoices]) -> DiskFacts:
+        """The checks that read the disk, and the pools checked from here. Slow: a worker's."""
+        from azure_batch_maya.settings.preferences import checked_pools
+
+        result, choices = request
+        checks = check_disk(result.scene, result.resolutions, choices=choices)
+        return DiskFacts(result, choices, checks, checked_pools())
+
+    def apply_disk(self, facts: DiskFacts) -> None:
+        """Facts read on a worker; those of a scan or choices since replaced are dropped."""
+        if facts.result is self.assets.result and facts.choices == self.assets.choices:
+            self._disk = facts
+            self._inputs_changed()
+
+    @property
+    def disk_pending(self) -> bool:
+        """A scan is there but its disk checks are still being read (on a worker)."""
+        return self.assets.result is not None and self._disk_now() is None
 
     def over_ceiling(self) -> str | None:
         """Why the studio's cost ceiling refuses this job, or None."""
@@ -291,6 +372,8 @@ class SubmitController:
             return "Authenticate on the Config tab first."
         if self.assets.result is None:
             return "Scanning the scene's files…"
+        if self.disk_pending:
+            return CHECKING_FILES
         if has_errors(self.findings()):
             return "Fix the errors in the Checks list first."
         return self.over_ceiling()
@@ -339,9 +422,14 @@ class SubmitController:
             return str(exc)
 
     def apply_prices(self, table: PriceTable | str) -> None:
+        """The table `read_prices` read (on a worker): for the estimate, and the Env tab's
+        list of VM sizes, so the file is read once for both."""
         self.prices_pending = False
         if isinstance(table, PriceTable):
-            self.price_table = table
+            self.price_table, self.price_problem = table, None
+        else:
+            self.price_problem = table
+        self.env.apply_prices(table)
         self._inputs_changed()
 
     def _estimate(self) -> CostEstimate | str:
@@ -352,6 +440,8 @@ class SubmitController:
             return "The local pool costs nothing."
         if self.prices_pending:
             return "Reading the price table…"
+        if self.price_table is None and self.price_problem is not None:
+            return f"No estimate: {self.price_problem}"  # never read again here
         try:
             return submission.estimate(
                 self.scene_for_job(), self.settings(), prices=self.price_table

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 EXTRA_HINT = "install the thumbnails extra: pip install 'azure-batch-maya[thumbnails]'"
 DEFAULT_SIZE = 96
-SUFFIXES = frozenset({".exr", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 
 _MAGIC = {
     b"\x76\x2f\x31\x01": "exr",

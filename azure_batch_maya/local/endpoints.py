@@ -15,6 +15,8 @@ import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from azure_batch_maya.system import atomic
+
 HOST = "127.0.0.1"
 FILE = "endpoints.json"
 
@@ -42,9 +44,7 @@ def read_endpoints(data_dir: Path) -> Endpoints | None:
 
 def write_endpoints(data_dir: Path, endpoints: Endpoints) -> None:
     """Record the ports (written whole: a temporary file renamed over the old one)."""
-    part = data_dir / (FILE + ".part")
-    part.write_text(json.dumps(asdict(endpoints)), encoding="utf-8")
-    part.replace(data_dir / FILE)
+    atomic.write_json(data_dir / FILE, asdict(endpoints))
 
 
 def choose_port(requested: int | None, recorded: int | None) -> int:

@@ -54,8 +54,20 @@ def touch(doc: Doc, ticks: int) -> None:
     doc["lastModified"] = iso(ticks)
 
 
+def set_state(doc: Doc, state: str, ticks: int, *, key: str = "state") -> None:
+    """Move a pool or node to `state` (or its `allocationState`, with `key`): the service
+    keeps no previous state for them (its recorded pools and nodes have none)."""
+    if doc.get(key) == state:
+        return
+    # Written by versions of the local pool that kept one: gone with the next change.
+    doc.pop("previousState", None)
+    doc.pop("previousStateTransitionTime", None)
+    doc[key] = state
+    doc[f"{key}TransitionTime"] = iso(ticks)
+
+
 def transition(doc: Doc, state: str, ticks: int, *, key: str = "state") -> None:
-    """Move an entity to `state`, keeping the previous state as the service does."""
+    """Move a job or task to `state`, keeping the previous state as the service does."""
     if doc.get(key) == state:
         return
     if key == "state" and "state" in doc and "previousState" not in doc:

@@ -14,8 +14,8 @@ from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
-from azure_batch_maya.local.containers import ContainerError, containerize
-from azure_batch_maya.local.entities import transition
+from azure_batch_maya.local.containers import ContainerError
+from azure_batch_maya.local.entities import set_state, transition
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, host_dir
 from azure_batch_maya.local.preparation import Preparations
@@ -27,18 +27,14 @@ from azure_batch_maya.local.runner import (
     batch_variables,
     environment,
     failure_of,
-    host_spec,
     request_stop,
     run_step,
     successful,
 )
 from azure_batch_maya.local.startup import USABLE, ready_state
+from azure_batch_maya.local.steps import step_spec
 from azure_batch_maya.local.store import Store
-from azure_batch_maya.local.transfer import (
-    TransferError,
-    fetch_resource_files,
-    upload_output_files,
-)
+from azure_batch_maya.local.transfer import TransferError, upload_output_files
 
 log = logging.getLogger(__name__)
 
@@ -185,20 +181,12 @@ class TaskRuns:
 
     def _task_spec(self, job: Doc, task: Doc, layout: NodeLayout, attempt: Attempt) -> HostSpec:
         task_dir = layout.task_dir(attempt.job_id, attempt.task_id)
-        working = task_dir / "wd"
-        working.mkdir(parents=True, exist_ok=True)
-        fetch_resource_files(task.get("resourceFiles") or [], working)
         variables = batch_variables(self.config, job, layout, attempt, attempt.task_id, task_dir)
-        step = host_spec(
-            task,
-            working,
-            task_dir,
-            environment(
-                variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
-            ),
+        env = environment(
+            variables, job.get("commonEnvironmentSettings"), task.get("environmentSettings")
         )
         pool = self.store.get_pool(attempt.pool_id)
-        return containerize(step, task.get("containerSettings"), pool, layout.root, required=True)
+        return step_spec(task, task_dir, env, pool, layout.root, required=True)
 
     def _finish(
         self, attempt: Attempt, result: HostResult | None, failure: Doc | None, succeeded: bool
@@ -273,7 +261,7 @@ class TaskRuns:
             node["runningTasksCount"] = max(0, node["runningTasksCount"] - 1)
             node["runningTaskSlotsCount"] = max(0, node["runningTaskSlotsCount"] - attempt.slots)
             if node["runningTasksCount"] == 0 and node["state"] == "running":
-                transition(node, ready_state(node), self.store.ticks())
+                set_state(node, ready_state(node), self.store.ticks())
             self.store.put_node(attempt.pool_id, node)
         self.wake()
 
@@ -283,5 +271,5 @@ class TaskRuns:
             node["runningTasksCount"] += 1
             node["runningTaskSlotsCount"] += attempt.slots
             if node["state"] in USABLE:
-                transition(node, "running", self.store.ticks())
+                set_state(node, "running", self.store.ticks())
             self.store.put_node(attempt.pool_id, node)

@@ -8,19 +8,10 @@ that listens on 127.0.0.1 and was generated for it, so keeping it in a file is a
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from azure_batch_maya.assets import userdirs
-from azure_batch_maya.assets.userdirs import HOME_ENV
-
-HOME_VARIABLE = HOME_ENV
-
-
-def home_dir() -> Path:
-    """`$AZURE_BATCH_MAYA_HOME`, else the platform's per-user folder for this machine."""
-    return userdirs.home_dir()
+from azure_batch_maya.system import atomic
 
 
 @dataclass(frozen=True)
@@ -52,12 +43,7 @@ def state_path(home: Path) -> Path:
 
 def write_state(home: Path, state: LocalState) -> Path:
     """Write the state file readable by this user only."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = state_path(home)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(asdict(state), handle, indent=2)
-    return path
+    return atomic.write_json(state_path(home), asdict(state), indent=2, private=True)
 
 
 def read_state(home: Path) -> LocalState | None:

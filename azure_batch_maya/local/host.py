@@ -11,20 +11,21 @@ only what the interpreter has loaded anyway plus json and subprocess, because it
 per task: every millisecond here is dispatch overhead.
 """
 
-# ruff: noqa: PTH105, PTH110, PTH118, PTH123, SIM105
+# ruff: noqa: PTH100, PTH105, PTH110, PTH118, PTH120, PTH123, SIM105
 # (os.path and try/except rather than pathlib and contextlib: imports this process avoids.)
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
 import time
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+# Run as a file, so the package is put on the path by hand: its lock and process-group
+# helpers are the app's (system/processes.py), which imports nothing a bare interpreter lacks.
+if __name__ == "__main__":  # pragma: no branch
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from azure_batch_maya.system.processes import new_group_flags, try_lock
 
 _POLL_SECONDS = 0.05
 # Exit code of a second host started on a folder whose host is alive or has run.
@@ -34,53 +35,6 @@ ALREADY_RUNNING = 3
 def now_ticks() -> int:
     """100 ns ticks since the Unix epoch (as in `formats`, repeated to keep imports light)."""
     return time.time_ns() // 100
-
-
-def new_group_flags() -> dict[str, Any]:
-    """Popen options that give a child its own process group (POSIX session)."""
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
-def detached_flags() -> dict[str, Any]:
-    """Popen options for a child that outlives its parent: its own session on POSIX, detached
-    from the console in a new process group on Windows (where no window is made for it)."""
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
-def try_lock(handle: io.BufferedRandom) -> bool:
-    """Take the exclusive lock of an open lock file without waiting."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
-
-
-def unlock(handle: io.BufferedRandom) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        return
-    import fcntl
-
-    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _kill_tree(process: subprocess.Popen[bytes]) -> None:

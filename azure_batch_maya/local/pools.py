@@ -13,7 +13,7 @@ from typing import Any
 from azure_batch_maya.local import entities, rest
 from azure_batch_maya.local.autoscale import settings as autoscale
 from azure_batch_maya.local.context import Operations, Request
-from azure_batch_maya.local.entities import transition
+from azure_batch_maya.local.entities import set_state
 from azure_batch_maya.local.errors import BatchServiceError, invalid_property, missing_property
 from azure_batch_maya.local.rest import Reply
 
@@ -103,7 +103,7 @@ class PoolOperations(Operations):
             pool = self._pool(parts[0], request)
             if pool["state"] == "deleting":
                 raise BatchServiceError("PoolBeingDeleted")
-            transition(pool, "deleting", self.store.ticks())
+            set_state(pool, "deleting", self.store.ticks())
             self.store.put_pool(pool)
         self.engine.wake()
         return Reply(202)
@@ -136,7 +136,7 @@ class PoolOperations(Operations):
             if deallocation not in ("requeue", "terminate", "taskcompletion", "retaineddata"):
                 raise invalid_property("nodeDeallocationOption", deallocation, "Unknown option.")
             ticks = self.store.ticks()
-            transition(pool, "resizing", ticks, key="allocationState")
+            set_state(pool, "resizing", ticks, key="allocationState")
             entities.touch(pool, ticks)
             self.store.put_pool(pool)
             self.engine.resize_pool(pool, deallocation)
@@ -147,7 +147,7 @@ class PoolOperations(Operations):
             pool = self._pool(parts[0], request)
             if pool["allocationState"] == "resizing":
                 ticks = self.store.ticks()
-                transition(pool, "stopping", ticks, key="allocationState")
+                set_state(pool, "stopping", ticks, key="allocationState")
                 entities.touch(pool, ticks)
                 self.store.put_pool(pool)
         self.engine.wake()

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from azure_batch_maya.local.home import LocalState
-from azure_batch_maya.local.host import detached_flags
+from azure_batch_maya.system.processes import detached_flags, pid_alive, runs, stop_pid
 
 log = logging.getLogger(__name__)
 
@@ -188,71 +188,6 @@ def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
         for k, v in environ.items()
         if not k.upper().startswith(OWN_VARIABLES) or k.upper() in SERVER_VARIABLES
     }
-
-
-def pid_alive(pid: int) -> bool:
-    """True while a process with this id runs (an exited child not yet reaped does not)."""
-    if sys.platform == "win32":
-        result = subprocess.run(
-            ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True, check=False
-        )
-        return str(pid) in result.stdout
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        # The state letter follows the parenthesised command name; Z is a zombie.
-        return stat.read_text(errors="replace").rsplit(")", 1)[-1].split()[:1] != ["Z"]
-    result = subprocess.run(
-        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False
-    )
-    return not result.stdout.strip().startswith("Z")
-
-
-def runs(pid: int, marker: str) -> bool:
-    """True if process `pid` is alive and its command line contains `marker`.
-
-    Guards against killing an unrelated process that reused a recorded pid. Windows has no
-    cheap way to read another process's command line, so there a live pid is taken as it.
-    """
-    if not pid_alive(pid):
-        return False
-    if sys.platform == "win32":
-        return True
-    proc = Path(f"/proc/{pid}/cmdline")
-    if proc.exists():
-        return marker in proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    result = subprocess.run(
-        ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, check=False
-    )
-    return marker in result.stdout
-
-
-def stop_pid(pid: int, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
-    """Terminate a process (SIGTERM or taskkill), then kill it if it outstays `timeout`."""
-    if not pid_alive(pid):
-        return
-    if sys.platform == "win32":
-        subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True, check=False)
-        return
-    import signal
-
-    os.kill(pid, signal.SIGTERM if timeout > 0 else signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            return
-        if process is None and not pid_alive(pid):
-            return
-        time.sleep(0.05)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    if process is not None:
-        process.wait()
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ from typing import Any
 from azure_batch_maya.local import failures, host
 from azure_batch_maya.local.config import PoolConfig
 from azure_batch_maya.local.formats import UNLIMITED_DURATION, UNLIMITED_SECONDS, parse_duration
-from azure_batch_maya.local.host import ALREADY_RUNNING, new_group_flags, try_lock, unlock
+from azure_batch_maya.local.host import ALREADY_RUNNING
 from azure_batch_maya.local.layout import NodeLayout
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.processes import new_group_flags, try_lock, unlock
 
 Doc = dict[str, Any]
 
@@ -59,12 +61,7 @@ def write_spec(host_dir: Path, spec: HostSpec) -> None:
     """Write the spec readable by this user only (its environment holds the task's SAS URLs),
     whole or not at all: a server killed mid-write must not leave a truncated spec that a
     restarted server takes as complete (its host would die and the task be requeued)."""
-    host_dir.mkdir(parents=True, exist_ok=True)
-    temporary = host_dir / "spec.json.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(asdict(spec), handle)
-    temporary.replace(host_dir / "spec.json")
+    atomic.write_json(host_dir / "spec.json", asdict(spec), private=True, durable=False)
 
 
 def read_result(host_dir: Path) -> HostResult | None:

@@ -24,6 +24,7 @@ from azure_batch_maya.local.entities import (
     new_node,
     new_pool,
     put_before,
+    set_state,
     touch,
     transition,
 )
@@ -158,7 +159,7 @@ class Engine:
         else:
             node.pop("startTask", None)
         checked = spec or container_configuration(pool) is not None
-        transition(node, "starting" if checked else ready_state(node), ticks)
+        set_state(node, "starting" if checked else ready_state(node), ticks)
         self.store.put_node(pool["id"], node)
         if checked:
             self._starts.begin(pool["id"], node["id"])
@@ -220,7 +221,7 @@ class Engine:
                 ]
             else:
                 pool.pop("resizeErrors", None)
-            transition(pool, "steady", ticks, key="allocationState")
+            set_state(pool, "steady", ticks, key="allocationState")
         self.store.put_pool(pool)
 
     def resize_pool(self, pool: Doc, deallocation: str) -> None:
@@ -232,7 +233,7 @@ class Engine:
         """A busy node the pool is shrinking away: no new tasks; running ones per the option."""
         self._free_node(node["id"], self._deallocation.get(pool["id"], "requeue"), ticks)
         if node["state"] != "leavingpool":
-            transition(node, "leavingpool", ticks)
+            set_state(node, "leavingpool", ticks)
             self.store.put_node(pool["id"], node)
 
     def _free_node(self, node_id: str, mode: str, ticks: int) -> None:
@@ -253,7 +254,7 @@ class Engine:
         ticks = self.store.ticks()
         self._free_node(node["id"], option, ticks)
         self._starts.stop(node["id"])
-        transition(node, "rebooting", ticks)
+        set_state(node, "rebooting", ticks)
         self.store.put_node(pool["id"], node)
         self.wake()
 
@@ -263,14 +264,14 @@ class Engine:
         node["schedulingState"] = "disabled"
         self._free_node(node["id"], option, ticks)
         if node["state"] == "idle":
-            transition(node, "offline", ticks)
+            set_state(node, "offline", ticks)
         self.store.put_node(pool["id"], node)
         self.wake()
 
     def enable_scheduling(self, pool: Doc, node: Doc) -> None:
         node["schedulingState"] = "enabled"
         if node["state"] == "offline":
-            transition(node, "idle", self.store.ticks())
+            set_state(node, "idle", self.store.ticks())
         self.store.put_node(pool["id"], node)
         self.wake()
 
@@ -281,14 +282,14 @@ class Engine:
         for node in nodes:
             if node["id"] in node_ids and node["state"] != "leavingpool":
                 self._starts.stop(node["id"])
-                transition(node, "leavingpool", ticks)
+                set_state(node, "leavingpool", ticks)
                 self.store.put_node(pool["id"], node)
         for dedicated, name in ((True, "targetDedicatedNodes"), (False, "targetLowPriorityNodes")):
             staying = [
                 n for n in nodes if n["isDedicated"] == dedicated and n["state"] != "leavingpool"
             ]
             pool[name] = min(int(pool[name]), len(staying))
-        transition(pool, "resizing", ticks, key="allocationState")
+        set_state(pool, "resizing", ticks, key="allocationState")
         touch(pool, ticks)
         self.store.put_pool(pool)
         self.resize_pool(pool, option)
@@ -412,7 +413,7 @@ class Engine:
         if auto and auto.get("poolLifetimeOption", "job") == "job" and not auto.get("keepAlive"):
             pool = self.store.get_pool(pool_id) if pool_id else None
             if pool is not None and pool["state"] != "deleting":
-                transition(pool, "deleting", self.store.ticks())
+                set_state(pool, "deleting", self.store.ticks())
                 self.store.put_pool(pool)
 
     def _forget_job(self, job: Doc) -> None:
@@ -516,7 +517,7 @@ class Engine:
         self.runs.used[node["id"]] = self.runs.used.get(node["id"], 0) + slots
         node["runningTasksCount"] += 1
         node["runningTaskSlotsCount"] += slots
-        transition(node, "running", ticks)
+        set_state(node, "running", ticks)
         self.store.put_node(pool["id"], node)
         self.runs.launch(Attempt(job["id"], task["id"], pool["id"], node["id"], slots))
 
@@ -529,7 +530,7 @@ class Engine:
             for node in self.store.list_nodes(pool["id"]):
                 node["runningTasksCount"] = node["runningTaskSlotsCount"] = 0
                 if node["state"] == "running":
-                    transition(node, ready_state(node), ticks)
+                    set_state(node, ready_state(node), ticks)
                 self.store.put_node(pool["id"], node)
                 info = node.get("startTaskInfo") or {}
                 if node["state"] == "starting" or info.get("state") == "running":

@@ -39,10 +39,10 @@ from azure_batch_maya.local.endpoints import (
     write_endpoints,
 )
 from azure_batch_maya.local.errors import BatchServiceError
-from azure_batch_maya.local.host import try_lock
 from azure_batch_maya.local.rest import Reply, error_reply
 from azure_batch_maya.local.scheduler import Engine
 from azure_batch_maya.local.store import Store
+from azure_batch_maya.system.processes import try_lock
 
 log = logging.getLogger(__name__)
 

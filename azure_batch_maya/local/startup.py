@@ -1,7 +1,7 @@
 """Pool start tasks: run on each node as it joins the pool and after each reboot.
 
-A start task runs in the node's `startup/` folder through a host (see `runner`), so a
-killed server adopts it or reads its result instead of running it again. Its runs are
+A start task runs in the node's `startup/` folder through hosts (`steps.NodeSteps.run`), so
+a killed server adopts it or reads its result instead of running it again. Its runs are
 recorded as the node's `startTaskInfo`; with `waitForSuccess` the node waits in
 `waitingforstarttask` and ends `idle` or `starttaskfailed`, without it the node is usable at
 once and the start task runs beside its tasks.
@@ -11,44 +11,26 @@ from __future__ import annotations
 
 import copy
 import logging
-import shutil
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.local import failures
 from azure_batch_maya.local.config import PoolConfig
-from azure_batch_maya.local.containers import (
-    ContainerError,
-    container_configuration,
-    containerize,
-    prepare_node,
-)
-from azure_batch_maya.local.entities import put_before, transition
+from azure_batch_maya.local.containers import container_configuration, prepare_node
+from azure_batch_maya.local.entities import put_before, set_state
 from azure_batch_maya.local.formats import iso, parse_iso
 from azure_batch_maya.local.layout import NodeLayout, start_host_dir
-from azure_batch_maya.local.runner import (
-    HostLost,
-    HostResult,
-    HostSpec,
-    environment,
-    failure_of,
-    host_spec,
-    node_variables,
-    request_stop,
-    run_step,
-    successful,
-)
+from azure_batch_maya.local.runner import HostSpec, environment, node_variables, request_stop
+from azure_batch_maya.local.steps import NodeSteps, RetriedStep, StepRun, step_spec
 from azure_batch_maya.local.store import Store
-from azure_batch_maya.local.transfer import TransferError, fetch_resource_files
 
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 # States in which a node takes tasks.
 USABLE = ("idle", "running")
-# Hosts that may die without a result before the start task is failed as the pool's fault.
-_MAX_LOST_HOSTS = 3
 
 
 def ready_state(node: Doc) -> str:
@@ -56,18 +38,15 @@ def ready_state(node: Doc) -> str:
     return "idle" if node.get("schedulingState", "enabled") == "enabled" else "offline"
 
 
-class StartTasks:
+class StartTasks(NodeSteps):
     """Runs and records the start task of each node, one thread per running start task."""
 
     def __init__(
         self, store: Store, config: PoolConfig, lock: threading.RLock, wake: Callable[[], None]
     ) -> None:
-        self.store = store
-        self.config = config
-        self.lock = lock
-        self.wake = wake
+        super().__init__(store, config, lock, wake)
         self._threads: dict[str, threading.Thread] = {}
-        self._hosts: dict[str, Any] = {}
+        self._hosts: dict[str, Path] = {}
         self._stopped: set[str] = set()
         self._shutdown = False
 
@@ -119,7 +98,9 @@ class StartTasks:
                 category="servererror",
             )
             with self.lock:
-                self._record(pool_id, node_id, None, None, None, failure, done=True)
+                node = self._node(pool_id, node_id) or {}
+                retry = int((node.get("startTaskInfo") or {}).get("retryCount", 0))
+                self._record(pool_id, node_id, None, StepRun(retry, failure=failure, done=True))
         finally:
             self.wake()
 
@@ -145,64 +126,34 @@ class StartTasks:
             with self.lock:
                 self._settle(pool_id, node_id, boot)
             return
-        retries = int(spec.get("maxTaskRetryCount", 0))
         layout = NodeLayout(self.config.data_dir, node_id)
-        lost_hosts = 0
-        while True:
-            folder = start_host_dir(self.config.data_dir, node_id, boot, retry)
-            self._hosts[node_id] = folder
-            if node_id in self._stopped or self._shutdown:
-                return
-            with self.lock:
-                if not self._record(pool_id, node_id, boot, retry, None, None, done=False):
-                    return
-            failure: Doc | None = None
-            result: HostResult | None = None
-            try:
-                result = run_step(folder, lambda: self._spec(spec, pool, pool_id, node_id, layout))
-            except (TransferError, ContainerError) as error:
-                failure = failures.failure_info(error.code, error.message)
-            except HostLost as lost:
-                # The machine went down under it: the node "rebooted", so it runs again.
-                lost_hosts += 1
-                if lost_hosts > _MAX_LOST_HOSTS:
-                    raise
-                log.warning("%s; running the start task of %s again", lost, node_id)
-                shutil.rmtree(folder, True)
-                continue
-            if node_id in self._stopped or self._shutdown:
-                return
-            if result is not None and result.stopped:
-                shutil.rmtree(folder, True)  # stopped by an earlier server's shutdown
-                continue
-            succeeded = failure is None and result is not None and successful(result)
-            if not succeeded and failure is None and result is not None:
-                failure = failure_of(result)
-            done = succeeded or (retries != -1 and retry >= retries)
-            with self.lock:
-                if not self._record(pool_id, node_id, boot, retry, result, failure, done=done):
-                    return
-            if done:
-                return
-            retry += 1
+
+        def folder(retry: int) -> Path:
+            self._hosts[node_id] = start_host_dir(self.config.data_dir, node_id, boot, retry)
+            return self._hosts[node_id]
+
+        step = RetriedStep(
+            folder=folder,
+            spec=lambda: self._spec(spec, pool, pool_id, node_id, layout),
+            record=lambda run: self._record(pool_id, node_id, boot, run),
+            stopped=lambda: node_id in self._stopped or self._shutdown,
+            max_retries=int(spec.get("maxTaskRetryCount", 0)),
+        )
+        self.run(step, retry)
 
     def _spec(
         self, spec: Doc, pool: Doc, pool_id: str, node_id: str, layout: NodeLayout
     ) -> HostSpec:
         startup = layout.startup
-        working = startup / "wd"
-        working.mkdir(parents=True, exist_ok=True)
-        fetch_resource_files(spec.get("resourceFiles") or [], working)
         variables = node_variables(self.config, pool_id, node_id, layout)
         variables.update(
             {
                 "AZ_BATCH_TASK_DIR": str(startup),
-                "AZ_BATCH_TASK_WORKING_DIR": str(working),
+                "AZ_BATCH_TASK_WORKING_DIR": str(startup / "wd"),
             }
         )
         env = environment(variables, spec.get("environmentSettings"))
-        step = host_spec(spec, working, startup, env)
-        return containerize(step, spec.get("containerSettings"), pool, layout.root, required=False)
+        return step_spec(spec, startup, env, pool, layout.root, required=False)
 
     def _settle(self, pool_id: str, node_id: str, boot: int) -> None:
         """A node with nothing (more) to run before tasks: idle, or offline."""
@@ -214,7 +165,7 @@ class StartTasks:
             and parse_iso(node["lastBootTime"]) == boot
             and node["state"] in ("starting", "waitingforstarttask")
         ):
-            transition(node, ready_state(node), self.store.ticks())
+            set_state(node, ready_state(node), self.store.ticks())
             self.store.put_node(pool_id, node)
 
     def _unusable(self, pool_id: str, node_id: str, boot: int, code: str, message: str) -> None:
@@ -227,21 +178,11 @@ class StartTasks:
         error = {"code": code, "message": message, "errorDetails": []}
         put_before(node, "errors", [error], "isDedicated")
         node["errors"] = [error]
-        transition(node, "unusable", self.store.ticks())
+        set_state(node, "unusable", self.store.ticks())
         self.store.put_node(pool_id, node)
 
-    def _record(
-        self,
-        pool_id: str,
-        node_id: str,
-        boot: int | None,
-        retry: int | None,
-        result: HostResult | None,
-        failure: Doc | None,
-        *,
-        done: bool,
-    ) -> bool:
-        """Write one step of the start task to the node; False if the node moved on."""
+    def _record(self, pool_id: str, node_id: str, boot: int | None, run: StepRun) -> bool:
+        """Write one try of the start task to the node; False if the node moved on."""
         node = self._node(pool_id, node_id)
         if node is None or not node.get("startTask"):
             return False
@@ -249,8 +190,7 @@ class StartTasks:
             return False  # rebooted meanwhile: this run no longer counts
         ticks = self.store.ticks()
         previous: Doc = node.get("startTaskInfo") or {}
-        if retry is None:
-            retry = int(previous.get("retryCount", 0))
+        retry, result, failure, done = run.retry, run.result, run.failure, run.done
         # startTime and lastRetryTime restart with each try, as the service's do.
         same_try = previous.get("state") == "running" and previous.get("retryCount") == retry
         info: Doc = {"state": "completed" if done else "running"}
@@ -273,10 +213,10 @@ class StartTasks:
         node["startTaskInfo"] = info
         wait = bool(node["startTask"].get("waitForSuccess", True))
         if wait and not done:
-            transition(node, "waitingforstarttask", ticks)
+            set_state(node, "waitingforstarttask", ticks)
         elif wait and failure is not None:
-            transition(node, "starttaskfailed", ticks)
+            set_state(node, "starttaskfailed", ticks)
         elif node["state"] in ("starting", "waitingforstarttask"):
-            transition(node, ready_state(node), ticks)
+            set_state(node, ready_state(node), ticks)
         self.store.put_node(pool_id, node)
         return True

@@ -1,4 +1,5 @@
-"""Task operations: add one or a collection of 100, get, list, replace, delete, terminate."""
+"""Task operations: add one or a collection of 100, get, list, replace, delete, terminate,
+reactivate."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class TaskOperations(Operations):
         return task
 
     def _open_job(self, job_id: str) -> Doc:
+        """The job, if it still takes tasks: one completed or terminating is refused (409
+        `JobCompleted`, the code the service documents for an operation on a completed job)."""
         job = self._job(job_id)
         if job["state"] in ("completed", "terminating"):
             raise BatchServiceError("JobCompleted")
@@ -118,8 +121,10 @@ class TaskOperations(Operations):
         return rest.action(204, f"{task['url']}/terminate", task)
 
     def reactivate_task(self, request: Request, parts: tuple[str, ...]) -> Reply:
-        """A failed, completed task runs again with its retries renewed; nothing else may."""
+        """A failed, completed task of a job still open runs again with its retries renewed;
+        nothing else may (a follow-up job re-runs the tasks of one that ended)."""
         with self.engine.lock:
+            self._open_job(parts[0])
             task = self._task(parts[0], parts[1], request)
             info = task["executionInfo"]
             if task["state"] != "completed" or info.get("result") != "failure":

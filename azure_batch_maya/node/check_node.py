@@ -4,7 +4,7 @@ Standard library only and self-contained (it is shipped as one file, beside no o
 any Python on the node runs it: python3 where the image has one, else mayapy itself. It
 reports the OS, where mayapy is and which Maya it is, whether each plug-in loads in it, whether
 each licence server answers a TCP connection, the free disk in the working folder and the
-GPUs. It judges nothing: the client (`nodecheck.py`) says what is wrong and what to do.
+GPUs. It judges nothing: the client (`app/pools/check.py`) says what is wrong and what to do.
 
 Run inside mayapy with `--probe-maya`, it starts Maya standalone, loads the plug-ins, and
 prints one line `AZBM-PROBE {json}` (Maya prints its own lines around it).

@@ -1,8 +1,9 @@
 """The job preparation step: fetch the job's inputs once per node into the node layout.
 
-The manifest (`manifest.json`, fetched as a resource file beside this code) lists every file
-of the submission: `{"files": [{"path": <node layout path>, "blob": <blob name>, "size": n,
-"sha256": <hex>}]}`. Blobs live in a content-addressed store, a container whose SAS URL is
+The manifest (`manifest.json`, fetched as a resource file beside this code; its format is
+`node.manifest.Manifest`, which the upload step writes) lists every file of the submission:
+where it goes in the node layout, its SHA-256 and size. Blobs (`sha256/<hex>`) live in a
+content-addressed store, a container whose SAS URL is
 in `AZBM_STORE_URL`, so a job reads exactly what was uploaded for it even when newer versions
 are uploaded later. Each file is downloaded to a temporary name, checked (size and SHA-256)
 and renamed; files already present and correct are kept, so a rerun only fetches the rest.
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
-import json
 import logging
 import os
 import random
@@ -26,12 +26,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from azure_batch_maya.node.manifest import Manifest, ManifestEntry, ManifestError
 from azure_batch_maya.node.plan import ASSETS_DIR, MANIFEST_FILE
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,6 @@ def transient(exc: BaseException) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    path: str
-    blob: str
-    size: int
-    sha256: str
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifest", type=Path, help="manifest (default: next to this code)")
     parser.add_argument("--root", type=Path, help="where the files go (default: ../assets)")
@@ -123,20 +115,11 @@ def main(args: argparse.Namespace, ship_dir: Path) -> int:
     return 0
 
 
-def manifest_text(entries: list[ManifestEntry]) -> str:
-    """The manifest file the upload step writes for a submission (what `read_manifest` reads)."""
-    files = [{"path": e.path, "blob": e.blob, "size": e.size, "sha256": e.sha256} for e in entries]
-    return json.dumps({"files": files}, indent=0, ensure_ascii=True) + "\n"
-
-
-def read_manifest(path: Path) -> list[ManifestEntry]:
+def read_manifest(path: Path) -> tuple[ManifestEntry, ...]:
+    """The files of the submission whose manifest is at `path`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return [
-            ManifestEntry(str(f["path"]), str(f["blob"]), int(f["size"]), str(f["sha256"]))
-            for f in data["files"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return Manifest.from_json(path.read_text(encoding="utf-8")).entries
+    except (OSError, ManifestError) as exc:
         raise FetchError(f"manifest {path} is unreadable: {exc}") from None
 
 
@@ -155,21 +138,21 @@ def blob_url(store: str, blob: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-def fetch_all(entries: list[ManifestEntry], store: str, root: Path) -> int:
+def fetch_all(entries: Sequence[ManifestEntry], store: str, root: Path) -> int:
     """Fetch what is missing or wrong; returns how many contents were downloaded.
 
     Each content (hash) is downloaded once, to its first path; its other paths are copies.
     """
-    todo = [e for e in entries if not _is_current(target_path(root, e.path), e)]
+    todo = [e for e in entries if not _is_current(target_path(root, e.node_path), e)]
     by_content: dict[str, list[ManifestEntry]] = {}
     for entry in todo:
         by_content.setdefault(entry.sha256, []).append(entry)
 
     def fetch_content(group: list[ManifestEntry]) -> None:
-        first = target_path(root, group[0].path)
+        first = target_path(root, group[0].node_path)
         fetch_one(group[0], store, first)
         for other in group[1:]:
-            target = target_path(root, other.path)
+            target = target_path(root, other.node_path)
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(target.name + ".part")
             shutil.copyfile(first, part)
@@ -183,11 +166,12 @@ def fetch_all(entries: list[ManifestEntry], store: str, root: Path) -> int:
 def fetch_one(entry: ManifestEntry, store: str, target: Path) -> None:
     """Download one blob to `target` (via a `.part` file), retrying transient failures."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    what = f"cannot fetch {entry.path} (blob {entry.blob})"
-    with_retries(lambda: _download(entry, blob_url(store, entry.blob), target), what)
+    what = f"cannot fetch {entry.node_path} (blob {entry.blob_name})"
+    with_retries(lambda: _download(entry, blob_url(store, entry.blob_name), target), what)
 
 
 def _download(entry: ManifestEntry, url: str, target: Path) -> None:
+    what = f"cannot fetch {entry.node_path} (blob {entry.blob_name})"
     part = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
     size = 0
@@ -204,14 +188,14 @@ def _download(entry: ManifestEntry, url: str, target: Path) -> None:
         reason = redact(str(exc) or type(exc).__name__)
         if transient(exc):
             raise TransientError(reason) from None
-        raise FetchError(f"cannot fetch {entry.path} (blob {entry.blob}): {reason}") from None
+        raise FetchError(f"{what}: {reason}") from None
     if size != entry.size or digest.hexdigest() != entry.sha256:
         part.unlink(missing_ok=True)
         if declared is None or not declared.isdigit() or int(declared) != size:
             # A reply cut short (a body shorter than it said raised IncompleteRead above).
             raise TransientError(f"the reply was cut short ({size} bytes arrived)")
         raise FetchError(
-            f"{entry.path} arrived damaged (blob {entry.blob}: {size} bytes, expected "
+            f"{entry.node_path} arrived damaged (blob {entry.blob_name}: {size} bytes, expected "
             f"{entry.size} with SHA-256 {entry.sha256}); submit again to re-upload it"
         )
     part.replace(target)

@@ -21,9 +21,6 @@ from azure_batch_maya.node.plan import Plan, TaskEntry
 
 log = logging.getLogger(__name__)
 
-# currentRenderer → Maya plug-in to load before the scene opens (unverified for vray, redshift).
-PLUGINS = {"arnold": "mtoa", "vray": "vrayformaya", "redshift": "redshift4maya"}
-
 RenderCall = Callable[[Any, str, str, float], None]
 
 

@@ -1,16 +1,14 @@
 """The job's path mapping as the node applies it, with the node's real asset root put in.
 
 Jobs are built before anyone knows where a node keeps the job's files (the job preparation
-folder differs per node and per OS), so every node-side path in the plan starts with
-`ROOT_TOKEN`; `NodeMapping.from_plan` swaps in the real root. `map_written` does what `dirmap`
+folder differs per node and per OS), so every node-side path in the plan's `NodeMapping`
+starts with `ROOT_TOKEN`; `rooted` swaps in the real root. `map_written` does what `dirmap`
 does to a path the scene writes; `value_for` adds the explicit remaps set after the scene opens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 ROOT_TOKEN = "@AZBM_ROOT@"
 
@@ -29,9 +27,8 @@ class NodeMapping:
     remaps: tuple[tuple[str, str], ...] = ()  # plug → value
     ocio: str | None = None
 
-    @classmethod
-    def from_plan(cls, data: Mapping[str, Any], root: str) -> NodeMapping:
-        """Read the plan's `pathmap` object, rooting every node path at `root`."""
+    def rooted(self, root: str) -> NodeMapping:
+        """This mapping (as the plan holds it) with every node path rooted at `root`."""
         root = root.replace("\\", "/").rstrip("/")
 
         def node(path: str) -> str:
@@ -39,18 +36,13 @@ class NodeMapping:
                 raise PlanError(f"node path {path!r} in the plan does not start with {ROOT_TOKEN}")
             return root + path[len(ROOT_TOKEN) :]
 
-        try:
-            workspace = data.get("workspace")
-            ocio = data.get("ocio")
-            return cls(
-                workspace=node(workspace) if workspace else None,
-                dirs=tuple((str(s), node(n)) for s, n in data["dirs"]),
-                files=tuple((str(s), node(n)) for s, n in data.get("files", [])),
-                remaps=tuple((str(p), node(v)) for p, v in data.get("remaps", [])),
-                ocio=node(ocio) if ocio else None,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PlanError(f"the plan's path mapping is unreadable: {exc}") from None
+        return NodeMapping(
+            workspace=node(self.workspace) if self.workspace else None,
+            dirs=tuple((s, node(n)) for s, n in self.dirs),
+            files=tuple((s, node(n)) for s, n in self.files),
+            remaps=tuple((p, node(v)) for p, v in self.remaps),
+            ocio=node(self.ocio) if self.ocio else None,
+        )
 
     def map_written(self, path: str) -> str:
         """Where the path a scene writes points on the node, as `dirmap` maps it.

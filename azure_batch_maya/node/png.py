@@ -1,7 +1,8 @@
-"""A small PNG writer (zlib + struct) for the stand-in's labelled frames.
+"""A small PNG writer and `tEXt` reader (zlib + struct) for the stand-in's frames.
 
-The label is drawn in the 3×5 pixel font of `font` and also stored as `tEXt` chunks, so a
-person sees it and a test can read it back.
+The stand-in's contact sheet (`contactsheet.py`, drawn with `font`) is written by `framefiles`
+through `encode_rgb`, its labels also stored as `tEXt` chunks, so a person sees them and a test
+can read them back.
 """
 
 from __future__ import annotations
@@ -9,19 +10,6 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Mapping
-
-from azure_batch_maya.node.font import Canvas
-
-_SCALE = 4
-_BACKGROUND = (40, 44, 52)
-_INK = (255, 196, 0)
-
-
-def label_png(label: str, text: Mapping[str, str], width: int = 320, height: int = 180) -> bytes:
-    """An RGB image with `label` drawn (unknown characters as blanks) and `text` as tEXt."""
-    canvas = Canvas(width, height, _BACKGROUND)
-    canvas.text(8, 8, label, _INK, _SCALE)
-    return encode_rgb(width, height, canvas.lines(), text)
 
 
 def encode_rgb(width: int, height: int, rows: list[bytes], text: Mapping[str, str]) -> bytes:

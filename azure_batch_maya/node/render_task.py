@@ -73,7 +73,7 @@ def main(args: argparse.Namespace, ship_dir: Path) -> int:
 def run_task(plan: Plan, task: TaskEntry, places: TaskPlaces, *, stand_in: bool) -> int:
     """Render the task's frames, then check them; the exit code for Batch."""
     try:
-        mapping = NodeMapping.from_plan(plan.pathmap, str(places.assets_root))
+        mapping = plan.pathmap.rooted(str(places.assets_root))
     except PlanError as exc:
         log.error("%s", exc)
         return SETUP_EXIT
@@ -261,7 +261,7 @@ def _run_command(
     assert plan.command is not None
     values = {
         "scene": scene,
-        "project": mapping_root(str(plan.pathmap.get("workspace") or ""), places.assets_root),
+        "project": mapping_root(plan.pathmap.workspace or "", places.assets_root),
         "images": str(places.images_dir),
         "start": _frame_text(task.frames[0]),
         "end": _frame_text(task.frames[-1]),
@@ -289,7 +289,7 @@ def session_main(args: argparse.Namespace, ship_dir: Path) -> int:
     try:
         plan = load_plan(args.plan or ship_dir / PLAN_FILE)
         task = plan.task(args.task_id)
-        mapping = NodeMapping.from_plan(plan.pathmap, str(places.assets_root))
+        mapping = plan.pathmap.rooted(str(places.assets_root))
         scene = mapping_root(plan.scene, places.assets_root)
         maya_session.run(plan, task, mapping, scene, places.images_dir)
     except (PlanError, maya_session.MayaSessionError) as exc:

@@ -12,6 +12,7 @@ import json
 from azure_batch_maya.render.pathmap import NodePathMap
 
 ENV_VAR = "ARNOLD_PATHMAP"
+FILE_NAME = "azbm_arnold_pathmap.json"  # on the node, beside the scene or in the task folder
 # ECMAScript's syntax characters: all that must be escaped for a literal match.
 _SPECIAL = frozenset("^$\\.*+?()[]{}|/")
 

@@ -17,10 +17,10 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from azure_batch_maya.assets.userdirs import data_dir
 from azure_batch_maya.render.pathmap import NodeOS
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.tasks import RenderTask
+from azure_batch_maya.system.userdirs import data_dir
 
 PRICES_FILE = "prices.json"
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class PriceTable:
     # Sizes whose prices were fetched from Azure's retail prices API: size lower-cased → day.
     fetched: Mapping[str, str] = field(default_factory=dict)
     fetched_from: str = ""
+    # The VM sizes priced, spelt as the table spells them, sorted: the Env tab's list to search.
+    sizes: tuple[str, ...] = ()
 
     def origin(self, vm_size: str) -> tuple[str, str]:
         """(as of, source) of a size's prices: the day they were fetched, or the table's."""
@@ -115,7 +117,12 @@ def parse_prices(data: Mapping[str, Any], source: str) -> PriceTable:
             for node_os, p in by_os.items()
         }
         return PriceTable(
-            str(data["as_of"]), str(data["currency"]), str(data["region"]), source, prices
+            str(data["as_of"]),
+            str(data["currency"]),
+            str(data["region"]),
+            source,
+            prices,
+            sizes=_sorted_sizes(data["prices"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PriceError(
@@ -155,7 +162,16 @@ def load_prices(env: Mapping[str, str] | None = None) -> PriceTable:
         prices={**table.prices, **fetched.prices},
         fetched=days,
         fetched_from=f"Azure's retail prices API ({fetched.region}, cached)",
+        sizes=_sorted_sizes([*table.sizes, *fetched.sizes]),
     )
+
+
+def _sorted_sizes(names: Iterable[str]) -> tuple[str, ...]:
+    """Each size once (the first spelling of it), in case-blind order."""
+    spelt: dict[str, str] = {}
+    for name in names:
+        spelt.setdefault(str(name).lower(), str(name))
+    return tuple(sorted(spelt.values(), key=str.lower))
 
 
 def estimate_hours(

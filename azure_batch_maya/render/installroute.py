@@ -2,7 +2,7 @@
 
 `start_task_for_installers` is pure: it takes the installers (from `transfer.installers`), the
 URL of the install script and a URL per installer (SAS URLs into the store, made by
-`installscripts.publish_install_files`), and returns the service layer's `StartTaskSpec`.
+`app/pools/install.py`), and returns the service layer's `StartTaskSpec`.
 The pool builder puts it on the pool; tasks then start Maya through `MAYAPY_WRAPPER`, which the
 script writes below the node's shared folder whatever the installers were. On Azure it also
 links it from `/usr/local/bin/mayapy` (so tasks that start `mayapy` by name find it, if the
@@ -29,7 +29,6 @@ SCRIPT_NAMES: dict[NodeOS, str] = {"linux": "install_linux.sh", "windows": "inst
 NODE_SCRIPT = {"linux": "azbm_install.sh", "windows": "azbm_install.ps1"}
 INSTALLERS_DIR = "installers"
 INSTALL_DIR = "azbm-install"  # below AZ_BATCH_NODE_SHARED_DIR: unpacked archives, markers
-INSTALL_LOG = "startup/wd/install.log"  # the node file API's path of the script's log
 SHARED_VAR = "AZ_BATCH_NODE_SHARED_DIR"
 # What a task runs as mayapy on a pool of this route (a node variable and a path below it).
 MAYAPY_WRAPPER: dict[NodeOS, NodeVar] = {

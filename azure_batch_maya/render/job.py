@@ -38,11 +38,18 @@ from azure_batch_maya.node.imagenames import (
     image_extension,
 )
 from azure_batch_maya.node.nodemap import ROOT_TOKEN
-from azure_batch_maya.node.plan import IMAGES_DIR, MANIFEST_FILE, PLAN_FILE, PLAN_VERSION, SHIP_DIR
-from azure_batch_maya.render import arnoldmap, redshiftmap
+from azure_batch_maya.node.plan import (
+    IMAGES_DIR,
+    MANIFEST_FILE,
+    PLAN_FILE,
+    SHIP_DIR,
+    Plan,
+    TaskEntry,
+)
 from azure_batch_maya.render.autoscale import formula as autoscale_formula
 from azure_batch_maya.render.commandline import Arg, NodeVar, command_line
-from azure_batch_maya.render.pathmap import build_pathmap, explicit_remaps, node_path_of_local
+from azure_batch_maya.render.pathmap import node_path_of_local
+from azure_batch_maya.render.planmapping import plan_mapping
 from azure_batch_maya.render.renderers import Renderer, UnsupportedRendererError, renderer_for
 from azure_batch_maya.render.scouts import (
     GATE_TASK_ID,
@@ -63,7 +70,6 @@ from azure_batch_maya.render.tasks import (
     safe_id,
 )
 from azure_batch_maya.scene.model import SceneInfo
-from azure_batch_maya.scene.project import WORKSPACE_FILE
 from azure_batch_maya.services.batch import (
     ContainerImage,
     CustomImage,
@@ -82,8 +88,6 @@ from azure_batch_maya.services.batch import (
 
 PREP_DIR_VAR = "AZ_BATCH_JOB_PREP_WORKING_DIR"
 REDACTED = "(kept in the OS keyring; not written to files)"
-ARNOLD_FILE = "azbm_arnold_pathmap.json"
-REDSHIFT_FILE = "azbm_redshift_pathoverride.txt"
 # Python reads and writes UTF-8 whatever the node's locale, so non-ASCII paths survive logs.
 NODE_ENVIRONMENT = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
 
@@ -146,7 +150,7 @@ class RenderJob:
     job: JobSpec
     tasks: tuple[TaskSpec, ...]
     render_tasks: tuple[RenderTask, ...]
-    plan: dict[str, Any]
+    plan: Plan
     renderer: Renderer
     new_pool: PoolSpec | None = None
     outputs_prefix: str = ""
@@ -154,19 +158,11 @@ class RenderJob:
 
     @property
     def plan_text(self) -> str:
-        return json.dumps(self.plan, indent=1, ensure_ascii=True) + "\n"
-
-
-def extra_inputs(scene: SceneInfo) -> tuple[str, ...]:
-    """Local files the node needs besides the asset project's: the scene and workspace.mel."""
-    files = [scene.scene]
-    if scene.project_root and (Path(scene.project_root) / WORKSPACE_FILE).is_file():
-        files.append(str(Path(scene.project_root) / WORKSPACE_FILE))
-    return tuple(files)
+        return self.plan.to_json()
 
 
 def default_job_id(scene: SceneInfo, now: datetime, suffix: str = "") -> str:
-    """Scene, time and (from `submission.submit`) a random suffix: unique without the user's
+    """Scene, time and (from `app/submit.py`) a random suffix: unique without the user's
     help, even for two submissions of one scene in the same second."""
     tail = f"-{suffix}" if suffix else ""
     return safe_id(f"{Path(scene.scene).stem}-{now:%Y%m%d-%H%M%S}{tail}")
@@ -349,61 +345,24 @@ def _plan(
     naming: ImageNaming,
     render_tasks: tuple[RenderTask, ...],
     images: dict[str, tuple[str, ...]],
-) -> tuple[dict[str, Any], list[str]]:
-    pathmap = build_pathmap(project, settings.node_os, ROOT_TOKEN)
-    remaps = explicit_remaps(project, pathmap)
-    path_files: list[dict[str, Any]] = []
-    warnings: list[str] = []
-    if renderer.path_file_env == arnoldmap.ENV_VAR:
-        text = arnoldmap.arnold_pathmap_json(pathmap)
-        path_files.append(
-            {"env": arnoldmap.ENV_VAR, "name": ARNOLD_FILE, "text": text, "json": True}
-        )
-    if renderer.path_file_env == redshiftmap.ENV_VAR:
-        overrides = redshiftmap.redshift_overrides(pathmap)
-        path_files.append(
-            {
-                "env": redshiftmap.ENV_VAR,
-                "name": REDSHIFT_FILE,
-                "text": overrides.text,
-                "json": False,
-            }
-        )
-        warnings += [f"Redshift cannot map {p} (a quote in the path)" for p in overrides.skipped]
-    plan = {
-        "version": PLAN_VERSION,
-        "job_id": job_id,
-        "scene": node_path_of_local(scene.scene, ROOT_TOKEN),
-        "renderer": scene.renderer,
-        "plugins": [renderer.plugin] if renderer.plugin else [],
-        "naming": {
-            "prefix": naming.prefix,
-            "extension": naming.extension,
-            "padding": naming.padding,
-            "prefix_plug": renderer.prefix_plug,
+) -> tuple[Plan, list[str]]:
+    mapping = plan_mapping(project, settings.node_os, renderer)
+    plan = Plan(
+        job_id=job_id,
+        scene=node_path_of_local(scene.scene, ROOT_TOKEN),
+        renderer=scene.renderer,
+        naming=naming,
+        pathmap=mapping.pathmap,
+        tasks={
+            t.id: TaskEntry(t.id, t.frames, t.layers, t.cameras, images[t.id]) for t in render_tasks
         },
-        "pathmap": {
-            "workspace": pathmap.project,
-            "dirs": [[d.scene, d.node] for d in pathmap.dirs],
-            "files": [list(f) for f in pathmap.files],
-            "remaps": [[r.plug, r.path] for r in remaps if not r.is_ocio],
-            "ocio": next((r.path for r in remaps if r.is_ocio), None),
-        },
-        "path_files": path_files,
-        "command": list(settings.render_command) or None,
-        "renderer_options": dict(settings.renderer_options),
-        "tasks": [
-            {
-                "id": t.id,
-                "frames": list(t.frames),
-                "layers": list(t.layers),
-                "cameras": list(t.cameras),
-                "images": list(images[t.id]),
-            }
-            for t in render_tasks
-        ],
-    }
-    return plan, warnings
+        plugins=(renderer.plugin,) if renderer.plugin else (),
+        path_files=mapping.path_files,
+        command=tuple(settings.render_command) or None,
+        renderer_options=dict(settings.renderer_options),
+        prefix_plug=renderer.prefix_plug,
+    )
+    return plan, list(mapping.warnings)
 
 
 def _preparation(settings: SubmitSettings, inputs: JobInputs) -> JobPreparationSpec:

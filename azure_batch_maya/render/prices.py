@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
-from azure_batch_maya.assets.userdirs import cache_dir
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.userdirs import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +164,7 @@ def refresh_cache(
     prices.update(table["prices"])
     fetched.update({size: table["as_of"] for size in table["prices"]})
     table.update(prices=prices, fetched=fetched)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(table, indent=1, sort_keys=True), "utf-8")
-    partial.replace(path)
-    return path
+    return atomic.write_json(path, table, indent=1, sort_keys=True)
 
 
 def refresh_if_stale(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from azure_batch_maya.render.pathmap import NodePathMap
 
 ENV_VAR = "REDSHIFT_PATHOVERRIDE_FILE"
+FILE_NAME = "azbm_redshift_pathoverride.txt"  # on the node, beside the scene or in the task folder
 
 
 @dataclass(frozen=True)

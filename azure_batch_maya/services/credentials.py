@@ -25,8 +25,6 @@ from azure_batch_maya.services.settings import Secrets, ServiceSettings, SignInM
 
 log = logging.getLogger(__name__)
 
-BATCH_SCOPE = "https://batch.core.windows.net//.default"
-STORAGE_SCOPE = "https://storage.azure.com/.default"
 TOKEN_CACHE_NAME = "azure-batch-maya"
 
 DeviceCodePrompt = Callable[[str, str, datetime], None]

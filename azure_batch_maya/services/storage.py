@@ -1,25 +1,29 @@
 """Blob storage as the product uses it: containers, listings and file transfers.
 
 Listings ask for metadata with the list itself (one request per 5,000 blobs), never a HEAD per
-file. Transfers report progress and stop on a cancel event between chunks; a download goes to
-`name.part` and is renamed only once its size (and MD5, when stored) check out. SAS URLs for
-tasks are in `sas`.
+file; `list_blob_sizes` reads only names and sizes, what an upload compares. Transfers report
+progress and stop on a cancel event between chunks; a download goes to `name.part` and is
+renamed only once its size (and MD5, when stored) check out. SAS URLs for tasks are in `sas`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any, Protocol
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import ContentDecodePolicy
 from azure.storage.blob import (
     BlobProperties,
     BlobServiceClient,
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 LIST_PAGE_SIZE = 5000
 PART_SUFFIX = ".part"
 _HASH_BLOCK = 4 * 1024 * 1024
+WHOLE_READ_SIZE = 4 * 1024 * 1024
+"""Files up to this size are read once, into memory, for their MD5 and their upload alike."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in total) after each chunk."""
@@ -115,6 +121,57 @@ def list_blobs(
             yield _blob_info(blob)
 
 
+def list_blob_sizes(
+    client: BlobServiceClient, container: str, *, prefix: str | None = None
+) -> dict[str, int]:
+    """Name → size of every blob under `prefix`: what an upload compares, and nothing more.
+
+    The SDK's model deserializer spends about 0.3 ms a blob on properties we never read (0.6 s
+    for a 2,000-file store, most of a re-upload that sends nothing); its names-only listing
+    is fast but leaves the sizes out. So the names-only listing drives the requests (auth,
+    retries, paging) and the sizes are read from the same replies' XML; should the two ever
+    disagree (an SDK that pages differently), the full listing answers instead. The client's
+    own `raw_response_hook`, if it has one, is not called for this listing.
+    """
+    container_client = client.get_container_client(container)
+    replies: list[PipelineResponse[Any, Any]] = []
+
+    def keep(response: PipelineResponse[Any, Any]) -> None:
+        if response.http_response.status_code == 200:
+            replies.append(response)
+
+    with _storage(client, f"listing blobs in {container}"):
+        names = list(
+            container_client.list_blob_names(
+                name_starts_with=prefix, results_per_page=LIST_PAGE_SIZE, raw_response_hook=keep
+            )
+        )
+    sizes = _sizes_from_listings(replies)
+    if list(sizes) != names:
+        log.warning("listing replies did not match the SDK's pages; listing %s again", container)
+        return {b.name: b.size for b in list_blobs(client, container, prefix=prefix)}
+    return sizes
+
+
+def _sizes_from_listings(replies: Sequence[PipelineResponse[Any, Any]]) -> dict[str, int]:
+    """`<Blob><Name>…</Name><Properties><Content-Length>…` of List Blobs replies, in order.
+
+    Each reply's XML as the SDK already parsed it when it is at hand, else parsed here.
+    """
+    sizes: dict[str, int] = {}
+    for reply in replies:
+        try:
+            tree = reply.context.get(ContentDecodePolicy.CONTEXT_NAME)
+            if not isinstance(tree, ET.Element):
+                tree = ET.fromstring(reply.http_response.body())
+            for blob in tree.iter("Blob"):
+                size = blob.findtext("Properties/Content-Length", "")  # none: full listing
+                sizes[blob.findtext("Name", "")] = int(size)
+        except (ET.ParseError, ValueError):
+            return {}
+    return sizes
+
+
 def upload_file(
     client: BlobServiceClient,
     container: str,
@@ -134,28 +191,32 @@ def upload_file(
     A cancelled upload commits nothing: the blob keeps its previous content (or stays absent).
     """
     _raise_if_cancelled(cancel, f"upload of {path.name}")
-    size = path.stat().st_size
-    digest = md5 if md5 is not None else file_md5(path)
-
-    def hook(current: int, total: int | None) -> None:
-        _raise_if_cancelled(cancel, f"upload of {path.name}")
-        if progress is not None:
-            progress(current, total or size)
-
     blob = client.get_blob_client(container, blob_name)
-    with (
-        _storage(client, f"uploading {path.name} to {container}/{blob_name}"),
-        path.open("rb") as f,
-    ):
-        blob.upload_blob(
-            f,
-            length=size,
-            overwrite=overwrite,
-            metadata=dict(metadata or {}),
-            content_settings=ContentSettings(content_md5=bytearray(digest)),
-            max_concurrency=max_concurrency,
-            progress_hook=hook,
-        )
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        source: IO[bytes] | bytes = f
+        if md5 is None and size <= WHOLE_READ_SIZE:
+            source = f.read()  # one read: the MD5 stored is that of the very bytes sent
+            size = len(source)
+            digest = hashlib.md5(source, usedforsecurity=False).digest()
+        else:
+            digest = md5 if md5 is not None else file_md5(path)
+
+        def hook(current: int, total: int | None) -> None:
+            _raise_if_cancelled(cancel, f"upload of {path.name}")
+            if progress is not None:
+                progress(current, total or size)
+
+        with _storage(client, f"uploading {path.name} to {container}/{blob_name}"):
+            blob.upload_blob(
+                source,
+                length=size,
+                overwrite=overwrite,
+                metadata=dict(metadata or {}),
+                content_settings=ContentSettings(content_md5=bytearray(digest)),
+                max_concurrency=max_concurrency,
+                progress_hook=hook,
+            )
     log.debug("uploaded %s (%d bytes) to %s/%s", path, size, container, blob_name)
     return BlobInfo(name=blob_name, size=size, md5=digest, metadata=dict(metadata or {}))
 

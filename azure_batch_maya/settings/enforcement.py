@@ -16,10 +16,10 @@ from azure_batch_maya.render.settings import LicenceServers, SubmitSettings
 from azure_batch_maya.settings.studio import PresetsError, StudioPresets
 
 if TYPE_CHECKING:
-    from azure_batch_maya.controllers.env import EnvSettings
+    from azure_batch_maya.settings.env import EnvSettings
 
 # Studio key → the EnvSettings field it sets. spot_share and scout_frames are not Env fields:
-# `spot_split` applies the first, the Submit tab's choices carry the second (jobchoices.py).
+# `spot_split` applies the first, the Submit tab's choices carry the second (app/jobchoices.py).
 ENV_FIELDS = {
     "image_route": "image_kind",
     "image_id": "custom_image_id",

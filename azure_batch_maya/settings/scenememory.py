@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from azure_batch_maya.assets.userdirs import data_dir
+from azure_batch_maya.system import atomic
+from azure_batch_maya.system.userdirs import data_dir
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,4 @@ def recall(scene: str, folder: Path | None = None) -> dict[str, Any] | None:
 def remember(scene: str, choices: Mapping[str, Any], folder: Path | None = None) -> Path:
     """Keep `choices` for `scene`: written beside, then renamed, so a crash leaves the old file."""
     path = memory_file(scene, folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    part.write_text(json.dumps({"scene": scene, "choices": dict(choices)}, indent=1), "utf-8")
-    part.replace(path)
-    return path
+    return atomic.write_json(path, {"scene": scene, "choices": dict(choices)}, indent=1)

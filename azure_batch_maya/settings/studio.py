@@ -35,7 +35,7 @@ from typing import Any
 STUDIO_ENV = "AZURE_BATCH_MAYA_STUDIO"
 STUDIO_FILE = "studio.toml"
 MODULE_FILE = "azure-batch-maya.mod"
-# The Env tab's routes to Maya on the nodes (controllers/env.py `IMAGE_KINDS`, docs/azure.md).
+# The Env tab's routes to Maya on the nodes (settings/env.py `IMAGE_KINDS`, docs/azure.md).
 IMAGE_ROUTES = ("install", "custom", "container")
 _LICENCE = re.compile(r"^\d{1,5}@[A-Za-z0-9.\-_]+$")
 

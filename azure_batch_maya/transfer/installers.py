@@ -25,9 +25,9 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient
 
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.services import storage
 from azure_batch_maya.services.errors import ServiceError, service_call
-from azure_batch_maya.transfer.manifest import blob_name
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def add_installers(
     if twice:
         raise InstallerError(f"{', '.join(twice)}: given twice; add each file once")
     storage.ensure_container(client, container)
-    present = {b.name: b.size for b in storage.list_blobs(client, container, prefix="sha256/")}
+    present = storage.list_blob_sizes(client, container, prefix="sha256/")
     items: dict[str, storage.UploadItem] = {}
     for path, installer in new:
         if present.get(installer.blob_name) != installer.size:

@@ -18,16 +18,16 @@ from stat import S_ISREG
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.assets.project import AssetFile, AssetProject
-from azure_batch_maya.services import storage
-from azure_batch_maya.services.errors import IntegrityError
-from azure_batch_maya.transfer.manifest import (
+from azure_batch_maya.node.manifest import (
     BLOB_PREFIX,
-    STORE_CONTAINER,
+    MANIFEST_PREFIX,
     Manifest,
     blob_name,
-    manifest_for,
-    to_json,
+    text_blob_name,
 )
+from azure_batch_maya.services import storage
+from azure_batch_maya.services.errors import IntegrityError, NotFoundError
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER, manifest_for
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,7 @@ def upload_project(
     `progress(done_bytes, total_bytes)` is called from worker threads: a UI hands it to its own.
     """
     manifest = manifest_for(project, submission)
-    storage.ensure_container(client, container)
-    present = {b.name: b.size for b in storage.list_blobs(client, container, prefix=BLOB_PREFIX)}
+    present = _stored_sizes(client, container)
     sources: dict[str, AssetFile] = {}
     for f in project.files:
         sources.setdefault(blob_name(f.sha256), f)
@@ -69,15 +68,18 @@ def upload_project(
     log.info("upload %s: %d to send, %d already stored", submission, len(missing), len(skipped))
 
     before = {name: _unchanged_since_scan(f) for name, f in missing.items()}
+    # largest first: a big file started last would leave the other workers idle at the end
+    largest_first = sorted(missing.items(), key=lambda item: -item[1].size)
     items = [
         storage.UploadItem(Path(f.local), name, metadata={"sha256": f.sha256})
-        for name, f in missing.items()
+        for name, f in largest_first
     ]
     storage.upload_files(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
     )
     _check_unchanged_while_sending(client, container, missing, before)
-    put_text(client, container, manifest.blob_name, to_json(manifest), cancel)
+    text = manifest.to_json()  # once: the blob's name is the hash of this text
+    put_text(client, container, text_blob_name(MANIFEST_PREFIX, submission, text), text, cancel)
     return UploadReport(
         manifest=manifest,
         container=container,
@@ -86,6 +88,17 @@ def upload_project(
         skipped_files=len(skipped),
         skipped_bytes=sum(f.size for f in skipped.values()),
     )
+
+
+def _stored_sizes(client: BlobServiceClient, container: str) -> dict[str, int]:
+    """What the store holds (blob name → size); an absent store is created, empty."""
+    try:
+        return storage.list_blob_sizes(client, container, prefix=BLOB_PREFIX)
+    except NotFoundError as missing:
+        if missing.code != "ContainerNotFound":
+            raise
+    storage.ensure_container(client, container)
+    return {}
 
 
 def _unchanged_since_scan(file: AssetFile) -> tuple[int, int]:

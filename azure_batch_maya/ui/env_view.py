@@ -106,7 +106,8 @@ class EnvView(QtWidgets.QWidget):
             self.public_ips.addItem(label, value)
         self.vm_size = QtWidgets.QComboBox()
         self.vm_size.setEditable(True)
-        self.vm_size.addItems(controller.vm_sizes())
+        # The price table's sizes in the list: filled when a worker has read the table.
+        self._sizes_shown: tuple[str, ...] | None = None
         completer = self.vm_size.completer()
         if completer is not None:
             completer.setFilterMode(QtCore.Qt.MatchFlag.MatchContains)
@@ -279,6 +280,12 @@ class EnvView(QtWidgets.QWidget):
                 widget.setEnabled(s.registry_auth == "password")
             self.subnet.setText(s.subnet_id)
             self.public_ips.setCurrentIndex(max(0, self.public_ips.findData(s.public_ips)))
+            if self.controller.sizes != self._sizes_shown:  # not while the artist types one
+                self._sizes_shown = self.controller.sizes
+                self.vm_size.blockSignals(True)
+                self.vm_size.clear()
+                self.vm_size.addItems(self.controller.vm_sizes())
+                self.vm_size.blockSignals(False)
             self.vm_size.setCurrentText(s.vm_size)
             self.dedicated.setValue(s.dedicated_nodes)
             self.spot.setValue(s.spot_nodes)

@@ -2,49 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from azure_batch_maya.controllers.jobs import JobDetails, JobRow, JobsController
-from azure_batch_maya.jobretry import Retried
-from azure_batch_maya.scoutstatus import Released
+from azure_batch_maya.app.jobs.retry import Retried
+from azure_batch_maya.app.jobs.scouts import Released
+from azure_batch_maya.controllers.jobs import JobDetails, JobLine, JobsController
 from azure_batch_maya.transfer.download import DownloadReport
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
-from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
+from azure_batch_maya.ui.listtab import ListTab
 from azure_batch_maya.ui.notifier import TrayNotifier
-from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets, open_local_file
+from azure_batch_maya.ui.qt import QtGui, QtWidgets, open_local_file
 from azure_batch_maya.ui.thumbstrip import ThumbnailStrip
 from azure_batch_maya.ui.worker import Task, Workers
 
 COLUMNS = ("Job", "State", "Progress", "Submitted", "Pool", "Problem")
-STATE_COLUMN, PROBLEM_COLUMN = 1, 5
-GO_CODE = "WaitingForRelease"  # jobhealth's problem for scouts awaiting Render the Rest
+STATE_COLUMN, POOL_COLUMN, PROBLEM_COLUMN = 1, 4, 5
+GO_CODE = "WaitingForRelease"  # app.jobs.health's problem for scouts awaiting Render the Rest
 REFRESH_MS = 5000
 
 
-class JobsView(QtWidgets.QWidget):
-    def __init__(self, controller: JobsController, workers: Workers) -> None:
-        super().__init__()
-        self.controller = controller
-        self.workers = workers
-        self.download_task: Task[DownloadReport] | None = None
-        self.confirm: Callable[[str], bool] = self._ask  # swappable for tests
+class JobsView(ListTab[JobLine]):
+    """The job list (`jobs list`'s rows) with the chosen job's details and its frames."""
 
-        self.table = QtWidgets.QTreeWidget()
-        self.table.setHeaderLabels(list(COLUMNS))
-        self.table.setRootIsDecorated(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
-        header = self.table.header()
-        header.setStretchLastSection(True)
-        for column, width in enumerate((220, 70, 150, 100, 80)):
-            header.resizeSection(column, width)
+    noun = "jobs"
+
+    def __init__(self, controller: JobsController, workers: Workers) -> None:
+        super().__init__(
+            controller.session,
+            workers,
+            row_type=JobLine,
+            columns=COLUMNS,
+            widths=(190, 70, 130, 95, 150),
+            interval_ms=REFRESH_MS,
+        )
+        self.controller = controller
+        self.download_task: Task[DownloadReport] | None = None
+        self._frames_of: str | None = None  # the job whose frames the strip shows
         self.details = QtWidgets.QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setMinimumHeight(60)
         self.details.setPlaceholderText("Pick a job to see its failed tasks.")
 
-        self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.cancel_button = QtWidgets.QPushButton("Cancel Job")
         self.delete_button = QtWidgets.QPushButton("Delete Job…")
         self.retry_button = QtWidgets.QPushButton("Re-run Failed")
@@ -101,8 +99,6 @@ class JobsView(QtWidgets.QWidget):
         scouting = QtWidgets.QHBoxLayout()
         scouting.addWidget(self.scout_estimate, 1)
         scouting.addWidget(self.release_button)
-        self.status = QtWidgets.QLabel()
-        self.status.setWordWrap(True)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.table, 2)
@@ -114,17 +110,6 @@ class JobsView(QtWidgets.QWidget):
         layout.addLayout(scouting)
         layout.addWidget(self.status)
 
-        self.listing: PeriodicListing[tuple[JobRow, ...]] = PeriodicListing(
-            self,
-            workers,
-            interval_ms=REFRESH_MS,
-            ready=lambda: controller.session.connection is not None,
-            fetch=controller.list_jobs,
-            show=self._listed,
-            failed=self._list_failed,
-        )
-        self.timer = self.listing.timer
-        self.refresh_button.clicked.connect(self.refresh)
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.retry_button.clicked.connect(self.retry_selected)
@@ -139,27 +124,41 @@ class JobsView(QtWidgets.QWidget):
         self.output.editingFinished.connect(
             lambda: controller.set_output_root(Path(self.output.text()))
         )
-        # A pick is handled after the table's signal returns, never inside it: selecting rebuilds
-        # the table, and clear() inside currentItemChanged deletes the very items Qt is still
-        # delivering (PySide2, i.e. Maya 2024, crashes there).
-        self._pick = QtCore.QTimer(self)
-        self._pick.setSingleShot(True)
-        self._pick.setInterval(0)
-        self._pick.timeout.connect(self._selection_changed)
-        self.table.currentItemChanged.connect(lambda _a, _b: self._pick.start())
         controller.changed.connect(lambda _c: self.show_controller())
-        controller.session.connection_changed.connect(lambda _c: self.refresh())
         self.show_controller()
 
-    # Actions ------------------------------------------------------------------------------------
+    # The list (ListTab) -------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        self.listing.refresh()
+    def fetch(self) -> tuple[JobLine, ...]:
+        return self.controller.list_jobs()
+
+    def listed(self, rows: tuple[JobLine, ...]) -> None:
+        self.controller.apply(rows)
+        self._fetch_details()
+        self._list_frames()  # a background download may have brought more
+        stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
+        if stuck:  # in view without scrolling to the Problem column
+            self.say("\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
+
+    def picked(self) -> None:
+        line = self.selected_row()
+        job_id = line.id if line is not None else None
+        if job_id == self.controller.selected:
+            return
+        self.controller.select(job_id)
+        self._fetch_details()
+
+    # Actions ------------------------------------------------------------------------------------
 
     def cancel_selected(self) -> None:
         job_id = self.controller.selected
         if job_id:
-            self._act(lambda: self.controller.cancel(job_id), f"Cancelling {job_id}.")
+            self.act(
+                lambda: self.controller.cancel(job_id),
+                doing=f"Cancelling {job_id}.",
+                done=f"Cancelled {job_id}: its running tasks stop, its frames so far stay.",
+                failed="Not cancelled",
+            )
 
     def delete_selected(self) -> None:
         job_id = self.controller.selected
@@ -167,50 +166,35 @@ class JobsView(QtWidgets.QWidget):
             f"Delete job {job_id}? Its tasks and their logs on the nodes go; frames you "
             "downloaded stay."
         ):
-            self._act(lambda: self.controller.delete(job_id), f"Deleting {job_id}.")
+            self.act(
+                lambda: self.controller.delete(job_id),
+                doing=f"Deleting {job_id}.",
+                done=f"Deleting {job_id}; it leaves the list once the service is done.",
+                failed="Not deleted",
+            )
 
     def retry_selected(self) -> None:
         job_id = self.controller.selected
-        if not job_id:
-            return
-        set_status(self.status, f"Re-running the failed tasks of {job_id}…", MUTED)
-        self.workers.start(
-            lambda _report: self.controller.retry(job_id),
-            on_done=self._retried,
-            on_error=lambda exc: set_status(self.status, f"Not re-run: {exc}", BAD),
-        )
+        if job_id:
+            self.act(
+                lambda: self.controller.retry(job_id),
+                doing=f"Re-running the failed tasks of {job_id}…",
+                done=_retried,
+                failed="Not re-run",
+                colour=GOOD,
+            )
 
     def release_selected(self) -> None:
         job_id = self.controller.selected
-        if not job_id:
-            return
-        self.release_button.setEnabled(False)
-        set_status(self.status, f"Releasing the rest of {job_id}…", MUTED)
-        self.workers.start(
-            lambda _report: self.controller.release(job_id),
-            on_done=self._released,
-            on_error=lambda exc: set_status(self.status, f"Not released: {exc}", BAD),
-        )
-
-    def _released(self, done: Released) -> None:
-        if done.already:
-            text = f"The rest of {done.job_id} was already released."
-        elif done.scouts_pending:
-            text = f"Released {done.job_id}: the rest starts once its scout frames succeed."
-        else:
-            text = f"Released {done.job_id}: the rest of its frames render now."
-        set_status(self.status, text, GOOD)
-        self.refresh()
-
-    def _retried(self, done: Retried) -> None:
-        where = f"as job {done.follow_up}" if done.follow_up else "in the job"
-        set_status(
-            self.status,
-            f"Re-running {len(done.task_ids)} failed task(s) of {done.job_id} {where}; their "
-            "images arrive with the job's others.",
-            GOOD,
-        )
-        self.refresh()
+        if job_id:
+            self.release_button.setEnabled(False)
+            self.act(
+                lambda: self.controller.release(job_id),
+                doing=f"Releasing the rest of {job_id}…",
+                done=_released,
+                failed="Not released",
+                colour=GOOD,
+            )
 
     def download_selected(self) -> None:
         job_id = self.controller.selected
@@ -249,46 +233,47 @@ class JobsView(QtWidgets.QWidget):
 
     def show_controller(self) -> None:
         c = self.controller
-        self.table.blockSignals(True)
-        self.table.clear()
-        for row in c.rows:
-            item = QtWidgets.QTreeWidgetItem(
-                [row.id, row.status, "", _when(row), row.pool, row.note]
-            )
-            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
-            item.setToolTip(2, row.progress_text)
-            if row.stuck:
-                item.setForeground(STATE_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
-            if row.note:
-                item.setToolTip(PROBLEM_COLUMN, _note_tip(row))
-                if row.note_is_bad:
-                    item.setForeground(PROBLEM_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
-            self.table.addTopLevelItem(item)
-            bar = QtWidgets.QProgressBar()
-            bar.setValue(row.progress)
-            bar.setFormat(row.progress_text)
-            if row.counts is not None and row.counts.failed:
-                bar.setStyleSheet(f"QProgressBar::chunk {{ background: {BAD}; }}")
-            self.table.setItemWidget(item, 2, bar)
-            if row.id == c.selected:
-                self.table.setCurrentItem(item)
-        self.table.blockSignals(False)
+        items = self.fill(c.rows, lambda line: line.id, _cells, c.selected)
+        for line, item in zip(c.rows, items, strict=True):
+            self._style(line, item)
         self.output.setText(str(c.output_root))
         selected = c.selected is not None
-        buttons = (self.cancel_button, self.delete_button, self.download_button)
-        for button in (*buttons, self.background_button):
-            button.setEnabled((selected and button is not self.download_button) or selected)
+        for button in (
+            self.cancel_button,
+            self.delete_button,
+            self.download_button,
+            self.background_button,
+        ):
+            button.setEnabled(selected)
         chosen = next((r for r in c.rows if r.id == c.selected), None)
-        self.retry_button.setEnabled(
-            chosen is not None and chosen.counts is not None and chosen.counts.failed > 0
-        )
+        self.retry_button.setEnabled(chosen is not None and chosen.counts.failed > 0)
         self.notify_box.blockSignals(True)
         self.notify_box.setChecked(c.notify)
         self.notify_box.blockSignals(False)
         if self.download_task is not None and self.download_task.running:
             self.download_button.setEnabled(False)
         self._show_details(c.details)
-        self._show_thumbnails()
+        if c.selected != self._frames_of:
+            self._list_frames()
+
+    def _style(self, line: JobLine, item: QtWidgets.QTreeWidgetItem) -> None:
+        """Red where a job is stuck or its downloader failed; the progress bar in its cell."""
+        item.setToolTip(2, line.progress_text)
+        item.setToolTip(POOL_COLUMN, line.pool_id or "Batch makes the job's auto-pool first")
+        if line.stuck:
+            item.setForeground(STATE_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
+        if line.note:
+            item.setToolTip(PROBLEM_COLUMN, _note_tip(line))
+            if line.note_is_bad:
+                item.setForeground(PROBLEM_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
+        bar = self.table.itemWidget(item, 2)
+        if not isinstance(bar, QtWidgets.QProgressBar):
+            bar = QtWidgets.QProgressBar()
+            self.table.setItemWidget(item, 2, bar)
+        bar.setValue(line.progress)
+        bar.setFormat(line.progress_text)
+        failed = f"QProgressBar::chunk {{ background: {BAD}; }}" if line.counts.failed else ""
+        bar.setStyleSheet(failed)
 
     def _show_details(self, details: JobDetails | None) -> None:
         self._show_scouts(details)
@@ -325,18 +310,21 @@ class JobsView(QtWidgets.QWidget):
         self.release_button.setVisible(bool(text))
         self.release_button.setEnabled(details is not None and details.can_release)
 
-    def _show_thumbnails(self) -> None:
+    def _list_frames(self) -> None:
+        """The chosen job's downloaded frames, listed on a worker (it walks a folder)."""
         job_id = self.controller.selected
-        self.thumbnails.show_frames(self.controller.thumbnails(job_id) if job_id else ())
-
-    def _selection_changed(self) -> None:
-        item = self.table.currentItem()
-        row = item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item else None
-        job_id = row.id if isinstance(row, JobRow) else None
-        if job_id == self.controller.selected:
+        self._frames_of = job_id
+        if job_id is None:
+            self.thumbnails.show_frames(())
             return
-        self.controller.select(job_id)
-        self._fetch_details()
+        self.workers.start(
+            lambda _report: tuple(self.controller.thumbnails(job_id)),
+            on_done=lambda frames: self._frames_listed(job_id, frames),
+        )
+
+    def _frames_listed(self, job_id: str, frames: tuple[Path, ...]) -> None:
+        if job_id == self.controller.selected:
+            self.thumbnails.show_frames(frames)
 
     def _fetch_details(self) -> None:
         """The chosen job's failed tasks (again after each refresh: they change as it runs)."""
@@ -347,24 +335,6 @@ class JobsView(QtWidgets.QWidget):
                 on_done=self.controller.apply_details,
                 on_error=lambda exc: set_status(self.status, f"No details: {exc}", BAD),
             )
-
-    def _act(self, action: Callable[[], None], text: str) -> None:
-        set_status(self.status, text, MUTED)
-        self.workers.start(
-            lambda _report: action(),
-            on_done=lambda _none: self.refresh(),
-            on_error=lambda exc: set_status(self.status, str(exc), BAD),
-        )
-
-    def _listed(self, rows: tuple[JobRow, ...]) -> None:
-        self.controller.apply(rows)
-        self._fetch_details()
-        stuck = [r for r in rows if r.stuck and not _awaiting_go(r)]
-        if stuck:  # in view without scrolling to the Problem column
-            set_status(self.status, "\n".join(f"{r.id} is stuck: {r.note}" for r in stuck), BAD)
-
-    def _list_failed(self, exc: Exception) -> None:
-        set_status(self.status, f"Cannot list jobs: {exc}", BAD)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
@@ -388,7 +358,7 @@ class JobsView(QtWidgets.QWidget):
             GOOD,
         )
         self.thumbnails.forget()
-        self._show_thumbnails()
+        self._list_frames()
 
     def _download_failed(self, exc: Exception) -> None:
         self.download_task = None
@@ -408,13 +378,31 @@ class JobsView(QtWidgets.QWidget):
         folder = self.controller.output_folder(job_id) if job_id else self.controller.output_root
         open_local_file(folder)
 
-    def _ask(self, question: str) -> bool:
-        return ask_yes_no(self, question)
+
+def _cells(line: JobLine) -> tuple[str, ...]:
+    # The Pool column: an auto-pool's id once Batch made it, as `jobs list` shows it.
+    return (line.id, line.status, "", _when(line), line.pool_id or "(not yet made)", line.note)
 
 
-def _awaiting_go(row: JobRow) -> bool:
+def _retried(done: Retried) -> str:
+    where = f"as job {done.follow_up}" if done.follow_up else "in the job"
+    return (
+        f"Re-running {len(done.task_ids)} failed task(s) of {done.job_id} {where}; their "
+        "images arrive with the job's others."
+    )
+
+
+def _released(done: Released) -> str:
+    if done.already:
+        return f"The rest of {done.job_id} was already released."
+    if done.scouts_pending:
+        return f"Released {done.job_id}: the rest starts once its scout frames succeed."
+    return f"Released {done.job_id}: the rest of its frames render now."
+
+
+def _awaiting_go(line: JobLine) -> bool:
     """Scouts rendered, the rest waits for the artist: not an alarm, a question."""
-    problems = row.verdict.problems if row.verdict is not None else ()
+    problems = line.verdict.problems if line.verdict is not None else ()
     return bool(problems) and problems[0].code == GO_CODE
 
 
@@ -424,12 +412,14 @@ def _label(code: str, stuck: bool) -> str:
     return "Stuck" if stuck else "Note"
 
 
-def _note_tip(row: JobRow) -> str:
+def _note_tip(line: JobLine) -> str:
     """The problem's remedy, or the whole of what the background downloader said."""
-    if row.stuck and row.verdict is not None:
-        return "\n".join(f"{p.text}\nWhat to do: {p.remedy}" for p in row.verdict.problems)
-    return f"{row.outcome.text} ({row.outcome.at})" if row.outcome is not None else ""
+    verdict = line.verdict
+    if line.stuck and verdict is not None:
+        return "\n".join(f"{p.text}\nWhat to do: {p.remedy}" for p in verdict.problems)
+    return f"{line.outcome.text} ({line.outcome.at})" if line.outcome is not None else ""
 
 
-def _when(row: JobRow) -> str:
-    return row.created.astimezone().strftime("%d %b %H:%M") if row.created else ""
+def _when(line: JobLine) -> str:
+    created = line.created
+    return created.astimezone().strftime("%d %b %H:%M") if created else ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from maya import cmds
 
-from azure_batch_maya.jobnotice import Notice
+from azure_batch_maya.app.jobs.notice import Notice
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import cpp_pointer

@@ -1,12 +1,12 @@
 """The Check Nodes result: a row per node, red where it cannot render, each failure's remedy.
 
-The same findings `pools check` prints (`nodecheck.py`); the Pools tab opens this when the
+The same findings `pools check` prints (`app/pools/check.py`); the Pools tab opens this when the
 check it ran on a worker thread comes back.
 """
 
 from __future__ import annotations
 
-from azure_batch_maya.nodefindings import CheckReport
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.ui.icons import BAD, GOOD, dot
 from azure_batch_maya.ui.qt import QtGui, QtWidgets
 

@@ -1,6 +1,6 @@
 """End-of-job messages in the OS's notification area, through Qt's QSystemTrayIcon.
 
-The panel's way of telling the artist a job it followed ended (see `jobnotice`); inside Maya
+The panel's way of telling the artist a job it followed ended (see `app.jobs.notice`); inside Maya
 the dock adds an in-view message beside it (`hooks`).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from azure_batch_maya.jobnotice import Notice
+from azure_batch_maya.app.jobs.notice import Notice
 from azure_batch_maya.ui.qt import QtWidgets
 
 log = logging.getLogger(__name__)

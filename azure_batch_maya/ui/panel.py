@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from azure_batch_maya.app.submit import Submitted
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.config import ConfigController
 from azure_batch_maya.controllers.env import EnvController
@@ -17,7 +18,6 @@ from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.settings import Secrets
 from azure_batch_maya.settings.studio import PresetsError, load_studio
-from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.assets_view import AssetsView
 from azure_batch_maya.ui.config_view import ConfigView
 from azure_batch_maya.ui.env_view import EnvView

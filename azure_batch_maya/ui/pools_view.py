@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from azure_batch_maya.app.pools.findings import CheckReport
 from azure_batch_maya.controllers.pools import PoolRow, PoolsController
-from azure_batch_maya.nodefindings import CheckReport
 from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
-from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, level_icon, set_status
-from azure_batch_maya.ui.listing import PeriodicListing, ask_yes_no
+from azure_batch_maya.ui.icons import BAD, GOOD, WARN, level_icon, set_status
+from azure_batch_maya.ui.listtab import ListTab
 from azure_batch_maya.ui.nodecheck_view import NodeCheckDialog
-from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
-from azure_batch_maya.ui.worker import Report, Workers
+from azure_batch_maya.ui.qt import QtGui, QtWidgets
+from azure_batch_maya.ui.worker import Workers
 
 COLUMNS = (
     "Pool",
@@ -29,24 +29,21 @@ IDLE_COLUMN, ERRORS_COLUMN, AUTOSCALE_COLUMN = 6, 7, 8
 REFRESH_MS = 15000
 
 
-class PoolsView(QtWidgets.QWidget):
-    def __init__(self, controller: PoolsController, workers: Workers) -> None:
-        super().__init__()
-        self.controller = controller
-        self.workers = workers
-        # Swappable so tests can answer it.
-        self.confirm: Callable[[str], bool] = self._ask
+class PoolsView(ListTab[PoolRow]):
+    """The pool list with what idle nodes cost, and resize, autoscale, delete, node check."""
 
-        self.table = QtWidgets.QTreeWidget()
-        self.table.setHeaderLabels(list(COLUMNS))
-        self.table.setRootIsDecorated(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
-        header = self.table.header()
-        header.setStretchLastSection(True)
-        for column, width in enumerate((120, 55, 70, 70, 45, 120, 70, 70)):
-            header.resizeSection(column, width)
-        self.refresh_button = QtWidgets.QPushButton("Refresh")
+    noun = "pools"
+
+    def __init__(self, controller: PoolsController, workers: Workers) -> None:
+        super().__init__(
+            controller.session,
+            workers,
+            row_type=PoolRow,
+            columns=COLUMNS,
+            widths=(120, 55, 70, 70, 45, 120, 70, 70),
+            interval_ms=REFRESH_MS,
+        )
+        self.controller = controller
         self.dedicated = QtWidgets.QSpinBox()
         self.dedicated.setRange(0, 1000)
         self.spot = QtWidgets.QSpinBox()
@@ -68,8 +65,6 @@ class PoolsView(QtWidgets.QWidget):
         self.check_dialog: NodeCheckDialog | None = None
         self.pool_checked: Callable[[str], None] | None = None  # the panel tells the Submit tab
         self.checking = False  # one node check at a time
-        self.status = QtWidgets.QLabel()
-        self.status.setWordWrap(True)
         actions = QtWidgets.QHBoxLayout()
         actions.addWidget(self.refresh_button)
         actions.addWidget(self.check_button)
@@ -94,41 +89,36 @@ class PoolsView(QtWidgets.QWidget):
         layout.addWidget(self.autoscale_lines)
         layout.addWidget(self.status)
 
-        self.listing: PeriodicListing[tuple[PoolRow, ...]] = PeriodicListing(
-            self,
-            workers,
-            interval_ms=REFRESH_MS,
-            ready=lambda: controller.session.connection is not None,
-            fetch=controller.list_pools,
-            show=self._listed,
-            failed=self._list_failed,
-        )
-        self.timer = self.listing.timer
-        self.refresh_button.clicked.connect(self.refresh)
         self.resize_button.clicked.connect(self.resize_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.autoscale_button.clicked.connect(self.autoscale_selected)
         self.check_button.clicked.connect(self.check_selected)
-        self.table.currentItemChanged.connect(lambda _a, _b: self._selection_changed())
         controller.changed.connect(lambda _c: self.show_controller())
-        controller.session.connection_changed.connect(lambda _c: self.refresh())
         self.show_controller()
 
-    # Actions ------------------------------------------------------------------------------------
+    # The list (ListTab) -------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        self.listing.refresh()
+    def fetch(self) -> tuple[PoolRow, ...]:
+        return self.controller.list_pools()
+
+    def listed(self, rows: tuple[PoolRow, ...]) -> None:
+        self.controller.apply(rows)
+
+    def picked(self) -> None:
+        self._selection_changed()
+
+    # Actions ------------------------------------------------------------------------------------
 
     def resize_selected(self) -> None:
         row = self.selected()
         if row is None:
             return
         dedicated, spot = self.dedicated.value(), self.spot.value()
-        set_status(self.status, f"Resizing {row.id} to {dedicated} dedicated, {spot} Spot…")
-        self.workers.start(
-            lambda _report: self.controller.resize(row.id, dedicated=dedicated, spot=spot),
-            on_done=lambda _none: self._done(f"Resizing {row.id}; the list shows it settle."),
-            on_error=lambda exc: set_status(self.status, f"Not resized: {exc}", BAD),
+        self.act(
+            lambda: self.controller.resize(row.id, dedicated=dedicated, spot=spot),
+            doing=f"Resizing {row.id} to {dedicated} dedicated, {spot} Spot…",
+            done=f"Resizing {row.id}; the list shows it settle.",
+            failed="Not resized",
         )
 
     def autoscale_selected(self) -> None:
@@ -143,7 +133,7 @@ class PoolsView(QtWidgets.QWidget):
         else:
             done = f"Autoscale on for {row.id}: up to {most} nodes."
 
-        def work(_report: Report) -> None:
+        def work() -> None:
             if most == 0:
                 self.controller.autoscale_off(row.id)
             else:
@@ -151,10 +141,11 @@ class PoolsView(QtWidgets.QWidget):
                     row.id, max_nodes=most, idle_minutes=idle, spot_share=share
                 )
 
-        self.workers.start(
+        self.act(
             work,
-            on_done=lambda _none: self._done(done),
-            on_error=lambda exc: set_status(self.status, f"Autoscale not changed: {exc}", BAD),
+            doing=f"Changing the autoscale of {row.id}…",
+            done=done,
+            failed="Autoscale not changed",
         )
 
     def delete_selected(self) -> None:
@@ -164,10 +155,11 @@ class PoolsView(QtWidgets.QWidget):
             "still running on it fails."
         ):
             return
-        self.workers.start(
-            lambda _report: self.controller.delete(row.id),
-            on_done=lambda _none: self._done(f"Deleting {row.id}."),
-            on_error=lambda exc: set_status(self.status, f"Not deleted: {exc}", BAD),
+        self.act(
+            lambda: self.controller.delete(row.id),
+            doing=f"Deleting {row.id}…",
+            done=f"Deleting {row.id}.",
+            failed="Not deleted",
         )
 
     def check_selected(self) -> None:
@@ -210,28 +202,13 @@ class PoolsView(QtWidgets.QWidget):
     # Display ------------------------------------------------------------------------------------
 
     def selected(self) -> PoolRow | None:
-        item = self.table.currentItem()
-        row = item.data(0, QtCore.Qt.ItemDataRole.UserRole) if item else None
-        return row if isinstance(row, PoolRow) else None
+        return self.selected_row()
 
     def show_controller(self) -> None:
         chosen = self.selected()
-        self.table.clear()
-        for row in self.controller.rows:
-            item = QtWidgets.QTreeWidgetItem(
-                [
-                    row.id,
-                    row.state,
-                    row.allocation_state,
-                    f"{row.dedicated[0]} / {row.dedicated[1]}",
-                    f"{row.spot[0]} / {row.spot[1]}",
-                    row.vm_size,
-                    _idle(row),
-                    row.trouble,
-                    _autoscale(row),
-                ]
-            )
-            item.setData(0, QtCore.Qt.ItemDataRole.UserRole, row)
+        rows = self.controller.rows
+        items = self.fill(rows, lambda r: r.id, _cells, chosen.id if chosen else None)
+        for row, item in zip(rows, items, strict=True):
             off = "Autoscale off: the pool keeps its node counts"
             item.setToolTip(AUTOSCALE_COLUMN, row.autoscale or off)
             if row.autoscale_failed:
@@ -245,21 +222,18 @@ class PoolsView(QtWidgets.QWidget):
                 item.setIcon(ERRORS_COLUMN, level_icon("error"))
                 item.setForeground(ERRORS_COLUMN, QtGui.QBrush(QtGui.QColor(BAD)))
                 item.setToolTip(ERRORS_COLUMN, row.error_text)
-            self.table.addTopLevelItem(item)
-            if chosen is not None and row.id == chosen.id:
-                self.table.setCurrentItem(item)
         if not self.controller.rows:
             text = "No pools." if self.controller.session.connection else "Not connected."
-            set_status(self.status, text, MUTED)
+            self.say(text)
         lines = [f"{r.id}: {r.autoscale}" for r in self.controller.rows if r.autoscale]
         self.autoscale_lines.setText("\n".join(lines))
         self.autoscale_lines.setVisible(bool(lines))
         idle = [r for r in self.controller.rows if r.warning]
         if idle:
-            set_status(self.status, "; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
+            self.say("; ".join(f"{r.id}: {r.warning}" for r in idle), WARN)
         broken = [r for r in self.controller.rows if r.problems]
         if broken:  # what stops pools matters more than what idles
-            set_status(self.status, "\n".join(r.error_text for r in broken), BAD)
+            self.say("\n".join(r.error_text for r in broken), BAD)
         self._selection_changed()
 
     def _selection_changed(self) -> None:
@@ -280,18 +254,19 @@ class PoolsView(QtWidgets.QWidget):
                 plan.max_nodes if row.autoscale_plan else 0, plan.idle_minutes, plan.spot_share
             )
 
-    def _listed(self, rows: tuple[PoolRow, ...]) -> None:
-        self.controller.apply(rows)
 
-    def _list_failed(self, exc: Exception) -> None:
-        set_status(self.status, f"Cannot list pools: {exc}", BAD)
-
-    def _done(self, text: str) -> None:
-        set_status(self.status, text, MUTED)
-        self.refresh()
-
-    def _ask(self, question: str) -> bool:
-        return ask_yes_no(self, question)
+def _cells(row: PoolRow) -> tuple[str, ...]:
+    return (
+        row.id,
+        row.state,
+        row.allocation_state,
+        f"{row.dedicated[0]} / {row.dedicated[1]}",
+        f"{row.spot[0]} / {row.spot[1]}",
+        row.vm_size,
+        _idle(row),
+        row.trouble,
+        _autoscale(row),
+    )
 
 
 def _autoscale(row: PoolRow) -> str:

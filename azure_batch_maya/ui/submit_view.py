@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from azure_batch_maya.controllers.submit import POOL_MODE_LABELS, SubmitController
+from azure_batch_maya.app.submit import Submitted
+from azure_batch_maya.controllers.submit import CHECKING_FILES, POOL_MODE_LABELS, SubmitController
 from azure_batch_maya.render.cost import CostEstimate, PriceTable
 from azure_batch_maya.render.scouts import MAX_SCOUTS
 from azure_batch_maya.render.settings import POOL_MODES
-from azure_batch_maya.submission import Submitted
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
 from azure_batch_maya.ui.qt import QtCore, QtWidgets, with_flag
@@ -182,6 +182,7 @@ class SubmitView(QtWidgets.QWidget):
         controller.env.changed.connect(lambda _s: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.show_controller())
         controller.session.connection_changed.connect(lambda _c: self.refresh_prices())
+        controller.disk_on_worker = True  # what the checks need from the disk: `_read_disk`
         self.show_controller()
 
     # Actions ------------------------------------------------------------------------------------
@@ -207,6 +208,16 @@ class SubmitView(QtWidgets.QWidget):
             on_error=lambda exc: set_status(self.status, f"Prices not refreshed: {exc}", WARN),
         )
 
+    def _read_disk(self) -> None:
+        """The disk facts of a new scan or new asset choices, read on a worker."""
+        request = self.controller.disk_request()
+        if request is not None:
+            self.workers.start(
+                lambda _report: SubmitController.read_disk(request),
+                on_done=self.controller.apply_disk,
+                on_error=lambda exc: set_status(self.status, f"Cannot check files: {exc}", BAD),
+            )
+
     def _prices_refreshed(self, done: tuple[str, PriceTable | str]) -> None:
         problem, table = done
         self.controller.apply_prices(table)  # shows the estimate again
@@ -230,6 +241,7 @@ class SubmitView(QtWidgets.QWidget):
     def show_controller(self) -> None:
         c = self.controller
         f = c.fields
+        self._read_disk()
         self._showing = True
         try:
             scene = c.session.scene
@@ -286,7 +298,9 @@ class SubmitView(QtWidgets.QWidget):
             line = QtWidgets.QListWidgetItem(level_icon(finding.level), finding.message)
             line.setToolTip(f"{finding.level}: {finding.code}")
             self.findings.addItem(line)
-        if c.assets.result is not None and not self.findings.count():
+        if c.disk_pending:  # first: the list below it is not whole yet
+            self.findings.insertItem(0, QtWidgets.QListWidgetItem(dot(MUTED), CHECKING_FILES))
+        elif c.assets.result is not None and not self.findings.count():
             self.findings.addItem(QtWidgets.QListWidgetItem(dot(GOOD), "No problems found."))
         estimate = c.estimate() if scene is not None else ""
         if isinstance(estimate, CostEstimate):

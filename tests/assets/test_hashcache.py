@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from azure_batch_maya.assets.hashcache import CACHE_FILE, HashCache, NotAFileError
+from tests.fixtures.settle import settle
 
 
 def test_hashes_once_then_reuses_until_the_file_changes(tmp_path: Path):
     f = tmp_path / "tex.tif"
     f.write_bytes(b"one")
+    settle(f)
     cache = HashCache.load(tmp_path / "c")
     d1 = cache.digest(str(f))
     assert d1.sha256 == hashlib.sha256(b"one").hexdigest() and d1.size == 3
@@ -50,3 +52,21 @@ def test_only_regular_files_are_hashed(tmp_path: Path):
         with pytest.raises(NotAFileError, match="not a regular file"):
             cache.digest(path)
     assert cache.hashed == 0
+
+
+def test_a_file_changed_seconds_ago_is_hashed_again_until_it_settles(tmp_path: Path):
+    """Its (size, mtime) cannot vouch for it yet: a second save in the same mtime tick,
+    same size, would otherwise be sent with the first save's hash."""
+    f = tmp_path / "tex.tif"
+    f.write_bytes(b"one")
+    cache = HashCache.load(tmp_path / "c")
+    cache.digest(str(f))
+    st = f.stat()
+    f.write_bytes(b"ONE")  # same size, and put back in the same tick
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cache.digest(str(f)).sha256 == hashlib.sha256(b"ONE").hexdigest()
+    assert cache.hashed == 2
+    settle(f)
+    cache.digest(str(f))
+    assert cache.digest(str(f)).sha256 == hashlib.sha256(b"ONE").hexdigest()
+    assert cache.hashed == 3  # settled: hashed once more, then remembered

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from azure_batch_maya.assets.resolve import resolve_scene
-from azure_batch_maya.assets.validation import validate
+from azure_batch_maya.render.validation import validate
 from azure_batch_maya.scene.ma_reader import read_ma
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.scan import scan_json
 from azure_batch_maya.assets.resolve import resolve_scene
-from azure_batch_maya.assets.scanjson import scan_json
-from azure_batch_maya.assets.validation import validate
+from azure_batch_maya.render.validation import validate
 from azure_batch_maya.scene.ma_reader import read_ma
 
 

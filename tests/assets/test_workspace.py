@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from azure_batch_maya.assets.resolve import resolve_scene
-from azure_batch_maya.assets.validation import validate
 from azure_batch_maya.assets.workspace import file_rules, parse_file_rules, rule_folder
+from azure_batch_maya.render.validation import validate
 from azure_batch_maya.scene.model import Camera, FileRef, SceneInfo
 
 WORKSPACE = """//Maya 2025 Project Definition

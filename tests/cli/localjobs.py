@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection, connect
+from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection, connect
 from azure_batch_maya.services import jobs, pools, storage, tasks
 from azure_batch_maya.services.batch import (
     JobPreparationSpec,
@@ -31,7 +32,6 @@ from azure_batch_maya.services.batch import (
     TaskSpec,
 )
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
-from azure_batch_maya.submission import OUTPUTS_CONTAINER
 from tests.fixtures.user_home import copy_examples, point_home_at_local_pool
 
 REPO = Path(__file__).resolve().parents[2]

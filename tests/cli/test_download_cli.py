@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.background import AlreadyRunning, download_lock
+from azure_batch_maya.app.jobs.background import AlreadyRunning, download_lock
 from azure_batch_maya.cli import main
-from azure_batch_maya.local.process import pid_alive
 from azure_batch_maya.services import pools
+from azure_batch_maya.system.processes import pid_alive
 from tests.cli.localjobs import (
     copy_examples,
     delete_pool_if_any,

@@ -101,6 +101,10 @@ SUBMIT_CASES = [
     (["--export", "{t}/a_file"], "a_file|is a file"),
     (["--download", "{t}/a_file"], "a_file|is a file"),
     (["--node-os", "beos"], "invalid choice"),
+    (["--time-limit", "5000"], "180 days"),
+    (["--autoscale", "2", "--autoscale-interval", "0"], "'0' minutes"),
+    (["--autoscale", "2", "--autoscale-interval", "nan"], "'nan' minutes"),
+    (["--autoscale-interval", "5", "--search-path", LIBRARY], "go with --autoscale"),
     (
         ["--layer", "no_such_layer", "--search-path", LIBRARY, "--export", "{t}/out"],
         "no render layer 'no_such_layer'",
@@ -126,6 +130,8 @@ BAD_IDS = [("../x", "'../x' is not a Batch id"), ("", "is not a Batch id"),
     "argv",
     [
         ["jobs", "show", "{id}"],
+        ["jobs", "release", "{id}"],
+        ["jobs", "retry", "{id}"],
         ["jobs", "cancel", "{id}"],
         ["jobs", "delete", "{id}", "--yes"],
         ["pools", "resize", "{id}", "--dedicated", "1"],
@@ -158,6 +164,15 @@ OTHER_CASES = [
     (["pools", "resize", "p1", "--dedicated", "0", "--local"], "local pool is not running"),
     (["pools", "delete", "p1", "--local", "--yes"], "local pool is not running"),
     (["download", "job-1", "--to", "{t}/out", "--local"], "local pool is not running"),
+    (["download", "job-1", "--to", "{t}/out", "--background", "--local"], "not running"),
+    (["jobs", "release", "job-1", "--local"], "local pool is not running"),
+    (["jobs", "retry", "job-1", "--local"], "local pool is not running"),
+    (["pools", "autoscale", "p1", "--local"], "local pool is not running"),
+    (["pools", "autoscale", "p1", "--max", "2", "--interval", "0"], "'0' minutes"),
+    (["pools", "autoscale", "p1", "--max", "2", "--interval", "inf"], "'inf' minutes"),
+    (["pools", "autoscale", "p1", "--interval", "5"], "go with --max"),
+    (["jobs", "delete", "job-1", "--local"], "no terminal to ask on; add --yes"),
+    (["pools", "delete", "p1"], "no terminal to ask on; add --yes"),
     (["local", "up", "--slots", "0"], "--slots"),
     (["local", "up", "--port", "70000"], "--port"),
     (["local", "up", "--port", "-5"], "--port"),
@@ -218,8 +233,8 @@ def test_a_studio_file_that_is_a_pipe(
 def test_a_corrupt_env_file_is_reported_not_ignored(
     place: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from azure_batch_maya.assets.userdirs import data_dir
-    from azure_batch_maya.controllers.env import ENV_FILE
+    from azure_batch_maya.settings.env import ENV_FILE
+    from azure_batch_maya.system.userdirs import data_dir
 
     env_file = data_dir() / ENV_FILE
     env_file.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tarfile
@@ -10,9 +11,9 @@ import uuid
 import pytest
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.nodecheck import was_checked
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
+from azure_batch_maya.settings.preferences import was_checked
 from tests.cli.localjobs import UBUNTU, VM_SIZE, local, run_json, wait_until
 from tests.cli.test_hostile_args import check, place, run
 from tests.node.installer import maya_archive
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 __all__ = ["place"]
 
 
-def test_installers_add_list_remove(local_home, capsys, tmp_path):
+def test_installers_add_list_remove(local_home, capsys, tmp_path, monkeypatch):
     # the session's Azurite is shared: make contents of this test's own
     archive = maya_archive(tmp_path, name=f"maya-{uuid.uuid4().hex[:6]}.tar.gz")
     rpm = tmp_path / f"mtoa-{uuid.uuid4().hex[:6]}.rpm"
@@ -45,12 +46,18 @@ def test_installers_add_list_remove(local_home, capsys, tmp_path):
     code, again = run_json(capsys, "nodes", "installers", "add", str(rpm), "--local")
     assert code == 0 and again["uploaded_files"] == 0
 
-    assert main(["nodes", "installers", "remove", rpm.name, "--local"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal, no --yes: nothing goes
+    assert main(["nodes", "installers", "remove", rpm.name, "--local"]) == 2
+    assert "not deleting installer" in capsys.readouterr().err
+    code, listed = run_json(capsys, "nodes", "installers", "list", "--local")
+    assert rpm.name in [i["name"] for i in listed["installers"]]
+
+    assert main(["nodes", "installers", "remove", rpm.name, "--local", "--yes"]) == 0
     assert f"Removed {rpm.name}." in capsys.readouterr().out
     code, listed = run_json(capsys, "nodes", "installers", "list", "--local")
     assert rpm.name not in [i["name"] for i in listed["installers"]]
 
-    assert main(["nodes", "installers", "remove", rpm.name, "--local"]) == 2
+    assert main(["nodes", "installers", "remove", rpm.name, "--local", "--yes"]) == 2
     assert f"no installer named '{rpm.name}'" in capsys.readouterr().err
     exe = tmp_path / "setup.exe"
     exe.write_bytes(b"MZ")
@@ -59,7 +66,7 @@ def test_installers_add_list_remove(local_home, capsys, tmp_path):
     assert "an .exe needs its silent switches" in err and "Traceback" not in err
     # the session's Azurite is shared: a Maya installer left listed there would make every
     # later local submit without --stand-in install it at node start
-    assert main(["nodes", "installers", "remove", archive.name, "--local"]) == 0
+    assert main(["nodes", "installers", "remove", archive.name, "--local", "--yes"]) == 0
 
 
 @pytest.fixture
@@ -154,6 +161,9 @@ HOSTILE = [
     (["nodes", "installers", "add", "{t}/a_file"], "no azure accounts are configured"),
     (["nodes", "installers", "add", "x.rpm", "--os", "beos"], "invalid choice"),
     (["nodes", "installers", "remove", ""], "not an installer name"),
+    (["nodes", "installers", "remove", "x.rpm", "--local"], "not deleting installer x.rpm"),
+    (["nodes", "installers", "remove", "x.rpm", "--local", "--yes"], "not running"),
+    (["nodes", "installers", "list", "--local"], "local pool is not running"),
     (["nodes", "installers"], "required"),
     (["nodes"], "required"),
 ]

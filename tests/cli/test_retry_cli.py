@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection
+from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection
 from azure_batch_maya.services import jobs, storage
 from azure_batch_maya.services.batch import JobSpec, OutputFileSpec, PoolSpec, TaskSpec
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
 from azure_batch_maya.services.tasks import get_task_counts
-from azure_batch_maya.submission import OUTPUTS_CONTAINER
 from tests.cli.localjobs import (
     UBUNTU,
     VM_SIZE,
@@ -148,7 +148,7 @@ def test_while_the_job_is_active_its_failed_task_is_reactivated_in_place(
 
 
 def test_a_job_whose_storage_links_expired_is_not_re_run(local_home):
-    from azure_batch_maya.jobretry import NothingToRetry, retry_failed
+    from azure_batch_maya.app.jobs.retry import NothingToRetry, retry_failed
     from tests.cli.localjobs import failing_job
 
     conn = local()
@@ -158,3 +158,30 @@ def test_a_job_whose_storage_links_expired_is_not_re_run(local_home):
     with pytest.raises(NothingToRetry, match=r"expire at .* submit those frames again"):
         retry_failed(conn, job_id, now=later)
     assert not [j for j in conn.batch.list_jobs() if (j.id or "").startswith(f"{job_id}-r")]
+
+
+def test_a_job_that_ends_between_reading_and_reactivating_gets_a_follow_up(
+    local_home, tmp_path, monkeypatch
+):
+    """The race: `retry` reads the job as active, then its last task ends and Batch refuses
+    reactivation (409 JobCompleted from the local pool, as from Batch). The stale read is
+    injected by reporting the real, ended job as still active."""
+    from azure_batch_maya.app.jobs import retry
+
+    conn = local()
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    job_id = job_with_a_failing_frame(conn, marks)
+    wait_for_job(conn, job_id)
+    real_get_job = jobs.get_job
+
+    def read_before_it_ended(client, wanted):
+        job = real_get_job(client, wanted)
+        job.state = "active"
+        return job
+
+    monkeypatch.setattr(jobs, "get_job", read_before_it_ended)
+    retried = retry.retry_failed(conn, job_id)
+    assert retried.task_ids == ("frame-0002",)
+    assert retried.follow_up == f"{job_id}-r1"
+    assert real_get_job(conn.batch, f"{job_id}-r1").id == f"{job_id}-r1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,19 @@ def test_module_entry_point_and_exit_code_for_a_non_scene(tmp_path):
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_json_is_utf8_even_where_the_console_code_page_is_not(tmp_path: Path) -> None:
+    """A Windows pipe defaults to cp1252; a folder named in Japanese must still come out."""
+    folder = tmp_path / "ショット"
+    folder.mkdir()
+    scene = folder / "shot.ma"
+    scene.write_bytes(EXAMPLE.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "azure_batch_maya", "scan", str(scene), "--json"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert json.loads(result.stdout.decode("utf-8"))["scene"] == str(scene)

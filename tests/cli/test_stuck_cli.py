@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from azure_batch_maya.background import start_background_download
+from azure_batch_maya.app.jobs.background import start_background_download
+from azure_batch_maya.app.jobs.notice import outcome_path, read_outcomes
 from azure_batch_maya.cli import main
-from azure_batch_maya.jobnotice import outcome_path, read_outcomes
-from azure_batch_maya.local.process import pid_alive
 from azure_batch_maya.services import jobs
+from azure_batch_maya.system.processes import pid_alive
 from tests.cli.localjobs import copy_examples, run_json, wait_until
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,8 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.cli import main
-from azure_batch_maya.transfer.manifest import MANIFEST_PREFIX, STORE_CONTAINER, from_json
+from azure_batch_maya.node.manifest import MANIFEST_PREFIX, Manifest
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +72,8 @@ def test_a_changed_texture_is_sent_again_and_the_first_job_keeps_the_old_one(
     def wood(job_id: str) -> bytes:
         (name,) = [b.name for b in store.list_blobs(f"{MANIFEST_PREFIX}{job_id}/")]
         text = store.download_blob(name).readall().decode()
-        (entry,) = [e for e in from_json(text).entries if e.node_path.endswith("wood_albedo.png")]
+        entries = Manifest.from_json(text).entries
+        (entry,) = [e for e in entries if e.node_path.endswith("wood_albedo.png")]
         return store.download_blob(entry.blob_name).readall()
 
     assert wood(second["job_id"]) == texture.read_bytes()

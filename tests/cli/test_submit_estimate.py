@@ -10,7 +10,8 @@ import urllib.parse
 from pathlib import Path
 from urllib.error import URLError
 
-from azure_batch_maya.cli.submit import _check_price, _Reporter
+from azure_batch_maya.cli.output import Messages
+from azure_batch_maya.cli.submit import _check_price
 from azure_batch_maya.render import prices
 from azure_batch_maya.render.autoscale import AutoscalePlan
 from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
@@ -28,7 +29,7 @@ def test_the_estimate_uses_prices_fetched_for_the_accounts_region(home, mocker, 
     api = RecordedApi()
     mocker.patch.object(prices, "urlopen", side_effect=api)
     settings = SubmitSettings(frames="1-12", dedicated_nodes=2)
-    _check_price(SCENE, settings, NO_STUDIO, False, _Reporter(quiet=False), where=WHERE)
+    _check_price(SCENE, settings, NO_STUDIO, False, Messages(quiet=False), where=WHERE)
     err = capsys.readouterr().err
     assert "armRegionName eq 'westeurope'" in urllib.parse.unquote(api.urls[0])
     # 12 one-frame tasks on 2 nodes: 6 waves of 5 minutes, at the fetched 0.4 USD an hour.
@@ -42,7 +43,7 @@ def test_offline_the_estimate_says_it_uses_the_shipped_table(home, mocker, capsy
     settings = SubmitSettings(
         frames="1-12", pool=PoolChoice("new", "p"), autoscale=AutoscalePlan(4), dedicated_nodes=4
     )
-    _check_price(SCENE, settings, NO_STUDIO, False, _Reporter(quiet=False), where=WHERE)
+    _check_price(SCENE, settings, NO_STUDIO, False, Messages(quiet=False), where=WHERE)
     err = capsys.readouterr().err
     assert "Prices not refreshed: Azure's retail prices API did not answer" in err
     assert "(the most the autoscale pool grows to)" in err

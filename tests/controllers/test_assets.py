@@ -3,13 +3,16 @@ scene, and an upload to Azurite with progress."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from pathlib import Path
 
 import pytest
 
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services.errors import TransferCancelledError
+from tests.fixtures.settle import settle
 
 
 def scanned(session: Session) -> AssetsController:
@@ -65,6 +68,18 @@ def test_the_project_name_defaults_to_the_maya_project_and_can_be_changed(home, 
     assets.set_project_name("Shot 010 (final)")
     assets.apply_scan(assets.scan())
     assert assets.build_project().name == "shot-010-final"
+
+
+def test_upload_then_submit_builds_the_project_once_until_a_file_changes(home, scene, example):
+    settle(example)
+    assets = scanned(Session(scene))
+    first = assets.build_project()  # the Assets tab's Upload
+    assert assets.build_project() is first  # the Submit tab's Submit, nothing changed
+    wood = next(f for f in first.files if f.local.endswith("wood_albedo.png"))
+    Path(wood.local).write_bytes(b"repainted since the upload")
+    then = assets.build_project()
+    new = next(f for f in then.files if f.local == wood.local)
+    assert new.sha256 == hashlib.sha256(b"repainted since the upload").hexdigest() != wood.sha256
 
 
 def test_a_new_scene_clears_the_table(home, scene):

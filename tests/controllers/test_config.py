@@ -8,10 +8,10 @@ import json
 import keyring.backends.fail
 import pytest
 
-from azure_batch_maya.connection import SETTINGS_FILE
 from azure_batch_maya.controllers.config import ConfigController
 from azure_batch_maya.controllers.session import Session
 from azure_batch_maya.services.settings import AuthMode, Secrets, SignInMethod
+from azure_batch_maya.settings.accounts import SETTINGS_FILE
 
 pytestmark = pytest.mark.slow
 

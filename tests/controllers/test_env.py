@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from azure_batch_maya.controllers.env import EnvController, EnvSettings
+from azure_batch_maya.render.cost import load_prices
 from azure_batch_maya.render.settings import (
     LicenceServers,
     SettingsError,
@@ -133,9 +134,19 @@ def test_a_variable_name_with_an_equals_sign_is_refused(tmp_path):
     assert not (tmp_path / "env.json").exists()
 
 
-def test_vm_sizes_come_from_the_price_table_as_it_spells_them(tmp_path):
-    sizes = EnvController(folder=tmp_path).vm_sizes()
+def test_vm_sizes_come_from_the_price_table_as_it_spells_them(home, tmp_path):
+    env = EnvController(folder=tmp_path)
+    said: list[EnvSettings] = []
+    env.changed.connect(said.append)
+    # Nothing is read until a table read elsewhere (on a worker) is handed over.
+    assert env.vm_sizes() == [env.settings.vm_size]
+    env.apply_prices(load_prices())
+    sizes = env.vm_sizes()
     assert "Standard_D8s_v5" in sizes and "Standard_NC4as_T4_v3" in sizes
+    assert sizes == sorted(sizes, key=str.lower) and len(said) == 1
+    env.apply_prices("price table x is unreadable")  # a failed read keeps the list
+    env.apply_prices(load_prices())  # the same sizes again: nothing to redraw
+    assert env.vm_sizes() == sizes and len(said) == 1
 
 
 def test_the_detected_renderer_picks_its_licences():

@@ -9,16 +9,17 @@ import sys
 
 import pytest
 
-from azure_batch_maya.background import AlreadyRunning
+from azure_batch_maya.app.jobs.background import AlreadyRunning
+from azure_batch_maya.app.jobs.status import JobRow
+from azure_batch_maya.app.submit import wait_for_job
 from azure_batch_maya.controllers.assets import AssetsController
 from azure_batch_maya.controllers.env import EnvController
-from azure_batch_maya.controllers.jobs import JobRow, JobsController
+from azure_batch_maya.controllers.jobs import JobLine, JobsController
 from azure_batch_maya.controllers.submit import SubmitController
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.services import pools
 from azure_batch_maya.services.batch import PoolSpec
 from azure_batch_maya.services.tasks import TaskCounts
-from azure_batch_maya.submission import wait_for_job
 from tests.controllers.test_pools import UBUNTU
 from tests.services.specs import unique, wait_for
 
@@ -69,7 +70,7 @@ def test_a_cancelled_job_ends(connected, example, scene, tmp_path):
     job_id = submitted_job(connected, example, scene, tmp_path, pool=pool_id)
     jobs = JobsController(connected)
     row = next(r for r in jobs.list_jobs() if r.id == job_id)
-    assert (row.state, row.pool, row.progress) == ("active", pool_id, 0)
+    assert (row.state, row.pool_id, row.progress) == ("active", pool_id, 0)
     jobs.cancel(job_id)
 
     def ended() -> bool:
@@ -82,10 +83,12 @@ def test_a_cancelled_job_ends(connected, example, scene, tmp_path):
 
 def test_progress_of_a_row():
     counts = TaskCounts(active=1, running=1, completed=2, succeeded=1, failed=1)
-    row = JobRow("j", "active", counts, None, "auto-pool")
+    row = JobLine.of(JobRow("j", "active", None, "pool", counts))
     assert row.progress == 50
     assert row.progress_text == "2/4 done, 1 running, 1 failed"
-    assert JobRow("j", "deleting", None, None, "p").progress_text == "deleting"
+    idle = TaskCounts(active=3, running=0, completed=1, succeeded=1, failed=0)
+    assert JobRow("j", "active", None, "p", idle).progress_text == "1/4 done"
+    assert JobRow("j", "active", None, "p", TaskCounts(0, 0, 0, 0, 0)).progress == 0
 
 
 def test_a_background_download_brings_the_frames_home_and_only_one_runs_per_job(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.nodecheck import mark_checked
 from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.settings.preferences import mark_checked
 from tests.controllers.test_submit import make
 
 

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.background import AlreadyRunning, downloads_dir, start_background_download
+from azure_batch_maya.app.jobs.background import (
+    AlreadyRunning,
+    downloads_dir,
+    start_background_download,
+)
 from tests.faults.conftest import wait_until
 
 

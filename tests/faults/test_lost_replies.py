@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.connection import Connection, connect
+from azure_batch_maya.app.connect import Connection, connect
+from azure_batch_maya.app.submit import OUTPUTS_CONTAINER, submit
 from azure_batch_maya.local.azurite import AzuriteProcess
 from azure_batch_maya.local.process import LocalPoolProcess
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.services import jobs, pools, storage, tasks
-from azure_batch_maya.submission import OUTPUTS_CONTAINER, submit
+from tests.app.test_submit import example_project
 from tests.faults.conftest import run_cli, submit_args, wait_until
 from tests.faults.proxy import Fault, FaultProxy
 from tests.fixtures.user_home import point_home_at_local_pool
-from tests.test_submission import example_project
 
 
 @pytest.fixture

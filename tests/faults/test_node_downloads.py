@@ -16,7 +16,8 @@ import pytest
 
 from azure_batch_maya.local import transfer
 from azure_batch_maya.node import fetch_inputs
-from azure_batch_maya.node.fetch_inputs import FetchError, ManifestEntry, fetch_all, read_manifest
+from azure_batch_maya.node.fetch_inputs import FetchError, fetch_all, read_manifest
+from azure_batch_maya.node.manifest import ManifestEntry
 from tests.faults.proxy import Fault, FaultProxy
 from tests.node.test_fetch_inputs import FILES, store
 
@@ -69,14 +70,14 @@ def test_a_content_many_paths_share_is_fetched_once(
 ):
     proxy, url, manifest = proxied_store
     (first, *_rest) = read_manifest(manifest)
-    copies = [ManifestEntry(f"copy{i}/{first.path}", first.blob, first.size, first.sha256)
+    copies = [ManifestEntry(f"copy{i}/{first.node_path}", first.sha256, first.size)
               for i in range(5)]  # fmt: skip
     root = tmp_path / "assets"
     assert fetch_all([first, *copies], url, root) == 1
-    assert proxy.count("GET", first.blob) == 1
-    data = (root / first.path).read_bytes()
+    assert proxy.count("GET", first.blob_name) == 1
+    data = (root / first.node_path).read_bytes()
     assert hashlib.sha256(data).hexdigest() == first.sha256
-    assert all((root / c.path).read_bytes() == data for c in copies)
+    assert all((root / c.node_path).read_bytes() == data for c in copies)
 
 
 def test_resource_files_retry_and_share_one_download(
@@ -84,7 +85,7 @@ def test_resource_files_retry_and_share_one_download(
 ):
     proxy, url, manifest = proxied_store
     entry = read_manifest(manifest)[0]
-    blob = fetch_inputs.blob_url(url, entry.blob)
+    blob = fetch_inputs.blob_url(url, entry.blob_name)
     proxy.inject(Fault("503", method="GET"))
     proxy.inject(Fault("reset", method="GET"))
     working = tmp_path / "wd"
@@ -93,4 +94,4 @@ def test_resource_files_retry_and_share_one_download(
         working,
     )
     assert (working / "a" / "one.bin").read_bytes() == (working / "b" / "two.bin").read_bytes()
-    assert proxy.count("GET", entry.blob) == 3  # the two failures, then one download for both
+    assert proxy.count("GET", entry.blob_name) == 3  # the two failures, then one download for both

@@ -11,10 +11,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from azure_batch_maya.app.submit import failed_tasks
 from azure_batch_maya.services import jobs, storage
 from azure_batch_maya.services.batch import JobSpec, OutputFileSpec, PoolSpec, TaskSpec
 from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
-from azure_batch_maya.submission import failed_tasks
 from tests.cli.localjobs import UBUNTU, VM_SIZE, command_line, local, wait_for_job
 from tests.faults.conftest import run_cli
 

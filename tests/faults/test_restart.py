@@ -19,8 +19,8 @@ from azure.batch.models import BatchTaskExecutionInfo
 from azure.core.credentials import AzureNamedKeyCredential
 from azure.storage.blob import BlobServiceClient
 
-from azure_batch_maya.local.process import pid_alive, stop_pid
 from azure_batch_maya.local.redelivery import INDEX_FILE
+from azure_batch_maya.system.processes import pid_alive, stop_pid
 from tests.faults.conftest import OwnPool, run_cli, submit_args, wait_until
 
 pytestmark = pytest.mark.faults  # each starts its own local pool and Azurite: `dev.py faults`

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from azure_batch_maya.connection import connect
+from azure_batch_maya.app.connect import connect
+from azure_batch_maya.app.submit import OUTPUTS_CONTAINER
 from azure_batch_maya.local.azurite import AzuriteProcess
 from azure_batch_maya.local.process import LocalPoolProcess
+from azure_batch_maya.node.manifest import blob_name
 from azure_batch_maya.services import storage, tasks
-from azure_batch_maya.submission import OUTPUTS_CONTAINER
-from azure_batch_maya.transfer.manifest import STORE_CONTAINER, blob_name
+from azure_batch_maya.transfer.manifest import STORE_CONTAINER
 from tests.faults.conftest import SCENE, OwnPool, run_cli, submit_args, wait_until
 from tests.faults.proxy import Fault, FaultProxy
 from tests.faults.test_restart import crash

@@ -15,7 +15,7 @@ from azure.core.credentials import AzureNamedKeyCredential
 from azure.storage.blob import BlobServiceClient
 
 from azure_batch_maya.local.azurite import AzuriteError, find_azurite_blob
-from azure_batch_maya.local.process import pid_alive
+from azure_batch_maya.system.processes import pid_alive
 from tests.local.conftest import pool_options
 
 

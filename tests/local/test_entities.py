@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from azure_batch_maya.local.entities import new_job, new_pool, new_task, transition
+from azure_batch_maya.local.entities import new_job, new_pool, new_task, set_state, transition
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.formats import UNLIMITED_DURATION
 
@@ -93,3 +93,13 @@ def test_transition_keeps_the_previous_state_where_the_service_puts_it():
         "previousStateTransitionTime",
         "commandLine",
     ]
+
+
+def test_set_state_keeps_no_previous_state_and_drops_one_an_older_version_stored():
+    node = {"state": "idle", "stateTransitionTime": "a", "vmSize": "x"}
+    set_state(node, "running", TICKS)
+    assert list(node) == ["state", "stateTransitionTime", "vmSize"]
+    assert node["state"] == "running" and node["stateTransitionTime"] != "a"
+    stored = {"state": "idle", "previousState": "running", "previousStateTransitionTime": "a"}
+    set_state(stored, "offline", TICKS)
+    assert stored == {"state": "offline", "stateTransitionTime": node["stateTransitionTime"]}

@@ -5,18 +5,10 @@ import os
 from azure_batch_maya.local.home import (
     LocalState,
     clear_state,
-    home_dir,
     read_state,
     state_path,
     write_state,
 )
-
-
-def test_home_follows_the_environment_variable(tmp_path, monkeypatch):
-    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path / "abm"))
-    assert home_dir() == tmp_path / "abm"
-    monkeypatch.delenv("AZURE_BATCH_MAYA_HOME")
-    assert home_dir().name == "azure-batch-maya"
 
 
 def test_state_file_round_trip_is_private(tmp_path):

@@ -202,3 +202,35 @@ def test_reboot_after_task_completion_lets_the_task_finish_first(batch, tmp_path
     assert node.last_boot_time > booted
     batch.begin_delete_job("reboot-late-job", polling_interval=0.1).result()
     batch.begin_delete_pool("reboot-late", polling_interval=0.1)
+
+
+# A recorded node's properties, in order (js get_a_compute_node_reference, 2025-06-01).
+RECORDED_NODE = [
+    "id", "url", "state", "schedulingState", "stateTransitionTime", "lastBootTime",
+    "allocationTime", "ipAddress", "affinityId", "vmSize", "totalTasksRun", "totalTasksSucceeded",
+    "runningTasksCount", "runningTaskSlotsCount", "startTask", "startTaskInfo", "isDedicated",
+    "nodeAgentInfo", "virtualMachineInfo",
+]  # fmt: skip
+
+
+def test_nodes_and_pools_keep_no_previous_state_as_the_service_sends_them(batch, tmp_path):
+    """The service's nodes and pools have no `previousState` (its jobs and tasks do): a node
+    through starting, waitingforstarttask, idle, running and idle again has none either."""
+    batch.create_pool(
+        pool_options("history", nodes=1, start_task=m.BatchStartTask(command_line=py("pass")))
+    )
+    _job(batch, "history-job", "history")
+    go = tmp_path / "go"
+    batch.create_task("history-job", m.BatchTaskCreateOptions(id="t", command_line=gated(go)))
+    node_id = wait_for(lambda: _running_on(batch, "history-job", "t"))
+    go.touch()
+    wait_for(lambda: batch.get_task("history-job", "t").state == "completed")
+    node = wait_for(lambda: (n := batch.get_node("history", node_id)).state == "idle" and n)
+    listed = next(iter(batch.list_nodes("history")))
+    pool = batch.get_pool("history")
+    for doc in (node, listed, pool):
+        assert not {"previousState", "previousStateTransitionTime"} & set(doc)
+    assert [key for key in node if key in RECORDED_NODE] == RECORDED_NODE
+    assert batch.get_task("history-job", "t").previous_state == "running"  # tasks keep theirs
+    batch.begin_delete_job("history-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("history", polling_interval=0.1)

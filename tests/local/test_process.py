@@ -9,7 +9,8 @@ import time
 import pytest
 from azure.batch import models as m
 
-from azure_batch_maya.local.process import LocalPoolError, runs, start_local_pool
+from azure_batch_maya.local.process import LocalPoolError, start_local_pool
+from azure_batch_maya.system.processes import runs
 from tests.local.conftest import client_for, pool_options, py, wait_for
 
 TASKS = 40

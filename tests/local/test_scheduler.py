@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from azure.batch import models as m
+from azure.batch.models._models import BatchJobTerminateOptions as TerminateOptions
 from azure.core.exceptions import HttpResponseError
 
-from tests.local.conftest import pool_options, py, wait_for
+from tests.local.conftest import code_of, pool_options, py, wait_for
 
 
 def _job(batch, job_id, pool_id, **extra):
@@ -311,6 +312,45 @@ def test_job_release_runs_where_preparation_ran_when_the_job_ends(batch, tmp_pat
     batch.begin_delete_pool("release", polling_interval=0.1)
 
 
+def test_preparation_and_release_record_exit_codes_and_keep_their_output_files(batch):
+    batch.create_pool(pool_options("steps", nodes=1))
+    _job(
+        batch,
+        "steps-job",
+        "steps",
+        job_preparation_task=m.BatchJobPreparationTask(command_line=py("print('prepared')")),
+        job_release_task=m.BatchJobReleaseTask(
+            command_line=py("import sys; print('no cache', file=sys.stderr); sys.exit(7)")
+        ),
+    )
+    batch.create_task("steps-job", m.BatchTaskCreateOptions(id="t", command_line=py("pass")))
+    batch.update_job("steps-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+    wait_for(lambda: batch.get_job("steps-job").state == "completed")
+    (status,) = batch.list_job_preparation_and_release_task_status("steps-job")
+    prep, release = (
+        status.job_preparation_task_execution_info,
+        status.job_release_task_execution_info,
+    )
+    assert (prep.state, prep.result, prep.exit_code, prep.retry_count) == (
+        "completed",
+        "success",
+        0,
+        0,
+    )
+    assert (release.state, release.result, release.exit_code) == ("completed", "failure", 7)
+    assert release.failure_info.code == "FailureExitCode"
+    assert release.start_time <= release.end_time
+
+    def read(name: str) -> bytes:
+        path = f"workitems/steps-job/job-1/{name}"
+        return b"".join(batch.download_node_file("steps", status.node_id, path)).strip()
+
+    assert read("jobpreparation/stdout.txt") == b"prepared"
+    assert read("jobrelease/stderr.txt") == b"no cache"
+    batch.begin_delete_job("steps-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("steps", polling_interval=0.1)
+
+
 def gated(marker):
     """A task command that runs until `marker` exists (so a test decides when it ends)."""
     return py(
@@ -417,6 +457,31 @@ def test_reactivate_a_failed_task_and_add_a_deleted_id_again(batch, tmp_path):
     assert out.strip() == b"second"
     batch.begin_delete_job("again-job", polling_interval=0.1).result()
     batch.begin_delete_pool("again", polling_interval=0.1)
+
+
+def test_a_failed_task_of_an_ended_job_is_not_reactivated(batch):
+    """Batch reactivates only while the job is open: a job that completed (by itself, or
+    terminated) answers 409 JobCompleted and its task stays as it ended."""
+    batch.create_pool(pool_options("ended", nodes=1))
+    fail = py("import sys; sys.exit(3)")
+    for job_id in ("ended-job", "stopped-job"):
+        _job(batch, job_id, "ended")
+        batch.create_task(job_id, m.BatchTaskCreateOptions(id="f", command_line=fail))
+    batch.update_job("ended-job", m.BatchJobUpdateOptions(all_tasks_complete_mode="terminatejob"))
+    wait_for(lambda: batch.get_job("ended-job").state == "completed")
+    wait_for(lambda: batch.get_task("stopped-job", "f").state == "completed")
+    batch.begin_terminate_job(
+        "stopped-job", TerminateOptions(termination_reason="Cancelled"), polling_interval=0.1
+    ).result()
+    for job_id in ("ended-job", "stopped-job"):
+        with pytest.raises(HttpResponseError) as refused:
+            batch.reactivate_task(job_id, "f")
+        assert (refused.value.status_code, code_of(refused.value)) == (409, "JobCompleted")
+        task = batch.get_task(job_id, "f")
+        assert (task.state, task.execution_info.exit_code) == ("completed", 3)
+    batch.begin_delete_job("ended-job", polling_interval=0.1).result()
+    batch.begin_delete_job("stopped-job", polling_interval=0.1).result()
+    batch.begin_delete_pool("ended", polling_interval=0.1)
 
 
 def test_a_task_folder_goes_after_its_retention_time(batch):

@@ -26,6 +26,16 @@ def gated(marker: Path, then: str = "pass") -> str:
     )
 
 
+def counted(tries: Path, then: str) -> str:
+    """A command that marks its run in `tries` (made here), then runs `then`, which sees
+    `n`, the number of runs before this one."""
+    tries.mkdir()
+    return py(
+        f"import pathlib, sys; d = pathlib.Path(r'{tries}'); n = len(list(d.iterdir()));"
+        f" (d / str(n)).touch(); {then}"
+    )
+
+
 def start_task(command: str, **extra) -> m.BatchStartTask:
     return m.BatchStartTask(command_line=command, **extra)
 
@@ -115,11 +125,7 @@ def test_a_start_task_runs_in_the_node_startup_folder_before_any_task(batch, tmp
 
 def test_a_failed_start_task_leaves_the_node_starttaskfailed_and_tasks_waiting(batch, tmp_path):
     tries = tmp_path / "tries"
-    tries.mkdir()
-    fail = py(
-        f"import pathlib, sys; d = pathlib.Path(r'{tries}'); (d / str(len(list(d.iterdir()))))"
-        ".touch(); print('no licence server', file=sys.stderr); sys.exit(3)"
-    )
+    fail = counted(tries, "print('no licence server', file=sys.stderr); sys.exit(3)")
     batch.create_pool(
         pool_options("broken", nodes=1, start_task=start_task(fail, max_task_retry_count=1))
     )
@@ -158,11 +164,7 @@ def test_a_failed_start_task_leaves_the_node_starttaskfailed_and_tasks_waiting(b
 
 def test_start_task_retries_until_it_succeeds(batch, tmp_path):
     tries = tmp_path / "tries"
-    tries.mkdir()
-    flaky = py(
-        f"import pathlib, sys; d = pathlib.Path(r'{tries}'); n = len(list(d.iterdir()));"
-        " (d / str(n)).touch(); sys.exit(0 if n == 2 else 1)"
-    )
+    flaky = counted(tries, "sys.exit(0 if n == 2 else 1)")
     batch.create_pool(
         pool_options("flaky-boot", nodes=1, start_task=start_task(flaky, max_task_retry_count=5))
     )

@@ -18,7 +18,7 @@ import pytest
 
 standalone = pytest.importorskip("maya.standalone", reason="needs Maya's mayapy")
 
-from azure_batch_maya.node.png import label_png  # noqa: E402
+from azure_batch_maya.node.png import encode_rgb  # noqa: E402
 from azure_batch_maya.scene.ma_reader import read_ma  # noqa: E402
 from azure_batch_maya.scene.model import SceneInfo  # noqa: E402
 
@@ -47,7 +47,7 @@ def saved_scene(maya_session: None, tmp_path_factory: pytest.TempPathFactory) ->
         encoding="utf-8",
     )
     texture = project / "sourceimages" / "wood.png"
-    texture.write_bytes(label_png("wood", {}))
+    texture.write_bytes(encode_rgb(2, 2, [b"\x80\x50\x20" * 2] * 2, {}))
     cmds.workspace(str(project), openWorkspace=True)
 
     prop = project / "scenes" / "lamp.ma"

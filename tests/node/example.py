@@ -17,10 +17,10 @@ from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import FileDigest
 from azure_batch_maya.assets.project import AssetProject, build_project, node_layout
 from azure_batch_maya.assets.resolve import resolve_scene
-from azure_batch_maya.node.plan import ASSETS_DIR, PLAN_FILE
-from azure_batch_maya.render.job import JobInputs, RenderJob, build_job, extra_inputs
+from azure_batch_maya.node.plan import ASSETS_DIR, PLAN_FILE, SHIP_DIR
+from azure_batch_maya.render.job import JobInputs, RenderJob, build_job
 from azure_batch_maya.render.settings import SubmitSettings
-from azure_batch_maya.render.shipping import ship_to, shipped_files
+from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import SceneInfo
 
@@ -71,7 +71,7 @@ def build_node(node: Path, ex: Example, job: RenderJob) -> Path:
     """Lay out a node's job preparation folder; returns the shipped folder (`<prep>/azbm`)."""
     prep = node / "jobpreparation" / "wd"
     assets = prep / ASSETS_DIR
-    locals_ = [f.local for f in ex.project.files] + list(extra_inputs(ex.scene))
+    locals_ = [f.local for f in ex.project.files]  # the scene and workspace.mel among them
     for local in locals_:
         target = assets / node_layout(local)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,3 +79,13 @@ def build_node(node: Path, ex: Example, job: RenderJob) -> Path:
     ship = ship_to(prep)
     (ship / PLAN_FILE).write_text(job.plan_text, "utf-8")
     return ship
+
+
+def ship_to(folder: Path) -> Path:
+    """Copy the shipped files below `folder/azbm`, as the job preparation task fetches them."""
+    target = folder / SHIP_DIR
+    for rel, local in shipped_files():
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(local.read_bytes())
+    return target

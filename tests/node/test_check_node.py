@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.nodecheck import CHECK_SCRIPT
+from azure_batch_maya.app.pools.check import CHECK_SCRIPT
 from tests.node.installer import maya_archive
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake mayapy is a sh script")

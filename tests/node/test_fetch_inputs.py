@@ -16,14 +16,13 @@ from azure_batch_maya.node.fetch_inputs import (
     FETCH_EXIT,
     STORE_URL_ENV,
     FetchError,
-    ManifestEntry,
     blob_url,
     fetch_all,
-    manifest_text,
     read_manifest,
     target_path,
 )
-from azure_batch_maya.render.shipping import ship_to
+from azure_batch_maya.node.manifest import Manifest, ManifestEntry
+from tests.node.example import ship_to
 
 FILES = {
     "C/Projects/shot 010/sourceimages/wall été.tif": b"wall" * 1000,
@@ -44,13 +43,13 @@ def store(tmp_path: Path):
     entries: list[ManifestEntry] = []
     for path, data in FILES.items():
         digest = hashlib.sha256(data).hexdigest()
-        blob = f"sha256/{digest[:2]}/{digest}"
-        (folder / blob).parent.mkdir(parents=True, exist_ok=True)
-        (folder / blob).write_bytes(data)
-        entries.append(ManifestEntry(path, blob, len(data), digest))
+        entry = ManifestEntry(path, digest, len(data))
+        (folder / entry.blob_name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / entry.blob_name).write_bytes(data)
+        entries.append(entry)
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(manifest_text(entries))
-    assert read_manifest(manifest) == entries
+    manifest.write_text(Manifest("job-1", "shot", "2026-01-01T00:00:00Z", tuple(entries)).to_json())
+    assert read_manifest(manifest) == tuple(entries)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -75,18 +74,28 @@ def test_fetches_every_file_into_the_layout_then_only_what_changed(store, tmp_pa
 def test_a_damaged_blob_is_refused_and_leaves_nothing(store, tmp_path: Path):
     url, manifest, folder = store
     entries = read_manifest(manifest)
-    (folder / entries[0].blob).write_bytes(b"bitrot")
+    (folder / entries[0].blob_name).write_bytes(b"bitrot")
     with pytest.raises(FetchError, match="arrived damaged"):
         fetch_all(entries[:1], url, tmp_path / "assets")
-    assert not (tmp_path / "assets" / entries[0].path).exists()
+    assert not (tmp_path / "assets" / entries[0].node_path).exists()
 
 
 def test_a_missing_blob_names_the_file(store, tmp_path: Path):
     url, manifest, folder = store
     entries = read_manifest(manifest)
-    (folder / entries[1].blob).unlink()
+    (folder / entries[1].blob_name).unlink()
     with pytest.raises(FetchError, match=r"cannot fetch C/Projects/shot 010/scenes/shot\.ma"):
         fetch_all(entries, url, tmp_path / "assets")
+
+
+def test_a_damaged_or_foreign_manifest_is_a_fetch_error_naming_it(tmp_path: Path):
+    path = tmp_path / "manifest.json"
+    for text in ("{", '{"files": []}', '{"version": 1, "files": [{"path": "a"}]}'):
+        path.write_text(text)
+        with pytest.raises(FetchError, match=r"manifest .*manifest\.json is unreadable"):
+            read_manifest(path)
+    with pytest.raises(FetchError, match="unreadable"):
+        read_manifest(tmp_path / "absent.json")
 
 
 def test_paths_that_would_leave_the_root_are_refused(tmp_path: Path):

@@ -16,7 +16,7 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 
-from azure_batch_maya.nodecheck import check_command_line
+from azure_batch_maya.app.pools.check import check_command_line
 from azure_batch_maya.render.installroute import (
     INSTALL_DIR,
     NODE_SCRIPT,

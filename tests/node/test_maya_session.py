@@ -35,10 +35,7 @@ def plan(renderer: str) -> Plan:
         renderer=renderer,
         plugins=("mtoa",) if renderer == "arnold" else (),
         naming=ImageNaming("<Scene>", "exr", 5),
-        pathmap={},
-        path_files=(),
-        command=None,
-        renderer_options={},
+        pathmap=NodeMapping(workspace=None, dirs=()),
         tasks={},
     )
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from azure_batch_maya.node.nodemap import ROOT_TOKEN, NodeMapping, PlanError
 
-PLAN = {
-    "workspace": f"{ROOT_TOKEN}/C/Shot",
-    "dirs": [["C:/Shot/", f"{ROOT_TOKEN}/C/Shot/"], ["//srv/lib/", f"{ROOT_TOKEN}/UNC/srv/lib/"]],
-    "files": [["C:/Shot/odd.tif", f"{ROOT_TOKEN}/elsewhere/odd.tif"]],
-    "remaps": [["file1.ftn", f"{ROOT_TOKEN}/C/Shot/tex/a.<UDIM>.tif"]],
-    "ocio": f"{ROOT_TOKEN}/C/ocio/config.ocio",
-}
+PLAN = NodeMapping(
+    workspace=f"{ROOT_TOKEN}/C/Shot",
+    dirs=(("C:/Shot/", f"{ROOT_TOKEN}/C/Shot/"), ("//srv/lib/", f"{ROOT_TOKEN}/UNC/srv/lib/")),
+    files=(("C:/Shot/odd.tif", f"{ROOT_TOKEN}/elsewhere/odd.tif"),),
+    remaps=(("file1.ftn", f"{ROOT_TOKEN}/C/Shot/tex/a.<UDIM>.tif"),),
+    ocio=f"{ROOT_TOKEN}/C/ocio/config.ocio",
+)
 
 
 def test_paths_map_like_dirmap_with_the_real_root():
-    m = NodeMapping.from_plan(PLAN, "D:\\batch\\wd\\assets\\")
+    m = PLAN.rooted("D:\\batch\\wd\\assets\\")
     root = "D:/batch/wd/assets"
     assert m.map_written("C:\\Shot\\tex\\b.tif") == f"{root}/C/Shot/tex/b.tif"
     assert m.map_written("//srv/lib/x.tif") == f"{root}/UNC/srv/lib/x.tif"
@@ -28,8 +30,8 @@ def test_paths_map_like_dirmap_with_the_real_root():
 
 
 def test_a_plan_path_without_the_root_token_is_refused():
-    bad = {**PLAN, "dirs": [["C:/", "/abs/elsewhere/"]]}
+    bad = replace(PLAN, dirs=(("C:/", "/abs/elsewhere/"),))
     with pytest.raises(PlanError, match="does not start with"):
-        NodeMapping.from_plan(bad, "/r")
-    with pytest.raises(PlanError, match="unreadable"):
-        NodeMapping.from_plan({}, "/r")
+        bad.rooted("/r")
+    with pytest.raises(PlanError, match="does not start with"):
+        replace(PLAN, ocio="C:/ocio/config.ocio").rooted("/r")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.connect import connect_local
+from azure_batch_maya.app.submit import download_outputs, submit, wait_for_job
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import connect_local
 from azure_batch_maya.node.standin import SKIP_ENV
 from azure_batch_maya.render.settings import SubmitSettings
-from azure_batch_maya.submission import download_outputs, submit, wait_for_job
-from tests.test_submission import example_project
+from tests.app.test_submit import example_project
 
 pytestmark = pytest.mark.slow
 

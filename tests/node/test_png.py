@@ -7,13 +7,20 @@ import zlib
 
 import pytest
 
-from azure_batch_maya.node.png import label_png, read_text_chunks
+from azure_batch_maya.node.font import Canvas
+from azure_batch_maya.node.png import encode_rgb, read_text_chunks
 
 
 def pixels(data: bytes) -> bytes:
     idat_at = data.index(b"IDAT")
     (length,) = struct.unpack(">I", data[idat_at - 4 : idat_at])
     return zlib.decompress(data[idat_at + 4 : idat_at + 4 + length])
+
+
+def label_png(label: str, text: dict[str, str], width: int, height: int) -> bytes:
+    canvas = Canvas(width, height, (40, 44, 52))
+    canvas.text(8, 8, label, (255, 196, 0), 4)
+    return encode_rgb(width, height, canvas.lines(), text)
 
 
 def test_png_is_valid_and_carries_its_label():

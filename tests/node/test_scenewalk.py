@@ -18,7 +18,7 @@ def node_scene(tmp_path: Path) -> tuple[Path, NodeMapping]:
     assets = ship.parent / "assets"
     scene = next(assets.rglob("shot010_lighting.ma"))
     plan = load_plan(ship / PLAN_FILE)
-    mapping = NodeMapping.from_plan(plan.pathmap, str(assets))
+    mapping = plan.pathmap.rooted(str(assets))
     return scene, mapping
 
 

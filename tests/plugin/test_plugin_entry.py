@@ -265,7 +265,7 @@ def test_the_panel_docks_follows_the_scene_and_goes_on_unload(
     assert panel.submit.renderer.text() == "Arnold"
     qtbot.waitUntil(lambda: panel.controllers.assets.result is not None, timeout=20000)
 
-    from azure_batch_maya.jobnotice import Notice
+    from azure_batch_maya.app.jobs.notice import Notice
 
     # A followed job ended: the notification area and, in Maya, the viewport say so.
     mocker.patch.object(panel.jobs.notifier.icon, "showMessage")

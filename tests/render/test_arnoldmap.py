@@ -8,7 +8,7 @@ import pytest
 from azure_batch_maya.render.arnoldmap import arnold_pathmap_json, regex_escape
 from azure_batch_maya.render.pathmap import NODE_OSES, build_pathmap, map_path
 
-from .test_dirmap import NASTY
+from .test_dirmapscripts import NASTY
 
 
 @pytest.mark.parametrize("text", [*NASTY, "C:/a.b/(c)[d]{e}+f*?^$|/"])

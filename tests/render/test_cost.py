@@ -51,6 +51,23 @@ def test_estimate_is_nodes_times_price_times_hours_spot_and_dedicated_apart(home
     assert est.to_json()["currency"] == "EUR" and est.to_json()["prices_as_of"] == "2030-01-01"
 
 
+def test_the_sizes_a_table_prices_keep_their_spelling_once_each_in_name_order(home, tmp_path):
+    shipped = load_prices(home)
+    assert "Standard_D8s_v5" in shipped.sizes
+    assert list(shipped.sizes) == sorted(shipped.sizes, key=str.lower)
+    assert len(shipped.sizes) == len({size for size, _os in shipped.prices})
+    both = {"dedicated": 1.0, "spot": 0.1}
+    mine = {
+        "as_of": "2030-01-01",
+        "currency": "EUR",
+        "region": "westeurope",
+        "prices": {"standard_b": {"linux": both}, "Standard_A": {"windows": both}},
+    }
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "prices.json").write_text(json.dumps(mine))
+    assert load_prices(home).sizes == ("Standard_A", "standard_b")
+
+
 def test_unknown_vm_sizes_and_broken_tables_say_what_to_do(home, tmp_path):
     with pytest.raises(PriceError, match=r"add it to a prices\.json"):
         load_prices(home).price("Standard_Nope", "linux")

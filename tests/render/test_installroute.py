@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from azure.storage.blob import BlobServiceClient
 
+from azure_batch_maya.app.pools.install import install_start_task
 from azure_batch_maya.assets.hashcache import sha256_of
-from azure_batch_maya.installstart import install_start_task
 from azure_batch_maya.local.azurite import AzuriteProcess
 from azure_batch_maya.render.commandline import command_line
 from azure_batch_maya.render.installroute import (

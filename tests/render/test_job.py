@@ -36,9 +36,9 @@ def test_one_task_per_frame_of_the_example():
     assert first.command_line == (
         "/bin/bash -c 'exec mayapy \"${AZ_BATCH_JOB_PREP_WORKING_DIR}\"/azbm render frames-0001'"
     )
-    assert job.plan["tasks"][0]["images"] == [
-        "shot010_lighting/masterLayer/shot010_lighting.0001.png"
-    ]
+    assert job.plan.task("frames-0001").images == (
+        "shot010_lighting/masterLayer/shot010_lighting.0001.png",
+    )
     assert job.renderer.scene_name == "arnold"
 
 
@@ -112,15 +112,16 @@ def test_pool_modes():
 
 def test_the_plan_maps_every_node_path_below_the_root_token():
     plan = example_job().plan
-    assert plan["scene"].startswith(ROOT_TOKEN) and plan["scene"].endswith("shot010_lighting.ma")
-    pathmap = plan["pathmap"]
-    assert all(n.startswith(ROOT_TOKEN) for _s, n in pathmap["dirs"])
-    assert {s for s, _n in pathmap["dirs"]} >= {"C:/Projects/", "D:/Library/Textures/"}
-    remapped = dict(pathmap["remaps"])
+    assert plan.scene.startswith(ROOT_TOKEN) and plan.scene.endswith("shot010_lighting.ma")
+    pathmap = plan.pathmap
+    assert all(n.startswith(ROOT_TOKEN) for _s, n in pathmap.dirs)
+    assert {s for s, _n in pathmap.dirs} >= {"C:/Projects/", "D:/Library/Textures/"}
+    remapped = dict(pathmap.remaps)
     assert remapped["treeShape.dso"].endswith("/shot010/cache/tree.####.ass")
     assert remapped["wood_albedo.ftn"].endswith("/sourceimages/wood_albedo.png")  # backslashes
-    (arnold,) = plan["path_files"]
-    assert arnold["env"] == "ARNOLD_PATHMAP" and ROOT_TOKEN in arnold["text"]
+    (arnold,) = plan.path_files
+    assert arnold.env == "ARNOLD_PATHMAP" and ROOT_TOKEN in arnold.text
+    assert arnold.name == "azbm_arnold_pathmap.json" and arnold.json_text
 
 
 def test_sdk_models_and_export(tmp_path: Path):
@@ -175,7 +176,7 @@ def test_windows_nodes_get_cmd_lines_and_windows_path_maps():
     job = example_job(SubmitSettings(node_os="windows"))
     assert job.tasks[0].command_line.startswith('cmd /d /v:off /s /c "')
     assert "%AZ_BATCH_JOB_PREP_WORKING_DIR%\\azbm" in job.tasks[0].command_line
-    assert '"windows"' in job.plan["path_files"][0]["text"]
+    assert '"windows"' in job.plan.path_files[0].text
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="runs /bin/bash")
@@ -207,8 +208,8 @@ def test_renderer_options_need_the_render_launcher_and_must_exist():
     options = {"verbosity": "2"}
     launcher = render_command(renderer_for("arnold"), options)
     job = example_job(SubmitSettings(renderer_options=options, render_command=launcher))
-    assert job.plan["command"][:3] == ["Render", "-r", "arnold"]
-    assert "-ai:lve" in job.plan["command"]
+    assert job.plan.command is not None and job.plan.command[:3] == ("Render", "-r", "arnold")
+    assert "-ai:lve" in job.plan.command
 
 
 def test_a_chosen_job_id_must_be_valid_for_batch():
@@ -226,12 +227,12 @@ def test_an_empty_prefix_gets_maya_s_camera_folders_and_the_node_sets_it():
     cameras = (Camera("aShape", "camA", renderable=True), Camera("bShape", "camB", renderable=True))
     scene = replace(ex.scene, image_prefix="", cameras=cameras)
     job = build_job(scene, ex.project, SubmitSettings(frames="1"), inputs(), now=NOW)
-    assert job.plan["naming"]["prefix"] == "<Camera>/<Scene>"
-    (task,) = job.plan["tasks"]
-    assert task["images"] == [
+    assert job.plan.naming.prefix == "<Camera>/<Scene>"
+    (task,) = job.plan.tasks.values()
+    assert task.images == (
         "camA/shot010_lighting.0001.png",
         "camB/shot010_lighting.0001.png",
-    ]
+    )
 
 
 def test_v_ray_jobs_tell_the_node_which_prefix_v_ray_reads():
@@ -239,5 +240,5 @@ def test_v_ray_jobs_tell_the_node_which_prefix_v_ray_reads():
     job = build_job(
         replace(ex.scene, renderer="vray"), ex.project, SubmitSettings(), inputs(), now=NOW
     )
-    assert job.plan["naming"]["prefix_plug"] == "vraySettings.fileNamePrefix"
+    assert job.plan.prefix_plug == "vraySettings.fileNamePrefix"
     assert not any("V-Ray" in w for w in job.warnings)

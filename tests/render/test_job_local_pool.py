@@ -8,7 +8,6 @@ fetching the inputs, tasks running the stand-in from the shipped code, images an
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,7 +17,8 @@ from azure.batch import models as m
 from azure.storage.blob import BlobServiceClient, generate_container_sas
 
 from azure_batch_maya.assets.project import node_layout
-from azure_batch_maya.render.job import JobInputs, build_job, extra_inputs, to_batch_models
+from azure_batch_maya.node.manifest import Manifest, ManifestEntry
+from azure_batch_maya.render.job import JobInputs, build_job, to_batch_models
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.shipping import shipped_files
 from tests.local.conftest import client_for, wait_for
@@ -54,12 +54,11 @@ def test_the_example_renders_five_stand_in_frames_on_the_local_pool(local_pool, 
 
     ex = example()
     entries = []
-    for local in [f.local for f in ex.project.files] + list(extra_inputs(ex.scene)):
+    for local in [f.local for f in ex.project.files]:  # the scene and workspace.mel too
         data = Path(local).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        blob = f"sha256/{digest}"
-        service.get_blob_client("lp-store", blob).upload_blob(data, overwrite=True)
-        entry = {"path": node_layout(local), "blob": blob, "size": len(data), "sha256": digest}
+        entry = ManifestEntry(node_layout(local), digest, len(data))
+        service.get_blob_client("lp-store", entry.blob_name).upload_blob(data, overwrite=True)
         entries.append(entry)
     for rel, code in shipped_files():
         service.get_blob_client("lp-jobs", f"code/{rel}").upload_blob(code.read_bytes())
@@ -73,8 +72,8 @@ def test_the_example_renders_five_stand_in_frames_on_the_local_pool(local_pool, 
     settings = SubmitSettings(stand_in=True, node_python=sys.executable, job_id="lp-shot010")
     job = build_job(ex.scene, ex.project, settings, inputs, now=NOW)
     service.get_blob_client("lp-jobs", "s1/plan.json").upload_blob(job.plan_text)
-    manifest = json.dumps({"files": entries})
-    service.get_blob_client("lp-jobs", "s1/manifest.json").upload_blob(manifest)
+    manifest = Manifest("s1", ex.project.name, "2026-11-26T21:00:00Z", tuple(entries))
+    service.get_blob_client("lp-jobs", "s1/manifest.json").upload_blob(manifest.to_json())
 
     job_model, task_models = to_batch_models(job)
     assert job_model.all_tasks_complete_mode == m.BatchAllTasksCompleteMode.TERMINATE_JOB

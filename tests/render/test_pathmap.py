@@ -18,7 +18,7 @@ import pytest
 
 from azure_batch_maya.assets.scenepath import parse_scene_path
 from azure_batch_maya.assets.tokens import compile_name
-from azure_batch_maya.render.dirmap import dirmap_mel, dirmap_python, remaps_mel
+from azure_batch_maya.render.dirmapscripts import dirmap_mel, dirmap_python, remaps_mel
 from azure_batch_maya.render.pathmap import (
     NODE_OSES,
     DirMapping,

@@ -148,6 +148,7 @@ def test_fetched_prices_are_cached_with_their_day_and_win_over_the_shipped_table
         "Azure's retail prices API (westeurope, cached)",
     )
     assert table.origin("Standard_NC4as_T4_v3")[0] == "2026-12-07"
+    assert sorted(s.lower() for s in table.sizes) == sorted({s for s, _os in table.prices})
     # A size the cache lacks keeps the shipped table's price and says so.
     assert table.origin("Standard_E8s_v5") == (table.as_of, "the shipped price table")
 

@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.jobs.scouts import (
+    ScoutRun,
+    ScoutState,
+    measured_minutes_per_frame,
+    rest_hours,
+)
 from azure_batch_maya.render.cost import parse_prices
 from azure_batch_maya.render.job import export_job, gate_from_metadata
 from azure_batch_maya.render.scouts import (
@@ -20,12 +26,6 @@ from azure_batch_maya.render.scouts import (
     spread,
 )
 from azure_batch_maya.render.settings import SubmitSettings
-from azure_batch_maya.scoutstatus import (
-    ScoutRun,
-    ScoutState,
-    measured_minutes_per_frame,
-    rest_hours,
-)
 from tests.node.example import example_job
 
 T0 = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
@@ -135,7 +135,7 @@ def test_the_rest_is_priced_at_the_measured_pace():
 
 
 def test_durations_read_at_a_glance():
-    from azure_batch_maya.scoutstatus import duration
+    from azure_batch_maya.app.jobs.scouts import duration
 
     assert [duration(m) for m in (0.005, 0.2, 4.52, 150)] == ["0.3 s", "12 s", "4.5 min", "2.5 h"]
 

@@ -13,13 +13,13 @@ from azure_batch_maya.services.clients import (
     create_batch_client,
     create_blob_service_client,
 )
-from azure_batch_maya.services.credentials import BATCH_SCOPE
 from azure_batch_maya.services.errors import AuthenticationError, ConnectionFailedError
 from azure_batch_maya.services.pools import list_pools
 from azure_batch_maya.services.settings import AuthMode, Secrets, ServiceSettings
 from azure_batch_maya.services.storage import list_containers
 from tests.services.scripted_server import Reply, batch_error
 
+BATCH_SCOPE = "https://batch.core.windows.net//.default"  # as Batch documents it
 POOLS = Reply(200, {"odata.metadata": "x#pools", "value": [{"id": "maya"}]})
 
 

@@ -8,7 +8,6 @@ from azure.identity import TokenCachePersistenceOptions
 
 from azure_batch_maya.services import credentials
 from azure_batch_maya.services.credentials import (
-    BATCH_SCOPE,
     TOKEN_CACHE_NAME,
     create_batch_key_credential,
     create_storage_key_credential,
@@ -22,10 +21,6 @@ SETTINGS = ServiceSettings(
     batch_account="render",
     storage_account="renderassets",
 )
-
-
-def test_the_batch_scope_is_the_one_batch_documents():
-    assert BATCH_SCOPE == "https://batch.core.windows.net//.default"
 
 
 def test_default_sign_in_uses_default_azure_credential_without_a_browser(mocker):

@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from azure.storage.blob import ContentSettings
+from azure.storage.blob import ContentSettings, ExponentialRetry
 
 from azure_batch_maya.local.azurite import ACCOUNT_KEY, free_port, start_azurite
+from azure_batch_maya.services import storage
 from azure_batch_maya.services.clients import create_blob_service_client
 from azure_batch_maya.services.errors import (
     AlreadyExistsError,
@@ -33,11 +34,13 @@ from azure_batch_maya.services.storage import (
     download_file,
     ensure_container,
     file_md5,
+    list_blob_sizes,
     list_blobs,
     list_containers,
     upload_file,
     upload_files,
 )
+from tests.faults.proxy import Fault, FaultProxy
 from tests.services.blobs import (
     CHUNK,
     FAST,
@@ -94,6 +97,53 @@ def test_listing_5001_blobs_takes_two_requests_and_carries_metadata(azurite, cli
     assert blobs[4321].size == 1
     assert blobs[4321].md5 == hashlib.md5(b"x").digest()
 
+    proxy = FaultProxy(azurite.port)  # counts what reaches storage
+    try:
+        through = create_blob_service_client(
+            storage_settings(proxy.url("/devstoreaccount1")),
+            Secrets(storage_key=azurite.account_key),
+            options=FAST,
+        )
+        sizes = list_blob_sizes(through, container, prefix="assets/")
+        assert proxy.count("GET", f"/{container}") == 2  # the same two pages, not read again
+    finally:
+        proxy.close()
+    assert sizes == {b.name: b.size for b in blobs}
+
+
+def test_blob_sizes_survive_a_listing_reply_lost_and_retried(azurite, client, container):
+    for name, data in {"sha256/a": b"1", "sha256/b": b"22", "other": b"333"}.items():
+        client.get_blob_client(container, name).upload_blob(data)
+    proxy = FaultProxy(azurite.port)
+    try:
+        proxy.inject(Fault("503", method="GET", path=f"/{container}"))
+        retrying = create_blob_service_client(
+            storage_settings(proxy.url("/devstoreaccount1")),
+            Secrets(storage_key=azurite.account_key),
+            retry_policy=ExponentialRetry(
+                initial_backoff=0, increment_base=0, retry_total=2, random_jitter_range=0
+            ),
+        )
+        sizes = list_blob_sizes(retrying, container, prefix="sha256/")
+        assert proxy.count("GET", f"/{container}") == 2
+    finally:
+        proxy.close()
+    assert sizes == {"sha256/a": 1, "sha256/b": 2}
+
+
+def test_blob_sizes_fall_back_to_the_full_listing_when_the_replies_do_not_match(
+    client, container, monkeypatch
+):
+    client.get_blob_client(container, "sha256/a").upload_blob(b"12345")
+    monkeypatch.setattr(storage, "_sizes_from_listings", lambda _replies: {"sha256/z": 1})
+    assert list_blob_sizes(client, container) == {"sha256/a": 5}
+
+
+def test_blob_sizes_of_a_missing_container_is_not_found(client):
+    with pytest.raises(NotFoundError) as missing:
+        list_blob_sizes(client, f"gone-{uuid.uuid4().hex[:8]}")
+    assert missing.value.code == "ContainerNotFound"
+
 
 def test_parallel_uploads_do_not_overflow_the_connection_pool(client, container, caplog):
     caplog.set_level(logging.WARNING, logger="urllib3")
@@ -137,6 +187,23 @@ def test_upload_and_download_report_progress_and_keep_md5(client, container, tmp
     assert [done for done, _ in downloaded] == sorted(done for done, _ in downloaded)
     assert downloaded[-1] == (info.size, info.size)
     assert not (tmp_path / "home" / "wall.tif.part").exists()
+
+
+@pytest.mark.parametrize("whole_read", [0, storage.WHOLE_READ_SIZE], ids=["streamed", "read"])
+def test_a_file_streamed_or_read_whole_keeps_its_md5(
+    client, container, tmp_path, monkeypatch, whole_read
+):
+    monkeypatch.setattr(storage, "WHOLE_READ_SIZE", whole_read)
+    source = write_file(tmp_path / "map.tx", 3 * CHUNK + 7)
+    seen: list[int] = []
+    info = upload_file(client, container, source, "map.tx", progress=lambda d, _t: seen.append(d))
+    assert info.md5 == hashlib.md5(source.read_bytes()).digest()
+    assert seen[-1] == info.size == 3 * CHUNK + 7
+    [listed] = list(list_blobs(client, container))
+    assert listed.md5 == info.md5
+    assert client.get_blob_client(container, "map.tx").download_blob().readall() == (
+        source.read_bytes()
+    )
 
 
 def test_a_cancelled_upload_leaves_no_blob(client, container, tmp_path):

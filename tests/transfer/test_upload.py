@@ -12,9 +12,10 @@ from azure.storage.blob import BlobServiceClient
 from azure_batch_maya.assets.hashcache import sha256_of
 from azure_batch_maya.assets.project import AssetFile, AssetProject
 from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
+from azure_batch_maya.node.manifest import MANIFEST_PREFIX, Manifest
 from azure_batch_maya.services.errors import ConnectionFailedError, TransferCancelledError
-from azure_batch_maya.transfer.manifest import MANIFEST_PREFIX, from_json
 from azure_batch_maya.transfer.upload import upload_project
+from tests.faults.proxy import FaultProxy
 
 
 def make_project(root: Path, files: dict[str, bytes], name: str = "shot010") -> AssetProject:
@@ -71,6 +72,41 @@ def test_second_upload_sends_nothing_and_shared_contents_go_once(client, contain
     assert (second.skipped_files, second.skipped_bytes) == (2, 3000)
 
 
+def test_a_store_that_does_not_exist_yet_is_created(client, tmp_path):
+    project = make_project(tmp_path, {"a.png": b"first"})
+    report = upload_project(client, project, "job-1", container="store-created-by-upload")
+    assert (report.uploaded_files, report.skipped_files) == (1, 0)
+    assert client.get_container_client("store-created-by-upload").exists()
+
+
+def test_a_stored_blob_of_the_wrong_size_is_sent_again(client, container, tmp_path):
+    project = make_project(tmp_path, {"a.png": b"the whole texture"})
+    (entry,) = project.files
+    name = f"sha256/{entry.sha256}"
+    client.get_blob_client(container, name).upload_blob(b"the whole")  # a damaged copy
+    report = upload_project(client, project, "job-1", container=container)
+    assert (report.uploaded_files, report.skipped_files) == (1, 0)
+    assert read_blob(client, container, name) == b"the whole texture"
+
+
+def test_the_largest_contents_go_first(azurite, tmp_path):
+    sizes = {"small.png": 10, "huge.exr": 3000, "middle.tif": 500, "tiny.txt": 1}
+    project = make_project(tmp_path, {name: os.urandom(n) for name, n in sizes.items()})
+    proxy = FaultProxy(azurite.port)  # sees the PUTs in the order they are sent
+    try:
+        through = BlobServiceClient(
+            proxy.url("/devstoreaccount1"),
+            credential={"account_name": "devstoreaccount1", "account_key": azurite.account_key},
+        )
+        upload_project(through, project, "job-1", container="store-largest-first", workers=1)
+        sent = [path for method, path, _ in proxy.seen if method == "PUT" and "/sha256/" in path]
+    finally:
+        proxy.close()
+    size_of = {f"sha256/{f.sha256}": f.size for f in project.files}
+    sizes_sent = [size_of[path.split("/", 3)[3]] for path in sent]
+    assert sizes_sent == [3000, 500, 10, 1]
+
+
 def test_touching_a_file_sends_nothing_changing_it_sends_it(client, container, tmp_path):
     project = make_project(tmp_path, {"a.png": b"one", "b.png": b"two"})
     upload_project(client, project, "job-1", container=container)
@@ -86,13 +122,13 @@ def test_a_submitted_job_keeps_reading_what_it_was_given(client, container, tmp_
     first = upload_project(client, project, "job-1", container=container)
     (tmp_path / "tex" / "wood.png").write_bytes(b"new wood")
     upload_project(client, rehash(project), "job-2", container=container)
-    manifest = from_json(
+    manifest = Manifest.from_json(
         read_blob(client, container, manifest_name(client, container, "job-1")).decode()
     )
     assert manifest == first.manifest
     (entry,) = manifest.entries
     assert read_blob(client, container, entry.blob_name) == b"old wood"
-    newer = from_json(
+    newer = Manifest.from_json(
         read_blob(client, container, manifest_name(client, container, "job-2")).decode()
     )
     assert read_blob(client, container, newer.entries[0].blob_name) == b"new wood"
@@ -160,7 +196,7 @@ def test_upload_interrupted_by_storage_going_away_resumes_without_resending(tmp_
         report = upload_project(client, project, "job-1", container="store")
         assert report.uploaded_files == 30 - done_before
         assert report.skipped_files == done_before
-        manifest = from_json(
+        manifest = Manifest.from_json(
             read_blob(client, "store", manifest_name(client, "store", "job-1")).decode()
         )
         for entry in manifest.entries:

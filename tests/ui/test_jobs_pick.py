@@ -11,8 +11,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from azure_batch_maya.controllers.jobs import JobRow, JobsController
+from azure_batch_maya.app.jobs.status import JobRow
+from azure_batch_maya.controllers.jobs import JobLine, JobsController
 from azure_batch_maya.controllers.session import Session
+from azure_batch_maya.services.tasks import TaskCounts
 from azure_batch_maya.ui.jobs_view import JobsView
 from azure_batch_maya.ui.worker import Workers
 
@@ -23,7 +25,8 @@ def test_picking_each_job_in_turn_selects_it_and_keeps_every_line(home: Path, qt
     qtbot.addWidget(view)
     view.show()
     ids = [f"job-{i}" for i in range(3)]
-    controller.apply(tuple(JobRow(i, "active", None, None, "pool", None, None) for i in ids))
+    none = TaskCounts(0, 0, 0, 0, 0)
+    controller.apply(tuple(JobLine.of(JobRow(i, "active", None, "pool", none)) for i in ids))
     for _round in range(3):
         for index, job_id in enumerate(ids):
             item = view.table.topLevelItem(index)

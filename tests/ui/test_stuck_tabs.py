@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
+from azure_batch_maya.app.jobs.notice import Notice, record_outcome
 from azure_batch_maya.controllers.config import ConfigController
 from azure_batch_maya.controllers.jobs import JobsController
 from azure_batch_maya.controllers.pools import PoolsController
 from azure_batch_maya.controllers.session import Session
-from azure_batch_maya.jobnotice import Notice, record_outcome
 from azure_batch_maya.services import jobs, pools
 from azure_batch_maya.services.batch import JobSpec, PoolSpec, TaskSpec
 from azure_batch_maya.ui.icons import BAD

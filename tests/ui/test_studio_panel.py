@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from azure_batch_maya.app.submit import wait_for_job
 from azure_batch_maya.render.settings import SubmitSettings
 from azure_batch_maya.render.tasks import plan_tasks
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.settings.studio import STUDIO_ENV
-from azure_batch_maya.submission import wait_for_job
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore
 
@@ -140,6 +140,7 @@ def test_chunks_from_the_tab_are_the_tasks_on_the_local_pool_and_are_kept_for_th
         c.assets.apply_scan(c.assets.scan())
         panel.submit.chunk.setValue(2)
         panel.submit.priority.setValue(50)
+        qtbot.waitUntil(lambda: not c.submit.disk_pending)  # its files are checked on a worker
         assert c.submit.blocked_reason() is None
         submitted = c.submit.submit()
         assert len(submitted.job.tasks) == 3  # frames 1-5 in chunks of 2

@@ -11,6 +11,7 @@ import OpenEXR
 import pytest
 import tifffile
 
+from azure_batch_maya.app.submit import wait_for_job
 from azure_batch_maya.controllers.jobs import JobsController
 from azure_batch_maya.images import decode
 from azure_batch_maya.images.rgba import Rgba8
@@ -18,7 +19,6 @@ from azure_batch_maya.node import contactsheet
 from azure_batch_maya.node.framefiles import write_frame
 from azure_batch_maya.node.pngread import read_png
 from azure_batch_maya.scene.ma_reader import read_ma
-from azure_batch_maya.submission import wait_for_job
 from azure_batch_maya.ui import thumbstrip
 from azure_batch_maya.ui.panel import Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.cli import main
-from azure_batch_maya.connection import Connection
 from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.services.batch import ContainerImage
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
@@ -242,3 +242,32 @@ def test_a_search_path_can_be_removed_again(make_panel, scene, example, qtbot):
     qtbot.waitUntil(lambda: assets.summary.text() == "5 found, 1 missing", timeout=20000)
     assert panel.controllers.assets.choices.search_paths == ()
     assert assets.search_paths.count() == 0 and not assets.remove_search_button.isEnabled()
+
+
+def test_the_submit_tab_checks_the_scenes_files_on_a_worker_then_lists_what_it_found(
+    make_panel, scene, qtbot, tmp_path
+):
+    panel = make_panel(scene)
+    c = panel.controllers
+    qtbot.waitUntil(lambda: c.assets.result is not None, timeout=20000)  # the panel's scan
+    qtbot.waitUntil(lambda: not c.submit.disk_pending, timeout=20000)
+    c.assets.add_paths([str(tmp_path / "plate.exr")])  # new choices: their files are read again
+    findings = panel.submit.findings
+    first = findings.item(0)
+    assert c.submit.disk_pending and first is not None
+    assert first.text() == "Checking the scene's files…"
+    qtbot.waitUntil(lambda: not c.submit.disk_pending, timeout=20000)
+    texts = [findings.item(i).text() for i in range(findings.count())]
+    assert "Checking the scene's files…" not in texts
+    assert any(f"{tmp_path / 'plate.exr'} does not exist" in t for t in texts)
+
+
+def test_the_env_tabs_vm_sizes_arrive_with_the_price_table_read_on_a_worker(make_panel, qtbot):
+    panel = make_panel()
+    env, c = panel.env, panel.controllers
+    qtbot.waitUntil(lambda: not c.submit.prices_pending, timeout=20000)
+    sizes = [env.vm_size.itemText(i) for i in range(env.vm_size.count())]
+    assert "Standard_NC4as_T4_v3" in sizes and env.vm_size.currentText() == c.env.settings.vm_size
+    env.vm_size.setCurrentText("Standard_NC4as_T4_v3")  # a pick saves, and keeps the list
+    assert c.env.settings.vm_size == "Standard_NC4as_T4_v3"
+    assert [env.vm_size.itemText(i) for i in range(env.vm_size.count())] == sizes

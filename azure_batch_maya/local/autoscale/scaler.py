@@ -29,7 +29,7 @@ from azure_batch_maya.local.autoscale.settings import (
 )
 from azure_batch_maya.local.autoscale.tree import Formula
 from azure_batch_maya.local.config import PoolConfig
-from azure_batch_maya.local.entities import touch, transition
+from azure_batch_maya.local.entities import set_state, touch
 from azure_batch_maya.local.errors import BatchServiceError
 from azure_batch_maya.local.formats import iso, parse_duration
 from azure_batch_maya.local.store import Store
@@ -165,7 +165,7 @@ class AutoScaler:
             return
         pool["targetDedicatedNodes"], pool["targetLowPriorityNodes"] = targets
         ticks = self.store.ticks()
-        transition(pool, "resizing", ticks, key="allocationState")
+        set_state(pool, "resizing", ticks, key="allocationState")
         touch(pool, ticks)
         log.info("autoscale resizes pool %s to %s (%s)", pool["id"], targets, outcome.deallocation)
         resize(pool, outcome.deallocation)

@@ -1,0 +1,4 @@
+"""Following jobs after submitting.
+
+Status, the stuck/failed verdict, retries, scout frames, notices, watching and background downloads.
+"""

@@ -1,0 +1,151 @@
+"""The steps `submit` and the Submit tab share, on the local pool + Azurite."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from azure_batch_maya.app.connect import Connection, connect_local
+from azure_batch_maya.app.submit import (
+    DEFAULT_TIME_LIMIT,
+    SAS_MARGIN,
+    estimate,
+    sas_lifetime,
+    submit,
+    wait_for_job,
+)
+from azure_batch_maya.assets.choices import AssetChoices
+from azure_batch_maya.assets.hashcache import HashCache
+from azure_batch_maya.assets.project import AssetProject, build_project
+from azure_batch_maya.assets.resolve import resolve_scene
+from azure_batch_maya.render.job import RouteError
+from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.scene.ma_reader import read_ma
+from azure_batch_maya.scene.model import SceneInfo
+from azure_batch_maya.services.batch import CustomImage
+from azure_batch_maya.services.sas import MAX_USER_DELEGATION, SasLifetimeError
+from tests.services.blobs import key_client
+
+
+def example_project(example: Path, tmp_path: Path) -> tuple[SceneInfo, AssetProject]:
+    scene = read_ma(example / "shot010" / "scenes" / "shot010_lighting.ma")
+    resolutions = resolve_scene(scene, search_paths=[str(example / "texture_library")])
+    cache = HashCache(tmp_path / "hashes.json")
+    return scene, build_project(scene, resolutions, AssetChoices(), cache.digest)
+
+
+def test_waiting_stops_when_the_preparation_fails_on_the_nodes(local_home, example, tmp_path):
+    scene, project = example_project(example, tmp_path)
+    settings = SubmitSettings(
+        frames="1-2",
+        node_python=str(tmp_path / "no-such-maya" / "mayapy"),
+        job_id=f"no-maya-{uuid.uuid4().hex[:8]}",
+    )
+    conn = connect_local(start=False)
+    submitted = submit(conn, scene, project, settings)
+    outcome = wait_for_job(conn, submitted.job_id, interval=0.3, timeout=90)
+    assert not outcome.succeeded
+    assert outcome.counts.active == 2 and outcome.counts.running == 0
+    (failure,) = outcome.stuck
+    assert failure.exit_code not in (None, 0)
+    assert "no-such-maya" in failure.stderr_tail  # the shell says which program is missing
+
+
+def test_the_estimate_prices_the_nodes_for_the_frames(example, tmp_path):
+    scene, _project = example_project(example, tmp_path)
+    two = estimate(scene, SubmitSettings(dedicated_nodes=2), minutes_per_frame=6)
+    four = estimate(scene, SubmitSettings(dedicated_nodes=4), minutes_per_frame=6)
+    assert two.total > 0
+    # 5 one-frame tasks of 6 minutes: three waves on 2 nodes, two waves on 4
+    assert (two.hours, four.hours) == (0.3, 0.2)
+    # every node is paid for the whole run: the price follows nodes × hours
+    assert abs(two.total / four.total - (2 * 0.3) / (4 * 0.2)) < 1e-9
+
+
+def test_with_entra_a_job_without_a_limit_ends_before_its_7_day_sas():
+    settings, lifetime = sas_lifetime(SubmitSettings(), user_delegation=True)
+    assert lifetime == MAX_USER_DELEGATION
+    assert settings.job_time_limit == MAX_USER_DELEGATION - SAS_MARGIN
+    keyed, lifetime = sas_lifetime(SubmitSettings(), user_delegation=False)
+    assert keyed.job_time_limit is None and lifetime == DEFAULT_TIME_LIMIT + SAS_MARGIN
+
+
+def test_with_entra_a_job_limit_past_7_days_is_refused_naming_the_fix():
+    long_job = SubmitSettings(job_time_limit=timedelta(hours=170))
+    with pytest.raises(SasLifetimeError, match=r"at most 7 days.*--time-limit"):
+        sas_lifetime(long_job, user_delegation=True)
+    assert sas_lifetime(long_job, user_delegation=False)[1] == timedelta(hours=176)
+
+
+def test_a_route_azure_would_refuse_stops_submit_before_any_upload(azurite, example, tmp_path):
+    blobs = key_client(azurite)
+    conn = Connection(batch=None, blobs=blobs, where="Azure", local=False)  # type: ignore[arg-type]
+    scene, project = example_project(example, tmp_path)
+    gallery = CustomImage("/subscriptions/s/galleries/g/images/maya/versions/1", "batch.node.el 9")
+    settings = SubmitSettings(image=gallery, job_id=f"refused-{uuid.uuid4().hex[:6]}")
+    with pytest.raises(RouteError, match="Entra ID"):
+        submit(conn, scene, project, settings)
+    with pytest.raises(RouteError, match="nodes installers add"):
+        submit(conn, scene, project, SubmitSettings(job_id=settings.job_id))
+    names = [c.name for c in blobs.list_containers()]
+    store = blobs.get_container_client("abm-store")
+    sent = list(store.list_blobs(name_starts_with="manifests/")) if "abm-store" in names else []
+    assert not [b for b in sent if settings.job_id and settings.job_id in b.name]
+
+
+def test_a_registry_user_without_a_password_stops_submit_before_any_upload(
+    azurite, example, tmp_path, monkeypatch
+):
+    import keyring
+
+    from azure_batch_maya.render.settings import PoolChoice, SettingsError
+    from azure_batch_maya.services.batch import ContainerImage, ContainerRegistry, MarketplaceImage
+    from tests.services.test_settings import MemoryKeyring
+
+    monkeypatch.delenv("AZURE_BATCH_MAYA_REGISTRY_PASSWORD", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        blobs = key_client(azurite)
+        conn = Connection(batch=None, blobs=blobs, where="Azure", local=False)  # type: ignore[arg-type]
+        scene, project = example_project(example, tmp_path)
+        host = MarketplaceImage("microsoft-dsvm", "ubuntu-hpc", "2204", "batch.node.ubuntu 22.04")
+        image = ContainerImage(
+            "r.example.com/maya:1", host, ContainerRegistry("r.example.com", "u")
+        )
+        job_id = f"nopass-{uuid.uuid4().hex[:6]}"
+        settings = SubmitSettings(image=image, pool=PoolChoice("new", "c"), job_id=job_id)
+        with pytest.raises(SettingsError, match=r"no password for u at r\.example\.com"):
+            submit(conn, scene, project, settings)
+    finally:
+        keyring.set_keyring(previous)
+    store = blobs.get_container_client("abm-store")
+    if store.exists():
+        assert not list(store.list_blobs(name_starts_with=f"manifests/{job_id}"))
+
+
+def test_the_env_tabs_subnet_is_left_out_on_the_local_pool(local_home, example, tmp_path):
+    import sys
+
+    from azure_batch_maya.services import jobs
+    from azure_batch_maya.services.batch import NetworkSpec
+
+    scene, project = example_project(example, tmp_path)
+    subnet = "/subscriptions/s/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v"
+    settings = SubmitSettings(
+        frames="1",
+        stand_in=True,
+        node_python=sys.executable,
+        network=NetworkSpec(f"{subnet}/subnets/render"),
+        job_id=f"subnet-{uuid.uuid4().hex[:8]}",
+    )
+    conn = connect_local(start=False)
+    submitted = submit(conn, scene, project, settings)  # the local pool refuses a subnet
+    assert submitted.job.job.auto_pool is not None
+    assert submitted.job.job.auto_pool.network is None
+    outcome = wait_for_job(conn, submitted.job_id, interval=0.3, timeout=90)
+    assert outcome.succeeded
+    jobs.begin_delete_job(conn.batch, submitted.job_id, polling_interval=1)
