@@ -46,14 +46,16 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, just that command's part (its module alone is
+    imported, so `scan` starts quickly)."""
     parser = OneLineParser(
         prog="azure-batch-maya",
         description="Render Maya scenes on Azure Batch or a local pool.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"azure_batch_maya.cli.{name}").register(sub)
     return parser
 
@@ -67,8 +69,10 @@ _SDK_NOISE = ("azure.batch._utils.model_base", "azure.batch._serialization")
 def main(argv: Sequence[str] | None = None) -> int:
     for name in _SDK_NOISE:
         logging.getLogger(name).setLevel(logging.ERROR)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = words[0] if words and words[0] in COMMANDS else None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(command).parse_args(words)
     except SystemExit as exc:  # a refused argument (one line already printed), --help, --version
         return exc.code if isinstance(exc.code, int) else 2
     try:

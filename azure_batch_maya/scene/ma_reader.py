@@ -1,15 +1,20 @@
 """The offline reader: a `SceneInfo` from a Maya ASCII (.ma) file, without Maya.
 
 Big scenes are mostly numeric data in mesh nodes. The reader finds the top-level
-`createNode` / `select` statements with `str.find` and tokenizes only the blocks that can hold
-what it needs (node types in the file-attribute table, cameras, layers, render globals, and
-any block with a string attribute), so a 200 MB scene costs little more than reading it.
+`createNode` / `select` statements and the `"string` setAttrs by `find`ing a byte numbers never
+hold (see ma_source), tokenizes whole only the blocks it uses (node types in the file-attribute
+table, cameras, layers, render globals), and of any other block only the string setAttrs that
+may name a file (a warning) and the addAttrs before them. So a 200 MB scene costs little more
+than reading it, and a mesh's vertex and face data is never tokenized.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from azure_batch_maya.scene import melflags
@@ -20,7 +25,7 @@ from azure_batch_maya.scene.file_attributes import (
     SHARED_NODE_TYPES,
     file_attribute,
 )
-from azure_batch_maya.scene.ma_source import Decoder, MaSource, detect_codeset
+from azure_batch_maya.scene.ma_source import Decoder, MaSource, Positions, detect_codeset
 from azure_batch_maya.scene.mel import Statement, statements
 from azure_batch_maya.scene.model import (
     Camera,
@@ -32,8 +37,11 @@ from azure_batch_maya.scene.model import (
 )
 from azure_batch_maya.scene.project import find_project_root
 
-# Maya writes top-level statements at column 0; one search for these keeps big files fast.
-_BLOCK_START = r"\n(?:createNode|select)[ \t]"
+# Maya writes top-level statements at column 0. Each search finds a character numbers never
+# hold (`N`, `l`, `g`), so the bulk of a big scene is leapt over (see ma_source).
+_CREATE_NODE = ("\ncreateNode ", "\ncreateNode\t")
+_SELECT = ("\nselect ", "\nselect\t")
+_STRING = ('"string',)  # `-type "string"`: the setAttr of a string attribute
 # A connection from a legacy layer's `.msg` to its Render Setup layer, flags anywhere.
 _LEGACY_LINK = r"\n(connectAttr[ \t][^;\n]*\.(?:lrl|legacyRenderLayer)\b[^;\n]*)"
 _TRUE = {"yes", "on", "true", "1"}
@@ -46,6 +54,9 @@ _TRACKED_TYPES = frozenset(FILE_ATTRIBUTES) | {
     "aiAOVDriver",
 }
 _UNTRACKED_STRING_TYPES = frozenset({"reference", "script", "renderSetup", "simpleSelector"})
+# Nodes of untracked types that `_scene_info` still reads whole, by name.
+_READ_BY_NAME = frozenset({"vraySettings"})
+_NAMED = _READ_BY_NAME | frozenset(SHARED_NODE_TYPES)
 _GLOBALS = {
     "ren": "currentRenderer",
     "fs": "startFrame",
@@ -134,11 +145,15 @@ def parse_ma(data: bytes, *, scene: str, project_root: str | None = None) -> Sce
     if codeset is None:
         scan.warn("no //Codeset: line; strings were read as UTF-8")
 
-    starts = source.positions(_BLOCK_START)
+    created, selected, string_set = source.find_each(
+        [(_CREATE_NODE, "N"), (_SELECT, "l"), (_STRING, "g")]
+    )
+    starts = sorted(created + selected)
+    strings = Positions(string_set)
     ends = [*starts[1:], source.size]
     _read_header(source.region(0, starts[0] if starts else source.size), scan)
     for index, start in enumerate(starts):
-        _read_block(source, start, ends[index], scan)
+        _read_block(source, start, ends[index], scan, strings)
     if scan.decode.failed:
         scan.warn(f"some strings are not valid {codec}; undecodable bytes were replaced")
     if b"// End of " not in data[-4096:]:
@@ -158,7 +173,7 @@ def _check_header(data: bytes, scene: str) -> None:
             f"{scene} is a Maya binary scene; headless scanning needs Maya ASCII (.ma). "
             "Save it as .ma, or scan it from inside Maya with the plug-in."
         )
-    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"//Maya ASCII"):
+    if not data[:64].lstrip(b"\xef\xbb\xbf").startswith(b"//Maya ASCII"):
         raise SceneError(f"{scene} is not a Maya ASCII scene (no '//Maya ASCII' first line)")
     if b"\x00" in data[:65536]:
         raise SceneError(f"{scene} holds binary data; it is not a readable Maya ASCII scene")
@@ -208,39 +223,130 @@ def _read_requires(parsed: melflags.Parsed, scan: _Scan) -> None:
         scan.plugins.append(PluginRequirement(name, version, tuple(node_types)))
 
 
-def _read_block(source: MaSource, start: int, end: int, scan: _Scan) -> None:
-    head_text = source.region(start, min(end, start + 4096))
-    words = head_text.split(None, 2)
+def _read_block(source: MaSource, start: int, end: int, scan: _Scan, strings: Positions) -> None:
+    opening = source.region(start, min(end, start + 256))
+    words = opening.split(None, 2)
     created = len(words) >= 2 and words[0] == "createNode"
-    untracked = created and words[1][:1] != "-" and words[1] not in _TRACKED_TYPES
-    if untracked and not source.contains('"string', start, end):
-        return  # the bulk of a big scene: meshes, transforms, curves
-    head = next(statements(head_text), None)
-    if head is None:
+    node_type = words[1] if created and words[1][:1] != "-" else None  # None: read the head
+    if node_type in _TRACKED_TYPES:  # read whole: tokenize it once, head included
+        rest = statements(source.region(start, end))
+        head = next(rest, None)
+        if head is not None:
+            _read_node(head, [chain([head], rest)], scan, end == source.size)
         return
-    node = _block_node(head, scan)
-    if node is None:
+    has_string = strings.any_in(start, end)
+    if node_type is not None and not has_string:
+        return  # the bulk of a big scene: meshes, transforms, curves
+    semicolon = opening.find(";")
+    if node_type is not None and semicolon != -1 and not _names_read(opening[:semicolon]):
+        # A node the reader does not use: only what can make a warning is tokenized.
+        texts = _untracked_texts(source, start, end, node_type, strings)
+        if texts:
+            head = next(statements(_head_text(source, start, end)), None)
+            if head is not None:
+                _read_node(head, [statements(t) for t in texts], scan, end == source.size)
+        return
+    head = next(statements(_head_text(source, start, end)), None)
+    node = _block_node(head, scan) if head is not None else None
+    if head is None or node is None:
         return
     tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
-    if not tracked and not created and not source.contains('"string', start, end):
+    if not tracked and not created and not has_string:
+        return
+    if tracked or node.name in _READ_BY_NAME:
+        texts = [source.region(start, end)]
+    else:
+        texts = _untracked_texts(source, start, end, node.node_type, strings)
+    _read_node(head, [statements(t) for t in texts], scan, end == source.size, node)
+
+
+def _names_read(head: str) -> bool:
+    """Whether a createNode statement may name a node `_scene_info` reads by name."""
+    return any(name in head for name in _NAMED)
+
+
+def _head_text(source: MaSource, start: int, end: int) -> str:
+    """The block's first statement (`createNode …;`), so only it is tokenized for the node."""
+    return source.region(start, source.first_statement_end(start, min(end, start + 4096)))
+
+
+def _read_node(
+    head: Statement,
+    texts: list[Iterable[Statement]],
+    scan: _Scan,
+    at_end: bool,
+    node: _Node | None = None,
+) -> None:
+    """Read a node's statements (from `texts`), then keep its files and settings."""
+    node = node or _block_node(head, scan)
+    if node is None:
         return
     custom: set[str] = set()
-    for stmt in statements(source.region(start, end)):
+    for stmts in texts:
+        if not _read_statements(stmts, node, scan, custom, at_end=at_end):
+            break
+    sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
+    for attr, path in node.files:
+        scan.references.append(FileRef(node.name, node.node_type, attr, path, sequence, tiling))
+    tracked = node.node_type in _TRACKED_TYPES or node.name in SHARED_NODE_TYPES
+    if tracked or node.attrs:
+        scan.nodes.append(node)
+
+
+def _untracked_texts(
+    source: MaSource, start: int, end: int, node_type: str, strings: Positions
+) -> list[str]:
+    """What to tokenize of a node the reader does not use: only what can make a warning, that
+    is a string setAttr whose value may be a file name, the addAttrs before it (custom
+    attributes do not warn), and a string that never ends; so a mesh's vertex and face data,
+    and the `"map1"` strings beside it, are never tokenized."""
+    if node_type in _UNTRACKED_STRING_TYPES:  # never warns about its strings
+        spans: list[tuple[int, int]] = []
+        resume = start
+    else:
+        split = source.statement_spans(start, end, until=strings.last_before(end))
+        if split is None:
+            return [source.region(start, end)]
+        spans, resume = split
+    chosen = {bisect_right(spans, (at, end + 1)) - 1 for at in strings.between(start, resume)}
+    if spans and source.holds("addAttr", start, resume):
+        chosen.update(i for i, (b, e) in enumerate(spans) if source.starts_with("addAttr", b, e))
+    texts = [
+        source.region(*spans[i])
+        for i in sorted(chosen)
+        if source.starts_with("addAttr", *spans[i])
+        or source.holds_dot_after_first_string(*spans[i])
+    ]
+    if resume < end and (
+        end == source.size  # a cut file: say where it ends
+        or not source.strings_end(resume, end)  # say which string never ends
+        or _may_name_a_file(source, resume, end, strings)  # a statement without its `;`
+    ):
+        texts.append(source.region(resume, end))
+    return texts
+
+
+def _may_name_a_file(source: MaSource, start: int, end: int, strings: Positions) -> bool:
+    """A string setAttr with a `.` past its attribute name: its value may be a file name."""
+    return strings.any_in(start, end) and source.holds_dot_after_first_string(start, end)
+
+
+def _read_statements(
+    stmts: Iterable[Statement], node: _Node, scan: _Scan, custom: set[str], *, at_end: bool
+) -> bool:
+    """Read a node's setAttr and addAttr statements; False when a string never ends."""
+    for stmt in stmts:
         if stmt.unterminated_string:
             scan.warn(f"node {node.name}: a string never ends; the rest of that node was skipped")
-            break
+            return False
         if stmt.command == "setAttr":
             _read_set_attr(stmt, node, scan, custom)
         elif stmt.command == "addAttr":
             added = scan.flags(stmt, melflags.ADD_ATTR)
             custom.update(added.values("shortName") + added.values("longName"))
-        if not stmt.complete and end == source.size:
+        if not stmt.complete and at_end:
             scan.warn("the scene ends inside a statement; the file may be truncated")
-    sequence, tiling = _hints(node)  # after the whole block: `.ufe` may follow `.dso`
-    for attr, path in node.files:
-        scan.references.append(FileRef(node.name, node.node_type, attr, path, sequence, tiling))
-    if tracked or node.attrs:
-        scan.nodes.append(node)
+    return True
 
 
 def _block_node(head: Statement, scan: _Scan) -> _Node | None:

@@ -12,16 +12,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# One match a token, white space before it included; `findall` gives the groups of every
+# match at once (string, open string, punctuation, word, more words), so Python looks at tuples,
+# not match objects. The token is optional so that white space before a comment or the end is
+# one match, not a retry at each of its characters. A word followed by fifteen more is a run of
+# array data (`more`): one token, never split.
 _TOKEN = re.compile(
     r"""
-      [ \t\r\n\f\v]+
-    | //[^\n]*
+    [ \t\r\n\f\v]*
+    (?:
+      //[^\n]*
     | /\*.*?(?:\*/|\Z)
-    | "(?P<string>[^"\\]*(?:\\.[^"\\]*)*)"
-    | "(?P<open>[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
-    | (?P<punct>[;(){}])
-    | (?P<bulk>[^\s";(){}]+(?:[ \t\r\n]+[^\s";(){}]+){15,})
-    | (?P<word>[^\s";(){}]+)
+    | ("[^"\\]*(?:\\.[^"\\]*)*)"
+    | ("[^"\\]*(?:\\.[^"\\]*)*\\?)\Z
+    | ([;(){}])
+    | ([^\s";(){}]+)((?:[ \t\r\n]+[^\s";(){}]+){15,})?
+    )?
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -41,7 +47,6 @@ class Token:
 @dataclass(frozen=True)
 class Statement:
     tokens: tuple[Token, ...]
-    start: int
     complete: bool = True
     unterminated_string: bool = False
 
@@ -62,49 +67,54 @@ def unescape(raw: str) -> str:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), raw)
 
 
+# Short tokens met often (commands, flags, attribute names, small values) are made once: a
+# Token is immutable, and making one costs more than finding it. Keyed by the matched text (a
+# string with its opening quote, so it never meets a word); bounded in count and length.
+_KNOWN: dict[str, Token] = {}
+_KNOWN_MAX = 4096
+_KNOWN_LENGTH = 64
+
+
 def statements(text: str, start: int = 0, end: int | None = None) -> Iterator[Statement]:
     """Yield the statements of `text[start:end]` without copying the region."""
-    end = len(text) if end is None else end
     tokens: list[Token] = []
-    stmt_start = start
     concat = False
-    for match in _TOKEN.finditer(text, start, end):
-        kind = match.lastgroup
-        if kind is None:  # whitespace or comment
-            continue
-        if kind == "punct":
-            punct = match.group("punct")
-            if punct == ";":
-                if tokens:
-                    yield Statement(tuple(tokens), stmt_start)
-                tokens = []
-                stmt_start = match.end()
-            continue
-        if kind == "open":
-            tokens.append(Token(unescape(match.group("open")), quoted=True))
-            yield Statement(tuple(tokens), stmt_start, complete=False, unterminated_string=True)
-            return
-        if kind == "bulk":  # numeric array data: one token, never split into words
-            tokens.append(BULK)
-            concat = False
-            continue
-        if kind == "word":
-            word = match.group("word")
-            if word == "+" and tokens and tokens[-1].quoted:
+    known = _KNOWN
+    matches = _TOKEN.findall(text, start, len(text) if end is None else end)
+    for string, open_string, punct, word, more in matches:
+        if word:
+            if more:  # numeric array data: one token
+                tokens.append(BULK)
+            elif word == "+" and tokens and tokens[-1].quoted:
                 concat = True
                 continue
-            if not tokens:
-                stmt_start = match.start()
-            tokens.append(Token(word, quoted=False))
+            else:
+                token = known.get(word)
+                if token is None:
+                    token = Token(word, False)
+                    if len(known) < _KNOWN_MAX and len(word) <= _KNOWN_LENGTH:
+                        known[word] = token
+                tokens.append(token)
             concat = False
-            continue
-        value = unescape(match.group("string"))
-        if concat and tokens and tokens[-1].quoted:
-            tokens[-1] = Token(tokens[-1].text + value, quoted=True)
-        else:
-            if not tokens:
-                stmt_start = match.start()
-            tokens.append(Token(value, quoted=True))
-        concat = False
+        elif string:
+            if concat and tokens and tokens[-1].quoted:
+                tokens[-1] = Token(tokens[-1].text + unescape(string[1:]), True)
+            else:
+                token = known.get(string)
+                if token is None:
+                    token = Token(unescape(string[1:]), True)
+                    if len(known) < _KNOWN_MAX and len(string) <= _KNOWN_LENGTH:
+                        known[string] = token
+                tokens.append(token)
+            concat = False
+        elif punct == ";":
+            if tokens:
+                yield Statement(tuple(tokens))
+            tokens = []
+        elif open_string:
+            tokens.append(Token(unescape(open_string[1:]), quoted=True))
+            yield Statement(tuple(tokens), complete=False, unterminated_string=True)
+            return
+        # else white space before a comment or the end, a comment, or `(){}`
     if tokens:
-        yield Statement(tuple(tokens), stmt_start, complete=False)
+        yield Statement(tuple(tokens), complete=False)

@@ -19,9 +19,11 @@ fileInfo "version" "2025";
 
 
 def write_scene(path: Path, megabytes: int, *, seed: int = 1) -> int:
-    """Write a scene of about `megabytes` MB: meshes with vertex data, some file textures.
+    """Write a scene of about `megabytes` MB: meshes with vertex and face data, some file textures.
 
-    Returns the number of file texture nodes written.
+    Mesh nodes are written as Maya writes them: a uid, the UV set and colour set names (string
+    attributes, so the reader cannot skip a mesh by its lack of strings), then vertices and
+    polyFaces (`f` and `mu` lines). Returns the number of file texture nodes written.
     """
     rng = random.Random(seed)
     target = megabytes * 1024 * 1024
@@ -33,15 +35,29 @@ def write_scene(path: Path, megabytes: int, *, seed: int = 1) -> int:
         while written < target:
             index += 1
             verts = _wrapped(f"{rng.uniform(-10, 10):.6f}" for _ in range(3 * 2000))
-            faces = _wrapped(str(rng.randrange(2000)) for _ in range(4000))
+            ids = [str(i) for i in rng.choices(range(2000), k=8000)]
+            faces = "\n\t\t".join(
+                f"f 4 {' '.join(ids[i : i + 4])}\n\t\tmu 0 4 {' '.join(ids[i + 4 : i + 8])}"
+                for i in range(0, 8000, 8)
+            )
+            uid = f"{rng.getrandbits(32):08X}-{rng.getrandbits(16):04X}-0000-0000-{index:012X}"
             block = (
                 f'createNode transform -n "mesh{index}";\n'
+                f'\trename -uid "{uid}";\n'
                 f'createNode mesh -n "meshShape{index}" -p "mesh{index}";\n'
+                f'\trename -uid "{uid}";\n'
                 f'\tsetAttr -k off ".v";\n'
+                f'\tsetAttr ".vir" yes;\n'
+                f'\tsetAttr ".vif" yes;\n'
+                f'\tsetAttr ".uvst[0].uvsn" -type "string" "map1";\n'
+                f'\tsetAttr ".cuvs" -type "string" "map1";\n'
+                f'\tsetAttr ".dcc" -type "string" "Ambient+Diffuse";\n'
                 f'\tsetAttr -s 2000 ".vt[0:1999]" {verts};\n'
-                f'\tsetAttr -s 4000 ".fc[0:3999]" -type "polyFaces" {faces};\n'
+                f'\tsetAttr -s 1000 -ch 4000 ".fc[0:999]" -type "polyFaces" \n\t\t{faces};\n'
                 f'createNode file -n "tex{index}";\n'
+                f'\trename -uid "{uid}";\n'
                 f'\tsetAttr ".ftn" -type "string" "C:/show/sourceimages/tex{index}.<UDIM>.tx";\n'
+                f'\tsetAttr ".cs" -type "string" "sRGB";\n'
                 f'\tsetAttr ".uvt" 3;\n'
             )
             out.write(block)
@@ -50,6 +66,7 @@ def write_scene(path: Path, megabytes: int, *, seed: int = 1) -> int:
         out.write(
             'select -ne :defaultRenderGlobals;\n\tsetAttr ".ren" -type "string" "arnold";\n'
             '\tsetAttr ".fs" 1;\n\tsetAttr ".ef" 100;\n'
+            "// End of generated.ma\n"
         )
     return textures
 
