@@ -21,9 +21,9 @@ from azure_batch_maya.cli.connecting import (
 from azure_batch_maya.cli.output import (
     Messages,
     columns,
-    megabytes,
     print_json,
     print_result,
+    size_text,
     upload_progress,
 )
 
@@ -108,7 +108,7 @@ def run_add(args: argparse.Namespace) -> int:
         )
         return 0
     added = {f.name for f in files}
-    sent = f"sent {report.uploaded_files} file(s), {megabytes(report.uploaded_bytes)}"
+    sent = f"sent {report.uploaded_files} file(s), {size_text(report.uploaded_bytes)}"
     sys.stdout.write(f"Added {', '.join(sorted(added))} ({sent}).\n")
     _table([i for i in report.installers])
     return 0
@@ -160,7 +160,7 @@ def _name(text: str) -> str:
 def _table(installers: list[Installer]) -> None:
     rows = [("#", "NAME", "OS", "KIND", "SIZE", "SHA-256", "SWITCHES")]
     rows += [
-        (str(n), i.name, i.os, i.kind, megabytes(i.size), i.sha256[:12], i.args or "-")
+        (str(n), i.name, i.os, i.kind, size_text(i.size), i.sha256[:12], i.args or "-")
         for n, i in enumerate(installers, start=1)
     ]
     sys.stdout.write(columns(rows))

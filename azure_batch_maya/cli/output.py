@@ -46,8 +46,15 @@ def columns(rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def megabytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+def size_text(n: int) -> str:
+    """Bytes in the unit that shows them (`512 B`, `48.2 kB`, `40.0 MB`, `1.05 GB`): the
+    example's textures are kilobytes, a shot's caches gigabytes, and `0.0 MB` says neither."""
+    if n < 1000:
+        return f"{n} B"
+    for unit, scale in (("kB", 1e3), ("MB", 1e6)):
+        if n < scale * 1000:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n / 1e9:.2f} GB" if n < 1e12 else f"{n / 1e12:.2f} TB"
 
 
 class Messages:
@@ -95,6 +102,6 @@ def upload_progress(*, quiet: bool) -> ProgressLine:
     def text(done: int, total: int) -> str:
         filled = BAR_WIDTH * done // total if total else BAR_WIDTH
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        return f"Uploading [{bar}] {megabytes(done)} of {megabytes(total)}"
+        return f"Uploading [{bar}] {size_text(done)} of {size_text(total)}"
 
     return ProgressLine(text, quiet=quiet)

@@ -22,7 +22,7 @@ from azure_batch_maya.cli.assetopts import (
     load_checked,
 )
 from azure_batch_maya.cli.connecting import connection_if_any, one_line_errors, with_connection
-from azure_batch_maya.cli.output import Messages, megabytes, print_json, upload_progress
+from azure_batch_maya.cli.output import Messages, print_json, size_text, upload_progress
 
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 
@@ -477,8 +477,8 @@ def _submit(
         bar.finish()
         up = submitted.upload
         say(
-            f"Uploaded {up.uploaded_files} files ({megabytes(up.uploaded_bytes)}); "
-            f"{up.skipped_files} already in storage ({megabytes(up.skipped_bytes)})."
+            f"Uploaded {up.uploaded_files} files ({size_text(up.uploaded_bytes)}); "
+            f"{up.skipped_files} already in storage ({size_text(up.skipped_bytes)})."
         )
         say(f"Submitted job {submitted.job_id} with {len(submitted.job.tasks)} tasks.")
         _say_scouts(say, submitted.job.render_tasks, settings, submitted.job_id)

@@ -12,6 +12,7 @@ from azure_batch_maya.cli.output import (
     columns,
     print_json,
     print_result,
+    size_text,
     upload_progress,
 )
 
@@ -62,10 +63,27 @@ def test_an_empty_upload_is_a_full_bar_and_quiet_draws_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     upload_progress(quiet=False)(0, 0)
-    assert f"[{'#' * 30}] 0.0 MB of 0.0 MB" in capsys.readouterr().err
+    assert f"[{'#' * 30}] 0 B of 0 B" in capsys.readouterr().err
     quiet = ProgressLine(lambda done, total: f"{done}/{total}", quiet=True)
     quiet(1, 2)
     quiet.finish()
     never = ProgressLine(lambda done, total: f"{done}/{total}", quiet=False)
     never.finish()  # nothing drawn: no newline either, so an error line stays one line
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1_000, "1.0 kB"),
+        (48_213, "48.2 kB"),
+        (999_949, "999.9 kB"),
+        (40_000_000, "40.0 MB"),
+        (1_049_000_000, "1.05 GB"),
+        (3_200_000_000_000, "3.20 TB"),
+    ],
+)
+def test_sizes_are_shown_in_the_unit_that_shows_them(size: int, text: str) -> None:
+    assert size_text(size) == text
