@@ -44,7 +44,7 @@ from azure_batch_maya.render.settings import SubmitSettings, with_registry_passw
 from azure_batch_maya.render.shipping import shipped_files
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services import jobs, pools, storage, tasks
-from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
+from azure_batch_maya.services.batch import ContainerImage, MarketplaceImage, PoolSpec
 from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import (
     MAX_USER_DELEGATION,
@@ -196,6 +196,7 @@ def submit(
     job_id = settings.job_id or default_job_id(scene, now, suffix=token[:6])
     settings = replace(settings, job_id=job_id)
     settings = with_install_route(conn, settings)
+    settings = with_pool_container(conn, settings, note)
     check_route(settings, entra=conn.entra, local=conn.local)
     if conn.local and settings.network is not None:
         # the Env tab's subnet is for Azure: local nodes use this machine's network
@@ -279,6 +280,33 @@ def with_install_route(
     log.info("the new pool installs the uploaded installers at node start")
     return replace(
         settings, start_task=start, node_python=settings.node_python or MAYAPY_WRAPPER[node_os]
+    )
+
+
+def with_pool_container(
+    conn: Connection, settings: SubmitSettings, note: Callable[[str], None] | None = None
+) -> SubmitSettings:
+    """`settings` whose tasks name the container of the existing pool they go to, if it runs
+    tasks in containers and the Env tab's route is not a container.
+
+    Batch fails every task without container settings on a container pool
+    (ContainerTaskSettingsNotFound), so a job sent with the install or custom-image route to
+    such a pool would fail frame by frame: its tasks run in the pool's first prefetched image.
+    """
+    if settings.pool.mode != "existing" or isinstance(settings.image, ContainerImage):
+        return settings
+    pool_id = settings.pool.pool_id or ""
+    pool = pools.get_pool(conn.batch, pool_id, select=["id", "virtualMachineConfiguration"])
+    try:
+        container = pools.task_container_for(pool)
+    except pools.ContainerPoolError as exc:
+        raise RouteError(str(exc)) from None
+    if container is None:
+        return settings
+    if note is not None:
+        note(f"Pool {pool_id} runs tasks in containers: they run in its image {container.image}.")
+    return replace(
+        settings, image=ContainerImage(container.image, settings.image, container.registry)
     )
 
 

@@ -16,16 +16,18 @@ from azure_batch_maya.app.submit import (
     sas_lifetime,
     submit,
     wait_for_job,
+    with_pool_container,
 )
 from azure_batch_maya.assets.choices import AssetChoices
 from azure_batch_maya.assets.hashcache import HashCache
 from azure_batch_maya.assets.project import AssetProject, build_project
 from azure_batch_maya.assets.resolve import resolve_scene
 from azure_batch_maya.render.job import RouteError
-from azure_batch_maya.render.settings import SubmitSettings
+from azure_batch_maya.render.settings import PoolChoice, SubmitSettings
 from azure_batch_maya.scene.ma_reader import read_ma
 from azure_batch_maya.scene.model import SceneInfo
 from azure_batch_maya.services.batch import CustomImage
+from azure_batch_maya.services.errors import ServiceError
 from azure_batch_maya.services.sas import MAX_USER_DELEGATION, SasLifetimeError
 from tests.services.blobs import key_client
 
@@ -149,3 +151,58 @@ def test_the_env_tabs_subnet_is_left_out_on_the_local_pool(local_home, example, 
     outcome = wait_for_job(conn, submitted.job_id, interval=0.3, timeout=90)
     assert outcome.succeeded
     jobs.begin_delete_job(conn.batch, submitted.job_id, polling_interval=1)
+
+
+def test_on_an_existing_container_pool_every_task_names_the_pools_image(
+    local_home, example, tmp_path
+):
+    """Batch fails a task without container settings on a container pool; a job sent with the
+    install route to one runs in the pool's image instead (and says so)."""
+    from azure.batch import models as m
+
+    from tests.local.conftest import IMAGE
+
+    scene, project = example_project(example, tmp_path)
+    conn = connect_local(start=False)
+    pool_id = f"boxed-{uuid.uuid4().hex[:6]}"
+    conn.batch.create_pool(
+        m.BatchPoolCreateOptions(
+            id=pool_id,
+            vm_size="standard_d2s_v3",
+            virtual_machine_configuration=m.VirtualMachineConfiguration(
+                image_reference=IMAGE.image_reference,
+                node_agent_sku_id=IMAGE.node_agent_sku_id,
+                container_configuration=m.BatchContainerConfiguration(
+                    type="dockerCompatible", container_image_names=["maya:2026", "other:1"]
+                ),
+            ),
+            target_dedicated_nodes=0,
+        )
+    )
+    notes: list[str] = []
+    settings = SubmitSettings(
+        frames="1-2", stand_in=True, pool=PoolChoice("existing", pool_id), job_id=pool_id
+    )
+    try:
+        submitted = submit(conn, scene, project, settings, on_note=notes.append)
+        tasks = list(conn.batch.list_tasks(submitted.job_id))
+        assert len(tasks) == 2
+        images = {t.container_settings.image_name for t in tasks if t.container_settings}
+        assert images == {"maya:2026"}
+        preparation = conn.batch.get_job(submitted.job_id).job_preparation_task
+        assert preparation is not None and preparation.container_settings is not None
+        assert preparation.container_settings.image_name == "maya:2026"
+        assert notes == [
+            f"Pool {pool_id} runs tasks in containers: they run in its image maya:2026."
+        ]
+    finally:
+        conn.batch.begin_delete_job(pool_id)
+        conn.batch.begin_delete_pool(pool_id)
+
+
+def test_a_pool_without_containers_leaves_the_tasks_bare(local_home):
+    conn = connect_local(start=False)
+    settings = SubmitSettings(pool=PoolChoice("existing", "no-such-pool-here"))
+    with pytest.raises(ServiceError, match="no-such-pool-here"):
+        with_pool_container(conn, settings)
+    assert with_pool_container(conn, SubmitSettings()) == SubmitSettings()
