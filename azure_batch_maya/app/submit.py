@@ -354,11 +354,16 @@ def _needed_blobs(
 def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
     """Send again whatever of `needed` the store lacks now; how many were sent.
 
-    One listing of the store (5,000 names a request) rather than trusting the upload: a
-    storage that crashed (Azurite saves its index every few seconds) may have lost blobs it
-    had accepted. A content-addressed blob sent again is the same content.
+    Listed (5,000 names a request) rather than trusting the upload: a storage that crashed
+    (Azurite saves its index every few seconds) may have lost blobs it had accepted. A
+    content-addressed blob sent again is the same content. Only the folders the job's blobs
+    are in are listed (`sha256/`, `code/sha256/`, this job's `plans/…/` and `manifests/…/`):
+    every submission adds a plan and a manifest, and a store kept for years must not make
+    each submit list all of them.
     """
-    present = storage.list_blob_sizes(client, STORE_CONTAINER)
+    present: dict[str, int] = {}
+    for prefix in sorted({_folder_of(n.name) for n in needed}):
+        present.update(storage.list_blob_sizes(client, STORE_CONTAINER, prefix=prefix or None))
     missing = [n for n in needed if present.get(n.name) != n.size]
     if not missing:
         return 0
@@ -369,6 +374,12 @@ def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
         if n.text is not None:
             put_text(client, STORE_CONTAINER, n.name, n.text)
     return len(missing)
+
+
+def _folder_of(name: str) -> str:
+    """`plans/job-1/` of `plans/job-1/ab12.json`; `` for a name at the top."""
+    folder, _, _ = name.rpartition("/")
+    return f"{folder}/" if folder else ""
 
 
 def _create_pool(conn: Connection, spec: PoolSpec, note: Callable[[str], None]) -> None:

@@ -206,3 +206,45 @@ def test_a_pool_without_containers_leaves_the_tasks_bare(local_home):
     with pytest.raises(ServiceError, match="no-such-pool-here"):
         with_pool_container(conn, settings)
     assert with_pool_container(conn, SubmitSettings()) == SubmitSettings()
+
+
+def test_the_store_check_lists_only_the_jobs_folders_and_sends_back_what_was_lost(
+    azurite, tmp_path, monkeypatch
+):
+    """Other jobs' plans are not listed (a store kept for years holds thousands); what this
+    job reads and storage lost is sent again, a file or a text."""
+    from azure_batch_maya.app.submit import _Needed, verify_store
+    from azure_batch_maya.services import storage
+    from azure_batch_maya.transfer.manifest import STORE_CONTAINER
+    from azure_batch_maya.transfer.upload import put_text
+
+    client = key_client(azurite)
+    storage.ensure_container(client, STORE_CONTAINER)
+    job = f"job-{uuid.uuid4().hex[:6]}"
+    for n in range(3):
+        put_text(client, STORE_CONTAINER, f"plans/other-{job}-{n}/p.json", "{}")
+    texture = tmp_path / "wood.png"
+    texture.write_bytes(b"wood")
+    content = f"sha256/{uuid.uuid4().hex * 2}"
+    needed = [
+        _Needed(content, 4, path=texture),
+        _Needed(f"plans/{job}/t.json", 2, text="{}"),
+        _Needed(f"manifests/{job}/m.json", 2, text="[]"),
+    ]
+    put_text(client, STORE_CONTAINER, f"manifests/{job}/m.json", "[]")  # this one survived
+    listed: list[str | None] = []
+    real = storage.list_blob_sizes
+
+    def counted(client_, container, *, prefix=None):
+        listed.append(prefix)
+        return real(client_, container, prefix=prefix)
+
+    monkeypatch.setattr(storage, "list_blob_sizes", counted)
+    assert verify_store(client, needed) == 2
+    monkeypatch.undo()
+    assert sorted(p or "" for p in listed) == sorted(
+        ["sha256/", f"plans/{job}/", f"manifests/{job}/"]
+    )
+    sizes = storage.list_blob_sizes(client, STORE_CONTAINER)
+    assert sizes[content] == 4 and sizes[f"plans/{job}/t.json"] == 2
+    assert verify_store(client, needed) == 0  # nothing lost now
