@@ -10,7 +10,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from azure_batch_maya.app import submit as submission
-from azure_batch_maya.app.jobs.background import BackgroundDownload, start_background_download
+from azure_batch_maya.app.jobs.background import (
+    BackgroundDownload,
+    is_downloading,
+    start_background_download,
+)
 from azure_batch_maya.app.jobs.health import Verdict
 from azure_batch_maya.app.jobs.notice import (
     Notice,
@@ -45,10 +49,16 @@ class JobLine(JobRow):
     last said (the tab's own addition)."""
 
     outcome: Notice | None = None
+    # A background downloader follows the job (running, or it recorded how it went): it tells
+    # the artist itself once the frames are home, so the panel does not say it twice.
+    downloaded_elsewhere: bool = False
 
     @classmethod
-    def of(cls, row: JobRow, outcome: Notice | None = None) -> JobLine:
-        return cls(**{f.name: getattr(row, f.name) for f in fields(row)}, outcome=outcome)
+    def of(
+        cls, row: JobRow, outcome: Notice | None = None, *, downloaded_elsewhere: bool = False
+    ) -> JobLine:
+        values = {f.name: getattr(row, f.name) for f in fields(row)}
+        return cls(**values, outcome=outcome, downloaded_elsewhere=downloaded_elsewhere)
 
     @property
     def note(self) -> str:
@@ -120,7 +130,17 @@ class JobsController:
         """Every job, newest first, as `jobs list` lists it (`app.jobs.status`)."""
         rows = list_job_rows(self.session.require_connection(), final_counts=self._final)
         outcomes = read_outcomes()
-        return tuple(JobLine.of(row, outcomes.get(row.id)) for row in rows)
+        followed = set(self._followed)
+        return tuple(
+            JobLine.of(
+                row,
+                outcomes.get(row.id),
+                downloaded_elsewhere=row.id in followed
+                and _finished(row)
+                and (row.id in outcomes or is_downloading(row.id)),
+            )
+            for row in rows
+        )
 
     def get_details(self, job_id: str) -> JobDetails:
         """The job's failed tasks and failed preparations, with the end of their stderr."""
@@ -224,13 +244,12 @@ class JobsController:
         verdict = row.verdict
         if verdict is None:
             return
-        finished = verdict.over or verdict.definitive
-        if not finished:
+        if not _finished(row):
             self._followed.add(row.id)
         elif row.id in self._followed:
             self._followed.discard(row.id)
             notice = notice_of(verdict)
-            if notice is not None and self.notify:
+            if notice is not None and self.notify and not row.downloaded_elsewhere:
                 self.ended.emit(notice)
 
     def set_output_root(self, folder: Path) -> None:
@@ -250,3 +269,8 @@ class JobsController:
             p for p in images.rglob("*") if p.suffix.lower() in THUMBNAIL_SUFFIXES and p.is_file()
         )
         return found[:MAX_THUMBNAILS]
+
+
+def _finished(row: JobRow) -> bool:
+    """Over, or stuck for good: the moment a followed job's end is news."""
+    return row.verdict is not None and (row.verdict.over or row.verdict.definitive)

@@ -134,3 +134,27 @@ def test_details_name_a_failed_preparation_that_keeps_the_tasks_waiting(connecte
     (prep,) = details.preparation
     assert (prep.exit_code, prep.stderr_tail) == (9, "no mayapy on this node\n")
     jobs.delete(job_id)
+
+
+def test_the_panel_keeps_quiet_about_a_job_a_background_downloader_follows(connected):
+    """Both would say "Render failed"; the downloader says it once the frames are home."""
+    from azure_batch_maya.app.jobs.background import download_lock
+    from tests.cli.localjobs import failing_job
+    from tests.cli.localjobs import wait_for_job as wait_until_over
+
+    conn = connected.require_connection()
+    quiet, told = (failing_job(conn, exit_code=3, stderr="no licence") for _ in range(2))
+    jobs = JobsController(connected)
+    jobs.notify = True
+    said: list[str] = []
+    jobs.ended.connect(lambda notice: said.append(notice.job_id))
+    jobs.follow(quiet)
+    jobs.follow(told)
+    wait_until_over(conn, quiet)
+    wait_until_over(conn, told)
+    with download_lock(quiet):  # this test stands in for the downloader of `quiet`
+        rows = jobs.list_jobs()
+    by_id = {r.id: r for r in rows}
+    assert by_id[quiet].downloaded_elsewhere and not by_id[told].downloaded_elsewhere
+    jobs.apply(rows)
+    assert said == [told]

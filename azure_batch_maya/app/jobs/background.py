@@ -57,6 +57,19 @@ def download_lock(job_id: str, home: Path | None = None, *, patience: float = 0.
     return JobLock(downloads_dir(home), job_id, patience=patience)
 
 
+def is_downloading(job_id: str, home: Path | None = None) -> bool:
+    """Whether a background downloader follows this job now (it holds the job's lock).
+
+    Asked by taking the lock for an instant, as `download_lock` says a probe may; only for a
+    job whose end is news, so a lock file is not left behind for every job listed.
+    """
+    try:
+        with download_lock(job_id, home):
+            return False
+    except AlreadyRunning:
+        return True
+
+
 def python_executable(executable: str = sys.executable) -> str:
     """A Python to run us with: inside Maya `sys.executable` is Maya itself, so use its mayapy."""
     path = Path(executable)
@@ -194,6 +207,7 @@ __all__ = [
     "download_command",
     "download_lock",
     "downloads_dir",
+    "is_downloading",
     "python_executable",
     "start_background_download",
     "start_detached",
