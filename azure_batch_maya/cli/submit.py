@@ -192,6 +192,8 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(checked.findings):
         sys.stderr.write(format_findings(checked.findings))
         raise CliError("the scene has errors (listed above); nothing was uploaded", exit_code=1)
+    if checked.findings and not args.json:  # warnings and notices: said, then sent anyway
+        sys.stderr.write(format_findings(checked.findings))
     settings, choices, studio = _settings(args)
     scene = scene_for_job(checked.scene, choices)
     _check_plan(scene, settings)

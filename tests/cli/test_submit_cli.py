@@ -107,6 +107,19 @@ def test_export_writes_the_job_and_submits_nothing(example, tmp_path, capsys, mo
     assert json.loads((folder / "plan.json").read_text())
 
 
+def test_warnings_are_said_before_the_job_goes(example, tmp_path, capsys, monkeypatch):
+    """Frames past the end of the example's Arnold stand-in cache: a warning, not silence
+    (each of those tasks would fail naming the missing cache frame)."""
+    monkeypatch.setenv("AZURE_BATCH_MAYA_HOME", str(tmp_path / "empty-home"))
+    folder = tmp_path / "export"
+    argv = ["submit", *scene_args(example), "--stand-in", "--frames", "1-8"]
+    assert main([*argv, "--export", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: [missing-frames]" in err and "tree.####.ass" in err and "6, 7, 8" in err
+    assert main([*argv, "--export", str(folder), "--json"]) == 0
+    assert "missing-frames" not in capsys.readouterr().err  # --json: the object only
+
+
 def test_nothing_configured_and_no_local_pool_is_a_clear_error(
     example, tmp_path, capsys, monkeypatch
 ):
