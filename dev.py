@@ -82,7 +82,23 @@ def run(*cmd: str, folder: Path = VENV, env: dict[str, str] | None = None) -> in
     return subprocess.run(list(cmd), cwd=ROOT, env=merged).returncode
 
 
-def pyside2_tests() -> int:
+def qt_selection(extra: list[str]) -> list[str]:
+    """The chosen tests (`dev.py test tests/ui/test_views.py::x`) that are UI or plug-in
+    tests: those run again under PySide2, like the whole suite's."""
+    roots = [(ROOT / p).resolve() for p in PYSIDE2_TESTS]
+    chosen = []
+    for arg in extra:
+        if arg.startswith("-"):
+            continue
+        path = (ROOT / arg.split("::", 1)[0]).resolve()
+        if any(path == r or r in path.parents for r in roots):
+            chosen.append(arg)  # a UI test, or a folder or file of them
+        else:  # a folder holding UI tests (`tests`): those folders
+            chosen += [str(r.relative_to(ROOT)) for r in roots if path in r.parents]
+    return list(dict.fromkeys(chosen))
+
+
+def pyside2_tests(selection: list[str] | None = None) -> int:
     """The UI and plug-in tests under PySide2 (Maya 2024's binding), in their own venv.
 
     PySide2 has no wheels for some machines (Apple silicon, Python 3.12+): there it is skipped
@@ -96,7 +112,8 @@ def pyside2_tests() -> int:
         print("dev.py: WARNING: PySide2 could not be installed here; its UI run is skipped")
         return 0
     qt5 = {"PYTEST_QT_API": "pyside2", "QT_PREFERRED_BINDING": "PySide2"}
-    cmd = [str(PYTHON_PYSIDE2), "-m", "pytest", "-p", "no:cacheprovider", *PYSIDE2_TESTS]
+    chosen = selection or PYSIDE2_TESTS
+    cmd = [str(PYTHON_PYSIDE2), "-m", "pytest", "-p", "no:cacheprovider", *chosen]
     return run(*cmd, folder=VENV_PYSIDE2, env=qt5)
 
 
@@ -116,10 +133,11 @@ def test(extra: list[str]) -> int:
         if code != 0:
             print(f"dev.py: {name} failed (exit {code})", flush=True)
             return code
-    if extra:
-        return 0  # a chosen subset (`dev.py test tests/scene`): no second Qt run
+    qt = qt_selection(extra) if extra else []
+    if extra and not qt:
+        return 0  # a chosen subset with no UI test in it (`dev.py test tests/scene`)
     print("dev.py: pytest under PySide2", flush=True)
-    code = pyside2_tests()
+    code = pyside2_tests(qt)
     if code != 0:
         print(f"dev.py: pytest under PySide2 failed (exit {code})", flush=True)
     return code
