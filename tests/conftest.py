@@ -39,7 +39,9 @@ def shared_scenes() -> Path:
 @pytest.fixture(autouse=True)
 def no_desktop_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test pops a real notification on a developer's desktop; the tests that check one
-    replace the same call (desktop-notifier's `send`) with their own mock."""
+    replace the same call (desktop-notifier's `send`) with their own mock. A session bus is
+    claimed (a headless CI box has none), so notifying goes as far as that call."""
     from desktop_notifier import DesktopNotifierSync
 
     monkeypatch.setattr(DesktopNotifierSync, "send", lambda _self, **_kwargs: "")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/test-bus")

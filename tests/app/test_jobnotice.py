@@ -88,6 +88,26 @@ def test_without_a_notification_service_one_line_is_logged_not_the_librarys_trac
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_a_box_without_a_desktop_session_says_so_quietly(home, mocker, caplog, monkeypatch):
+    """SSH or a farm console: no session bus, no attempt, no warning (the watcher prints the
+    outcome itself)."""
+    import logging
+    import sys
+
+    from azure_batch_maya.app.jobs.notice import has_desktop_session
+
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    send = mocker.patch("desktop_notifier.DesktopNotifierSync.send")
+    caplog.set_level(logging.INFO)
+    assert tell(Notice("j", "completed", "Render done: j", "All 1 frame task rendered."))
+    if sys.platform.startswith("linux"):
+        assert send.call_count == 0
+        assert "no desktop session to notify" in caplog.text
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert has_desktop_session({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1/bus"})
+    assert has_desktop_session({}) == (sys.platform in ("win32", "darwin"))
+
+
 def test_outcomes_are_recorded_whole_and_read_back(home):
     notice = Notice("shot-1", "stuck", "Render stuck: shot-1", "why", "/frames", "2026-12-06")
     path = record_outcome(notice)

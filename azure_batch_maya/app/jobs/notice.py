@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,7 +125,13 @@ def read_outcomes(home: Path | None = None) -> dict[str, Notice]:
 def desktop_notify(title: str, text: str) -> None:
     """The OS's own notification (D-Bus on Linux, Notification Center, Windows toasts) through
     desktop-notifier. Where there is no notification service (a headless box, SSH) one line
-    says so in the log: the library's own traceback is kept out of the person's terminal."""
+    says so in the log: the library's own traceback is kept out of the person's terminal.
+
+    A Linux box with no session bus (SSH, a render farm's console) has no desktop to notify:
+    that is said at INFO, not as a warning, since the watcher prints the outcome anyway."""
+    if not has_desktop_session():
+        log.info("no desktop session to notify (no D-Bus session bus): %s — %s", title, text)
+        return
     library = logging.getLogger("desktop_notifier")
     failures = _Failures()
     library.addHandler(failures)
@@ -139,6 +147,14 @@ def desktop_notify(title: str, text: str) -> None:
         library.propagate = propagate
     if failures.seen:
         log.warning("no desktop notification (%s): %s — %s", failures.seen[0], title, text)
+
+
+def has_desktop_session(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether notifications can reach a person: always on Windows and macOS; on Linux and
+    the BSDs only with a D-Bus session bus, which desktop-notifier needs (it fails without)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool((os.environ if environ is None else environ).get("DBUS_SESSION_BUS_ADDRESS"))
 
 
 class _Failures(logging.Handler):
