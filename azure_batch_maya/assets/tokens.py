@@ -142,7 +142,15 @@ def compile_name(name: str) -> NamePattern | None:
     first = _TOKEN.search(name)
     if first is None:
         return None
-    return NamePattern(name, name[: first.start()], _shape(name[first.start() :]))
+    start = first.start()
+    # One per distinct reference: filling `__dict__` at once is quicker than the frozen
+    # dataclass's field-by-field `__init__`, and builds the same value.
+    pattern = _new_pattern(NamePattern)
+    pattern.__dict__.update(written=name, prefix=name[:start], shape=_shape(name[start:]))
+    return pattern
+
+
+_new_pattern = object.__new__
 
 
 @functools.lru_cache(maxsize=1024)
