@@ -31,8 +31,19 @@ _EMPTY: list[str] = []
 # A pattern as `find_patterns` matches it: prefix, its length, suffix, its length, the shape's
 # `fullmatch`, how many frame tokens, and the lists its hits and their frame numbers go to.
 _Candidate = tuple[
-    str, int, str, int, Callable[[str, int, int], "re.Match[str] | None"], int, list[int], list[int]
+    str,
+    int,
+    str,
+    int,
+    Callable[[str, int, int], "re.Match[str] | None"],
+    int,
+    list[int],
+    list[int],
+    int,
 ]
+# The commonest cores, matched without the regular expression (see `_match_files`).
+_REGEX, _UDIM_CORE, _FRAME_CORE = 0, 1, 2
+_PLAIN_CORES = {"[0-9]{4}": _UDIM_CORE, "(-?[0-9]+)": _FRAME_CORE}
 
 
 class PatternHits(NamedTuple):
@@ -230,6 +241,7 @@ class FolderIndex:
                 shape.frame_count,
                 found.files.setdefault(pattern.written, []),
                 found.frames.setdefault(pattern.written, []),
+                _PLAIN_CORES.get(shape.core.pattern, _REGEX),
             )
             if pattern.prefix:
                 key = pattern.prefix.lower()
@@ -319,11 +331,25 @@ def _match_files(
     """
     for i in found:
         name = names[i]
-        for prefix, start, suffix, suffix_length, fullmatch, count, hits, numbers in (
+        for prefix, start, suffix, suffix_length, fullmatch, count, hits, numbers, plain in (
             candidates[i] or ()
         ):
             end = len(name) - suffix_length
             if end < start or not name.startswith(prefix) or not name.endswith(suffix):
+                continue
+            if plain:  # `[0-9]{4}` or `(-?[0-9]+)`: ASCII digits, told by `str` methods
+                core = name[start:end]
+                digits = core[1:] if plain == _FRAME_CORE and core[:1] == "-" else core
+                if not (digits.isdigit() and digits.isascii()):
+                    continue
+                if plain == _UDIM_CORE:
+                    if len(core) == 4:
+                        hits.append(i)
+                    continue
+                number = int(core)
+                if frames is None or number in frames:
+                    hits.append(i)
+                    numbers.append(number)
                 continue
             m = fullmatch(name, start, end)
             if m is None:

@@ -65,7 +65,7 @@ def parse_scene_path(raw: str) -> ScenePath:
     rest = text
     if text[1:2] == ":" and text[:1] in _LETTERS and text[2:3] in ("/", ""):
         anchor = text[0] + ":/"
-        rest = text[2:]
+        rest = text[3:]
     elif text.startswith("//") and not text.startswith("///"):
         pieces = text[2:].split("/")
         host_share = [p for p in pieces[:2] if p]
@@ -73,5 +73,8 @@ def parse_scene_path(raw: str) -> ScenePath:
         rest = "/".join(pieces[2:])
     elif text.startswith("/"):
         anchor = "/"
-    parts = tuple([p for p in rest.split("/") if p and p != "."])
-    return ScenePath(anchor, parts)
+        rest = text[1:]
+    parts = rest.split("/")
+    if "" in parts or "." in parts:  # most paths have neither: no filtering pass
+        parts = [p for p in parts if p and p != "."]
+    return ScenePath(anchor, tuple(parts))

@@ -25,9 +25,11 @@ _DIGITS = re.compile(r"\d+")
 _UDIM_TAGS = {"udim"}
 _NUMBER_TAGS = {"u", "v", "utile", "vtile"}
 _FRAME_TAG = re.compile(r"^(?:f\d*|frame)$", re.IGNORECASE)
-_UDIM_NUMBER = re.compile(r"(?<!\d)1\d{3}(?!\d)")
-_UV_NUMBERS = re.compile(r"u\d+_v\d+")
-_LAST_NUMBER = re.compile(r"(?<!\d)\d+(?=\D*$)")
+# Each finds the last of its (never overlapping) matches: the greedy `.*` backtracks from the
+# end, so the first start that fits is the last match, found without a scan of every match.
+_UDIM_NUMBER = re.compile(r"(?s:.*)((?<!\d)1\d{3}(?!\d))")
+_UV_NUMBERS = re.compile(r"(?s:.*)(u\d+_v\d+)")
+_LAST_NUMBER = re.compile(r"(?s:.*)((?<!\d)\d+(?=\D*$))")
 
 # uvTilingMode on a file node: 1 ZBrush (0-based u/v), 2 Mudbox (1-based u/v), 3 Mari (UDIM).
 _UV_ZBRUSH, _UV_MUDBOX, _UV_UDIM = 1, 2, 3
@@ -142,7 +144,15 @@ def compile_name(name: str) -> NamePattern | None:
     first = _TOKEN.search(name)
     if first is None:
         return None
-    return NamePattern(name, name[: first.start()], _shape(name[first.start() :]))
+    start = first.start()
+    # One per distinct reference: filling `__dict__` at once is quicker than the frozen
+    # dataclass's field-by-field `__init__`, and builds the same value.
+    pattern = _new_pattern(NamePattern)
+    pattern.__dict__.update(written=name, prefix=name[:start], shape=_shape(name[start:]))
+    return pattern
+
+
+_new_pattern = object.__new__
 
 
 @functools.lru_cache(maxsize=1024)
@@ -251,8 +261,8 @@ def _has_frame_token(name: str) -> bool:
 
 
 def _replace_last(text: str, pattern: re.Pattern[str], token: str) -> str:
-    matches = list(pattern.finditer(text))
-    if not matches:
+    """`pattern`'s group 1 (its last match, see `_UDIM_NUMBER`) replaced by `token`."""
+    last = pattern.match(text)
+    if last is None:
         return text
-    last = matches[-1]
-    return text[: last.start()] + token + text[last.end() :]
+    return text[: last.start(1)] + token + text[last.end(1) :]

@@ -47,6 +47,17 @@ def test_many_patterns_in_one_pass_find_what_each_finds_alone(tmp_path: Path):
         "d/1001_base.tif",
         "d/1002_base.tif",
         "d/x.red.tif",
+        # digits a plain `str.isdigit` would take, and near misses of the commonest cores
+        "e/skin.\u0661\u0660\u0660\u0661.tif",  # Arabic-Indic digits
+        "e/skin.\u00b2001.tif",  # a superscript two
+        "e/skin.10001.tif",
+        "e/skin.1a01.tif",
+        "e/tree.-.ass",
+        "e/tree.--01.ass",
+        "e/tree.+1.ass",
+        "e/tree.\u0661.ass",
+        "e/tree.00012.ass",
+        "e/tree..ass",
     ]
     for rel in names:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +84,9 @@ def test_many_patterns_in_one_pass_find_what_each_finds_alone(tmp_path: Path):
                 assert sorted(found.frames[pattern.written]) == sorted(
                     f for _d, n in alone for f in pattern.frames_of(n) or ()
                 )
+    odd = index.find_patterns(patterns, str(tmp_path / "e"), None)
+    assert [odd.names[i] for i in odd.files["tree.<f>.ass"]] == ["tree.00012.ass"]
+    assert odd.frames["tree.<f>.ass"] == [12] and odd.files["skin.<UDIM>.tif"] == []
     ones = index.find_patterns(patterns, str(tmp_path / "c"), frozenset({-1}))
     assert [ones.names[i] for i in ones.files["tree.<f>.ass"]] == ["tree.-001.ass"]
     assert ones.files["skin.<UDIM>.tif"] == []

@@ -329,11 +329,48 @@ def test_the_garbage_collector_is_left_as_it_was(project: Path):
     import gc
 
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
     resolve(project, ref("a", "C:/x/near.tif"))
     assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # its objects join the oldest generation, none stay frozen
+    # an application that freezes objects itself keeps them frozen
+    held: list[list[int]] = [[] for _ in range(3)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(held)
+        resolve(project, ref("a", "C:/x/near.tif"))
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
     gc.disable()
     try:
         resolve(project, ref("a", "C:/x/near.tif"))
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_found_results_are_whole_frozen_values(project: Path):
+    """Found results (and their patterns) are built by filling `__dict__`: every field is set."""
+    import dataclasses
+
+    from azure_batch_maya.assets.resolve import Resolution
+    from azure_batch_maya.assets.tokens import NamePattern, compile_name
+
+    got = resolve(
+        project,
+        ref("udim", "C:/o/textures/udim/skin.<UDIM>.tif"),
+        ref("c", "C:/o/cache/tree.####.ass"),
+    )
+    for res in got.values():
+        assert res.found
+        assert set(vars(res)) == {f.name for f in dataclasses.fields(Resolution)}
+        assert res == Resolution(**vars(res)) and hash(res) == hash(Resolution(**vars(res)))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            res.rule = None
+    pattern = compile_name("skin.<UDIM>.tif")
+    assert pattern is not None
+    assert set(vars(pattern)) == {f.name for f in dataclasses.fields(NamePattern)}
+    assert pattern == NamePattern(**vars(pattern))
+    assert got["udim"].files[-1].endswith("skin.1011.tif") and got["c"].missing_frames == ()
