@@ -13,6 +13,7 @@ submissions can never write over each other's, whatever ids they were given.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -72,6 +73,12 @@ class Manifest:
     def to_json(self) -> str:
         """The manifest file. Each file's `blob` is derived from its hash; it is written for
         people reading the file, and a reader takes the hash."""
+        return self._text
+
+    @functools.cached_property
+    def _text(self) -> str:
+        """Made once: the blob's name is the hash of this text, and both are asked for (a
+        frozen manifest's text never changes)."""
         data: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "submission": self.submission,

@@ -20,10 +20,8 @@ from azure.storage.blob import BlobServiceClient
 from azure_batch_maya.assets.project import AssetFile, AssetProject
 from azure_batch_maya.node.manifest import (
     BLOB_PREFIX,
-    MANIFEST_PREFIX,
     Manifest,
     blob_name,
-    text_blob_name,
 )
 from azure_batch_maya.services import storage
 from azure_batch_maya.services.errors import IntegrityError, NotFoundError
@@ -78,8 +76,7 @@ def upload_project(
         client, container, items, max_workers=workers, progress=progress, cancel=cancel
     )
     _check_unchanged_while_sending(client, container, missing, before)
-    text = manifest.to_json()  # once: the blob's name is the hash of this text
-    put_text(client, container, text_blob_name(MANIFEST_PREFIX, submission, text), text, cancel)
+    put_text(client, container, manifest.blob_name, manifest.to_json(), cancel)
     return UploadReport(
         manifest=manifest,
         container=container,
