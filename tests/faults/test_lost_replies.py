@@ -8,7 +8,6 @@ After each: one job per submission, every frame once, no orphan job or pool, no 
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import uuid
@@ -46,11 +45,9 @@ def proxied_home(
     batch_proxy: FaultProxy,
 ) -> Path:
     """A user folder whose local pool is the session's, reached through `batch_proxy`."""
-    point_home_at_local_pool(home, monkeypatch, local_pool, azurite)
-    state = json.loads((home / "local-pool.json").read_text())
-    state["batch_url"] = batch_proxy.url()
-    (home / "local-pool.json").write_text(json.dumps(state))
-    return home
+    return point_home_at_local_pool(
+        home, monkeypatch, local_pool, azurite, batch_url=batch_proxy.url()
+    )
 
 
 def jobs_named(conn: Connection, job_id: str) -> list[str]:

@@ -49,13 +49,10 @@ def proxied_home(
 ) -> Path:
     """A user folder whose storage is the session's Azurite reached through `storage_proxy`
     (the tasks' SAS URLs then name the proxy too)."""
-    point_home_at_local_pool(home, monkeypatch, local_pool, azurite)
-    state = json.loads((home / "local-pool.json").read_text())
-    state["storage_connection_string"] = azurite.connection_string.replace(
-        f":{azurite.port}/", f":{storage_proxy.port}/"
+    proxied = azurite.connection_string.replace(f":{azurite.port}/", f":{storage_proxy.port}/")
+    return point_home_at_local_pool(
+        home, monkeypatch, local_pool, azurite, storage_connection_string=proxied
     )
-    (home / "local-pool.json").write_text(json.dumps(state))
-    return home
 
 
 def wait_done(job_id: str) -> None:
