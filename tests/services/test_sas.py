@@ -12,12 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from azure.core.credentials import AccessToken
+from azure.storage.blob import BlobServiceClient
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from azure_batch_maya.local.azurite import start_azurite
+from azure_batch_maya.local.azurite import AzuriteProcess, start_azurite
 from azure_batch_maya.services.clients import create_blob_service_client
 from azure_batch_maya.services.errors import (
     AuthenticationError,
@@ -143,16 +144,21 @@ def azurite_oauth(tmp_path, monkeypatch):
         yield process
 
 
-def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azurite_oauth):
-    sign_in = StandInEntraSignIn()
+def entra_client(azurite: AzuriteProcess, sign_in: StandInEntraSignIn) -> BlobServiceClient:
+    """A storage client signed in with Entra ID (the stand-in) to Azurite over HTTPS."""
     settings = ServiceSettings(
         batch_url="https://render.westeurope.batch.azure.com",
         batch_account="render",
         auth_mode=AuthMode.ENTRA,
-        storage_account=azurite_oauth.account_name,
-        storage_blob_endpoint=azurite_oauth.blob_endpoint,
+        storage_account=azurite.account_name,
+        storage_blob_endpoint=azurite.blob_endpoint,
     )
-    client = create_blob_service_client(settings, credential=sign_in, options=FAST)
+    return create_blob_service_client(settings, credential=sign_in, options=FAST)
+
+
+def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azurite_oauth):
+    sign_in = StandInEntraSignIn()
+    client = entra_client(azurite_oauth, sign_in)
     create_container(client, "inputs")
     client.get_container_client("inputs").upload_blob("scene.ma", b"//Maya ASCII")
     assert sign_in.scopes[0] == ("https://storage.azure.com/.default",)
@@ -172,14 +178,7 @@ def test_entra_sign_in_works_over_https_and_signs_sas_with_a_delegation_key(azur
 
 def test_a_delegation_sas_is_capped_at_azures_7_days_before_any_request(azurite_oauth):
     sign_in = StandInEntraSignIn()
-    settings = ServiceSettings(
-        batch_url="https://render.westeurope.batch.azure.com",
-        batch_account="render",
-        auth_mode=AuthMode.ENTRA,
-        storage_account=azurite_oauth.account_name,
-        storage_blob_endpoint=azurite_oauth.blob_endpoint,
-    )
-    client = create_blob_service_client(settings, credential=sign_in, options=FAST)
+    client = entra_client(azurite_oauth, sign_in)
     create_container(client, "outputs")
     assert signs_with_user_delegation(client)
     asked = len(sign_in.scopes)
