@@ -273,4 +273,4 @@ class JobsController:
 
 def _finished(row: JobRow) -> bool:
     """Over, or stuck for good: the moment a followed job's end is news."""
-    return row.verdict is not None and (row.verdict.over or row.verdict.definitive)
+    return row.verdict is not None and row.verdict.final

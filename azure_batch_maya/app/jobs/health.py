@@ -168,6 +168,12 @@ class Verdict:
         return self.status in ("completed", "failed", "ended")
 
     @property
+    def final(self) -> bool:
+        """Over, or stuck for good: nothing more happens without a person (a watcher stops,
+        a followed job's end is news)."""
+        return self.over or self.definitive
+
+    @property
     def reason(self) -> str:
         """The first problem's line ("" when there is none), for lists and notifications."""
         return self.problems[0].text if self.problems else ""

@@ -59,7 +59,7 @@ def notice_of(
     verdict: Verdict, *, folder: Path | None = None, now: datetime | None = None
 ) -> Notice | None:
     """The notice for a job that ended or is stuck for good; None while it can still go on."""
-    if not (verdict.over or verdict.definitive):
+    if not verdict.final:
         return None
     c = verdict.counts
     job = verdict.job_id

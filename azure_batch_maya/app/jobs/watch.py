@@ -74,7 +74,7 @@ def watch_job(
         except NotFoundError:  # deleted meanwhile: what is stored is all there will be
             return True
         last[:] = [verdict]
-        return verdict.over or verdict.definitive
+        return verdict.final
 
     over = finished or ended
     downloaded = 0
