@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from azure_batch_maya.node.nodemap import NodeMapping
-from azure_batch_maya.node.plan import Plan, TaskEntry
+from azure_batch_maya.node.plan import Plan, TaskEntry, frame_text
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,13 @@ def _hardware2(cmds: Any, layer: str, camera: str, frame: float) -> None:
 
 
 def _arnold(cmds: Any, layer: str, camera: str, frame: float) -> None:
-    cmds.arnoldRender(batch=True, seq=_frame_text(frame), camera=camera)
+    cmds.arnoldRender(batch=True, seq=frame_text(frame), camera=camera)
 
 
 def _vray(cmds: Any, layer: str, camera: str, frame: float) -> None:
     # V-Ray renders its own frame list: "specific frames" (animType 2) with just this one
     cmds.setAttr("vraySettings.animType", 2)
-    cmds.setAttr("vraySettings.animFrames", _frame_text(frame), type="string")
+    cmds.setAttr("vraySettings.animFrames", frame_text(frame), type="string")
     cmds.currentTime(frame)
     cmds.vrend(camera=camera)
 
@@ -149,7 +149,3 @@ def _force_vray_output(cmds: Any) -> None:
     cmds.setAttr(f"{v}.vrscene_on", 0)
     cmds.setAttr(f"{v}.vrscene_render_on", 1)
     cmds.setAttr(f"{v}.sys_distributed_rendering_on", 0)
-
-
-def _frame_text(frame: float) -> str:
-    return str(int(frame)) if float(frame).is_integer() else str(frame)

@@ -38,6 +38,12 @@ class PathFile:
     json_text: bool  # whether the root must be JSON-escaped when put in
 
 
+def frame_text(frame: float) -> str:
+    """A frame as Maya's commands and our command lines take it: `12`, or `12.5` for a
+    sub-frame (never `12.0`)."""
+    return str(int(frame)) if float(frame).is_integer() else str(frame)
+
+
 @dataclass(frozen=True)
 class TaskEntry:
     """One task: its frames, the layers and cameras it renders, the images it must leave."""

@@ -29,6 +29,7 @@ from azure_batch_maya.node.plan import (
     PLAN_FILE,
     Plan,
     TaskEntry,
+    frame_text,
     load_plan,
     root_text,
 )
@@ -263,10 +264,10 @@ def _run_command(
         "scene": scene,
         "project": mapping_root(plan.pathmap.workspace or "", places.assets_root),
         "images": str(places.images_dir),
-        "start": _frame_text(task.frames[0]),
-        "end": _frame_text(task.frames[-1]),
-        "step": _frame_text(task.frames[1] - task.frames[0]) if len(task.frames) > 1 else "1",
-        "frames": ",".join(_frame_text(f) for f in task.frames),
+        "start": frame_text(task.frames[0]),
+        "end": frame_text(task.frames[-1]),
+        "step": frame_text(task.frames[1] - task.frames[0]) if len(task.frames) > 1 else "1",
+        "frames": ",".join(frame_text(f) for f in task.frames),
         "layer": ",".join(task.layers),
         "camera": ",".join(task.cameras),
         "task": task.id,
@@ -299,8 +300,4 @@ def session_main(args: argparse.Namespace, ship_dir: Path) -> int:
 
 
 def _frames(frames: tuple[float, ...]) -> str:
-    return ",".join(_frame_text(f) for f in frames)
-
-
-def _frame_text(frame: float) -> str:
-    return str(int(frame)) if float(frame).is_integer() else str(frame)
+    return ",".join(frame_text(f) for f in frames)
