@@ -11,6 +11,7 @@ from azure_batch_maya.cli import CliError
 from azure_batch_maya.cli.arguments import batch_id, folder_to_fill, seconds
 from azure_batch_maya.cli.connecting import with_connection
 from azure_batch_maya.cli.output import Messages, print_json, print_result
+from azure_batch_maya.transfer.sizes import size_text
 
 if TYPE_CHECKING:
     from azure_batch_maya.app.connect import Connection
@@ -222,7 +223,7 @@ def _result(
 def _report_line(report: DownloadReport, folder: Path) -> str:
     line = (
         f"{datetime.now():%H:%M:%S} Downloaded {len(report.downloaded)} files "
-        f"({report.downloaded_bytes / 1e6:.1f} MB) to {folder.resolve()}; "
+        f"({size_text(report.downloaded_bytes)}) to {folder.resolve()}; "
         f"{report.skipped} already here."
     )
     if report.refused:

@@ -23,9 +23,9 @@ from azure_batch_maya.cli.output import (
     columns,
     print_json,
     print_result,
-    size_text,
     upload_progress,
 )
+from azure_batch_maya.transfer.sizes import size_text
 
 if TYPE_CHECKING:
     from azure_batch_maya.app.connect import Connection

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from azure_batch_maya.transfer.sizes import size_text
+
 
 def print_json(data: Any, *, ascii_only: bool = True) -> None:
     """The command's one JSON object. Scene paths keep their letters (`ascii_only=False`).
@@ -44,17 +46,6 @@ def columns(rows: Sequence[Sequence[str]]) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n"
         for r in rows
     )
-
-
-def size_text(n: int) -> str:
-    """Bytes in the unit that shows them (`512 B`, `48.2 kB`, `40.0 MB`, `1.05 GB`): the
-    example's textures are kilobytes, a shot's caches gigabytes, and `0.0 MB` says neither."""
-    if n < 1000:
-        return f"{n} B"
-    for unit, scale in (("kB", 1e3), ("MB", 1e6)):
-        if n < scale * 1000:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n / 1e9:.2f} GB" if n < 1e12 else f"{n / 1e12:.2f} TB"
 
 
 class Messages:

@@ -22,7 +22,8 @@ from azure_batch_maya.cli.assetopts import (
     load_checked,
 )
 from azure_batch_maya.cli.connecting import connection_if_any, one_line_errors, with_connection
-from azure_batch_maya.cli.output import Messages, print_json, size_text, upload_progress
+from azure_batch_maya.cli.output import Messages, print_json, upload_progress
+from azure_batch_maya.transfer.sizes import size_text
 
 STUCK_EXIT = 3  # the job cannot start until someone acts (failed tasks exit 1)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from azure_batch_maya.controllers.assets import AssetRow, AssetsController, ScanResult
+from azure_batch_maya.transfer.sizes import size_text
 from azure_batch_maya.transfer.upload import UploadReport
 from azure_batch_maya.ui.asset_table import AssetTableModel
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, set_status
@@ -175,7 +176,7 @@ class AssetsView(QtWidgets.QWidget):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.progress.setFormat(f"{size_text(done)} of {size_text(total)}")
 
     def _uploaded(self, report: UploadReport) -> None:
         self._upload_ended()
@@ -183,7 +184,7 @@ class AssetsView(QtWidgets.QWidget):
         self.progress.setValue(1)
         set_status(
             self.status,
-            f"Uploaded {report.uploaded_files} files ({report.uploaded_bytes / 1e6:.1f} MB); "
+            f"Uploaded {report.uploaded_files} files ({size_text(report.uploaded_bytes)}); "
             f"{report.skipped_files} were already in storage.",
             GOOD,
         )

@@ -8,6 +8,7 @@ from azure_batch_maya.app.jobs.retry import Retried
 from azure_batch_maya.app.jobs.scouts import Released
 from azure_batch_maya.controllers.jobs import JobDetails, JobLine, JobsController
 from azure_batch_maya.transfer.download import DownloadReport
+from azure_batch_maya.transfer.sizes import size_text
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, set_status
 from azure_batch_maya.ui.listtab import ListTab
 from azure_batch_maya.ui.notifier import TrayNotifier
@@ -339,7 +340,7 @@ class JobsView(ListTab[JobLine]):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.progress.setFormat(f"{size_text(done)} of {size_text(total)}")
 
     def _cancel_download(self) -> None:
         if self.download_task is not None:

@@ -10,6 +10,7 @@ from azure_batch_maya.controllers.submit import CHECKING_FILES, POOL_MODE_LABELS
 from azure_batch_maya.render.cost import CostEstimate, PriceTable
 from azure_batch_maya.render.scouts import MAX_SCOUTS
 from azure_batch_maya.render.settings import POOL_MODES
+from azure_batch_maya.transfer.sizes import size_text
 from azure_batch_maya.ui.autoscale_controls import AutoscaleControls
 from azure_batch_maya.ui.icons import BAD, GOOD, MUTED, WARN, dot, level_icon, set_status
 from azure_batch_maya.ui.qt import QtCore, QtWidgets, with_flag
@@ -380,7 +381,7 @@ class SubmitView(QtWidgets.QWidget):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"Uploading {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.progress.setFormat(f"Uploading {size_text(done)} of {size_text(total)}")
 
     def _submitted(self, submitted: Submitted) -> None:
         self._ended()

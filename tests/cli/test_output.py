@@ -12,7 +12,6 @@ from azure_batch_maya.cli.output import (
     columns,
     print_json,
     print_result,
-    size_text,
     upload_progress,
 )
 
@@ -70,20 +69,3 @@ def test_an_empty_upload_is_a_full_bar_and_quiet_draws_nothing(
     never = ProgressLine(lambda done, total: f"{done}/{total}", quiet=False)
     never.finish()  # nothing drawn: no newline either, so an error line stays one line
     assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [
-        (0, "0 B"),
-        (999, "999 B"),
-        (1_000, "1.0 kB"),
-        (48_213, "48.2 kB"),
-        (999_949, "999.9 kB"),
-        (40_000_000, "40.0 MB"),
-        (1_049_000_000, "1.05 GB"),
-        (3_200_000_000_000, "3.20 TB"),
-    ],
-)
-def test_sizes_are_shown_in_the_unit_that_shows_them(size: int, text: str) -> None:
-    assert size_text(size) == text
