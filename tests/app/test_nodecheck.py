@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import uuid
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from azure_batch_maya.services import jobs, pools
 from azure_batch_maya.services.batch import MarketplaceImage, PoolSpec
 from azure_batch_maya.services.errors import NotFoundError
 from tests.cli.localjobs import wait_until
-from tests.node.installer import maya_archive
+from tests.node.installer import maya_archive, unpack
 
 UBUNTU = MarketplaceImage("canonical", "ubuntu-24_04-lts", "server", "batch.node.ubuntu 24.04")
 
@@ -121,8 +120,7 @@ def test_each_node_is_checked_once_and_the_job_is_deleted(conn, pool, tmp_path):
         assert "nodes installers add" in node.failures[0].remedy
     assert job_going(conn, without.job_id)
 
-    with tarfile.open(maya_archive(tmp_path)) as archive:
-        archive.extractall(tmp_path / "maya", filter="data")
+    unpack(maya_archive(tmp_path), tmp_path / "maya")
     bin_dir = tmp_path / "maya" / "maya-test" / "bin"
     path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
     server = socket.socket()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tarfile
 import uuid
 
 import pytest
@@ -16,7 +15,7 @@ from azure_batch_maya.services.batch import PoolSpec
 from azure_batch_maya.settings.preferences import was_checked
 from tests.cli.localjobs import UBUNTU, VM_SIZE, local, run_json, wait_until
 from tests.cli.test_hostile_args import check, place, run
-from tests.node.installer import maya_archive
+from tests.node.installer import maya_archive, unpack
 
 pytestmark = pytest.mark.slow
 __all__ = ["place"]
@@ -97,8 +96,7 @@ def test_pools_check_fails_a_node_without_maya_and_passes_it_with_one(pool, caps
     assert f"1 of 1 node(s) of {pool} cannot render as they are." in out
     assert was_checked(pool)
 
-    with tarfile.open(maya_archive(tmp_path)) as archive:
-        archive.extractall(tmp_path / "maya", filter="data")
+    unpack(maya_archive(tmp_path), tmp_path / "maya")
     path = f"{tmp_path / 'maya' / 'maya-test' / 'bin'}{os.pathsep}{os.environ['PATH']}"
     code, data = run_json(
         capsys,

@@ -92,6 +92,16 @@ def maya_archive(
     return path
 
 
+def unpack(archive: Path, folder: Path) -> None:
+    """Unpack a test archive; the `data` filter only where this Python has it (3.10.12+,
+    3.11.4+: Debian's 3.11.2 does not)."""
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(folder, filter="data")
+        else:
+            tar.extractall(folder)  # our own archive, built just above
+
+
 def broken_installer(folder: Path, name: str = "renderer-broken.run") -> Path:
     """A self-extracting installer that fails, saying why on its own output."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,14 +12,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from azure_batch_maya.app.pools.check import CHECK_SCRIPT
-from tests.node.installer import maya_archive
+from tests.node.installer import maya_archive, unpack
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake mayapy is a sh script")
 
@@ -40,8 +39,7 @@ def closed_port() -> int:
 
 
 def unpacked_maya(folder: Path) -> Path:
-    with tarfile.open(maya_archive(folder / "src")) as archive:
-        archive.extractall(folder / "maya", filter="data")
+    unpack(maya_archive(folder / "src"), folder / "maya")
     return folder / "maya" / "maya-test" / "bin" / "mayapy"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tarfile
 
 import pytest
 
@@ -18,7 +17,7 @@ from azure_batch_maya.ui.pools_view import PoolsView
 from azure_batch_maya.ui.qt import QtCore
 from azure_batch_maya.ui.worker import Workers
 from tests.controllers.conftest import connected
-from tests.node.installer import maya_archive
+from tests.node.installer import maya_archive, unpack
 from tests.services.specs import unique
 
 __all__ = ["connected"]
@@ -77,8 +76,7 @@ def test_check_nodes_shows_red_rows_with_remedies_then_green_once_maya_is_there(
         assert view.check_button.isEnabled()
 
         # the Env tab's variables go with the check: Maya on PATH, and arnold's mtoa loads
-        with tarfile.open(maya_archive(tmp_path)) as archive:
-            archive.extractall(tmp_path / "maya", filter="data")
+        unpack(maya_archive(tmp_path), tmp_path / "maya")
         bin_dir = tmp_path / "maya" / "maya-test" / "bin"
         EnvController().update(
             environment=(("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}"),)
