@@ -7,5 +7,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.controllers.conftest import connected, memory_keyring, scene
+from tests.fixtures.qtgarbage import qt_garbage_freed_here
 
-__all__ = ["connected", "memory_keyring", "scene"]
+__all__ = ["connected", "memory_keyring", "qt_garbage_freed_here", "scene"]

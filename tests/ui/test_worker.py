@@ -3,9 +3,13 @@ the work."""
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Callable
 
-from azure_batch_maya.ui.qt import QtCore
+import pytest
+
+from azure_batch_maya.ui.qt import QtCore, QtWidgets
 from azure_batch_maya.ui.worker import Report, Workers
 
 
@@ -84,3 +88,71 @@ def test_messages_for_the_person_waiting_arrive_in_order(qtbot):
     workers.start(work, on_done=done.append, on_message=said.append)
     qtbot.waitUntil(lambda: bool(done))
     assert said == ["To sign in, open the page", "and enter the code"]
+
+
+def test_a_pool_left_as_garbage_finishes_its_work_when_collected_on_its_own_thread(qtbot):
+    """A closed panel's workers become garbage while a task still runs; the collector may run
+    on that very pool thread. The pool used to be freed there, waiting on itself for ever: the
+    result never came and the thread hung."""
+    outcome: list[str] = []
+    gate = threading.Event()
+
+    def abandon() -> None:
+        workers = Workers(max_threads=1)
+        workers.me = workers  # type: ignore[attr-defined]  # a cycle, like a view's
+
+        def work(_report: Report) -> str:
+            gate.wait(5)
+            gc.collect()  # any allocation can start the collector on this thread
+            return "finished"
+
+        workers.start(work, on_done=outcome.append)
+
+    abandon()
+    gate.set()
+    qtbot.waitUntil(lambda: outcome == ["finished"], timeout=5000)
+
+
+def test_a_result_for_a_deleted_view_is_dropped_and_other_errors_still_surface(qtbot):
+    workers = Workers()
+    label = QtWidgets.QLabel()
+    label.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    reached: list[str] = []
+
+    def late(text: str) -> None:
+        reached.append(text)
+        label.setText(text)  # RuntimeError: its C++ object is already deleted
+
+    workers.start(lambda _r: "frames home", on_done=late)
+    qtbot.waitUntil(lambda: reached == ["frames home"])
+    assert workers.wait(5000) and workers.busy == 0
+
+    def broken(_value: object) -> None:
+        raise RuntimeError("a bug in the view")
+
+    with qtbot.captureExceptions() as raised:
+        workers.start(lambda _r: None, on_done=broken)
+        qtbot.waitUntil(lambda: bool(raised))
+    assert str(raised[0][1]) == "a bug in the view"
+
+
+@pytest.mark.parametrize("tasks", [30])
+def test_no_qt_object_is_made_for_each_task(qtbot, tasks: int):
+    """Per-task QObjects were freed on whichever thread dropped them last, a pool thread
+    included; now the work and its callbacks are plain Python."""
+    workers = Workers()
+    gc.collect()
+    before = sum(isinstance(o, QtCore.QObject) for o in gc.get_objects())
+    done: list[int] = []
+
+    def work(n: int) -> Callable[[Report], int]:
+        return lambda _report: n
+
+    for n in range(tasks):
+        workers.start(work(n), on_done=done.append)
+    qtbot.waitUntil(lambda: len(done) == tasks)
+    assert workers.wait(5000)
+    gc.collect()
+    after = sum(isinstance(o, QtCore.QObject) for o in gc.get_objects())
+    assert after == before, f"{after - before} QObjects made for {tasks} tasks"
