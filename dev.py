@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -82,6 +83,32 @@ def run(*cmd: str, folder: Path = VENV, env: dict[str, str] | None = None) -> in
     return subprocess.run(list(cmd), cwd=ROOT, env=merged).returncode
 
 
+def pytest(python: Path, *args: str, folder: Path = VENV, env: dict[str, str] | None = None) -> int:
+    """pytest, with every thread's Python stack kept if the process dies of a signal (a Qt
+    abort, a segfault) and printed here last, where a log cut to its tail still shows it."""
+    fd, name = tempfile.mkstemp(prefix="dev-pytest-crash-", suffix=".log")
+    os.close(fd)
+    crash = Path(name)
+    try:
+        code = run(
+            str(python),
+            "-m",
+            "pytest",
+            "-p",
+            "no:faulthandler",  # tests/conftest.py enables it into the file instead
+            *args,
+            folder=folder,
+            env={**(env or {}), "DEV_CRASH_LOG": name},
+        )
+        stacks = crash.read_text("utf-8", errors="replace").strip()
+        if code < 0 and stacks:
+            print(f"dev.py: pytest died of signal {-code}; its threads' stacks:", flush=True)
+            print(stacks, flush=True)
+        return code
+    finally:
+        crash.unlink(missing_ok=True)
+
+
 def qt_selection(extra: list[str]) -> list[str]:
     """The chosen tests (`dev.py test tests/ui/test_views.py::x`) that are UI or plug-in
     tests: those run again under PySide2, like the whole suite's."""
@@ -113,8 +140,7 @@ def pyside2_tests(selection: list[str] | None = None) -> int:
         return 0
     qt5 = {"PYTEST_QT_API": "pyside2", "QT_PREFERRED_BINDING": "PySide2"}
     chosen = selection or PYSIDE2_TESTS
-    cmd = [str(PYTHON_PYSIDE2), "-m", "pytest", "-p", "no:cacheprovider", *chosen]
-    return run(*cmd, folder=VENV_PYSIDE2, env=qt5)
+    return pytest(PYTHON_PYSIDE2, "-p", "no:cacheprovider", *chosen, folder=VENV_PYSIDE2, env=qt5)
 
 
 def test(extra: list[str]) -> int:
@@ -125,7 +151,6 @@ def test(extra: list[str]) -> int:
         ("ruff", [str(BIN / "ruff"), "check", "."]),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("mypy", [str(BIN / "mypy")]),
-        ("pytest", [str(PYTHON), "-m", "pytest", *selection]),
     ]
     for name, cmd in steps:
         print(f"dev.py: {name}", flush=True)
@@ -133,6 +158,11 @@ def test(extra: list[str]) -> int:
         if code != 0:
             print(f"dev.py: {name} failed (exit {code})", flush=True)
             return code
+    print("dev.py: pytest", flush=True)
+    code = pytest(PYTHON, *selection)
+    if code != 0:
+        print(f"dev.py: pytest failed (exit {code})", flush=True)
+        return code
     qt = qt_selection(extra) if extra else []
     if extra and not qt:
         return 0  # a chosen subset with no UI test in it (`dev.py test tests/scene`)
@@ -178,7 +208,7 @@ def local(extra: list[str]) -> int:
 def faults(extra: list[str]) -> int:
     """The slow fault-injection cases (SIGKILLs and restarts of the local pool and Azurite,
     storage losing blobs), kept out of `test` for its time budget; CI runs both."""
-    return run(str(PYTHON), "-m", "pytest", "tests/faults", "-m", "faults", *extra)
+    return pytest(PYTHON, "tests/faults", "-m", "faults", *extra)
 
 
 def bench(extra: list[str]) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -45,3 +47,16 @@ def no_desktop_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(DesktopNotifierSync, "send", lambda _self, **_kwargs: "")
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/test-bus")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `dev.py`, a crash (a signal) writes every thread's stack to the file it names,
+    which it prints last; pytest's own faulthandler (stderr) is turned off there."""
+    path = os.environ.get("DEV_CRASH_LOG")
+    if path:
+        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115  # open until the process ends
+        config.stash[CRASH_LOG] = stream
+        faulthandler.enable(stream, all_threads=True)
+
+
+CRASH_LOG = pytest.StashKey[TextIO]()
