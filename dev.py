@@ -2,8 +2,9 @@
 """Set up and run the project from a fresh clone: `python3 dev.py demo` or `python3 dev.py test`.
 
 Standard library only, so it runs before anything is installed. It makes `.venv`, installs the
-package with its dev extra (again only when pyproject.toml changed), installs Azurite from npm
-into `.tools/` when a command needs it, then runs the command inside the venv.
+package with its dev extra at the versions pinned in tools/pip/ (again only when either file
+changed), installs Azurite from npm into `.tools/` when a command needs it, then runs the command
+inside the venv.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ def ensure_venv(folder: Path = VENV, extra: str = "dev") -> None:
         print(f"dev.py: creating {folder.name}", flush=True)
         venv.EnvBuilder(with_pip=True).create(folder)
     stamp_file = folder / ".installed"
-    stamp = _stamp(ROOT / "pyproject.toml")
+    constraints = ROOT / "tools" / "pip" / f"{extra}.txt"  # the versions the suite passed with
+    stamp = _stamp(ROOT / "pyproject.toml", constraints)
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return
     print(f"dev.py: installing the package and its {extra} extra into {folder.name}", flush=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[{extra}]"], check=True)
+    subprocess.run([*pip, "-c", str(constraints), "-e", f"{ROOT}[{extra}]"], check=True)
     stamp_file.write_text(stamp)
 
 
