@@ -3,12 +3,16 @@
 Scanning (walking folders) and building the project (hashing files) are slow and return values
 the view hands back with `apply_scan`; the choices a person makes (search paths, added and
 deselected files, the project's name) are saved per scene through `settings/assetchoices.py`.
+Nothing here touches the disk on the interface's thread: a click that changes the choices hands
+their saving to `save_later` (the view's worker), and files added by hand are looked at by the
+scan, since a path on an unreachable server can take many seconds to say it is gone.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,6 +69,7 @@ class ScanResult:
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
     search_paths: tuple[str, ...] = ()  # what it searched: a later scan may know more
+    added_missing: frozenset[str] = frozenset()  # files added by hand, not there at the scan
 
 
 class AssetsController:
@@ -76,6 +81,11 @@ class AssetsController:
         self.result: ScanResult | None = None
         self.rows: tuple[AssetRow, ...] = ()
         self.changed: Event[AssetsController] = Event()
+        # How `write_choices` is run: at once here (the CLI, tests); the view, on its worker.
+        self.save_later: Callable[[Callable[[], None]], None] = lambda write: write()
+        self._unsaved: tuple[str, AssetChoices] | None = None
+        self._unsaved_lock = threading.Lock()
+        self._writing = threading.Lock()
         self.session.scene_changed.connect(self._scene_changed)
         self._scene_changed(session.scene)
 
@@ -127,7 +137,8 @@ class AssetsController:
             scene, search_paths=choices.search_paths, frames=frames, read_scene=_read_referenced
         )
         findings = validate(scene, resolutions, choices=choices)
-        return ScanResult(scene, resolutions, findings, choices.search_paths)
+        missing = frozenset(p for p in choices.added if not Path(p).exists())
+        return ScanResult(scene, resolutions, findings, choices.search_paths, missing)
 
     def build_project(self) -> AssetProject:
         """The files to send with their hashes. Slow the first time; Upload then Submit with
@@ -135,6 +146,22 @@ class AssetsController:
         if self.result is None:
             raise RuntimeError("scan the scene first")
         return cached_project(self.result.scene, self.result.resolutions, self.choices)
+
+    def write_choices(self) -> None:
+        """Save the newest unsaved choices. Any thread; calls run one at a time, so an older
+        call never writes over newer choices. A failed write stays pending for the next."""
+        with self._writing:
+            with self._unsaved_lock:
+                pending, self._unsaved = self._unsaved, None
+            if pending is None:
+                return
+            try:
+                save_choices(*pending)
+            except OSError:
+                with self._unsaved_lock:
+                    if self._unsaved is None:
+                        self._unsaved = pending
+                raise
 
     def upload(
         self,
@@ -162,17 +189,17 @@ class AssetsController:
         if result.search_paths != self.choices.search_paths:
             return  # started before a search path was added; the scan after it will do
         self.result = result
-        self.rows = self._rows(result.resolutions)
+        self.rows = self._rows(result)
         self.changed.emit(self)
 
     @property
     def missing(self) -> tuple[AssetRow, ...]:
         return tuple(r for r in self.rows if not r.found)
 
-    def _rows(self, resolutions: tuple[Resolution, ...]) -> tuple[AssetRow, ...]:
+    def _rows(self, result: ScanResult) -> tuple[AssetRow, ...]:
         rows: list[AssetRow] = []
         seen: set[tuple[str, str, str]] = set()
-        for res in resolutions:
+        for res in result.resolutions:
             ref = res.ref
             if (ref.node, ref.attribute, ref.path) in seen:
                 continue
@@ -190,8 +217,8 @@ class AssetsController:
                 ref.node, ref.attribute, ref.path, res.found, res.resolved or "", res.files, tip
             )
             rows.append(replace(row, selected=row.key not in self.choices.deselected))
-        for path in self.choices.added:
-            exists = Path(path).exists()
+        for path in self.choices.added:  # added since the scan: just picked in a file dialog
+            exists = path not in result.added_missing
             tip = "Added by hand" if exists else f"Added by hand, but {path} does not exist"
             row = AssetRow("(added)", "", path, exists, path, (path,), tip, added=True)
             rows.append(replace(row, selected=path not in self.choices.deselected))
@@ -201,9 +228,11 @@ class AssetsController:
         self.choices = choices
         scene = self.session.scene
         if scene is not None:
-            save_choices(scene.scene, choices)
+            with self._unsaved_lock:
+                self._unsaved = (scene.scene, choices)
+            self.save_later(self.write_choices)
         if self.result is not None:
-            self.rows = self._rows(self.result.resolutions)
+            self.rows = self._rows(self.result)
         self.changed.emit(self)
 
     def _scene_changed(self, scene: SceneInfo | None) -> None:

@@ -27,6 +27,7 @@ class AssetsView(QtWidgets.QWidget):
         # Dialogs are swappable so tests can answer them.
         self.choose_folder: FolderPicker = self._ask_folder
         self.choose_files: FilesPicker = self._ask_files
+        controller.save_later = self._save_on_worker
 
         self.project_name = QtWidgets.QLineEdit()
         self.project_name.setToolTip("The asset project's name in storage (a container name)")
@@ -202,10 +203,23 @@ class AssetsView(QtWidgets.QWidget):
             self.upload_task.cancel()
             set_status(self.status, "Cancelling…", MUTED)
 
+    def _save_on_worker(self, write: Callable[[], None]) -> None:
+        self.workers.start(lambda _report: write(), on_error=self._save_failed)
+
+    def _save_failed(self, exc: Exception) -> None:
+        set_status(
+            self.status,
+            f"Cannot save this scene's asset choices ({exc}); the panel keeps them and saves "
+            "them again with the next change.",
+            BAD,
+        )
+
     def _clicked(self, index: QtCore.QModelIndex) -> None:
+        """A missing file: ask for the folder that has it, starting near where it was (found
+        on a worker: the written folder may be on a server that takes seconds to answer)."""
         row = self.model.row(index)
         if row is not None and not row.found and index.column() != 0:
-            self.add_search_path(_folder_hint(row))
+            self.workers.start(lambda _report: _folder_hint(row), on_done=self.add_search_path)
 
     def _remove_search_path(self) -> None:
         item = self.search_paths.currentItem()
@@ -217,11 +231,13 @@ class AssetsView(QtWidgets.QWidget):
         files = self.choose_files()
         if files:
             self.controller.add_paths(files)
+            self.scan()  # looks at them, off this thread
 
     def _add_directory(self) -> None:
         folder = self.choose_folder("")
         if folder:
             self.controller.add_paths([folder])
+            self.scan()
 
     def _ask_folder(self, start: str) -> str | None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Choose a folder", start)
@@ -233,7 +249,7 @@ class AssetsView(QtWidgets.QWidget):
 
 
 def _folder_hint(row: AssetRow) -> str:
-    """Where the folder dialog starts: the written folder's parent when it exists here."""
+    """Where the folder dialog starts: the written folder's parent when it exists here. Slow."""
     for parent in Path(row.written.replace("\\", "/")).parents:
         if parent.is_dir() and str(parent) not in ("/", "."):
             return str(parent)

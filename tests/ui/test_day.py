@@ -78,7 +78,7 @@ def test_the_users_day(qtbot, panel, example):
 
     assets.choose_folder = choose
     click_cell(qtbot, assets.table, model.index(missing[0], 2))
-    assert len(asked) == 1
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)  # the folder's hint, from a worker
     qtbot.waitUntil(lambda: assets.summary.text() == "all 6 found", timeout=20000)
     (found,) = [n for n, row in enumerate(model.rows) if row.written.endswith("diffuse.png")]
     tooltip = model.index(found, 2).data(QtCore.Qt.ItemDataRole.ToolTipRole)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from azure_batch_maya.app.connect import Connection
 from azure_batch_maya.cli import main
 from azure_batch_maya.render.settings import SubmitSettings, with_registry_password
 from azure_batch_maya.services.batch import ContainerImage
+from azure_batch_maya.settings.assetchoices import load_choices
 from azure_batch_maya.ui.panel import TABS, Panel, make_controllers
 from azure_batch_maya.ui.qt import QtCore, QtGui, QtWidgets
 
@@ -271,3 +273,22 @@ def test_the_env_tabs_vm_sizes_arrive_with_the_price_table_read_on_a_worker(make
     env.vm_size.setCurrentText("Standard_NC4as_T4_v3")  # a pick saves, and keeps the list
     assert c.env.settings.vm_size == "Standard_NC4as_T4_v3"
     assert [env.vm_size.itemText(i) for i in range(env.vm_size.count())] == sizes
+
+
+def test_files_added_by_hand_are_looked_at_by_a_scan_not_on_the_click(
+    make_panel, scene, example, qtbot, tmp_path
+):
+    panel = make_panel(scene)
+    assets, c = panel.assets, panel.controllers.assets
+    qtbot.waitUntil(lambda: c.result is not None, timeout=20000)
+    plate, gone = tmp_path / "plate.exr", tmp_path / "gone.exr"
+    plate.write_bytes(b"plate")
+    assets.choose_files = lambda: [str(plate), str(gone)]
+    qtbot.mouseClick(assets.add_file_button, LEFT)
+
+    def added() -> dict[str, bool]:
+        return {Path(r.written).name: r.found for r in c.rows if r.added}
+
+    qtbot.waitUntil(lambda: added() == {"plate.exr": True, "gone.exr": False}, timeout=20000)
+    qtbot.waitUntil(lambda: not assets.workers.busy, timeout=20000)  # the choices' write too
+    assert load_choices(scene.scene).added == (str(plate), str(gone))
