@@ -6,6 +6,10 @@ size and modification time (in nanoseconds) are unchanged; anything else is hash
 cache is one JSON file, replaced atomically, so a crash leaves the old one intact and a damaged
 one is simply started afresh. Only regular files are hashed: a FIFO or `/dev/zero` named as a
 texture would block or never end, so it is an error instead.
+
+Each entry carries the day it was last used, and entries unused for `KEEP_DAYS` are dropped when
+the cache is saved: a year of shots would otherwise make a file that every submit reads whole.
+The day is written at most once a day per entry, so a submit with nothing new writes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from azure_batch_maya.system.userdirs import cache_dir
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "hashes.json"
-_VERSION = 1
+_VERSION = 2  # 1 had no last-used day; its entries are read as used today
+KEEP_DAYS = 120
 _CHUNK = 1 << 20
 # A file changed this recently may change again within the same mtime tick (2 s on FAT, one
 # clock tick elsewhere) and keep its size: its (size, mtime) cannot vouch for its content yet,
@@ -53,26 +58,36 @@ class NotAFileError(ValueError):
 class HashCache:
     """Load with `HashCache.load(folder)`, ask `digest(path)`, then `save()` once at the end."""
 
-    def __init__(self, path: Path, entries: dict[str, list[object]] | None = None) -> None:
+    def __init__(
+        self, path: Path, entries: dict[str, list[object]] | None = None, today: int | None = None
+    ) -> None:
         self.path = path
+        self.today = int(time.time() // 86400) if today is None else today  # days since 1970
         self._entries: dict[str, list[object]] = entries or {}
         self._dirty = False
+        for entry in self._entries.values():
+            if len(entry) == 3:  # written by version 1: saved again in version 2's layout
+                entry.append(self.today)
+                self._dirty = True
         self.hashed = 0  # files actually read this session; the rest came from the cache
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> HashCache:
+    def load(cls, folder: Path | None = None, *, today: int | None = None) -> HashCache:
         """The cache in `folder`, by default the user's cache folder (`system/userdirs`)."""
         path = (folder or cache_dir()) / CACHE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != _VERSION or not isinstance(data.get("entries"), dict):
+            entries = data.get("entries")
+            if data.get("version") not in (1, _VERSION) or not isinstance(entries, dict):
                 raise ValueError("unknown layout")
-            return cls(path, data["entries"])
+            if not all(isinstance(e, list) and len(e) in (3, 4) for e in entries.values()):
+                raise ValueError("damaged entries")
+            return cls(path, entries, today)
         except FileNotFoundError:
-            return cls(path)
+            return cls(path, today=today)
         except (OSError, ValueError) as exc:
             log.warning("hash cache %s unreadable (%s); starting a new one", path, exc)
-            return cls(path)
+            return cls(path, today=today)
 
     def digest(self, file: str) -> FileDigest:
         """The file's digest, from the cache when size and mtime still match."""
@@ -85,20 +100,28 @@ class HashCache:
             )
         entry = self._entries.get(key)
         if entry is not None and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            if entry[3] != self.today:
+                entry[3] = self.today
+                self._dirty = True
             return FileDigest(st.st_size, str(entry[2]))
         sha = sha256_of(Path(key))
         self.hashed += 1
         if settled(st.st_mtime_ns):
-            self._entries[key] = [st.st_size, st.st_mtime_ns, sha]
+            self._entries[key] = [st.st_size, st.st_mtime_ns, sha, self.today]
             self._dirty = True
         elif self._entries.pop(key, None) is not None:
             self._dirty = True
         return FileDigest(st.st_size, sha)
 
     def save(self) -> None:
-        """Write the cache if anything changed, atomically (temporary file, then replace)."""
+        """Write the cache if anything changed, atomically (temporary file, then replace),
+        without the entries unused for `KEEP_DAYS`."""
         if not self._dirty:
             return
+        oldest = self.today - KEEP_DAYS
+        self._entries = {
+            k: e for k, e in self._entries.items() if isinstance(e[3], int) and e[3] >= oldest
+        }
         atomic.write_json(self.path, {"version": _VERSION, "entries": self._entries})
         self._dirty = False
 

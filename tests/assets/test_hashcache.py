@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from azure_batch_maya.assets.hashcache import CACHE_FILE, HashCache, NotAFileError
+from azure_batch_maya.assets.hashcache import CACHE_FILE, KEEP_DAYS, HashCache, NotAFileError
 from tests.fixtures.settle import settle
 
 
@@ -70,3 +71,50 @@ def test_a_file_changed_seconds_ago_is_hashed_again_until_it_settles(tmp_path: P
     cache.digest(str(f))
     assert cache.digest(str(f)).sha256 == hashlib.sha256(b"ONE").hexdigest()
     assert cache.hashed == 3  # settled: hashed once more, then remembered
+
+
+def test_entries_unused_for_months_are_dropped_and_a_day_of_hits_writes_once(tmp_path: Path):
+    used, forgotten = tmp_path / "used.tif", tmp_path / "forgotten.tif"
+    used.write_bytes(b"used")
+    forgotten.write_bytes(b"forgotten")
+    settle(used)
+    settle(forgotten)
+    first = HashCache.load(tmp_path / "c", today=20000)
+    first.digest(str(used)), first.digest(str(forgotten))
+    first.save()
+    cache_file = tmp_path / "c" / CACHE_FILE
+
+    later = HashCache.load(tmp_path / "c", today=20100)  # only `used` is asked for
+    later.digest(str(used))
+    later.save()
+    written = cache_file.stat().st_ino
+    same_day = HashCache.load(tmp_path / "c", today=20100)
+    same_day.digest(str(used))
+    same_day.save()
+    assert same_day.hashed == 0 and cache_file.stat().st_ino == written  # nothing rewritten
+
+    months_on = HashCache.load(tmp_path / "c", today=20000 + KEEP_DAYS + 1)
+    months_on.digest(str(used))
+    months_on.save()
+    stored = json.loads(cache_file.read_text("utf-8"))["entries"]
+    assert list(stored) == [str(used)]
+    assert stored[str(used)][3] == 20000 + KEEP_DAYS + 1
+    again = HashCache.load(tmp_path / "c", today=20000 + KEEP_DAYS + 1)
+    assert again.digest(str(used)).size == 4 and again.hashed == 0
+    assert again.digest(str(forgotten)).size == 9 and again.hashed == 1
+
+
+def test_a_cache_written_by_version_1_is_still_used(tmp_path: Path):
+    f = tmp_path / "tex.tif"
+    f.write_bytes(b"one")
+    settle(f)
+    st = f.stat()
+    sha = hashlib.sha256(b"one").hexdigest()
+    entries = {os.path.abspath(f): [3, st.st_mtime_ns, sha]}
+    (tmp_path / CACHE_FILE).write_text(json.dumps({"version": 1, "entries": entries}))
+    cache = HashCache.load(tmp_path, today=20000)
+    assert cache.digest(str(f)).sha256 == sha and cache.hashed == 0
+    cache.digest(str(f))
+    cache.save()
+    stored = json.loads((tmp_path / CACHE_FILE).read_text("utf-8"))
+    assert stored["version"] == 2 and stored["entries"][str(f)] == [3, st.st_mtime_ns, sha, 20000]
