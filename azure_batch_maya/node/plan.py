@@ -139,7 +139,7 @@ class Plan:
         command = top.optional("command", _strings)
         return cls(
             job_id=top.get("job_id", _str),
-            scene=top.get("scene", _str),
+            scene=top.get("scene", _rooted),
             renderer=top.get("renderer", _str),
             naming=ImageNaming(
                 naming.get("prefix", _str),
@@ -239,6 +239,15 @@ def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{value!r:.60} is not a string")
     return value
+
+
+def _rooted(value: Any) -> str:
+    """A node path under the job's asset root: anything else names a file only the submitting
+    machine has, which Maya on the node would fail to open with a vaguer message."""
+    path = _str(value)
+    if not path.startswith(ROOT_TOKEN):
+        raise ValueError(f"{path!r:.80} is not under the job's files ({ROOT_TOKEN}/…)")
+    return path
 
 
 def _bool(value: Any) -> bool:

@@ -94,6 +94,7 @@ def without(key: str) -> str:
         (damaged(path_files=[{"env": "R"}]), r"path_files\[0\]\.name is missing"),
         (damaged(renderer_options={"a": 1}), "renderer_options"),
         (damaged(scene=None), "scene in the plan is damaged .None is not a string"),
+        (damaged(scene="C:/proj/shot.ma"), "scene in the plan is damaged .'C:/proj/shot.ma' is no"),
         ("[1]", "not a JSON object"),
         ("{", "not JSON"),
     ],
