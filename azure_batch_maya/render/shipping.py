@@ -9,6 +9,9 @@ Which modules go is read from the code, not kept by hand (a hand-kept list once 
 followed through `azure_batch_maya.*` transitively, lazy imports inside functions included.
 A shipped module that imports anything but the standard library (or `maya`, which mayapy
 provides) raises `ShippingError` naming both, since the node could not import it.
+
+The oldest Python a node runs is Maya 2024's mayapy, 3.10, whatever runs this check: shipped
+code is parsed as 3.10 grammar, and the standard modules newer than 3.10 are refused too.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ PACKAGE_NAME = "azure_batch_maya"
 ENTRY_POINT = "node/__main__.py"  # below the package; also shipped as `azbm/__main__.py`
 NODE_PROVIDED = frozenset({"maya"})  # mayapy's own modules, there on a node with Maya
 _PACKAGE = Path(azure_batch_maya.__file__).resolve().parent
-_ALLOWED = frozenset(sys.stdlib_module_names) | {"__future__"} | NODE_PROVIDED
+NODE_PYTHON = (3, 10)  # Maya 2024's mayapy; 2025 and 2026 have 3.11
+NEWER_THAN_NODE = frozenset({"tomllib"})  # standard modules added after 3.10
+_ALLOWED = (frozenset(sys.stdlib_module_names) - NEWER_THAN_NODE) | {"__future__"} | NODE_PROVIDED
 
 
 class ShippingError(Exception):
@@ -55,6 +60,12 @@ def node_modules(package: Path = _PACKAGE, entry: str = ENTRY_POINT) -> tuple[st
             top = name.split(".")[0]
             if top == PACKAGE_NAME:
                 todo += _package_files(package, name, f"{rel} (line {line})", maybe=maybe)
+            elif top in NEWER_THAN_NODE and not guarded:
+                raise ShippingError(
+                    f"{PACKAGE_NAME}/{rel} (line {line}) imports {name}, which Python "
+                    f"{_version(NODE_PYTHON)} lacks: it ships to render nodes, whose oldest "
+                    "mayapy (Maya 2024) is that version. Guard it, or do without it"
+                )
             elif top not in _ALLOWED and not guarded:
                 raise ShippingError(
                     f"{PACKAGE_NAME}/{rel} (line {line}) imports {name}, which is not in the "
@@ -87,7 +98,14 @@ def _imported_names(package: Path, rel: str) -> Iterator[tuple[str, int, bool, b
     TYPE_CHECKING:` blocks; `from a import b` gives `a`, and `a.b` as a maybe (a module, or a
     name in `a`). Guarded: inside a `try` that catches ImportError (an optional library)."""
     path = package / rel
-    tree = ast.parse(path.read_bytes(), str(path))
+    try:
+        tree = ast.parse(path.read_bytes(), str(path), feature_version=NODE_PYTHON)
+    except SyntaxError as exc:
+        raise ShippingError(
+            f"{PACKAGE_NAME}/{rel} (line {exc.lineno}) is not Python {_version(NODE_PYTHON)} "
+            f"({exc.msg}): it ships to render nodes, whose oldest mayapy (Maya 2024) is that "
+            "version"
+        ) from None
     here = [PACKAGE_NAME, *rel.split("/")[:-1]]  # the file's own package
     for node, guarded in _runtime_nodes(tree, guarded=False):
         if isinstance(node, ast.Import):
@@ -102,6 +120,10 @@ def _imported_names(package: Path, rel: str) -> Iterator[tuple[str, int, bool, b
             for alias in node.names:
                 if alias.name != "*":
                     yield f"{base}.{alias.name}", node.lineno, True, guarded
+
+
+def _version(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
 
 
 def _runtime_nodes(tree: ast.AST, *, guarded: bool) -> Iterator[tuple[ast.AST, bool]]:

@@ -131,6 +131,11 @@ def test_imports_are_followed_lazily_relatively_and_from_packages(tmp_path: Path
         ("import requests\n", r"node/helper\.py \(line 2\) imports requests, which is not in"),
         ("def f():\n    from azure.storage import blob\n", r"line 3\) imports azure\.storage"),
         ("from azure_batch_maya.nowhere import x\n", "imports azure_batch_maya.nowhere, which do"),
+        ("import tomllib\n", r"line 2\) imports tomllib, which Python 3\.10 lacks"),
+        (
+            "try:\n    pass\nexcept* OSError:\n    pass\n",
+            r"helper\.py \(line 5\) is not Python 3\.10 \(Exception groups",
+        ),
     ],
 )
 def test_a_module_the_node_could_not_import_fails_naming_it_and_its_importer(
