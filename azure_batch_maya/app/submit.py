@@ -354,16 +354,18 @@ def _needed_blobs(
 def verify_store(client: BlobServiceClient, needed: list[_Needed]) -> int:
     """Send again whatever of `needed` the store lacks now; how many were sent.
 
-    Listed (5,000 names a request) rather than trusting the upload: a storage that crashed
-    (Azurite saves its index every few seconds) may have lost blobs it had accepted. A
-    content-addressed blob sent again is the same content. Only the folders the job's blobs
-    are in are listed (`sha256/`, `code/sha256/`, this job's `plans/…/` and `manifests/…/`):
-    every submission adds a plan and a manifest, and a store kept for years must not make
-    each submit list all of them.
+    Asked of the store (`storage.stored_sizes`) rather than trusting the upload: a storage
+    that crashed (Azurite saves its index every few seconds) may have lost blobs it had
+    accepted. A content-addressed blob sent again is the same content. Each folder the job's
+    blobs are in (`sha256/`, `code/sha256/`, this job's `plans/…/` and `manifests/…/`) is asked
+    for those names only: a store kept for years must not make each submit read all of it.
     """
     present: dict[str, int] = {}
-    for prefix in sorted({_folder_of(n.name) for n in needed}):
-        present.update(storage.list_blob_sizes(client, STORE_CONTAINER, prefix=prefix or None))
+    folders: dict[str, list[str]] = {}
+    for n in needed:
+        folders.setdefault(_folder_of(n.name), []).append(n.name)
+    for prefix, names in sorted(folders.items()):
+        present.update(storage.stored_sizes(client, STORE_CONTAINER, names, prefix=prefix or None))
     missing = [n for n in needed if present.get(n.name) != n.size]
     if not missing:
         return 0

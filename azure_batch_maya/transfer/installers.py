@@ -199,7 +199,8 @@ def add_installers(
     if twice:
         raise InstallerError(f"{', '.join(twice)}: given twice; add each file once")
     storage.ensure_container(client, container)
-    present = storage.list_blob_sizes(client, container, prefix="sha256/")
+    names = [installer.blob_name for _, installer in new]
+    present = storage.stored_sizes(client, container, names, prefix="sha256/")
     items: dict[str, storage.UploadItem] = {}
     for path, installer in new:
         if present.get(installer.blob_name) != installer.size:

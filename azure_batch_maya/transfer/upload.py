@@ -1,7 +1,7 @@
 """Upload an asset project incrementally by content, in parallel, resumable, cancellable.
 
-One listing of the store (5,000 blobs a request) says what is there already; only the missing
-contents are sent, each once however many paths share it, whatever their mtimes. A blob exists
+A listing of the store (5,000 blobs a request, only as far as needed: `storage.stored_sizes`)
+says what is there already; only the missing contents are sent, each once however many paths share it, whatever their mtimes. A blob exists
 under its hash name only once completely uploaded, so an interrupted upload resumes by running
 again. The manifest goes last: a submission whose manifest exists has all its inputs.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -57,10 +58,10 @@ def upload_project(
     `progress(done_bytes, total_bytes)` is called from worker threads: a UI hands it to its own.
     """
     manifest = manifest_for(project, submission)
-    present = _stored_sizes(client, container)
     sources: dict[str, AssetFile] = {}
     for f in project.files:
         sources.setdefault(blob_name(f.sha256), f)
+    present = _stored_sizes(client, container, sources)
     missing = {name: f for name, f in sources.items() if present.get(name) != f.size}
     skipped = {name: f for name, f in sources.items() if name not in missing}
     log.info("upload %s: %d to send, %d already stored", submission, len(missing), len(skipped))
@@ -87,10 +88,12 @@ def upload_project(
     )
 
 
-def _stored_sizes(client: BlobServiceClient, container: str) -> dict[str, int]:
-    """What the store holds (blob name → size); an absent store is created, empty."""
+def _stored_sizes(
+    client: BlobServiceClient, container: str, names: Iterable[str]
+) -> dict[str, int]:
+    """Which of `names` the store holds (blob name → size); an absent store is created, empty."""
     try:
-        return storage.list_blob_sizes(client, container, prefix=BLOB_PREFIX)
+        return storage.stored_sizes(client, container, names, prefix=BLOB_PREFIX)
     except NotFoundError as missing:
         if missing.code != "ContainerNotFound":
             raise

@@ -233,18 +233,18 @@ def test_the_store_check_lists_only_the_jobs_folders_and_sends_back_what_was_los
     ]
     put_text(client, STORE_CONTAINER, f"manifests/{job}/m.json", "[]")  # this one survived
     listed: list[str | None] = []
-    real = storage.list_blob_sizes
+    real = storage.stored_sizes
 
-    def counted(client_, container, *, prefix=None):
+    def counted(client_, container, names, *, prefix=None):
         listed.append(prefix)
-        return real(client_, container, prefix=prefix)
+        return real(client_, container, names, prefix=prefix)
 
-    monkeypatch.setattr(storage, "list_blob_sizes", counted)
+    monkeypatch.setattr(storage, "stored_sizes", counted)
     assert verify_store(client, needed) == 2
     monkeypatch.undo()
     assert sorted(p or "" for p in listed) == sorted(
         ["sha256/", f"plans/{job}/", f"manifests/{job}/"]
     )
-    sizes = storage.list_blob_sizes(client, STORE_CONTAINER)
+    sizes = {b.name: b.size for b in storage.list_blobs(client, STORE_CONTAINER)}
     assert sizes[content] == 4 and sizes[f"plans/{job}/t.json"] == 2
     assert verify_store(client, needed) == 0  # nothing lost now

@@ -1,0 +1,112 @@
+"""Which of a job's blobs a store holds, against Azurite through a counting proxy: the listing
+stops past the last name asked for, and a store far bigger than the job is asked name by name
+once that takes fewer round trips than the pages left. Either way the answer is the store's."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from azure_batch_maya.services import storage
+from azure_batch_maya.services.clients import create_blob_service_client
+from azure_batch_maya.services.sas import SasAccess, create_container_sas_url
+from azure_batch_maya.services.settings import Secrets
+from azure_batch_maya.services.storage import stored_sizes
+from tests.faults.proxy import FaultProxy
+from tests.services.blobs import FAST, put_tiny_blobs, storage_settings
+
+PAGE = 5  # blobs a listing request, so a few dozen blobs make many pages
+
+
+def digest_names(rng: random.Random, count: int) -> list[str]:
+    return sorted(f"sha256/{rng.getrandbits(256):064x}" for _ in range(count))
+
+
+@pytest.fixture
+def store(client: BlobServiceClient, container: str) -> Iterator[list[str]]:
+    """200 one-byte blobs with digest names (40 pages of PAGE), and a foreign blob after them."""
+    names = digest_names(random.Random(7), 200)
+    writer = create_container_sas_url(
+        client, container, access=SasAccess.OUTPUTS, time_limit=timedelta(hours=1)
+    )
+    put_tiny_blobs(writer, names)
+    client.get_container_client(container).upload_blob("tmp/other", b"not a digest")
+    yield names
+
+
+@pytest.fixture
+def proxy(azurite) -> Iterator[FaultProxy]:
+    counting = FaultProxy(azurite.port)
+    yield counting
+    counting.close()
+
+
+@pytest.fixture
+def through(azurite, proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch) -> BlobServiceClient:
+    monkeypatch.setattr(storage, "LIST_PAGE_SIZE", PAGE)
+    return create_blob_service_client(
+        storage_settings(proxy.url("/devstoreaccount1")),
+        Secrets(storage_key=azurite.account_key),
+        options=FAST,
+    )
+
+
+def lists(proxy: FaultProxy, container: str) -> int:
+    return sum(1 for m, p, _ in proxy.seen if m == "GET" and p.endswith(f"/{container}"))
+
+
+def heads(proxy: FaultProxy, container: str) -> int:
+    return proxy.count("HEAD", f"/{container}/")
+
+
+def test_the_listing_stops_past_the_last_name_asked_for(
+    through, proxy, container: str, store: list[str]
+):
+    absent = store[3][:-1] + ("0" if store[3][-1] != "0" else "1")  # beside a held name
+    asked = [store[1], store[3], absent]
+    assert max(asked) < store[PAGE - 1]  # all on the first page
+    sizes = stored_sizes(through, container, asked, prefix="sha256/")
+    assert sizes == {store[1]: 1, store[3]: 1}
+    assert lists(proxy, container) == 1 and heads(proxy, container) == 0  # of 40 pages
+
+
+def test_a_store_far_bigger_than_the_job_is_asked_name_by_name(
+    through, proxy, container: str, store: list[str]
+):
+    rng = random.Random(3)
+    held = rng.sample(store[PAGE:], 4)  # none on the first page
+    absent = digest_names(rng, 3)
+    sizes = stored_sizes(through, container, [*held, *absent], prefix="sha256/")
+    assert sizes == dict.fromkeys(held, 1)
+    assert lists(proxy, container) == 1  # one page, then a HEAD for each name past it
+    assert heads(proxy, container) == len([n for n in [*held, *absent] if n > store[PAGE - 1]])
+
+
+def test_a_job_naming_much_of_the_store_lists_it(through, proxy, container: str, store: list[str]):
+    """One HEAD at a time against pages of 5 names: the ratio of 8 HEADs to a real page's
+    5,000 names, where a job naming half the store is cheaper listed."""
+    asked = [*store[::2], *digest_names(random.Random(5), 50)]
+    sizes = stored_sizes(through, container, asked, prefix="sha256/", probe_workers=1)
+    assert sizes == dict.fromkeys(store[::2], 1)
+    assert heads(proxy, container) == 0 and lists(proxy, container) <= len(store) // PAGE + 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_any_mix_of_held_and_absent_names_gets_the_stores_answer(
+    through, proxy, container: str, store: list[str], seed: int
+):
+    rng = random.Random(seed)
+    held = rng.sample(store, rng.choice([1, 3, 10, 60, 200]))
+    absent = digest_names(rng, rng.choice([0, 2, 40]))
+    asked = [*held, *absent, *(["tmp/other"] if seed % 2 else [])]
+    sizes = stored_sizes(through, container, asked, prefix="sha256/" if seed % 2 == 0 else None)
+    assert sizes == dict.fromkeys(held, 1) | ({"tmp/other": 12} if seed % 2 else {})
+
+
+def test_nothing_asked_reads_nothing(through, proxy, container: str):
+    assert stored_sizes(through, container, [], prefix="sha256/") == {}
+    assert proxy.seen == []
