@@ -1,9 +1,10 @@
 """Upload an asset project incrementally by content, in parallel, resumable, cancellable.
 
-A listing of the store (5,000 blobs a request, only as far as needed: `storage.stored_sizes`)
-says what is there already; only the missing contents are sent, each once however many paths share it, whatever their mtimes. A blob exists
-under its hash name only once completely uploaded, so an interrupted upload resumes by running
-again. The manifest goes last: a submission whose manifest exists has all its inputs.
+The store is asked which of the project's contents it holds (`storage.stored_sizes`: a listing
+as far as needed, or a HEAD a name); only the missing contents are sent, each once however many
+paths share it, whatever their mtimes. A blob exists under its hash name only once completely
+uploaded, so an interrupted upload resumes by running again. The manifest goes last: a
+submission whose manifest exists has all its inputs.
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
 """Which of a job's blobs a store holds, against Azurite through a counting proxy: the listing
 stops past the last name asked for, and a store far bigger than the job is asked name by name
-once that takes fewer round trips than the pages left. Either way the answer is the store's."""
+once that takes less time than the pages left. Either way the answer is the store's.
+
+The choice is made on timings; where a test counts requests, its clock reads the requests made
+so far at a price each (a page, a HEAD), so the choice follows the prices and not the machine."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -55,6 +58,11 @@ def through(azurite, proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch) -> Blob
     )
 
 
+def priced(proxy: FaultProxy, container: str, page: float, head: float) -> Callable[[], float]:
+    """A clock that reads the time the requests so far took, at these prices."""
+    return lambda: page * lists(proxy, container) + head * heads(proxy, container)
+
+
 def lists(proxy: FaultProxy, container: str) -> int:
     return sum(1 for m, p, _ in proxy.seen if m == "GET" and p.endswith(f"/{container}"))
 
@@ -69,7 +77,9 @@ def test_the_listing_stops_past_the_last_name_asked_for(
     absent = store[3][:-1] + ("0" if store[3][-1] != "0" else "1")  # beside a held name
     asked = [store[1], store[3], absent]
     assert max(asked) < store[PAGE - 1]  # all on the first page
-    sizes = stored_sizes(through, container, asked, prefix="sha256/")
+    sizes = stored_sizes(
+        through, container, asked, prefix="sha256/", clock=priced(proxy, container, page=1, head=1)
+    )
     assert sizes == {store[1]: 1, store[3]: 1}
     assert lists(proxy, container) == 1 and heads(proxy, container) == 0  # of 40 pages
 
@@ -80,7 +90,13 @@ def test_a_store_far_bigger_than_the_job_is_asked_name_by_name(
     rng = random.Random(3)
     held = rng.sample(store[PAGE:], 4)  # none on the first page
     absent = digest_names(rng, 3)
-    sizes = stored_sizes(through, container, [*held, *absent], prefix="sha256/")
+    sizes = stored_sizes(
+        through,
+        container,
+        [*held, *absent],
+        prefix="sha256/",
+        clock=priced(proxy, container, page=1, head=1),
+    )
     assert sizes == dict.fromkeys(held, 1)
     assert lists(proxy, container) == 1  # one page, then a HEAD for each name past it
     assert heads(proxy, container) == len([n for n in [*held, *absent] if n > store[PAGE - 1]])
@@ -90,9 +106,17 @@ def test_a_job_naming_much_of_the_store_lists_it(through, proxy, container: str,
     """One HEAD at a time against pages of 5 names: the ratio of 8 HEADs to a real page's
     5,000 names, where a job naming half the store is cheaper listed."""
     asked = [*store[::2], *digest_names(random.Random(5), 50)]
-    sizes = stored_sizes(through, container, asked, prefix="sha256/", probe_workers=1)
+    sizes = stored_sizes(
+        through,
+        container,
+        asked,
+        prefix="sha256/",
+        probe_workers=1,
+        clock=priced(proxy, container, page=1, head=1),
+    )
     assert sizes == dict.fromkeys(store[::2], 1)
-    assert heads(proxy, container) == 0 and lists(proxy, container) <= len(store) // PAGE + 1
+    assert heads(proxy, container) == 1  # the one that timed a HEAD
+    assert lists(proxy, container) <= len(store) // PAGE + 1
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -110,3 +134,32 @@ def test_any_mix_of_held_and_absent_names_gets_the_stores_answer(
 def test_nothing_asked_reads_nothing(through, proxy, container: str):
     assert stored_sizes(through, container, [], prefix="sha256/") == {}
     assert proxy.seen == []
+
+
+@pytest.mark.parametrize(("page", "head", "listed"), [(100.0, 1.0, False), (1.0, 100.0, True)])
+def test_what_the_requests_cost_decides(
+    through, proxy, container: str, store: list[str], page: float, head: float, listed: bool
+):
+    """The same job of many names, asked one HEAD at a time: listed while pages are cheap,
+    asked by name once they cost a hundred HEADs (a real page of 5,000 costs dozens)."""
+    asked = store[PAGE::2]
+    clock = priced(proxy, container, page=page, head=head)
+    sizes = stored_sizes(through, container, asked, prefix="sha256/", probe_workers=1, clock=clock)
+    assert sizes == dict.fromkeys(asked, 1)
+    if listed:
+        assert heads(proxy, container) == 1 and lists(proxy, container) > 30
+    else:
+        assert lists(proxy, container) == 1 and heads(proxy, container) == len(asked)
+
+
+def test_a_store_of_one_page_is_read_once_and_nothing_else(
+    through, proxy, client: BlobServiceClient, container: str
+):
+    names = digest_names(random.Random(1), PAGE - 1)
+    for name in names:
+        client.get_blob_client(container, name).upload_blob(b"abc")
+    beyond = f"sha256/{'f' * 64}"  # past every stored name: still only the one page
+    assert stored_sizes(through, container, [*names, beyond], prefix="sha256/") == dict.fromkeys(
+        names, 3
+    )
+    assert lists(proxy, container) == 1 and heads(proxy, container) == 0
