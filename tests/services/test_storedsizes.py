@@ -8,8 +8,11 @@ so far at a price each (a page, a HEAD), so the choice follows the prices and no
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from azure.storage.blob import BlobServiceClient
@@ -163,3 +166,66 @@ def test_a_store_of_one_page_is_read_once_and_nothing_else(
         names, 3
     )
     assert lists(proxy, container) == 1 and heads(proxy, container) == 0
+
+
+def test_a_clock_too_coarse_to_time_a_head_keeps_to_the_listing(
+    through, proxy, container: str, store: list[str]
+):
+    """Windows' monotonic clock ticks every 15.6 ms before Python 3.13: a page takes a tick or
+    more, a HEAD may read as 0 s, which once made every remaining name look free to ask for."""
+    asked = store[::2]
+    coarse = priced(proxy, container, page=1, head=0)
+    sizes = stored_sizes(through, container, asked, prefix="sha256/", clock=coarse)
+    assert sizes == dict.fromkeys(asked, 1)
+    assert heads(proxy, container) == 1 and lists(proxy, container) > 30
+
+
+def test_names_beyond_ascii_are_found_in_the_services_order(
+    through, client: BlobServiceClient, container: str, monkeypatch: pytest.MonkeyPatch
+):
+    """The service orders by UTF-16 code units, Python by code points: past U+FFFF the two
+    disagree, so such names are listed whole rather than stopped short of."""
+    monkeypatch.setattr(storage, "LIST_PAGE_SIZE", 1)
+    for name in ("p/a", "p/z", "p/\U0001f600", "p/\uff21"):
+        client.get_blob_client(container, name).upload_blob(b"12")
+    for asked in (["p/\uff21"], ["p/\U0001f600", "p/a"], ["p/\uff21", "p/zz"]):
+        held = [n for n in asked if n != "p/zz"]
+        assert stored_sizes(through, container, asked, prefix="p/") == dict.fromkeys(held, 2)
+
+
+class EmptyFirstPage(BaseHTTPRequestHandler):
+    """List Blobs as the service may answer it: a first page with no blobs but a NextMarker."""
+
+    def do_GET(self) -> None:
+        marker = parse_qs(urlsplit(self.path).query).get("marker")
+        blobs = "" if marker is None else f"<Blob><Name>{EMPTY_PAGE_BLOB}</Name><Properties>"
+        blobs += "" if marker is None else "<Content-Length>5</Content-Length></Properties></Blob>"
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="c">'
+            f"<Prefix>sha256/</Prefix><Blobs>{blobs}</Blobs>"
+            f"<NextMarker>{'' if marker else 'next'}</NextMarker></EnumerationResults>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+EMPTY_PAGE_BLOB = "sha256/" + "ab" * 32
+
+
+def test_an_empty_page_with_more_after_it_does_not_end_the_listing():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EmptyFirstPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = BlobServiceClient(f"http://127.0.0.1:{server.server_port}/acct")
+        assert stored_sizes(client, "c", [EMPTY_PAGE_BLOB], prefix="sha256/") == {
+            EMPTY_PAGE_BLOB: 5
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
