@@ -69,7 +69,8 @@ class ScanResult:
     resolutions: tuple[Resolution, ...]
     findings: tuple[Finding, ...]
     search_paths: tuple[str, ...] = ()  # what it searched: a later scan may know more
-    added_missing: frozenset[str] = frozenset()  # files added by hand, not there at the scan
+    added: tuple[str, ...] = ()  # the files added by hand it looked at
+    added_missing: frozenset[str] = frozenset()  # those of them not there
 
 
 class AssetsController:
@@ -83,7 +84,7 @@ class AssetsController:
         self.changed: Event[AssetsController] = Event()
         # How `write_choices` is run: at once here (the CLI, tests); the view, on its worker.
         self.save_later: Callable[[Callable[[], None]], None] = lambda write: write()
-        self._unsaved: tuple[str, AssetChoices] | None = None
+        self._unsaved: dict[str, AssetChoices] = {}  # scene → its newest unsaved choices
         self._unsaved_lock = threading.Lock()
         self._writing = threading.Lock()
         self.session.scene_changed.connect(self._scene_changed)
@@ -138,7 +139,9 @@ class AssetsController:
         )
         findings = validate(scene, resolutions, choices=choices)
         missing = frozenset(p for p in choices.added if not Path(p).exists())
-        return ScanResult(scene, resolutions, findings, choices.search_paths, missing)
+        return ScanResult(
+            scene, resolutions, findings, choices.search_paths, choices.added, missing
+        )
 
     def build_project(self) -> AssetProject:
         """The files to send with their hashes. Slow the first time; Upload then Submit with
@@ -148,20 +151,21 @@ class AssetsController:
         return cached_project(self.result.scene, self.result.resolutions, self.choices)
 
     def write_choices(self) -> None:
-        """Save the newest unsaved choices. Any thread; calls run one at a time, so an older
-        call never writes over newer choices. A failed write stays pending for the next."""
+        """Save each scene's newest unsaved choices. Any thread; calls run one at a time, so an
+        older call never writes over newer choices. A failed write stays pending for the next."""
         with self._writing:
             with self._unsaved_lock:
-                pending, self._unsaved = self._unsaved, None
-            if pending is None:
-                return
-            try:
-                save_choices(*pending)
-            except OSError:
-                with self._unsaved_lock:
-                    if self._unsaved is None:
-                        self._unsaved = pending
-                raise
+                pending, self._unsaved = self._unsaved, {}
+            failures: list[OSError] = []
+            for scene, choices in pending.items():
+                try:
+                    save_choices(scene, choices)
+                except OSError as exc:
+                    failures.append(exc)
+                    with self._unsaved_lock:
+                        self._unsaved.setdefault(scene, choices)  # unless newer ones came
+            if failures:
+                raise failures[0]
 
     def upload(
         self,
@@ -186,8 +190,11 @@ class AssetsController:
     def apply_scan(self, result: ScanResult) -> None:
         if result.scene is not self.session.scene:
             return  # a scan of a scene that has since been replaced
-        if result.search_paths != self.choices.search_paths:
-            return  # started before a search path was added; the scan after it will do
+        if (result.search_paths, result.added) != (
+            self.choices.search_paths,
+            self.choices.added,
+        ):
+            return  # started before a search path or a file was added; the scan after will do
         self.result = result
         self.rows = self._rows(result)
         self.changed.emit(self)
@@ -229,14 +236,19 @@ class AssetsController:
         scene = self.session.scene
         if scene is not None:
             with self._unsaved_lock:
-                self._unsaved = (scene.scene, choices)
+                self._unsaved[scene.scene] = choices
             self.save_later(self.write_choices)
         if self.result is not None:
             self.rows = self._rows(self.result)
         self.changed.emit(self)
 
     def _scene_changed(self, scene: SceneInfo | None) -> None:
-        self.choices = load_choices(scene.scene) if scene is not None else AssetChoices()
+        with self._unsaved_lock:  # choices not written yet are newer than the file's
+            unsaved = self._unsaved.get(scene.scene) if scene is not None else None
+        if unsaved is not None:
+            self.choices = unsaved
+        else:
+            self.choices = load_choices(scene.scene) if scene is not None else AssetChoices()
         self.result = None
         self.rows = ()
         self.changed.emit(self)

@@ -24,6 +24,7 @@ class AssetsView(QtWidgets.QWidget):
         self.workers = workers
         self.upload_task: Task[UploadReport] | None = None
         self.scan_task: Task[ScanResult] | None = None
+        self.hint_task: Task[str] | None = None
         # Dialogs are swappable so tests can answer them.
         self.choose_folder: FolderPicker = self._ask_folder
         self.choose_files: FilesPicker = self._ask_files
@@ -218,8 +219,12 @@ class AssetsView(QtWidgets.QWidget):
         """A missing file: ask for the folder that has it, starting near where it was (found
         on a worker: the written folder may be on a server that takes seconds to answer)."""
         row = self.model.row(index)
+        if self.hint_task is not None and self.hint_task.running:
+            return  # a second click while the first's folder is looked for: one dialog
         if row is not None and not row.found and index.column() != 0:
-            self.workers.start(lambda _report: _folder_hint(row), on_done=self.add_search_path)
+            self.hint_task = self.workers.start(
+                lambda _report: _folder_hint(row), on_done=self.add_search_path
+            )
 
     def _remove_search_path(self) -> None:
         item = self.search_paths.currentItem()

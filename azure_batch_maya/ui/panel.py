@@ -151,9 +151,7 @@ class Panel(QtWidgets.QWidget):
         self.workers.start(lambda _report: config.read_keys(), on_done=keys_read)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        for task in (self.assets.upload_task, self.submit.task, self.jobs.download_task):
-            if task is not None:
-                task.cancel()
+        self.workers.cancel_all()  # uploads, downloads, a submission, a node check
         self.pools.timer.stop()
         self.jobs.timer.stop()
         super().closeEvent(event)

@@ -173,6 +173,13 @@ class Workers:
         self.pool.start(_Runnable(work, report, done, failed))
         return task
 
+    def cancel_all(self) -> None:
+        """Ask every running task to stop (the panel is closing: a pool kept for the process
+        must not keep Maya's exit waiting on a node check nobody will read)."""
+        for task in self._tasks:
+            if task.running:
+                task.cancel()
+
     @property
     def busy(self) -> int:
         """How many tasks have not reported back yet."""

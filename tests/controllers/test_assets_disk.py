@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import errno
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,9 @@ class Disk:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, watched: Path) -> None:
         self.threads: list[tuple[str, str]] = []
-        self.slow_first_save = 0.0
+        self.hold_first_save = False
+        self.first_save_started = threading.Event()
+        self.release_first_save = threading.Event()
         self.fail_next_save = False
         real_save = assetchoices.save_choices
         real_exists = Path.exists
@@ -35,8 +37,9 @@ class Disk:
         def save(*args: Any) -> Path:
             self.threads.append(("save", threading.current_thread().name))
             first = len([t for t in self.threads if t[0] == "save"]) == 1
-            if first and self.slow_first_save:
-                time.sleep(self.slow_first_save)
+            if first and self.hold_first_save:
+                self.first_save_started.set()
+                assert self.release_first_save.wait(10)
             if self.fail_next_save:
                 self.fail_next_save = False
                 raise OSError(errno.ENOSPC, "No space left on device")
@@ -97,13 +100,14 @@ def test_an_older_slow_write_never_overwrites_newer_choices(
     home: Path, scene: SceneInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     disk = Disk(monkeypatch, tmp_path)
-    disk.slow_first_save = 0.3
+    disk.hold_first_save = True
     workers: list[threading.Thread] = []
     assets = AssetsController(Session(scene))
     assets.save_later = lambda write: on_worker(write, workers)
     assets.set_project_name("first")
-    time.sleep(0.05)  # the first write is under way (and slow) when the second is asked for
+    assert disk.first_save_started.wait(10)  # the first write is under way, and held
     assets.set_project_name("second")
+    disk.release_first_save.set()
     for worker in workers:
         worker.join()
     assert load_choices(scene.scene).project_name == "second"
@@ -120,3 +124,39 @@ def test_a_failed_write_is_kept_and_made_by_the_next(
     assert load_choices(scene.scene).search_paths == ()  # nothing half-written
     assets.write_choices()  # space again: the kept choices go first
     assert load_choices(scene.scene).search_paths == (str(tmp_path),)
+
+
+def test_choices_waiting_to_be_written_survive_a_change_of_scene(
+    home: Path, scene: SceneInfo, tmp_path: Path
+) -> None:
+    """The worker pool may be busy (an upload, a scan) when the artist changes a choice and
+    opens another scene: each scene's choices are written, and reopening the first shows the
+    choices not written yet rather than the file's older ones."""
+    queued: list[Callable[[], None]] = []
+    session = Session(scene)
+    assets = AssetsController(session)
+    assets.save_later = queued.append  # the writes wait, as on a busy pool
+    other = replace(scene, scene=str(tmp_path / "shot020.ma"))
+    assets.set_project_name("A-second")
+    session.set_scene(other)
+    assets.set_project_name("B-name")
+    session.set_scene(scene)
+    assert assets.choices.project_name == "A-second"
+    for write in queued:
+        write()
+    assert load_choices(scene.scene).project_name == "A-second"
+    assert load_choices(other.scene).project_name == "B-name"
+
+
+def test_a_scan_started_before_a_file_was_added_does_not_undo_the_later_one(
+    home: Path, scene: SceneInfo, tmp_path: Path
+) -> None:
+    assets = AssetsController(Session(scene))
+    older = assets.scan()
+    gone = tmp_path / "gone.exr"
+    assets.add_paths([str(gone)])
+    newer = assets.scan()
+    assets.apply_scan(newer)
+    assert [r.found for r in assets.rows if r.added] == [False]
+    assets.apply_scan(older)  # a worker that was slower
+    assert assets.result is newer and [r.found for r in assets.rows if r.added] == [False]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -276,13 +277,22 @@ def test_the_env_tabs_vm_sizes_arrive_with_the_price_table_read_on_a_worker(make
 
 
 def test_files_added_by_hand_are_looked_at_by_a_scan_not_on_the_click(
-    make_panel, scene, example, qtbot, tmp_path
+    make_panel, scene, example, qtbot, tmp_path, monkeypatch
 ):
     panel = make_panel(scene)
     assets, c = panel.assets, panel.controllers.assets
     qtbot.waitUntil(lambda: c.result is not None, timeout=20000)
     plate, gone = tmp_path / "plate.exr", tmp_path / "gone.exr"
     plate.write_bytes(b"plate")
+    looked: list[str] = []  # the threads that asked whether an added file exists
+    real_exists = Path.exists
+
+    def exists(path: Path, *args, **kwargs) -> bool:
+        if path in (plate, gone):
+            looked.append(threading.current_thread().name)
+        return real_exists(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
     assets.choose_files = lambda: [str(plate), str(gone)]
     qtbot.mouseClick(assets.add_file_button, LEFT)
 
@@ -292,3 +302,4 @@ def test_files_added_by_hand_are_looked_at_by_a_scan_not_on_the_click(
     qtbot.waitUntil(lambda: added() == {"plate.exr": True, "gone.exr": False}, timeout=20000)
     qtbot.waitUntil(lambda: not assets.workers.busy, timeout=20000)  # the choices' write too
     assert load_choices(scene.scene).added == (str(plate), str(gone))
+    assert looked and "MainThread" not in looked

@@ -156,3 +156,23 @@ def test_no_qt_object_is_made_for_each_task(qtbot, tasks: int):
     gc.collect()
     after = sum(isinstance(o, QtCore.QObject) for o in gc.get_objects())
     assert after == before, f"{after - before} QObjects made for {tasks} tasks"
+
+
+def test_cancel_all_reaches_every_running_task(qtbot):
+    """What the panel does on closing: a node check or a download nobody will read stops."""
+    workers = Workers()
+    started = [threading.Event(), threading.Event()]
+    outcome: list[str] = []
+
+    def work(n: int) -> Callable[[Report], str]:
+        def run(report: Report) -> str:
+            started[n].set()
+            return "cancelled" if report.cancel.wait(10) else "ran out"
+
+        return run
+
+    for n in range(2):
+        workers.start(work(n), on_done=outcome.append)
+    assert all(event.wait(5) for event in started)
+    workers.cancel_all()
+    qtbot.waitUntil(lambda: outcome == ["cancelled", "cancelled"])
