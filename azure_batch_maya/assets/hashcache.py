@@ -29,7 +29,9 @@ from azure_batch_maya.system.userdirs import cache_dir
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "hashes.json"
-_VERSION = 2  # 1 had no last-used day; its entries are read as used today
+# Still 1: the last-used day is a fourth element an older plug-in (another Maya's, sharing the
+# folder) reads past; it writes entries of three, which this reads as used today.
+_VERSION = 1
 KEEP_DAYS = 120
 _CHUNK = 1 << 20
 # A file changed this recently may change again within the same mtime tick (2 s on FAT, one
@@ -66,9 +68,8 @@ class HashCache:
         self._entries: dict[str, list[object]] = entries or {}
         self._dirty = False
         for entry in self._entries.values():
-            if len(entry) == 3:  # written by version 1: saved again in version 2's layout
+            if len(entry) == 3:  # written by an older plug-in: used today, as far as we know
                 entry.append(self.today)
-                self._dirty = True
         self.hashed = 0  # files actually read this session; the rest came from the cache
 
     @classmethod
@@ -78,7 +79,7 @@ class HashCache:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = data.get("entries")
-            if data.get("version") not in (1, _VERSION) or not isinstance(entries, dict):
+            if data.get("version") != _VERSION or not isinstance(entries, dict):
                 raise ValueError("unknown layout")
             if not all(isinstance(e, list) and len(e) in (3, 4) for e in entries.values()):
                 raise ValueError("damaged entries")

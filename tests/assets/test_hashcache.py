@@ -104,17 +104,25 @@ def test_entries_unused_for_months_are_dropped_and_a_day_of_hits_writes_once(tmp
     assert again.digest(str(forgotten)).size == 9 and again.hashed == 1
 
 
-def test_a_cache_written_by_version_1_is_still_used(tmp_path: Path):
-    f = tmp_path / "tex.tif"
+def test_a_cache_shared_with_an_older_plug_in_works_for_both(tmp_path: Path):
+    """Two Maya versions may run two versions of the plug-in over one cache folder: the older
+    writes entries of three and reads past a fourth, so neither throws the other's away."""
+    f, new = tmp_path / "tex.tif", tmp_path / "new.tif"
     f.write_bytes(b"one")
+    new.write_bytes(b"new")
     settle(f)
+    settle(new)
     st = f.stat()
     sha = hashlib.sha256(b"one").hexdigest()
-    entries = {os.path.abspath(f): [3, st.st_mtime_ns, sha]}
+    entries = {os.path.abspath(f): [3, st.st_mtime_ns, sha]}  # as the older one writes it
     (tmp_path / CACHE_FILE).write_text(json.dumps({"version": 1, "entries": entries}))
     cache = HashCache.load(tmp_path, today=20000)
     assert cache.digest(str(f)).sha256 == sha and cache.hashed == 0
-    cache.digest(str(f))
+    cache.save()
+    assert json.loads((tmp_path / CACHE_FILE).read_text("utf-8"))["entries"] == entries
+    cache.digest(str(new))  # something new: saved, with the days
     cache.save()
     stored = json.loads((tmp_path / CACHE_FILE).read_text("utf-8"))
-    assert stored["version"] == 2 and stored["entries"][str(f)] == [3, st.st_mtime_ns, sha, 20000]
+    assert stored["version"] == 1 and stored["entries"][str(f)] == [3, st.st_mtime_ns, sha, 20000]
+    older_reads = stored["entries"][str(f)]  # what the older plug-in compares and takes
+    assert (older_reads[0], older_reads[1], older_reads[2]) == (3, st.st_mtime_ns, sha)
