@@ -86,8 +86,9 @@ def run(*cmd: str, folder: Path = VENV, env: dict[str, str] | None = None) -> in
 
 
 def pytest(python: Path, *args: str, folder: Path = VENV, env: dict[str, str] | None = None) -> int:
-    """pytest, with every thread's Python stack kept if the process dies of a signal (a Qt
-    abort, a segfault) and printed here last, where a log cut to its tail still shows it."""
+    """pytest, with every thread's Python stack kept if the process crashes (a Qt abort, a
+    segfault) and printed here last, where a log cut to its tail still shows it. The file is
+    written only by a crash; a crash's exit code is negative on POSIX, an NTSTATUS on Windows."""
     fd, name = tempfile.mkstemp(prefix="dev-pytest-crash-", suffix=".log")
     os.close(fd)
     crash = Path(name)
@@ -103,8 +104,8 @@ def pytest(python: Path, *args: str, folder: Path = VENV, env: dict[str, str] | 
             env={**(env or {}), "DEV_CRASH_LOG": name},
         )
         stacks = crash.read_text("utf-8", errors="replace").strip()
-        if code < 0 and stacks:
-            print(f"dev.py: pytest died of signal {-code}; its threads' stacks:", flush=True)
+        if code != 0 and stacks:
+            print(f"dev.py: pytest crashed (exit {code}); its threads' stacks:", flush=True)
             print(stacks, flush=True)
         return code
     finally:

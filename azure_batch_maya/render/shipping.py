@@ -11,7 +11,9 @@ A shipped module that imports anything but the standard library (or `maya`, whic
 provides) raises `ShippingError` naming both, since the node could not import it.
 
 The oldest Python a node runs is Maya 2024's mayapy, 3.10, whatever runs this check: shipped
-code is parsed as 3.10 grammar, and the standard modules newer than 3.10 are refused too.
+code is parsed as 3.10 grammar, and the standard modules newer than 3.10 are refused too. What
+`feature_version` misses (3.12's f-strings, `datetime.UTC` and other newer names) ruff and mypy
+catch in `dev.py test`, both set to Python 3.10 in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ ENTRY_POINT = "node/__main__.py"  # below the package; also shipped as `azbm/__m
 NODE_PROVIDED = frozenset({"maya"})  # mayapy's own modules, there on a node with Maya
 _PACKAGE = Path(azure_batch_maya.__file__).resolve().parent
 NODE_PYTHON = (3, 10)  # Maya 2024's mayapy; 2025 and 2026 have 3.11
-NEWER_THAN_NODE = frozenset({"tomllib"})  # standard modules added after 3.10
+NEWER_THAN_NODE = frozenset({"tomllib", "annotationlib", "compression"})  # added after 3.10
 _ALLOWED = (frozenset(sys.stdlib_module_names) - NEWER_THAN_NODE) | {"__future__"} | NODE_PROVIDED
 
 
