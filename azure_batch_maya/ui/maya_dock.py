@@ -85,8 +85,11 @@ def close() -> None:
 
 
 def _closed() -> None:
-    """The user closed the control (Maya deletes it, and the panel in it, with retain off)."""
+    """The user closed the control (Maya deletes it, and the panel in it, with retain off;
+    no close event reaches the panel): its running work stops, as on closing the panel."""
     global _panel
+    if _panel is not None:
+        _panel.workers.cancel_all()
     _panel = None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -277,9 +278,19 @@ def test_the_panel_docks_follows_the_scene_and_goes_on_unload(
     run(ui, "Jobs…")  # the control exists: Maya shows it again, on the Jobs tab
     assert ui.restored == [dock.CONTROL] and panel.tabs.currentWidget() is panel.jobs
 
+    outcome: list[str] = []  # work under way when the control closes is told to stop
+    started = threading.Event()
+
+    def waits(report) -> str:
+        started.set()
+        return "cancelled" if report.cancel.wait(10) else "ran out"
+
+    panel.workers.start(waits, on_done=outcome.append)
+    assert started.wait(5)
     ui.controls.pop(dock.CONTROL)["closeCommand"]()  # the user closes it: Maya deletes it
     hosts.pop(dock.CONTROL).deleteLater()
     assert dock.panel() is None
+    qtbot.waitUntil(lambda: outcome == ["cancelled"], timeout=5000)
     plugin.messages.fire(SceneMessages.kAfterOpen)  # no panel to follow the scene: no error
     run(ui, "Open Azure Batch")  # a new control, a new panel, on the open scene
     panel = dock.panel()
