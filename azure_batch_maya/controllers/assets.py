@@ -224,7 +224,7 @@ class AssetsController:
                 ref.node, ref.attribute, ref.path, res.found, res.resolved or "", res.files, tip
             )
             rows.append(replace(row, selected=row.key not in self.choices.deselected))
-        for path in self.choices.added:  # added since the scan: just picked in a file dialog
+        for path in self.choices.added:  # looked at by the scan, or since picked in a dialog
             exists = path not in result.added_missing
             tip = "Added by hand" if exists else f"Added by hand, but {path} does not exist"
             row = AssetRow("(added)", "", path, exists, path, (path,), tip, added=True)
